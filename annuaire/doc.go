@@ -1,0 +1,2 @@
+// Package annuaire is part of the MSSanté Go SDK (documentation in progress).
+package annuaire

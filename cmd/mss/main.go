@@ -1,0 +1,85 @@
+// Command mss is the command-line tool of the MSSanté Go SDK.
+//
+// Each topic lives in its own file and registers itself in commands:
+//
+//	mss ins check MATRICULE [--oid OID] [--json]
+//	mss cda validate|inspect|pdf ...
+//	mss xdm verify|inspect|build ...
+//	mss message build|inspect|lint ...
+//	mss receipt mdn|parse ...
+//	mss annuaire lookup|whitelist|diff ...
+//	mss msc address ...
+//	mss bounce classify ...
+//	mss send / mss fetch / mss operator
+//
+// Exit status: 0 on success, 1 when the command ran and its answer is "no"
+// (invalid, not found, error-level findings), 2 on a usage error.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one top-level subcommand. run gets the arguments after its name
+// and returns the process exit code.
+type command struct {
+	summary string
+	run     func(env *cmdEnv, args []string) int
+}
+
+// cmdEnv carries the process streams so that commands can be tested in-process.
+type cmdEnv struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// commands is filled by the init functions of each topic file.
+var commands = map[string]command{}
+
+func register(name, summary string, run func(env *cmdEnv, args []string) int) {
+	if _, dup := commands[name]; dup {
+		panic("mss: command registered twice: " + name)
+	}
+	commands[name] = command{summary: summary, run: run}
+}
+
+// errUsage marks a usage error (exit code 2).
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(&cmdEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+}
+
+func run(env *cmdEnv, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.stderr, "mss: unknown command %q\n\n", args[0])
+		usage(env.stderr)
+		return 2
+	}
+	return c.run(env, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: mss COMMAND [ARGS...]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}

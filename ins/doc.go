@@ -1,0 +1,2 @@
+// Package ins is part of the MSSanté Go SDK (documentation in progress).
+package ins

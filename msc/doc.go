@@ -1,0 +1,2 @@
+// Package msc is part of the MSSanté Go SDK (documentation in progress).
+package msc

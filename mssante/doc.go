@@ -1,0 +1,2 @@
+// Package mssante is part of the MSSanté Go SDK (documentation in progress).
+package mssante

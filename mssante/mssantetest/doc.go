@@ -1,0 +1,2 @@
+// Package mssantetest is part of the MSSanté Go SDK (documentation in progress).
+package mssantetest

@@ -1,0 +1,186 @@
+package mssante
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Transport submits a message to an MSSanté operator.
+//
+// Send transmits msg (a complete RFC 5322 message) to every recipient of env
+// and reports a result per recipient. It returns a non-nil error when the
+// message was not accepted for any recipient, or when some recipients were
+// refused: in that case the error is a *PartialError and the result lists who
+// accepted it. A transport must not modify msg.
+//
+// Optional behaviour is found by type assertion on the transport: Receiver
+// (fetching incoming mail) and TokenRefresher (forcing an OAuth token refresh).
+type Transport interface {
+	Send(ctx context.Context, env *Envelope, msg io.Reader) (*SendResult, error)
+}
+
+// Envelope is the SMTP envelope of one submission (RFC 5321), with the
+// optional delivery status notification parameters of RFC 3461.
+type Envelope struct {
+	From string   // MAIL FROM: the sender's MSSanté address
+	To   []string // RCPT TO: every recipient (To, Cc and Bcc)
+	DSN  *DSNRequest
+}
+
+// DSNRequest holds the RFC 3461 parameters of a submission. The zero value
+// asks for nothing (the server's default behaviour).
+type DSNRequest struct {
+	// Notify is NOTIFY= for every recipient: any of "SUCCESS", "FAILURE",
+	// "DELAY", or "NEVER" alone. Empty leaves it to the server.
+	Notify []string
+	// Return is RET=: "FULL" or "HDRS". Empty leaves it to the server.
+	Return string
+	// EnvelopeID is ENVID=, echoed in the DSN to correlate it with the message.
+	EnvelopeID string
+}
+
+// RecipientStatus is the outcome of a submission for one recipient.
+type RecipientStatus int
+
+const (
+	// StatusAccepted: the operator accepted the message for this recipient.
+	StatusAccepted RecipientStatus = iota
+	// StatusTemporaryFailure: a 4xx reply; sending again later may succeed.
+	StatusTemporaryFailure
+	// StatusPermanentFailure: a 5xx reply, or a refusal by a recipient check
+	// (outside the liste blanche) before anything was sent.
+	StatusPermanentFailure
+)
+
+func (s RecipientStatus) String() string {
+	switch s {
+	case StatusAccepted:
+		return "accepted"
+	case StatusTemporaryFailure:
+		return "temporary-failure"
+	case StatusPermanentFailure:
+		return "permanent-failure"
+	}
+	return fmt.Sprintf("RecipientStatus(%d)", int(s))
+}
+
+// RecipientResult is the outcome for one recipient.
+type RecipientResult struct {
+	Recipient string
+	Status    RecipientStatus
+	// Err is nil when Status is StatusAccepted; otherwise an *SMTPError or
+	// the error of the recipient check.
+	Err error
+}
+
+// SendResult reports a submission.
+type SendResult struct {
+	Recipients []RecipientResult
+}
+
+// Accepted returns the recipients that accepted the message.
+func (r *SendResult) Accepted() []string {
+	var out []string
+	for _, rr := range r.Recipients {
+		if rr.Status == StatusAccepted {
+			out = append(out, rr.Recipient)
+		}
+	}
+	return out
+}
+
+// Err returns nil when every recipient accepted the message and a
+// *PartialError otherwise.
+func (r *SendResult) Err() error {
+	var failed []RecipientResult
+	for _, rr := range r.Recipients {
+		if rr.Status != StatusAccepted {
+			failed = append(failed, rr)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return &PartialError{Failed: failed, Total: len(r.Recipients)}
+}
+
+// SMTPError is an SMTP reply that refused a command: the basic code (RFC 5321)
+// and the enhanced status code (RFC 3463) when the server sent one.
+type SMTPError struct {
+	Code         int    // e.g. 550
+	EnhancedCode string // e.g. "5.1.1", empty when absent
+	Message      string
+}
+
+func (e *SMTPError) Error() string {
+	if e.EnhancedCode != "" {
+		return fmt.Sprintf("smtp %d %s: %s", e.Code, e.EnhancedCode, e.Message)
+	}
+	return fmt.Sprintf("smtp %d: %s", e.Code, e.Message)
+}
+
+// Temporary reports whether the reply is a 4xx one (sending again later may succeed).
+func (e *SMTPError) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
+
+// PartialError reports the recipients that did not accept a message. When
+// Total is larger than len(Failed), the other recipients did accept it.
+type PartialError struct {
+	Failed []RecipientResult
+	Total  int
+}
+
+func (e *PartialError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mssante: %d of %d recipients refused the message", len(e.Failed), e.Total)
+	for i, f := range e.Failed {
+		if i == 3 {
+			fmt.Fprintf(&b, "; ...")
+			break
+		}
+		fmt.Fprintf(&b, "; %s: %v", f.Recipient, f.Err)
+	}
+	return b.String()
+}
+
+// Temporary reports whether every failure is temporary.
+func (e *PartialError) Temporary() bool {
+	for _, f := range e.Failed {
+		if f.Status != StatusTemporaryFailure {
+			return false
+		}
+	}
+	return len(e.Failed) > 0
+}
+
+// Unwrap gives errors.Is/As access to each recipient's error.
+func (e *PartialError) Unwrap() []error {
+	out := make([]error, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		if f.Err != nil {
+			out = append(out, f.Err)
+		}
+	}
+	return out
+}
+
+// ErrOutsideTrustSpace is returned (wrapped) for a recipient whose domain is
+// not on the MSSanté liste blanche: nothing is sent to it.
+var ErrOutsideTrustSpace = errors.New("mssante: recipient outside the MSSanté trust space")
+
+// RecipientChecker vets a recipient before any byte is sent, typically
+// against the liste blanche (package annuaire provides one). It returns nil to
+// accept the address, and an error wrapping ErrOutsideTrustSpace to refuse it.
+type RecipientChecker interface {
+	CheckRecipient(ctx context.Context, address string) error
+}
+
+// TokenRefresher is implemented by transports that authenticate with an
+// OAuth 2.0 access token (SASL XOAUTH2 with Pro Santé Connect).
+type TokenRefresher interface {
+	// RefreshToken discards the cached access token so that the next
+	// connection obtains a new one.
+	RefreshToken(ctx context.Context) error
+}
