@@ -1,2 +1,4 @@
-// Package cda is part of the MSSanté Go SDK (documentation in progress).
+// Package cda reads, writes and validates CDA R2 documents with the French
+// CI-SIS header ("Structuration minimale"), the documents that travel over
+// MSSanté and feed the DMP.
 package cda

@@ -1,6 +1,7 @@
 package cda
 
 import (
+	"errors"
 	"time"
 
 	"github.com/mssante-go/sdk/ins"
@@ -65,4 +66,9 @@ type XDSAuthor struct {
 	Roles        []string
 	Specialties  []string // code^label^OID
 	Telecoms     []string // XTN
+}
+
+// XDSMetadata derives the XDS DocumentEntry metadata from the header.
+func (h *Header) XDSMetadata() (*XDSMetadata, error) {
+	return nil, errors.New("cda: not implemented")
 }

@@ -1,0 +1,79 @@
+package cda
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mssante-go/sdk/internal/findings"
+)
+
+// Finding, Findings and the levels are the SDK's shared finding model.
+type (
+	Finding  = findings.Finding
+	Findings = findings.List
+	Level    = findings.Level
+)
+
+// Finding levels.
+const (
+	LevelInfo    = findings.Info
+	LevelWarning = findings.Warning
+	LevelError   = findings.Error
+)
+
+var (
+	// ErrNotCDA: the root element is not urn:hl7-org:v3 ClinicalDocument.
+	ErrNotCDA = errors.New("cda: not a CDA R2 document (want ClinicalDocument in urn:hl7-org:v3)")
+	// ErrSyntax: the input is not well-formed XML. Errors wrapping it also
+	// carry the *xml.SyntaxError when there is one.
+	ErrSyntax = errors.New("cda: malformed XML")
+	// ErrEncoding: the XML declaration names an encoding other than UTF-8.
+	ErrEncoding = errors.New("cda: unsupported character encoding (CDA documents are UTF-8)")
+	// ErrLimit: the input exceeds a size or depth limit. Errors wrapping it
+	// are *LimitError.
+	ErrLimit = errors.New("cda: input exceeds a limit")
+	// ErrNoBody: the document has no component/nonXMLBody to extract
+	// (a structured document, or no component).
+	ErrNoBody = errors.New("cda: document has no non-XML body")
+	// ErrBodyRead: Body was already called on this Document.
+	ErrBodyRead = errors.New("cda: body already read")
+	// ErrInvalidHeader: Build refused a header. Errors wrapping it are
+	// *HeaderError with the error-level findings.
+	ErrInvalidHeader = errors.New("cda: invalid header")
+	// ErrMediaType: the body media type is not one Build writes
+	// (application/pdf, text/plain).
+	ErrMediaType = errors.New("cda: unsupported body media type")
+	// ErrNationalID: a national identifier (RPPS, FINESS...) is malformed.
+	ErrNationalID = errors.New("cda: malformed national identifier")
+)
+
+// LimitError tells which limit was exceeded.
+type LimitError struct {
+	Limit string // "depth", "header size", "document size", "attribute count"
+	Max   int64
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("cda: input exceeds the %s limit (%d)", e.Limit, e.Max)
+}
+
+func (e *LimitError) Unwrap() error { return ErrLimit }
+
+// HeaderError is returned by Build when the header breaks the rules: it
+// carries the error-level findings.
+type HeaderError struct {
+	Findings Findings
+}
+
+func (e *HeaderError) Error() string {
+	errs := e.Findings.Errors()
+	switch len(errs) {
+	case 0:
+		return "cda: invalid header"
+	case 1:
+		return "cda: invalid header: " + errs[0].String()
+	}
+	return fmt.Sprintf("cda: invalid header: %s (and %d more)", errs[0].String(), len(errs)-1)
+}
+
+func (e *HeaderError) Unwrap() error { return ErrInvalidHeader }

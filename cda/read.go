@@ -1,0 +1,59 @@
+package cda
+
+import (
+	"errors"
+	"io"
+)
+
+// ReadOptions sets the limits of the reader. The zero value (or nil) gives
+// the defaults documented on each field.
+type ReadOptions struct {
+	// MaxDepth is the maximum element nesting depth (default 256).
+	MaxDepth int
+	// MaxHeaderBytes is the maximum size of the part before
+	// ClinicalDocument/component (default 8 MiB).
+	MaxHeaderBytes int64
+	// MaxDocumentBytes is the maximum size of the whole document (default
+	// 512 MiB). It bounds the body Body streams and the structured body the
+	// reader skips.
+	MaxDocumentBytes int64
+}
+
+// Document is a parsed CDA document: the header, and access to the body.
+type Document struct {
+	header *Header
+}
+
+// ReadHeader reads the CI-SIS header of any CDA R2 document, level 1 or
+// structured. It stops at the body.
+func ReadHeader(r io.Reader) (*Header, error) {
+	d, err := Parse(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.Header(), nil
+}
+
+// Parse reads the header of a CDA document and leaves r positioned at the
+// body, which Body streams. r must not be used by the caller until the
+// document has been read.
+func Parse(r io.Reader) (*Document, error) { return ParseWithOptions(r, nil) }
+
+// ParseWithOptions is Parse with explicit limits.
+func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
+	return nil, errors.New("cda: not implemented")
+}
+
+// Header returns the document header.
+func (d *Document) Header() *Header { return d.header }
+
+// IsLevel1 reports whether the body is a nonXMLBody.
+func (d *Document) IsLevel1() bool { return d.header.BodyMediaType != "" }
+
+// BodyMediaType returns nonXMLBody/text/@mediaType, or "" for a structured
+// document.
+func (d *Document) BodyMediaType() string { return d.header.BodyMediaType }
+
+// Body returns the decoded content of a level 1 document (the PDF), decoded
+// from base64 while it is read. It may be called once.
+func (d *Document) Body() (io.Reader, error) { return nil, ErrNoBody }
