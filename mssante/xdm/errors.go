@@ -1,0 +1,78 @@
+package xdm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mssante-go/sdk/internal/findings"
+)
+
+// Finding is one levelled result of reading or verifying an archive.
+type Finding = findings.Finding
+
+// Findings is a list of findings.
+type Findings = findings.List
+
+// Levels of a finding.
+const (
+	LevelInfo    = findings.Info
+	LevelWarning = findings.Warning
+	LevelError   = findings.Error
+)
+
+// Errors of the reader's safety limits, usable with errors.Is. Read returns
+// them wrapped in an error that names the entry.
+var (
+	// ErrNotZip: the input is not a readable zip archive.
+	ErrNotZip = errors.New("xdm: not a zip archive")
+	// ErrTooManyEntries: the archive has more entries than ReadOptions.MaxEntries.
+	ErrTooManyEntries = errors.New("xdm: too many entries in archive")
+	// ErrTooLarge: the uncompressed size of the archive, of one entry or of
+	// METADATA.XML exceeds its limit.
+	ErrTooLarge = errors.New("xdm: archive too large once uncompressed")
+	// ErrCompressionRatio: an entry expands more than ReadOptions.MaxCompressionRatio
+	// (a zip bomb).
+	ErrCompressionRatio = errors.New("xdm: compression ratio too high")
+	// ErrUnsafePath: an entry name is absolute, climbs out with "..", uses a
+	// backslash or a drive letter, or holds a control character.
+	ErrUnsafePath = errors.New("xdm: unsafe entry name")
+	// ErrXMLTooDeep: an XML document nests deeper than ReadOptions.MaxXMLDepth.
+	ErrXMLTooDeep = errors.New("xdm: XML nested too deeply")
+)
+
+// Errors of the writer, usable with errors.Is.
+var (
+	// ErrNoDocument: the package has no document.
+	ErrNoDocument = errors.New("xdm: package has no document")
+	// ErrSeveralPatients: the documents or the submission set carry
+	// different patient identifiers; an archive holds one patient.
+	ErrSeveralPatients = errors.New("xdm: one patient per archive")
+	// ErrInvalidName: a document URI is not an upper-case ISO 9660 level 1
+	// name (8.3, A-Z 0-9 _), or two documents share one.
+	ErrInvalidName = errors.New("xdm: invalid file name")
+	// ErrMissingField: a field the writer must emit is empty.
+	ErrMissingField = errors.New("xdm: required metadata missing")
+	// ErrInvalidAction: Action is not "", "C" or "D", or a replacement does
+	// not name the document it replaces.
+	ErrInvalidAction = errors.New("xdm: invalid action")
+	// ErrHashMismatch: a hash or size given by the caller does not match the
+	// content.
+	ErrHashMismatch = errors.New("xdm: hash or size does not match the content")
+	// ErrDocumentNotFound: ArchiveDocument.Open on a document whose URI
+	// points at no entry of the archive.
+	ErrDocumentNotFound = errors.New("xdm: document not found in archive")
+)
+
+// FieldError reports which field of which object a writer error is about.
+// It wraps one of the Err* sentinels.
+type FieldError struct {
+	Object string // e.g. "SubmissionSet", "Documents[0]"
+	Field  string // e.g. "SourceID"
+	Err    error
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%v: %s.%s", e.Err, e.Object, e.Field)
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }

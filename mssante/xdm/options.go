@@ -1,0 +1,86 @@
+package xdm
+
+import (
+	"compress/flate"
+	"time"
+)
+
+// WriteOptions tunes Write. The zero value (or nil) gives the defaults.
+type WriteOptions struct {
+	// NewUUID returns a fresh UUID in canonical form (without "urn:uuid:").
+	// Default: random version 4 UUIDs from crypto/rand.
+	NewUUID func() string
+	// Now is the clock for submissionTime and the zip entries' times.
+	// Default: time.Now.
+	Now func() time.Time
+	// CompressionLevel is the deflate level (flate.BestSpeed...BestCompression).
+	// Default (0): flate.DefaultCompression.
+	CompressionLevel int
+}
+
+func (o *WriteOptions) now() time.Time {
+	if o != nil && o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o *WriteOptions) level() int {
+	if o == nil || o.CompressionLevel == 0 {
+		return flate.DefaultCompression
+	}
+	return o.CompressionLevel
+}
+
+// Default limits of ReadOptions.
+const (
+	DefaultMaxEntries          = 1000
+	DefaultMaxTotalSize        = 512 << 20 // 512 MiB uncompressed
+	DefaultMaxMetadataSize     = 32 << 20  // 32 MiB per METADATA.XML
+	DefaultMaxCompressionRatio = 200
+	DefaultMaxXMLDepth         = 64
+
+	// ratioFloor: entries smaller than this are not checked for their
+	// compression ratio (a few kilobytes of spaces compress very well and
+	// are harmless).
+	ratioFloor = 1 << 20
+)
+
+// ReadOptions sets the limits of Read. The zero value (or nil) gives safe
+// defaults (Default* constants); a negative value disables a limit.
+type ReadOptions struct {
+	MaxEntries          int   // entries in the zip, directories included
+	MaxTotalSize        int64 // sum of the uncompressed sizes
+	MaxMetadataSize     int64 // one METADATA.XML
+	MaxCompressionRatio int   // uncompressed/compressed, for entries of 1 MiB or more
+	MaxXMLDepth         int   // element nesting in METADATA.XML
+
+	// StrictINSKey makes a wrong INS key under the test or demonstration
+	// OIDs (1.2.250.1.213.1.4.10/.11) an error; by default it is a warning,
+	// because the official examples carry such keys (ins.md §8.2). Under the
+	// production OIDs a wrong key is always an error.
+	StrictINSKey bool
+}
+
+func limit[T int | int64](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0 // no limit
+	}
+	return v
+}
+
+func (o *ReadOptions) get() ReadOptions {
+	var r ReadOptions
+	if o != nil {
+		r = *o
+	}
+	r.MaxEntries = limit(r.MaxEntries, DefaultMaxEntries)
+	r.MaxTotalSize = limit(r.MaxTotalSize, DefaultMaxTotalSize)
+	r.MaxMetadataSize = limit(r.MaxMetadataSize, DefaultMaxMetadataSize)
+	r.MaxCompressionRatio = limit(r.MaxCompressionRatio, DefaultMaxCompressionRatio)
+	r.MaxXMLDepth = limit(r.MaxXMLDepth, DefaultMaxXMLDepth)
+	return r
+}
