@@ -1,2 +1,53 @@
-// Package msc is part of the MSSanté Go SDK (documentation in progress).
+// Package msc writes to patients in Mon Espace Santé, the patient side of
+// MSSanté ("messagerie citoyenne"), and reads what comes back.
+//
+// It follows the SDK's spec/msc.md, drawn from the ANS FAQ, the CNAM source
+// of the Mon Espace Santé mobile app, the CI-SIS HL7 v2 volets, the
+// Référentiel socle MSSanté #2 (ECO.2.2.6, ECO.2.2.8, ECO.3.1.x) and the
+// CNAM guide to vendors "ENS Mon espace santé Messagerie V1.3". Receipts are
+// RFC 3464 (DSN) and RFC 8098 (MDN); their parsing lives in package mssante.
+//
+// # Addresses
+//
+// A patient's mailbox is "<matricule INS>@patient.mssante.fr". Address
+// builds it from a qualified identity only (ECO.2.2.6), after checking the
+// matricule's key and the identity's authority against the environment;
+// errors are *AddressError values wrapping the sentinels of package ins
+// (ErrNotQualified, ErrChecksum...). ParseAddress reads the matricule back,
+// IsPatient recognises a patient sender without trusting the domain alone.
+//
+// # Ending an exchange
+//
+// A professional stops a patient from answering with "X-MSS-MES: FIN" on any
+// message (preferred; SetClosing) or with a dedicated message whose subject
+// is exactly "[FIN]" (ClosingMessage). Writing again without either reopens
+// the exchange. IsClosing and Closing tell both forms apart on any Header
+// (go-message, net/mail, net/textproto headers satisfy it), and
+// ClosingFindings warns about near misses such as "RE: [FIN]".
+//
+// # Rules before sending
+//
+// Policy.Check applies the rules of msc.md to an outgoing message (one
+// patient per message, the patient's own address for a minor, the 25 Mo
+// limit, the confidentiality matrix of the CI-SIS, Reply-To routing) and
+// returns levelled findings: an error-level finding means "do not send".
+//
+// # Bounces
+//
+// Classifier.Classify reads a returned message: the RFC 3464 report first
+// (failed recipient, status code, original Message-ID), then the French texts
+// Mon Espace Santé sends (BounceTexts, extensible through the classifier),
+// and gives one of the Kind values: msc-unknown-address, msc-closed,
+// msc-invalid-address, message-too-large, mailbox-unknown, temporary, other.
+//
+// # Conversations
+//
+// Tracker keeps, per patient and sending mailbox, whether the exchange is
+// open or closed, from what is sent (FIN), received (patient mail, including
+// first messages to a pharmacy) and bounced, in a Store (MemoryStore is
+// included).
+//
+// Points the specification marks UNCONFIRMED are options or tables here: the
+// exact bounce texts and codes, the size unit, the scope of FIN, and one row
+// of the confidentiality matrix.
 package msc

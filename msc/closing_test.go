@@ -1,0 +1,124 @@
+package msc
+
+import (
+	"bytes"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	gomail "github.com/emersion/go-message/mail"
+)
+
+func TestClosingSubjects(t *testing.T) {
+	for subject, want := range map[string]bool{
+		"[FIN]":                          true,
+		"[fin]":                          false,
+		"[Fin]":                          false,
+		"RE: [FIN]":                      false,
+		"TR: [FIN]":                      false,
+		" [FIN]":                         false,
+		"[FIN] ":                         false,
+		"[FIN] merci":                    false,
+		"[ FIN ]":                        false,
+		"FIN":                            false,
+		"=?UTF-8?Q?=5BFIN=5D?=":          false,
+		"":                               false,
+		"Compte rendu d'hospitalisation": false,
+	} {
+		h := HeaderMap{"Subject": subject}
+		if got := IsClosing(h); got != want {
+			t.Errorf("IsClosing(Subject %q) = %v, want %v", subject, got, want)
+		}
+		wantWarn := !want && subject != "" && subject != "FIN" && !strings.HasPrefix(subject, "Compte")
+		if got := len(ClosingFindings(h)) > 0; got != wantWarn {
+			t.Errorf("ClosingFindings(Subject %q) = %v, want a warning: %v", subject, ClosingFindings(h), wantWarn)
+		}
+	}
+}
+
+func TestClosingHeader(t *testing.T) {
+	for value, want := range map[string]ClosingForm{
+		"FIN":   ClosingHeader,
+		" FIN ": ClosingHeader,
+		"fin":   NotClosing,
+		"Fin":   NotClosing,
+		"FINI":  NotClosing,
+		"":      NotClosing,
+	} {
+		h := HeaderMap{"x-mss-mes": value, "Subject": "Résultats"}
+		if got := Closing(h); got != want {
+			t.Errorf("Closing(X-MSS-MES %q) = %v, want %v", value, got, want)
+		}
+	}
+	if got := Closing(HeaderMap{"X-MSS-MES": "FIN", "Subject": "[FIN]"}); got != ClosingHeader|ClosingSubject {
+		t.Errorf("both forms: %v", got)
+	}
+	if f := ClosingFindings(HeaderMap{"X-MSS-MES": "fin"}); len(f) != 1 || f[0].Rule != RuleClosingHeader {
+		t.Errorf("lower-case value: %v", f)
+	}
+}
+
+func TestIsClosingMessage(t *testing.T) {
+	raw := "Subject: [FIN]\r\nFrom: a@b.mssante.fr\r\n\r\nbody"
+	if ok, err := IsClosingMessage(strings.NewReader(raw)); !ok || err != nil {
+		t.Errorf("IsClosingMessage = %v, %v", ok, err)
+	}
+	raw = "Subject: RE: [FIN]\r\n\r\n"
+	if ok, err := IsClosingMessage(strings.NewReader(raw)); ok || err != nil {
+		t.Errorf("RE: [FIN]: %v, %v", ok, err)
+	}
+	if _, err := IsClosingMessage(strings.NewReader("no header at all")); err == nil {
+		t.Error("a truncated header must give an error")
+	}
+	// Header views: go-message and net/mail.
+	var gh gomail.Header
+	SetClosing(&gh)
+	if !IsClosing(&gh) {
+		t.Error("SetClosing on a go-message header")
+	}
+	nh := mail.Header{"X-Mss-Mes": {"FIN"}}
+	if !IsClosing(nh) {
+		t.Error("net/mail header")
+	}
+}
+
+func TestClosingMessage(t *testing.T) {
+	c := ClosingMessage{
+		From:      "Dr_Marie_MARTIN_Cabinet <marie.martin@medecin.mssante.fr>",
+		To:        "279035121518989@patient.mssante.fr",
+		NIL:       "DEV000000",
+		Body:      "Nos échanges sont terminés.",
+		Date:      time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		MessageID: "<fin-1@medecin.mssante.fr>",
+	}
+	var buf bytes.Buffer
+	n, err := c.WriteTo(&buf)
+	if err != nil || n != int64(buf.Len()) {
+		t.Fatalf("WriteTo = %d, %v (wrote %d)", n, err, buf.Len())
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("\r\nSubject: [FIN]\r\n")) {
+		t.Fatalf("subject not written verbatim:\n%s", buf.String())
+	}
+	m, err := mail.ReadMessage(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Closing(m.Header) != ClosingHeader|ClosingSubject {
+		t.Errorf("closing message: %v", Closing(m.Header))
+	}
+	if m.Header.Get("Message-Id") != "<fin-1@medecin.mssante.fr>" || m.Header.Get("X-Mss-Nil") != "DEV000000" {
+		t.Errorf("header: %v", m.Header)
+	}
+
+	for _, bad := range []ClosingMessage{
+		{From: c.From},
+		{From: c.From, To: "marie.martin@medecin.mssante.fr"},
+		{From: c.From, To: "288091234567823@patient.mssante.fr"},
+		{From: "not an address", To: c.To},
+	} {
+		if _, err := bad.WriteTo(&bytes.Buffer{}); err == nil {
+			t.Errorf("%+v: want an error", bad)
+		}
+	}
+}

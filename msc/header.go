@@ -1,0 +1,82 @@
+package msc
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// Header is the read-only view of a message header this package needs: the
+// first value of a field, "" when absent, keys case-insensitive. These
+// satisfy it as they are:
+//
+//   - *mail.Header and *message.Header of github.com/emersion/go-message
+//     (a parsed message, or one being composed),
+//   - mail.Header of net/mail (Message.Header),
+//   - textproto.MIMEHeader of net/textproto,
+//   - HeaderMap, for tests and hand-built views.
+//
+// Values are taken as they are (no RFC 2047 decoding): the rules of Mon
+// Espace Santé apply to the raw Subject.
+type Header interface {
+	Get(key string) string
+}
+
+// HeaderSetter is a header being composed, e.g. *mail.Header of go-message
+// or textproto.MIMEHeader of net/textproto.
+type HeaderSetter interface {
+	Set(key, value string)
+}
+
+// HeaderMap is a Header over a plain map of canonical keys
+// ("X-Mss-Mes" as net/textproto writes it, or "X-MSS-MES"): lookups try the
+// key as given, then case-insensitively.
+type HeaderMap map[string]string
+
+// Get returns the value of key.
+func (m HeaderMap) Get(key string) string {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	for k, v := range m {
+		if equalFoldASCII(k, key) {
+			return v
+		}
+	}
+	return ""
+}
+
+// ReadHeader reads the header of a message (up to the blank line) from r.
+// The result satisfies Header.
+func ReadHeader(r io.Reader) (*textproto.Header, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return nil, fmt.Errorf("msc: reading the message header: %w", err)
+	}
+	return &h, nil
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
