@@ -1,0 +1,81 @@
+package annuaire
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mssante-go/sdk/internal/findings"
+)
+
+// Finding is a levelled validation result (shared by every package of the SDK).
+type Finding = findings.Finding
+
+// Findings is a list of findings.
+type Findings = findings.List
+
+// Level is the severity of a finding.
+type Level = findings.Level
+
+// Finding levels.
+const (
+	LevelInfo    = findings.Info
+	LevelWarning = findings.Warning
+	LevelError   = findings.Error
+)
+
+var (
+	// ErrNotFound is returned by a Resolver that knows nothing of the queried
+	// address, person or structure. For an address it does not mean that the
+	// address is invalid: red-listed mailboxes are never published.
+	ErrNotFound = errors.New("annuaire: not found in the directory")
+
+	// ErrOutsideTrustSpace is wrapped by the error of RecipientChecker for an
+	// address whose domain is not on the liste blanche.
+	ErrOutsideTrustSpace = errors.New("annuaire: domain outside the MSSanté trust space (not on the liste blanche)")
+
+	// ErrInvalidAddress is wrapped for a string that is not an e-mail address.
+	ErrInvalidAddress = errors.New("annuaire: invalid e-mail address")
+
+	// ErrBadHeader is returned when an extraction file has no usable header
+	// (no "Adresse BAL" column).
+	ErrBadHeader = errors.New("annuaire: bad extraction header")
+
+	// ErrInvalidIdentifier is wrapped by IdentifierError.
+	ErrInvalidIdentifier = errors.New("annuaire: invalid identifier")
+
+	// ErrWhitelist is wrapped by the errors of ParseWhitelist for a document
+	// that is not a usable liste blanche.
+	ErrWhitelist = errors.New("annuaire: unusable liste blanche")
+
+	// ErrChecksum is wrapped when a downloaded liste blanche does not match
+	// its SHA-256 checksum.
+	ErrChecksum = errors.New("annuaire: checksum mismatch")
+
+	// ErrFHIR is wrapped by every error the FHIR server returned
+	// (see *FHIRError for the status and OperationOutcome).
+	ErrFHIR = errors.New("annuaire: FHIR server error")
+)
+
+// LineError reports a line of an extraction file that was skipped.
+type LineError struct {
+	Line   int    // 1-based line number in the file (the header is line 1)
+	Reason string // what is wrong
+}
+
+func (e *LineError) Error() string {
+	return fmt.Sprintf("annuaire: extraction line %d skipped: %s", e.Line, e.Reason)
+}
+
+// IdentifierError reports an identifier of the wrong length or charset.
+type IdentifierError struct {
+	Kind   IDKind
+	Value  string
+	Reason string
+}
+
+func (e *IdentifierError) Error() string {
+	return fmt.Sprintf("annuaire: invalid %s %q: %s", e.Kind, e.Value, e.Reason)
+}
+
+// Unwrap returns ErrInvalidIdentifier.
+func (e *IdentifierError) Unwrap() error { return ErrInvalidIdentifier }

@@ -1,0 +1,568 @@
+package annuaire
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LoadOptions configures LoadIndex. The zero value is usable.
+type LoadOptions struct {
+	ReaderOptions
+	// Progress, if set, is called about every 16,384 lines and at the end
+	// with the bytes and lines read so far.
+	Progress func(bytesRead int64, lines int)
+}
+
+// LoadStats describes a loaded index.
+type LoadStats struct {
+	ReadStats
+	// Duplicates counts lines whose address was already seen: they are merged
+	// into the first one (see Index).
+	Duplicates int
+	// Distinct counts the mailboxes of the index (distinct addresses).
+	Distinct int
+	Persons  int // distinct person identifiers
+	Domains  int // distinct domains
+	Loaded   time.Time
+	Duration time.Duration
+}
+
+// Index is an immutable in-memory copy of the extraction. Every lookup is
+// safe for concurrent use. Build it with LoadIndex or LoadIndexFile.
+//
+// Addresses are unique: when several lines carry the same address (compared
+// case-insensitively) they are merged into one mailbox; each field keeps the
+// first non-empty value in file order, and a warning names the conflicting
+// fields.
+type Index struct {
+	recs     []record
+	byAddr   map[string]uint32
+	persons  chains
+	structs  chains
+	domains  chains
+	names    nameIndex
+	stats    LoadStats
+	findings Findings
+}
+
+// chains maps a key to the records that share it: head holds the first
+// record of each key, next[i] the record after i, both as index+1 (0 ends).
+type chains struct {
+	head map[string]uint32
+	next []uint32
+}
+
+func (c *chains) build(recs []record, hint int, key func(*record) string) {
+	c.head = make(map[string]uint32, hint)
+	c.next = make([]uint32, len(recs))
+	// Backwards, so that each chain is in file order.
+	for i := len(recs) - 1; i >= 0; i-- {
+		k := key(&recs[i])
+		if k == "" {
+			continue
+		}
+		c.next[i] = c.head[k]
+		c.head[k] = uint32(i + 1)
+	}
+}
+
+func (c *chains) each(k string, fn func(i uint32) bool) {
+	for i := c.head[k]; i != 0; i = c.next[i-1] {
+		if !fn(i - 1) {
+			return
+		}
+	}
+}
+
+// LoadIndexFile loads an extraction file, text or ZIP (see OpenExtraction).
+func LoadIndexFile(ctx context.Context, path string, opts *LoadOptions) (*Index, error) {
+	rc, size, err := OpenExtraction(path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return loadIndex(ctx, rc, size, opts)
+}
+
+// LoadIndex reads a whole extraction text and indexes it. Bad lines are
+// skipped and reported in Findings; only I/O errors, a bad header and ctx
+// cancellation fail the load.
+func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, error) {
+	return loadIndex(ctx, r, 0, opts)
+}
+
+// batch is a run of parsed records handed from the parsing goroutine to
+// the indexing one.
+type batch struct {
+	recs  []record
+	err   error
+	bytes int64
+	lines int
+}
+
+func loadIndex(ctx context.Context, r io.Reader, size int64, opts *LoadOptions) (*Index, error) {
+	start := time.Now()
+	var o LoadOptions
+	if opts != nil {
+		o = *opts
+	}
+	er, err := NewExtractionReader(r, &o.ReaderOptions)
+	if err != nil {
+		return nil, err
+	}
+	hint := int(size / 150) // a line is about 180 bytes
+	if hint < 1024 {
+		hint = 1024
+	}
+	idx := &Index{byAddr: make(map[string]uint32, hint), recs: make([]record, 0, hint)}
+
+	// One goroutine parses, this one indexes by address.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan batch, 8)
+	go func() {
+		defer close(batches)
+		ar := new(arena)
+		for {
+			b := batch{recs: make([]record, 0, 4096)}
+			for len(b.recs) < cap(b.recs) {
+				rec, err := er.next(ar)
+				if err != nil {
+					if err != io.EOF {
+						b.err = err
+					}
+					break
+				}
+				b.recs = append(b.recs, rec)
+			}
+			b.bytes, b.lines = er.stats.Bytes, er.stats.Lines
+			done := b.err != nil || len(b.recs) < cap(b.recs)
+			select {
+			case batches <- b:
+			case <-ctx.Done():
+				return
+			}
+			if done {
+				return
+			}
+		}
+	}()
+	var dups Findings
+	for b := range batches {
+		if b.err != nil {
+			return nil, b.err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		for i := range b.recs {
+			rec := &b.recs[i]
+			if first, dup := idx.byAddr[rec.key]; dup {
+				idx.stats.Duplicates++
+				idx.merge(&dups, first, rec)
+				continue
+			}
+			idx.byAddr[rec.key] = uint32(len(idx.recs))
+			idx.recs = append(idx.recs, *rec)
+		}
+		if o.Progress != nil {
+			o.Progress(b.bytes, b.lines)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	idx.build()
+	idx.stats.ReadStats = er.stats
+	idx.findings = er.findings
+	for _, f := range dups {
+		if o.MaxFindings >= 0 && len(idx.findings) < max(o.MaxFindings, 1000) {
+			idx.findings = append(idx.findings, f)
+		}
+	}
+	idx.stats.Warnings += len(dups)
+	idx.stats.Distinct = len(idx.recs)
+	idx.stats.Persons = len(idx.persons.head)
+	idx.stats.Domains = len(idx.domains.head)
+	idx.stats.Loaded = time.Now()
+	idx.stats.Duration = time.Since(start)
+	return idx, nil
+}
+
+// merge folds a duplicate line into record i: empty fields are filled,
+// conflicting ones keep the first value and are reported.
+func (idx *Index) merge(dups *Findings, i uint32, dup *record) {
+	first := &idx.recs[i]
+	if first.s == dup.s {
+		return
+	}
+	var conflicts []string
+	changed := false
+	var fields [numCols]string
+	for c := 0; c < numCols; c++ {
+		a, b := first.field(c), dup.field(c)
+		fields[c] = a
+		switch {
+		case a == b || b == "":
+		case a == "":
+			fields[c] = b
+			changed = true
+		case c == colAddress:
+			// same address in another case: keep the first spelling
+		default:
+			conflicts = append(conflicts, ExtractionHeader[c])
+		}
+	}
+	if len(conflicts) > 0 {
+		dups.Add(LevelWarning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
+			"address %s already on line %d with other %s: the first values are kept", first.field(colAddress), first.line, strings.Join(conflicts, ", "))
+	}
+	if changed && len(first.s)+len(dup.s) < 65000 {
+		var b []byte
+		for c := 0; c < numCols; c++ {
+			first.off[c] = uint16(len(b))
+			b = append(b, fields[c]...)
+		}
+		first.off[numCols] = uint16(len(b))
+		first.s = string(b)
+		if first.key != dup.key || !strings.EqualFold(first.key, first.field(colAddress)) {
+			first.key = strings.ToLower(first.field(colAddress))
+		}
+	}
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+func recDomain(r *record) string {
+	_, d, _ := splitAddress(r.key)
+	return d
+}
+
+// build makes the secondary indexes, in two goroutines.
+func (idx *Index) build() {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		idx.persons.build(idx.recs, len(idx.recs), func(r *record) string { return r.field(colPersonID) })
+		idx.structs.build(idx.recs, len(idx.recs)/4, func(r *record) string { return r.field(colStructureID) })
+		idx.domains.build(idx.recs, 1024, recDomain)
+	})
+	wg.Go(func() { idx.names.build(idx.recs) })
+	wg.Wait()
+}
+
+// Stats describes the load.
+func (idx *Index) Stats() LoadStats { return idx.stats }
+
+// Findings returns the findings of the load: skipped lines, warnings on
+// values and duplicates (at most ReaderOptions.MaxFindings).
+func (idx *Index) Findings() Findings { return idx.findings }
+
+// Len returns the number of mailboxes (distinct addresses).
+func (idx *Index) Len() int { return len(idx.recs) }
+
+// Lookup finds a mailbox by address. The comparison ignores case (the
+// index keys are lower-cased addresses). It does not allocate.
+func (idx *Index) Lookup(address string) (Mailbox, bool) {
+	i, ok := idx.lookup(address)
+	if !ok {
+		return Mailbox{}, false
+	}
+	return idx.recs[i].mailbox(), true
+}
+
+func (idx *Index) lookup(address string) (uint32, bool) {
+	if !hasUpper(address) {
+		i, ok := idx.byAddr[address]
+		return i, ok
+	}
+	var buf [256]byte
+	if len(address) > len(buf) {
+		i, ok := idx.byAddr[strings.ToLower(address)]
+		return i, ok
+	}
+	b := buf[:0]
+	for i := 0; i < len(address); i++ {
+		c := address[i]
+		if c >= 0x80 {
+			i, ok := idx.byAddr[strings.ToLower(address)]
+			return i, ok
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	i, ok := idx.byAddr[string(b)]
+	return i, ok
+}
+
+// ByPerson returns every mailbox of a person, in file order, with its type
+// and structure so that the caller can choose. id is an RPPS, an ADELI
+// number, or a national identifier ("8"+RPPS, "0"+ADELI).
+func (idx *Index) ByPerson(id string) []Mailbox {
+	id = strings.TrimSpace(id)
+	out := idx.collect(&idx.persons, id)
+	if len(out) == 0 && (len(id) == 12 && id[0] == '8' || len(id) == 10 && id[0] == '0') {
+		out = idx.collect(&idx.persons, id[1:])
+	}
+	return out
+}
+
+// ByStructure returns the mailboxes attached to a structure, by the value
+// of the "Identification Structure" column. When nothing matches and id looks
+// like a national structure id ("1"+FINESS...), it is tried without its
+// prefix, and the other way round.
+func (idx *Index) ByStructure(id string) []Mailbox {
+	id = strings.TrimSpace(id)
+	out := idx.collect(&idx.structs, id)
+	if len(out) > 0 {
+		return out
+	}
+	if n, err := ParseStructureID(id); err == nil && n.Internal == "" {
+		out = idx.collect(&idx.structs, n.ID)
+	}
+	for _, p := range "1234" {
+		if len(out) > 0 {
+			break
+		}
+		out = idx.collect(&idx.structs, string(p)+id)
+	}
+	return out
+}
+
+// ByDomain returns the mailboxes of a domain (case-insensitive).
+func (idx *Index) ByDomain(domain string) []Mailbox {
+	return idx.collect(&idx.domains, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(domain), ".")))
+}
+
+// DomainCount returns the number of mailboxes of a domain.
+func (idx *Index) DomainCount(domain string) int {
+	n := 0
+	idx.domains.each(strings.ToLower(domain), func(uint32) bool { n++; return true })
+	return n
+}
+
+func (idx *Index) collect(c *chains, key string) []Mailbox {
+	if key == "" {
+		return nil
+	}
+	var out []Mailbox
+	c.each(key, func(i uint32) bool {
+		out = append(out, idx.recs[i].mailbox())
+		return true
+	})
+	return out
+}
+
+// All calls fn for every mailbox in file order until fn returns false.
+func (idx *Index) All(fn func(Mailbox) bool) {
+	for i := range idx.recs {
+		if !fn(idx.recs[i].mailbox()) {
+			return
+		}
+	}
+}
+
+// SearchOptions refines a name search. The zero value is usable.
+type SearchOptions struct {
+	// Departement keeps only mailboxes whose structure is in this
+	// département ("75", "2A", "971"); empty keeps all.
+	Departement string
+	// Limit bounds the results; 0 means 50, negative means no limit.
+	Limit int
+	// Types keeps only these mailbox types; empty keeps all.
+	Types []MailboxType
+}
+
+// Search finds mailboxes by name: every word of query must be the prefix of
+// a word of the last name, first name, structure name or trade name,
+// ignoring case and accents ("hel dup" finds "Hélène DUPONT"). Results come
+// in the alphabetical order of the matched word, then in file order.
+func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
+	limit := opts.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	var qbuf [128]byte
+	q := foldAppend(qbuf[:0], query)
+	var terms [][]byte
+	words(q, func(w []byte) { terms = append(terms, w) })
+	if len(terms) == 0 {
+		return nil
+	}
+	// Drive the search with the longest term, the most selective one.
+	d := 0
+	for i, t := range terms {
+		if len(t) > len(terms[d]) {
+			d = i
+		}
+	}
+	driver := terms[d]
+	others := append(terms[:d:d], terms[d+1:]...)
+	var out []Mailbox
+	var seen map[uint32]struct{}
+	var scratch []byte
+	lo, hi := idx.names.prefixRange(driver)
+	for w := lo; w < hi && (limit < 0 || len(out) < limit); w++ {
+		for _, ri := range idx.names.postings(w) {
+			rec := &idx.recs[ri]
+			if opts.Departement != "" && !strings.EqualFold(rec.field(colDepartement), opts.Departement) {
+				continue
+			}
+			if len(opts.Types) > 0 && !hasType(opts.Types, MailboxType(rec.field(colType))) {
+				continue
+			}
+			if len(others) > 0 {
+				scratch = recNames(scratch[:0], rec)
+				if !allPrefixes(scratch, others) {
+					continue
+				}
+			}
+			if seen == nil {
+				seen = make(map[uint32]struct{})
+			}
+			if _, dup := seen[ri]; dup {
+				continue
+			}
+			seen[ri] = struct{}{}
+			out = append(out, rec.mailbox())
+			if limit >= 0 && len(out) >= limit {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func hasType(ts []MailboxType, t MailboxType) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// nameCols are the columns the name search looks at.
+var nameCols = [...]int{colLastName, colFirstName, colStructureName, colTradeName}
+
+func recNames(dst []byte, r *record) []byte {
+	for _, c := range nameCols {
+		dst = foldAppend(dst, r.field(c))
+		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+func allPrefixes(names []byte, terms [][]byte) bool {
+	for _, t := range terms {
+		found := false
+		words(names, func(w []byte) {
+			if !found && bytes.HasPrefix(w, t) {
+				found = true
+			}
+		})
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// nameIndex is a sorted list of the folded words of the names, each with
+// the records it occurs in (postings, in file order).
+type nameIndex struct {
+	words []string
+	start []uint32 // postings of words[i] are post[start[i]:start[i+1]]
+	post  []uint32
+}
+
+func (n *nameIndex) build(recs []record) {
+	ids := make(map[string]uint32, len(recs)/4)
+	var list []string
+	type pair struct{ word, rec uint32 }
+	pairs := make([]pair, 0, len(recs)*3)
+	var buf []byte
+	for i := range recs {
+		buf = recNames(buf[:0], &recs[i])
+		words(buf, func(w []byte) {
+			id, ok := ids[string(w)]
+			if !ok {
+				id = uint32(len(list))
+				s := string(w)
+				ids[s] = id
+				list = append(list, s)
+			}
+			pairs = append(pairs, pair{id, uint32(i)})
+		})
+	}
+	// Sort the words and renumber them.
+	order := make([]uint32, len(list))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	sort.Slice(order, func(a, b int) bool { return list[order[a]] < list[order[b]] })
+	rank := make([]uint32, len(list))
+	n.words = make([]string, len(list))
+	for r, id := range order {
+		rank[id] = uint32(r)
+		n.words[r] = list[id]
+	}
+	// Counting sort of the postings by word rank, deduplicated per record.
+	n.start = make([]uint32, len(list)+1)
+	last := make([]int32, len(list))
+	for i := range last {
+		last[i] = -1
+	}
+	for _, p := range pairs {
+		r := rank[p.word]
+		if last[r] != int32(p.rec) {
+			last[r] = int32(p.rec)
+			n.start[r+1]++
+		}
+	}
+	for i := 1; i < len(n.start); i++ {
+		n.start[i] += n.start[i-1]
+	}
+	n.post = make([]uint32, n.start[len(list)])
+	fill := make([]uint32, len(list))
+	copy(fill, n.start[:len(list)])
+	for i := range last {
+		last[i] = -1
+	}
+	for _, p := range pairs {
+		r := rank[p.word]
+		if last[r] != int32(p.rec) {
+			last[r] = int32(p.rec)
+			n.post[fill[r]] = p.rec
+			fill[r]++
+		}
+	}
+}
+
+// prefixRange returns the range of words that start with prefix.
+func (n *nameIndex) prefixRange(prefix []byte) (lo, hi int) {
+	p := string(prefix)
+	lo = sort.SearchStrings(n.words, p)
+	rest := n.words[lo:]
+	return lo, lo + sort.Search(len(rest), func(i int) bool { return !strings.HasPrefix(rest[i], p) })
+}
+
+func (n *nameIndex) postings(w int) []uint32 { return n.post[n.start[w]:n.start[w+1]] }
