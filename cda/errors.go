@@ -37,6 +37,8 @@ var (
 	ErrNoBody = errors.New("cda: document has no non-XML body")
 	// ErrBodyRead: Body was already called on this Document.
 	ErrBodyRead = errors.New("cda: body already read")
+	// ErrBase64: the base64 content of the body is corrupt.
+	ErrBase64 = errors.New("cda: corrupt base64 body")
 	// ErrInvalidHeader: Build refused a header. Errors wrapping it are
 	// *HeaderError with the error-level findings.
 	ErrInvalidHeader = errors.New("cda: invalid header")

@@ -1,9 +1,6 @@
 package cda
 
-import (
-	"errors"
-	"io"
-)
+import "io"
 
 // ReadOptions sets the limits of the reader. The zero value (or nil) gives
 // the defaults documented on each field.
@@ -21,7 +18,9 @@ type ReadOptions struct {
 
 // Document is a parsed CDA document: the header, and access to the body.
 type Document struct {
-	header *Header
+	header   *Header
+	p        *parser
+	bodyUsed bool
 }
 
 // ReadHeader reads the CI-SIS header of any CDA R2 document, level 1 or
@@ -41,7 +40,11 @@ func Parse(r io.Reader) (*Document, error) { return ParseWithOptions(r, nil) }
 
 // ParseWithOptions is Parse with explicit limits.
 func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
-	return nil, errors.New("cda: not implemented")
+	p := newParser(r, opts)
+	if err := p.readHeader(); err != nil {
+		return nil, err
+	}
+	return &Document{header: decodeHeader(p.root, p.bodyText), p: p}, nil
 }
 
 // Header returns the document header.
@@ -53,7 +56,3 @@ func (d *Document) IsLevel1() bool { return d.header.BodyMediaType != "" }
 // BodyMediaType returns nonXMLBody/text/@mediaType, or "" for a structured
 // document.
 func (d *Document) BodyMediaType() string { return d.header.BodyMediaType }
-
-// Body returns the decoded content of a level 1 document (the PDF), decoded
-// from base64 while it is read. It may be called once.
-func (d *Document) Body() (io.Reader, error) { return nil, ErrNoBody }

@@ -1,7 +1,6 @@
 package cda
 
 import (
-	"errors"
 	"time"
 
 	"github.com/mssante-go/sdk/ins"
@@ -66,9 +65,4 @@ type XDSAuthor struct {
 	Roles        []string
 	Specialties  []string // code^label^OID
 	Telecoms     []string // XTN
-}
-
-// XDSMetadata derives the XDS DocumentEntry metadata from the header.
-func (h *Header) XDSMetadata() (*XDSMetadata, error) {
-	return nil, errors.New("cda: not implemented")
 }

@@ -1,0 +1,104 @@
+package cda_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/internal/testenv"
+)
+
+func TestBuildValidatesAndRoundTrips(t *testing.T) {
+	pdf := fakePDF(10000)
+	doc := build(t, testHeader(t), pdf)
+	fs, err := cda.Validate(bytes.NewReader(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs.HasErrors() || fs.Count(cda.LevelWarning) > 0 {
+		t.Fatalf("findings on a built document:\n%s\n%s", findingsString(fs), doc[:4000])
+	}
+	d, err := cda.Parse(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.IsLevel1() || d.BodyMediaType() != cda.MediaTypePDF {
+		t.Fatalf("level1=%v mediaType=%q", d.IsLevel1(), d.BodyMediaType())
+	}
+	body, err := d.Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, pdf) {
+		t.Fatalf("body differs: %d bytes, want %d", len(got), len(pdf))
+	}
+	// Rebuilding from the header read back gives the same bytes.
+	again := build(t, d.Header(), pdf)
+	if !bytes.Equal(again, doc) {
+		t.Fatalf("round trip through the reader changes the document:\n%s\n----\n%s", again[:3000], doc[:3000])
+	}
+}
+
+func TestBuildDeterministic(t *testing.T) {
+	a := build(t, testHeader(t), fakePDF(5000))
+	b := build(t, testHeader(t), fakePDF(5000))
+	if !bytes.Equal(a, b) {
+		t.Fatal("two builds of the same input differ")
+	}
+	s := string(a)
+	if !strings.HasPrefix(s, `<?xml version="1.0" encoding="UTF-8"?>`) {
+		t.Error("no UTF-8 prolog")
+	}
+	if strings.Contains(s, "schemaLocation") || strings.Contains(s, "<?xml-stylesheet") {
+		t.Error("schemaLocation or processing instruction written")
+	}
+	if n := strings.Count(s, "<templateId "); n != 3 {
+		t.Errorf("%d templateIds, want 3", n)
+	}
+}
+
+// TestBuildXSD checks every generated document against the CDA schema of
+// the ANS kit with xmllint.
+func TestBuildXSD(t *testing.T) {
+	xmllint := testenv.LookPath(t, "xmllint")
+	xsd := testenv.Shared(t, "cda", "xsd", "CDA_extended.xsd")
+	dir := t.TempDir()
+	docs := map[string][]byte{
+		"level1.xml": build(t, testHeader(t), fakePDF(3000)),
+	}
+	repl := cda.NewReplacement(testHeader(t), cda.II{Root: "1.2.250.1.999.1.1.1", Extension: "DOC-0002"})
+	docs["replacement.xml"] = build(t, repl, fakePDF(100))
+	dev := testHeader(t)
+	dev.Authors[0].Person = nil
+	dev.Authors[0].Device = &cda.Device{ManufacturerModelName: "Editeur Test", SoftwareName: "DPI Test 1.0"}
+	dev.Authors[0].Code = cda.Code{}
+	docs["device.xml"] = build(t, dev, fakePDF(100))
+	var txt bytes.Buffer
+	if err := cda.Build(&txt, testHeader(t), cda.Body{MediaType: cda.MediaTypeText, Content: strings.NewReader("Bonjour <&> é")}); err != nil {
+		t.Fatal(err)
+	}
+	docs["text.xml"] = txt.Bytes()
+	for name, doc := range docs {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, doc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(xmllint, "--noout", "--schema", xsd, p).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s does not validate against CDA_extended.xsd: %v\n%s", name, err, out)
+		}
+		fs, err := cda.Validate(bytes.NewReader(doc), nil)
+		if err != nil || fs.HasErrors() {
+			t.Errorf("%s: %v\n%s", name, err, findingsString(fs))
+		}
+	}
+}

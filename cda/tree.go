@@ -1,0 +1,368 @@
+package cda
+
+import (
+	"bufio"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// node is an element of the header, kept as a small tree so that the
+// validator sees cardinalities, order and attributes exactly as written.
+type node struct {
+	space, name string
+	attrs       []xml.Attr
+	children    []*node
+	text        strings.Builder
+	parent      *node
+	index       int // 1-based position among the parent's children of the same name
+	count       int // number of such siblings (set when the parent closes)
+}
+
+// Default limits (ReadOptions).
+const (
+	defaultMaxDepth         = 256
+	defaultMaxHeaderBytes   = 8 << 20
+	defaultMaxDocumentBytes = 512 << 20
+	maxTextPerElement       = 64 << 10
+	maxAttrs                = 64
+)
+
+func (o *ReadOptions) limits() (depth int, header, doc int64) {
+	depth, header, doc = defaultMaxDepth, defaultMaxHeaderBytes, defaultMaxDocumentBytes
+	if o == nil {
+		return
+	}
+	if o.MaxDepth > 0 {
+		depth = o.MaxDepth
+	}
+	if o.MaxHeaderBytes > 0 {
+		header = o.MaxHeaderBytes
+	}
+	if o.MaxDocumentBytes > 0 {
+		doc = o.MaxDocumentBytes
+	}
+	return
+}
+
+// elem returns the first child in the CDA namespace with this local name.
+func (n *node) elem(name string) *node {
+	if n == nil {
+		return nil
+	}
+	for _, c := range n.children {
+		if c.name == name && c.space == NS {
+			return c
+		}
+	}
+	return nil
+}
+
+// elems returns every child in the CDA namespace with this local name.
+func (n *node) elems(name string) []*node {
+	if n == nil {
+		return nil
+	}
+	var out []*node
+	for _, c := range n.children {
+		if c.name == name && c.space == NS {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// path follows child names: n.path("assignedAuthor", "assignedPerson", "name").
+func (n *node) path(names ...string) *node {
+	for _, name := range names {
+		n = n.elem(name)
+	}
+	return n
+}
+
+// attr returns an unqualified attribute.
+func (n *node) attr(name string) string {
+	v, _ := n.lookupAttr(name)
+	return v
+}
+
+func (n *node) lookupAttr(name string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	for _, a := range n.attrs {
+		if a.Name.Local == name && a.Name.Space == "" {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// txt returns the element's character data, trimmed.
+func (n *node) txt() string {
+	if n == nil {
+		return ""
+	}
+	return strings.TrimSpace(n.text.String())
+}
+
+// loc returns an XPath-like location: /ClinicalDocument/author[2]/time.
+func (n *node) loc() string {
+	if n == nil {
+		return ""
+	}
+	var parts []string
+	for c := n; c != nil; c = c.parent {
+		p := c.name
+		if c.space != NS && c.space != "" {
+			p = c.space + ":" + p
+		}
+		if c.count > 1 {
+			p += "[" + strconv.Itoa(c.index) + "]"
+		}
+		parts = append(parts, p)
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(parts[i])
+	}
+	return b.String()
+}
+
+// child appends a named child to n and sets its index.
+func (n *node) child(name xml.Name, attrs []xml.Attr) *node {
+	c := &node{space: name.Space, name: name.Local, attrs: attrs, parent: n, index: 1}
+	for _, s := range n.children {
+		if s.name == c.name && s.space == c.space {
+			c.index++
+		}
+	}
+	n.children = append(n.children, c)
+	return c
+}
+
+// close sets the sibling counts of n's children.
+func (n *node) close() {
+	for _, c := range n.children {
+		if c.index > 1 {
+			continue
+		}
+		k := 0
+		for _, s := range n.children {
+			if s.name == c.name && s.space == c.space {
+				k++
+			}
+		}
+		if k > 1 {
+			for _, s := range n.children {
+				if s.name == c.name && s.space == c.space {
+					s.count = k
+				}
+			}
+		}
+	}
+}
+
+// countingReader counts bytes and fails past a limit.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.n >= c.max {
+		return 0, &LimitError{Limit: "document size", Max: c.max}
+	}
+	if rem := c.max - c.n; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// parser reads a CDA document: the header as a tree, then the body.
+type parser struct {
+	br       *bufio.Reader
+	dec      *xml.Decoder
+	maxDepth int
+	maxHdr   int64
+	root     *node
+	// body state: the element the decoder stopped at.
+	bodyKind string // "nonXMLBody", "structuredBody" or ""
+	bodyText *node  // nonXMLBody/text, when the decoder stopped inside it
+	depth    int    // open elements in the decoder at the stop point
+}
+
+func newParser(r io.Reader, opts *ReadOptions) *parser {
+	depth, hdr, doc := opts.limits()
+	br := bufio.NewReaderSize(&countingReader{r: r, max: doc}, 32<<10)
+	dec := xml.NewDecoder(br)
+	dec.Strict = true
+	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		switch strings.ToLower(strings.ReplaceAll(label, "-", "")) {
+		case "utf8":
+			return in, nil
+		}
+		return nil, fmt.Errorf("%w: %q", ErrEncoding, label)
+	}
+	return &parser{br: br, dec: dec, maxDepth: depth, maxHdr: hdr}
+}
+
+// token reads the next token and classifies read errors.
+func (p *parser) token() (xml.Token, error) {
+	t, err := p.dec.Token()
+	if err != nil {
+		return nil, p.wrap(err)
+	}
+	return t, nil
+}
+
+func (p *parser) wrap(err error) error {
+	var le *LimitError
+	if errors.As(err, &le) || errors.Is(err, ErrEncoding) {
+		return err
+	}
+	if err == io.EOF {
+		return fmt.Errorf("%w: unexpected end of document", ErrSyntax)
+	}
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		if strings.Contains(se.Msg, "encoding") && strings.Contains(se.Msg, "CharsetReader") {
+			return fmt.Errorf("%w: %v", ErrEncoding, err)
+		}
+		return fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	return fmt.Errorf("%w: %w", ErrSyntax, err)
+}
+
+// readHeader reads up to the body: every child of ClinicalDocument before
+// component as a tree, then component and its body element, stopping at
+// nonXMLBody/text or at structuredBody.
+func (p *parser) readHeader() error {
+	// Prolog: skip processing instructions, comments, the DOCTYPE.
+	var start xml.StartElement
+	for {
+		t, err := p.token()
+		if err != nil {
+			if errors.Is(err, ErrSyntax) && strings.Contains(err.Error(), "unexpected end") {
+				return fmt.Errorf("%w: no root element", ErrNotCDA)
+			}
+			return err
+		}
+		if se, ok := t.(xml.StartElement); ok {
+			start = se
+			break
+		}
+		if cd, ok := t.(xml.CharData); ok && len(strings.TrimSpace(string(cd))) > 0 {
+			return fmt.Errorf("%w: text before the root element", ErrSyntax)
+		}
+	}
+	if start.Name.Space != NS || start.Name.Local != "ClinicalDocument" {
+		return fmt.Errorf("%w: root element is {%s}%s", ErrNotCDA, start.Name.Space, start.Name.Local)
+	}
+	p.root = &node{space: NS, name: "ClinicalDocument", attrs: copyAttrs(start.Attr), index: 1}
+	stack := []*node{p.root}
+	for {
+		if p.dec.InputOffset() > p.maxHdr {
+			return &LimitError{Limit: "header size", Max: p.maxHdr}
+		}
+		t, err := p.token()
+		if err != nil {
+			return err
+		}
+		cur := stack[len(stack)-1]
+		switch t := t.(type) {
+		case xml.StartElement:
+			if len(stack) >= p.maxDepth {
+				return &LimitError{Limit: "depth", Max: int64(p.maxDepth)}
+			}
+			if len(t.Attr) > maxAttrs {
+				return &LimitError{Limit: "attribute count", Max: maxAttrs}
+			}
+			n := cur.child(t.Name, copyAttrs(t.Attr))
+			stack = append(stack, n)
+			// Stop points: the body.
+			if n.space == NS && len(stack) == 4 && n.name == "text" && n.parent.name == "nonXMLBody" && n.parent.parent.name == "component" {
+				p.bodyKind, p.bodyText, p.depth = "nonXMLBody", n, len(stack)
+				closeAll(stack)
+				return nil
+			}
+			if n.space == NS && len(stack) == 3 && n.name == "structuredBody" && n.parent.name == "component" {
+				p.bodyKind, p.depth = "structuredBody", len(stack)
+				closeAll(stack)
+				return nil
+			}
+		case xml.EndElement:
+			cur.close()
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 { // end of ClinicalDocument without a body
+				return nil
+			}
+		case xml.CharData:
+			if cur.text.Len()+len(t) <= maxTextPerElement {
+				cur.text.Write(t)
+			}
+		}
+	}
+}
+
+func closeAll(stack []*node) {
+	for _, n := range stack {
+		n.close()
+	}
+}
+
+func copyAttrs(a []xml.Attr) []xml.Attr {
+	if len(a) == 0 {
+		return nil
+	}
+	out := make([]xml.Attr, len(a))
+	copy(out, a)
+	return out
+}
+
+// finish reads the rest of the document after the body was consumed (or
+// not), checking well-formedness and the depth limit.
+func (p *parser) finish() error {
+	depth := p.depth
+	for depth > 0 {
+		t, err := p.token()
+		if err != nil {
+			return err
+		}
+		switch t.(type) {
+		case xml.StartElement:
+			depth++
+			if depth > p.maxDepth {
+				return &LimitError{Limit: "depth", Max: int64(p.maxDepth)}
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	p.depth = 0
+	// Trailing misc: comments and PIs only.
+	for {
+		t, err := p.dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return p.wrap(err)
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			return fmt.Errorf("%w: second root element %s", ErrSyntax, t.Name.Local)
+		case xml.CharData:
+			if len(strings.TrimSpace(string(t))) > 0 {
+				return fmt.Errorf("%w: text after the root element", ErrSyntax)
+			}
+		}
+	}
+}
