@@ -2,10 +2,8 @@ package xdm
 
 import (
 	"archive/zip"
-	"errors"
+	"fmt"
 	"io"
-
-	"github.com/mssante-go/sdk/ins"
 )
 
 // Archive is an IHE_XDM.ZIP read by Read: the submission sets and documents
@@ -68,43 +66,12 @@ func (i Integrity) Status() string {
 	return "hash mismatch"
 }
 
-// Read opens an IHE XDM archive. It fails only when the archive cannot be
-// used safely: not a zip (ErrNotZip), or beyond a limit of opts
-// (ErrTooManyEntries, ErrTooLarge, ErrCompressionRatio) or with an unsafe
-// entry name (ErrUnsafePath). Everything else — malformed METADATA.XML,
-// missing files, defects of the official examples — is reported in
-// Archive.Findings. opts nil means the default limits.
-func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
-	return nil, errors.New("xdm: Read not implemented yet")
-}
-
-// Verify checks the archive as a receiver must (ITI-32 §3.32.4.1.2, xdm.md
-// §9): it returns the reading findings plus the integrity checks (size and
-// SHA-1 of each document, documents not found, broken references, several
-// patients, names). Integrity problems are errors; quirks the official
-// examples have are warnings. Verify reads every document once and records
-// the result in ArchiveDocument.Integrity.
-func (a *Archive) Verify() Findings {
-	return a.Findings
-}
-
-// Open returns the bytes of the document (ErrDocumentNotFound when its URI
-// matches no entry). The reader enforces the size recorded in the zip.
+// Open returns the bytes of the document, or ErrDocumentNotFound when its
+// URI matches no entry. The zip reader stops at the size the zip records
+// and checks the CRC at the end.
 func (d *ArchiveDocument) Open() (io.ReadCloser, error) {
 	if d.file == nil {
-		return nil, ErrDocumentNotFound
+		return nil, fmt.Errorf("%w: %q", ErrDocumentNotFound, d.Entry.URI)
 	}
 	return d.file.Open()
-}
-
-// PatientID returns the patientId (CX) shared by every submission set and
-// document of the archive; ok is false when there is none or several.
-func (a *Archive) PatientID() (cx string, ok bool) {
-	return "", false
-}
-
-// PatientINS returns the INS of the archive's single patient; ok is false
-// when there are several patients or the patientId is not a valid INS.
-func (a *Archive) PatientINS() (ins.INS, bool) {
-	return ins.INS{}, false
 }

@@ -13,6 +13,9 @@ type Finding = findings.Finding
 // Findings is a list of findings.
 type Findings = findings.List
 
+// Level is the severity of a finding.
+type Level = findings.Level
+
 // Levels of a finding.
 const (
 	LevelInfo    = findings.Info

@@ -55,10 +55,10 @@ type ReadOptions struct {
 	MaxCompressionRatio int   // uncompressed/compressed, for entries of 1 MiB or more
 	MaxXMLDepth         int   // element nesting in METADATA.XML
 
-	// StrictINSKey makes a wrong INS key under the test or demonstration
-	// OIDs (1.2.250.1.213.1.4.10/.11) an error; by default it is a warning,
-	// because the official examples carry such keys (ins.md §8.2). Under the
-	// production OIDs a wrong key is always an error.
+	// StrictINSKey makes a patientId under an INS authority whose matricule
+	// is not valid (length, characters, key) an error. By default it is a
+	// warning: the official examples carry wrong keys, some under the
+	// production OID (ins.md §8.2), and the archive stays readable.
 	StrictINSKey bool
 }
 

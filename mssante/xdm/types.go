@@ -92,6 +92,16 @@ type DocumentEntry struct {
 
 	Action           Action
 	ParentDocumentID string // for ActionReplace: the replaced document's id
+
+	// OtherSlots are slots the SDK does not interpret: the reader keeps them
+	// and the writer writes them after the known ones.
+	OtherSlots []Slot
+}
+
+// Slot is an ebRIM slot: a name and its values.
+type Slot struct {
+	Name   string
+	Values []string
 }
 
 // SubmissionSet is the XDS metadata of a submission (ebRIM RegistryPackage,
@@ -108,6 +118,9 @@ type SubmissionSet struct {
 
 	// Author is the sender (person, institution, specialty, telecom).
 	Author Author
+	// OtherAuthors are further authors (XDS allows several; some official
+	// examples repeat the sender). Written after Author.
+	OtherAuthors []Author
 	// IntendedRecipients are MSSanté addresses, written "^^Internet^<address>".
 	// A value holding '^' or '|' is written as is (a full XON|XCN|XTN value);
 	// the reader gives back the bare address when the value is only an
@@ -116,6 +129,9 @@ type SubmissionSet struct {
 
 	PatientID  string  // CX; the documents' patient when empty
 	PatientINS ins.INS // the INS when PatientID is a valid one (reader)
+
+	// OtherSlots are slots the SDK does not interpret (see DocumentEntry).
+	OtherSlots []Slot
 }
 
 // Document is one file to put in the archive: its metadata and its bytes.

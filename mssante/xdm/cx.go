@@ -1,0 +1,76 @@
+package xdm
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/mssante-go/sdk/ins"
+)
+
+// cxAuthority returns the assigning authority OID (CX.4.2) of a CX value.
+func cxAuthority(cx string) string {
+	comps := strings.Split(cx, "^")
+	if len(comps) < 4 {
+		return ""
+	}
+	sub := strings.Split(comps[3], "&")
+	if len(sub) < 2 {
+		return ""
+	}
+	return strings.TrimSpace(sub[1])
+}
+
+// patientKey is what two patientIds must share to name the same patient:
+// the identifier (CX.1, upper case) and its authority OID. The namespace
+// text and the type code are ignored (ins.md §10.8).
+func patientKey(cx string) string {
+	cx = strings.TrimSpace(cx)
+	id, _, _ := strings.Cut(cx, "^")
+	return strings.ToUpper(strings.TrimSpace(id)) + "|" + cxAuthority(cx)
+}
+
+// insOIDs are the INS authorities (ins.md §5).
+var insOIDs = map[string]bool{
+	"1.2.250.1.213.1.4.8":  true,
+	"1.2.250.1.213.1.4.9":  true,
+	"1.2.250.1.213.1.4.10": true,
+	"1.2.250.1.213.1.4.11": true,
+}
+
+// testINSOIDs are the test and demonstration INS authorities.
+var testINSOIDs = map[string]bool{
+	"1.2.250.1.213.1.4.10": true,
+	"1.2.250.1.213.1.4.11": true,
+}
+
+// checkPatientID reads a patientId: the INS when it is a valid one, and the
+// finding to report otherwise (zero Finding when there is nothing to say).
+func checkPatientID(cx, loc string, strictKey bool) (ins.INS, Finding) {
+	i, err := ins.ParseCX(cx)
+	if err == nil {
+		return i, Finding{}
+	}
+	f := Finding{Rule: "XDM-PATIENT-INS", Location: loc, Spec: "ins.md §7.2, §8.2"}
+	oid := cxAuthority(cx)
+	switch {
+	case errors.Is(err, ins.ErrSyntax):
+		f.Level, f.Rule = LevelError, "XDM-PATIENT-CX"
+		f.Message = "patientId " + quote(cx) + " is not a CX value: " + err.Error()
+	case errors.Is(err, ins.ErrNotINS):
+		f.Level = LevelWarning
+		f.Message = "patientId " + quote(cx) + " is not an INS (authority " + oid + "): the receiver cannot match the patient on the INS"
+	case strictKey:
+		f.Level = LevelError
+		f.Message = "patientId " + quote(cx) + " is not a valid INS: " + err.Error()
+	default:
+		f.Level = LevelWarning
+		what := "production"
+		if testINSOIDs[oid] {
+			what = "test"
+		}
+		f.Message = "patientId " + quote(cx) + " under the " + what + " INS authority " + oid + " is not a valid matricule (" + err.Error() + "); the official examples carry such keys, a real INS never does"
+	}
+	return ins.INS{}, f
+}
+
+func quote(s string) string { return "\"" + s + "\"" }

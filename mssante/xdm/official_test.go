@@ -1,0 +1,68 @@
+package xdm
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
+)
+
+// officialArchives returns the paths of the official ANS archives.
+func officialArchives(t testing.TB) []string {
+	t.Helper()
+	dir := testenv.Shared(t, "xdm", "ansforge")
+	paths, err := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no archive in %s: %v", dir, err)
+	}
+	return paths
+}
+
+func readFile(t testing.TB, p string) *Archive {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Read(f, st.Size(), nil)
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(p), err)
+	}
+	return a
+}
+
+func TestOfficialArchives(t *testing.T) {
+	for _, p := range officialArchives(t) {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			a := readFile(t, p)
+			fs := a.Verify()
+			for _, f := range fs {
+				if f.Level >= LevelWarning {
+					t.Log(f)
+				}
+			}
+			if fs.HasErrors() {
+				t.Errorf("error-level findings: %v", fs.Errors())
+			}
+			if len(a.Documents) != 1 || len(a.SubmissionSets) != 1 {
+				t.Fatalf("got %d documents, %d submission sets", len(a.Documents), len(a.SubmissionSets))
+			}
+			d := a.Documents[0]
+			if cx, ok := a.PatientID(); !ok || cx == "" {
+				t.Errorf("no single patient")
+			}
+			if d.Entry.TypeCode.Code == "" || d.Entry.TypeCode.CodeSystem == "" || d.Entry.Title == "" {
+				t.Errorf("typeCode %+v, title %q", d.Entry.TypeCode, d.Entry.Title)
+			}
+			if d.Integrity.Status() != "ok" {
+				t.Errorf("integrity %s", d.Integrity.Status())
+			}
+		})
+	}
+}

@@ -1,0 +1,324 @@
+package xdm
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mssante-go/sdk/ins"
+)
+
+// Read opens an IHE XDM archive. It fails only when the archive cannot be
+// used safely: not a zip (ErrNotZip), beyond a limit of opts
+// (ErrTooManyEntries, ErrTooLarge, ErrCompressionRatio) or with an unsafe
+// entry name (ErrUnsafePath). Everything else — malformed METADATA.XML,
+// missing files, defects of the official examples — is reported in
+// Archive.Findings. opts nil means the default limits.
+//
+// Entry names are matched case-insensitively and as "/"-separated paths
+// (directory entries are not required). Every IHE_XDM/<subset>/METADATA.XML
+// is read; an IHE_XDM directory below the root is accepted with a warning.
+func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
+	o := opts.get()
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, fmt.Errorf("%w: %v", ErrNotZip, err)
+	}
+	if err := checkLimits(zr, o); err != nil {
+		return nil, err
+	}
+	a := &Archive{zr: zr, opts: o}
+	byName := make(map[string]*zip.File, len(zr.File))
+	var metas []*zip.File
+	for _, f := range zr.File {
+		a.Files = append(a.Files, f.Name)
+		key := strings.ToUpper(strings.TrimSuffix(f.Name, "/"))
+		if prev, dup := byName[key]; dup {
+			a.Findings.Add(LevelError, "XDM-ZIP-DUP", f.Name, "ITI-32 §3.32.4.1.2",
+				"entry %q has the same name as %q (names are case-insensitive)", f.Name, prev.Name)
+			continue
+		}
+		byName[key] = f
+		if isMetadataPath(key) {
+			metas = append(metas, f)
+		}
+	}
+	a.checkLayout(byName, metas)
+	sort.Slice(metas, func(i, j int) bool { return metas[i].Name < metas[j].Name })
+	for _, mf := range metas {
+		if err := a.readMetadata(mf, byName); err != nil {
+			return nil, err
+		}
+	}
+	a.checkPatients()
+	return a, nil
+}
+
+// checkLimits refuses unsafe names and archives beyond the limits, from the
+// central directory (archive/zip then refuses to read more than the declared
+// size of an entry).
+func checkLimits(zr *zip.Reader, o ReadOptions) error {
+	if o.MaxEntries > 0 && len(zr.File) > o.MaxEntries {
+		return fmt.Errorf("%w: %d entries (limit %d)", ErrTooManyEntries, len(zr.File), o.MaxEntries)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		if err := checkEntryName(f.Name); err != nil {
+			return err
+		}
+		total += f.UncompressedSize64
+		if o.MaxTotalSize > 0 && (total > uint64(o.MaxTotalSize) || f.UncompressedSize64 > uint64(o.MaxTotalSize)) {
+			return fmt.Errorf("%w: %d bytes or more uncompressed (limit %d) at %q", ErrTooLarge, total, o.MaxTotalSize, f.Name)
+		}
+		if o.MaxCompressionRatio > 0 && f.UncompressedSize64 >= ratioFloor &&
+			(f.CompressedSize64 == 0 || f.UncompressedSize64/f.CompressedSize64 > uint64(o.MaxCompressionRatio)) {
+			return fmt.Errorf("%w: %q expands from %d to %d bytes (limit %d:1)", ErrCompressionRatio, f.Name,
+				f.CompressedSize64, f.UncompressedSize64, o.MaxCompressionRatio)
+		}
+	}
+	return nil
+}
+
+// UnsafePathError names the entry refused by Read; it wraps ErrUnsafePath.
+type UnsafePathError struct {
+	Name   string
+	Reason string
+}
+
+func (e *UnsafePathError) Error() string {
+	return fmt.Sprintf("%v %q: %s", ErrUnsafePath, e.Name, e.Reason)
+}
+
+func (e *UnsafePathError) Unwrap() error { return ErrUnsafePath }
+
+// checkEntryName refuses names that could escape an extraction directory.
+func checkEntryName(name string) error {
+	bad := func(reason string) error { return &UnsafePathError{Name: name, Reason: reason} }
+	switch {
+	case name == "":
+		return bad("empty name")
+	case strings.HasPrefix(name, "/"):
+		return bad("absolute path")
+	case strings.Contains(name, "\\"):
+		return bad("backslash")
+	case len(name) >= 2 && name[1] == ':':
+		return bad("drive letter")
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] < 0x20 || name[i] == 0x7f {
+			return bad("control character")
+		}
+	}
+	for _, elem := range strings.Split(name, "/") {
+		if elem == ".." {
+			return bad("parent directory (..)")
+		}
+	}
+	return nil
+}
+
+// isMetadataPath reports whether an upper-cased entry name is
+// [.../]IHE_XDM/<subset>/METADATA.XML.
+func isMetadataPath(key string) bool {
+	elems := strings.Split(key, "/")
+	n := len(elems)
+	return n >= 3 && elems[n-1] == MetadataName && elems[n-3] == RootDir && elems[n-2] != ""
+}
+
+// checkLayout reports on the root of the archive (xdm.md §1, §9.1 step 2).
+func (a *Archive) checkLayout(byName map[string]*zip.File, metas []*zip.File) {
+	const spec = "ITI-32 §3.32.4.1.2, xdm.md §1"
+	for _, want := range []string{IndexName, ReadmeName} {
+		f, ok := byName[want]
+		switch {
+		case !ok:
+			a.Findings.Add(LevelWarning, "XDM-ZIP-ROOT", want, spec, "the archive has no %s at its root", want)
+		case f.Name != want:
+			a.Findings.Add(LevelWarning, "XDM-NAME", f.Name, spec, "%q should be written %s (upper case)", f.Name, want)
+		}
+	}
+	if len(metas) == 0 {
+		a.Findings.Add(LevelError, "XDM-ZIP-ROOT", RootDir, spec, "no %s/<subset>/%s in the archive", RootDir, MetadataName)
+		return
+	}
+	if _, ok := byName[RootDir]; !ok {
+		a.Findings.Add(LevelInfo, "XDM-ZIP-DIR", RootDir+"/", spec, "the archive has no directory entries")
+	}
+	for _, m := range metas {
+		if !strings.HasPrefix(strings.ToUpper(m.Name), RootDir+"/") {
+			a.Findings.Add(LevelWarning, "XDM-ZIP-ROOT", m.Name, spec, "%s is not at the root of the archive", RootDir)
+		}
+	}
+	for _, f := range a.zr.File {
+		up := strings.ToUpper(f.Name)
+		if !strings.Contains(up, RootDir+"/") {
+			continue
+		}
+		elems := strings.Split(strings.TrimSuffix(f.Name, "/"), "/")
+		for i, e := range elems {
+			ok := IsLevel1Name(e)
+			if i < len(elems)-1 || strings.HasSuffix(f.Name, "/") {
+				ok = IsLevel1Dir(e)
+			}
+			if !ok {
+				a.Findings.Add(LevelWarning, "XDM-NAME", f.Name, "ITI-32 §3.32.4.1.2 (ISO 9660 level 1)",
+					"%q is not an upper-case ISO 9660 level 1 name", e)
+				break
+			}
+		}
+	}
+}
+
+// readMetadata parses one METADATA.XML and resolves its documents.
+func (a *Archive) readMetadata(mf *zip.File, byName map[string]*zip.File) error {
+	loc := mf.Name
+	if max := a.opts.MaxMetadataSize; max > 0 && mf.UncompressedSize64 > uint64(max) {
+		return fmt.Errorf("%w: %s is %d bytes (limit %d)", ErrTooLarge, loc, mf.UncompressedSize64, max)
+	}
+	data, err := readEntry(mf)
+	if err != nil {
+		a.Findings.Add(LevelError, "XDM-ZIP-READ", loc, "", "cannot read %s: %v", loc, err)
+		return nil
+	}
+	if !utf8.Valid(data) {
+		a.Findings.Add(LevelError, "XDM-META-XML", loc, "xdm.md §4", "%s is not UTF-8", loc)
+		return nil
+	}
+	t, err := parseTree(data, a.opts.MaxXMLDepth)
+	if err != nil {
+		a.Findings.Add(LevelError, "XDM-META-XML", loc, "xdm.md §4", "%s is not well-formed XML: %v", loc, err)
+		return nil
+	}
+	m := &metaReader{loc: loc, opts: a.opts}
+	m.read(t)
+	a.Findings = append(a.Findings, m.fs...)
+	a.SubmissionSets = append(a.SubmissionSets, m.sets...)
+	dir := path.Dir(mf.Name)
+	for _, d := range m.docs {
+		ad := &ArchiveDocument{Entry: *d, SubmissionSet: m.members[d], Metadata: loc}
+		a.resolve(ad, dir, byName)
+		a.Documents = append(a.Documents, ad)
+	}
+	return nil
+}
+
+// readEntry reads a whole entry; archive/zip stops at the declared size.
+func readEntry(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	buf := make([]byte, 0, int(min(f.UncompressedSize64, 1<<26)))
+	w := &sliceWriter{buf}
+	if _, err := io.Copy(w, rc); err != nil {
+		return nil, err
+	}
+	return w.b, nil
+}
+
+type sliceWriter struct{ b []byte }
+
+func (w *sliceWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// resolve finds the entry of a document: its URI relative to the directory
+// of METADATA.XML (xdm.md §12 reader 5).
+func (a *Archive) resolve(d *ArchiveDocument, dir string, byName map[string]*zip.File) {
+	uri := d.Entry.URI
+	id := d.Metadata + "#" + d.Entry.EntryUUID
+	if uri == "" {
+		return // reported as a missing URI
+	}
+	if strings.HasPrefix(uri, "/") || strings.Contains(uri, "\\") || strings.Contains(uri, ":") {
+		a.Findings.Add(LevelError, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
+			"URI %q is not a relative path", uri)
+		return
+	}
+	root := path.Dir(dir) // the IHE_XDM directory
+	target := path.Join(dir, uri)
+	if !strings.HasPrefix(strings.ToUpper(target)+"/", strings.ToUpper(root)+"/") {
+		a.Findings.Add(LevelError, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
+			"URI %q leaves the %s directory", uri, RootDir)
+		return
+	}
+	if f, ok := byName[strings.ToUpper(target)]; ok && !strings.HasSuffix(f.Name, "/") {
+		d.Path, d.file = f.Name, f
+		if f.Name != target {
+			a.Findings.Add(LevelWarning, "XDM-URI-CASE", id, "xdm.md §12 reader 2",
+				"URI %q matches entry %q only case-insensitively", uri, f.Name)
+		}
+		return
+	}
+	// Fallback: a URI that repeats the subset directory (DRIM: SS000001/KOS.DCM).
+	first, _, _ := strings.Cut(uri, "/")
+	if strings.EqualFold(first, path.Base(dir)) {
+		alt := path.Join(root, uri)
+		if f, ok := byName[strings.ToUpper(alt)]; ok {
+			d.Path, d.file = f.Name, f
+			a.Findings.Add(LevelWarning, "XDM-URI-SUBSET", id, "xdm.md §12 reader 5",
+				"URI %q repeats the subset directory; it should be relative to %s", uri, dir)
+			return
+		}
+	}
+	a.Findings.Add(LevelError, "XDM-DOC-NOT-FOUND", id, "ITI-32 §3.32.4.1.2",
+		"document %s: URI %q matches no entry of the archive (looked for %s)", d.Entry.EntryUUID, uri, target)
+}
+
+// patientIDs returns every patientId of the archive with where it is.
+func (a *Archive) patientIDs() (ids, where []string) {
+	for _, s := range a.SubmissionSets {
+		if s.PatientID != "" {
+			ids, where = append(ids, s.PatientID), append(where, "submission set "+s.EntryUUID)
+		}
+	}
+	for _, d := range a.Documents {
+		if d.Entry.PatientID != "" {
+			ids, where = append(ids, d.Entry.PatientID), append(where, "document "+d.Entry.EntryUUID)
+		}
+	}
+	return ids, where
+}
+
+// checkPatients reports an archive about several patients (xdm.md §1).
+func (a *Archive) checkPatients() {
+	ids, where := a.patientIDs()
+	for i := 1; i < len(ids); i++ {
+		if patientKey(ids[i]) != patientKey(ids[0]) {
+			a.Findings.Add(LevelError, "XDM-PATIENT-MULTI", "", "xdm.md §1 (one patient per archive)",
+				"%s names patient %s but %s names %s", where[0], ids[0], where[i], ids[i])
+			return
+		}
+	}
+}
+
+// PatientID returns the patientId (CX) shared by every submission set and
+// document of the archive; ok is false when there is none or several.
+func (a *Archive) PatientID() (cx string, ok bool) {
+	ids, _ := a.patientIDs()
+	if len(ids) == 0 {
+		return "", false
+	}
+	for _, id := range ids[1:] {
+		if patientKey(id) != patientKey(ids[0]) {
+			return "", false
+		}
+	}
+	return ids[0], true
+}
+
+// PatientINS returns the INS of the archive's single patient; ok is false
+// when there are several patients or the patientId is not a valid INS (the
+// official examples carry wrong keys: use PatientID for those).
+func (a *Archive) PatientINS() (ins.INS, bool) {
+	cx, ok := a.PatientID()
+	if !ok {
+		return ins.INS{}, false
+	}
+	i, err := ins.ParseCX(cx)
+	return i, err == nil
+}
