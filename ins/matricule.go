@@ -55,6 +55,44 @@ type Matricule string
 //
 // Parse does not allocate for an input that is already normalised.
 func Parse(s string) (Matricule, error) {
+	if len(s) == 15 {
+		if m, ok := parseFast(s); ok {
+			return m, nil
+		}
+	}
+	return parseSlow(s)
+}
+
+// parseFast accepts a normalised, valid matricule in one pass without
+// copying it; anything else goes to parseSlow, which says what is wrong.
+func parseFast(s string) (Matricule, bool) {
+	var n uint64
+	for i := 0; i < 13; i++ {
+		d := s[i] - '0'
+		if d <= 9 {
+			n = n*10 + uint64(d)
+			continue
+		}
+		if i != 6 || s[5] != '2' {
+			return "", false
+		}
+		switch s[6] {
+		case 'A':
+			n = (n/10)*100 + 19
+		case 'B':
+			n = (n/10)*100 + 18
+		default:
+			return "", false
+		}
+	}
+	k1, k2 := s[13]-'0', s[14]-'0'
+	if k1 > 9 || k2 > 9 || int(k1)*10+int(k2) != int(97-n%97) {
+		return "", false
+	}
+	return Matricule(s), true
+}
+
+func parseSlow(s string) (Matricule, error) {
 	var buf [15]byte
 	n := 0
 	changed := false
