@@ -2,6 +2,7 @@ package xdm
 
 import (
 	"archive/zip"
+	"errors"
 	"compress/flate"
 	"crypto/sha1"
 	"encoding/hex"
@@ -111,11 +112,39 @@ func prepare(p *Package, opts *WriteOptions) (*prepared, error) {
 	if idErr != nil {
 		return nil, idErr
 	}
+	if err := selfCheck(pr.metadata); err != nil {
+		return nil, err
+	}
 	if pr.index, err = indexHTM(&p.Sender, SubsetName, pr.entries); err != nil {
 		return nil, err
 	}
 	pr.readme = readmeTXT(&p.Sender, SubsetName, pr.entries)
 	return pr, nil
+}
+
+// ErrSelfCheck: the METADATA.XML the writer produced does not read back
+// cleanly (a reference that does not resolve, a missing required value). It
+// signals a bug or a value the writer should have refused.
+var ErrSelfCheck = errors.New("xdm: written metadata fails its self-check")
+
+// selfCheck reads the METADATA.XML back and checks that every reference
+// resolves and every required value is there (xdm.md §12 writer 3).
+func selfCheck(metadata []byte) error {
+	t, err := parseTree(metadata, DefaultMaxXMLDepth)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSelfCheck, err)
+	}
+	m := &metaReader{loc: MetadataName}
+	m.read(t)
+	for _, f := range m.fs {
+		if f.Level == LevelError || strings.HasPrefix(f.Rule, "XDM-REF") || strings.HasPrefix(f.Rule, "XDM-ID") {
+			if f.Rule == "XDM-PATIENT-INS" || f.Rule == "XDM-PATIENT-CX" {
+				continue // the caller's identifier, checked by the caller's ins policy
+			}
+			return fmt.Errorf("%w: %v", ErrSelfCheck, f)
+		}
+	}
+	return nil
 }
 
 func docObject(i int) string { return fmt.Sprintf("Documents[%d]", i) }
@@ -242,9 +271,16 @@ func preparePatient(ss *SubmissionSet, entries []*DocumentEntry) error {
 	if ss.PatientID == "" {
 		ss.PatientID = cx
 	}
+	parsed, err := ins.ParseCX(cx)
+	if err == nil && ss.PatientINS.IsZero() {
+		ss.PatientINS = parsed
+	}
 	for _, e := range entries {
 		if e.PatientID == "" {
 			e.PatientID = cx
+		}
+		if err == nil && e.PatientINS.IsZero() {
+			e.PatientINS = parsed
 		}
 	}
 	return nil
