@@ -2,10 +2,10 @@ package xdm
 
 import (
 	"archive/zip"
-	"errors"
 	"compress/flate"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
