@@ -68,6 +68,11 @@ type Header struct {
 	// document, "" for a structured body (set by the reader; Build uses
 	// the media type of the Body it is given).
 	BodyMediaType string
+
+	// AutoPresentable is set by the reader when the document is an XSLT
+	// stylesheet embedding the ClinicalDocument (XDS mimeType
+	// application/xslt+xml). Build never writes one.
+	AutoPresentable bool
 }
 
 // Patient is recordTarget/patientRole.

@@ -44,7 +44,9 @@ func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
 	if err := p.readHeader(); err != nil {
 		return nil, err
 	}
-	return &Document{header: decodeHeader(p.root, p.bodyText), p: p}, nil
+	h := decodeHeader(p.root, p.bodyText)
+	h.AutoPresentable = p.autoPresentable
+	return &Document{header: h, p: p}, nil
 }
 
 // Header returns the document header.

@@ -197,7 +197,16 @@ type parser struct {
 	bodyKind string // "nonXMLBody", "structuredBody" or ""
 	bodyText *node  // nonXMLBody/text, when the decoder stopped inside it
 	depth    int    // open elements in the decoder at the stop point
+	// outer counts the elements around ClinicalDocument in an
+	// auto-presentable document (an XSLT stylesheet embedding it).
+	outer int
+	// autoPresentable is set when ClinicalDocument is inside an XSLT stylesheet.
+	autoPresentable bool
 }
+
+// xslNS is the namespace of XSLT: an auto-presentable CDA document is an
+// XSLT stylesheet that embeds the ClinicalDocument (xdm.md §5.2 mimeType).
+const xslNS = "http://www.w3.org/1999/XSL/Transform"
 
 func newParser(r io.Reader, opts *ReadOptions) *parser {
 	depth, hdr, doc := opts.limits()
@@ -263,6 +272,13 @@ func (p *parser) readHeader() error {
 			return fmt.Errorf("%w: text before the root element", ErrSyntax)
 		}
 	}
+	if start.Name.Space == xslNS && start.Name.Local == "stylesheet" {
+		se, err := p.findEmbedded()
+		if err != nil {
+			return err
+		}
+		start = se
+	}
 	if start.Name.Space != NS || start.Name.Local != "ClinicalDocument" {
 		return fmt.Errorf("%w: root element is {%s}%s", ErrNotCDA, start.Name.Space, start.Name.Local)
 	}
@@ -302,6 +318,7 @@ func (p *parser) readHeader() error {
 			cur.close()
 			stack = stack[:len(stack)-1]
 			if len(stack) == 0 { // end of ClinicalDocument without a body
+				p.depth = 0
 				return nil
 			}
 		case xml.CharData:
@@ -327,10 +344,41 @@ func copyAttrs(a []xml.Attr) []xml.Attr {
 	return out
 }
 
+// findEmbedded looks for the ClinicalDocument inside an XSLT stylesheet.
+func (p *parser) findEmbedded() (xml.StartElement, error) {
+	p.outer = 1
+	for {
+		if p.dec.InputOffset() > p.maxHdr {
+			return xml.StartElement{}, &LimitError{Limit: "header size", Max: p.maxHdr}
+		}
+		t, err := p.token()
+		if err != nil {
+			return xml.StartElement{}, err
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			if t.Name.Space == NS && t.Name.Local == "ClinicalDocument" {
+				p.autoPresentable = true
+				return t, nil
+			}
+			p.outer++
+			if p.outer >= p.maxDepth {
+				return xml.StartElement{}, &LimitError{Limit: "depth", Max: int64(p.maxDepth)}
+			}
+		case xml.EndElement:
+			p.outer--
+			if p.outer == 0 {
+				return xml.StartElement{}, fmt.Errorf("%w: XSLT stylesheet without an embedded ClinicalDocument", ErrNotCDA)
+			}
+		}
+	}
+}
+
 // finish reads the rest of the document after the body was consumed (or
 // not), checking well-formedness and the depth limit.
 func (p *parser) finish() error {
-	depth := p.depth
+	depth := p.depth + p.outer
+	p.outer = 0
 	for depth > 0 {
 		t, err := p.token()
 		if err != nil {

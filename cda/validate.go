@@ -65,7 +65,7 @@ func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (Findings, e
 					return v.fs, err
 				}
 			}
-		} else if d.p.depth > 0 {
+		} else if d.p.depth+d.p.outer > 0 {
 			if err := d.p.finish(); err != nil {
 				return v.fs, err
 			}
@@ -395,6 +395,7 @@ func (v *validator) patient(root *node) {
 	}
 	name := v.one(pt, "name", specHdr, "CDA-PAT-NAME")
 	var famBR, givenBR, givenList bool
+	var firstGiven, listGiven string
 	if name != nil {
 		fams, givens := name.elems("family"), name.elems("given")
 		if len(fams) == 0 || len(givens) == 0 {
@@ -413,7 +414,11 @@ func (v *validator) patient(root *node) {
 			switch q := g.attr("qualifier"); q {
 			case "BR":
 				givenBR = g.txt() != ""
+				firstGiven = g.txt()
 			case "":
+				if !givenList {
+					listGiven = g.txt()
+				}
 				givenList = givenList || g.txt() != ""
 			case "CL":
 			default:
@@ -452,6 +457,12 @@ func (v *validator) patient(root *node) {
 		}
 		if len(miss) > 0 {
 			v.add(LevelError, "CDA-INS-TRAITS", pt, specINS, "with an INS, the INS traits are required; missing: %s", strings.Join(miss, ", "))
+		}
+		if firstGiven != "" && listGiven != "" {
+			t := ins.Traits{BirthGivenNames: listGiven}
+			if t.FirstGiven() != firstGiven {
+				v.add(LevelWarning, "CDA-INS-FIRSTGIVEN", name, "ins.md §6.1", "the first birth given name %q is not the first of the list %q", firstGiven, listGiven)
+			}
 		}
 	}
 	if c := county.txt(); c != "" && len(c) != 5 {

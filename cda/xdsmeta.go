@@ -66,6 +66,9 @@ func (h *Header) XDSMetadata() (*XDSMetadata, error) {
 		LanguageCode: h.LanguageCode,
 		CreationTime: h.EffectiveTime.UTC(),
 	}
+	if h.AutoPresentable {
+		m.MimeType = "application/xslt+xml"
+	}
 	if h.EffectiveTime.IsZero() {
 		m.CreationTime = time.Time{}
 	}

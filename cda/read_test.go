@@ -1,0 +1,241 @@
+package cda_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/ins"
+)
+
+func TestReadErrors(t *testing.T) {
+	deep := `<ClinicalDocument xmlns="urn:hl7-org:v3">` + strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000) + `</ClinicalDocument>`
+	big := `<ClinicalDocument xmlns="urn:hl7-org:v3"><title>` + strings.Repeat("x", 2<<20) + `</title></ClinicalDocument>`
+	tests := []struct {
+		name string
+		doc  string
+		opts *cda.ReadOptions
+		want error
+	}{
+		{"empty", "", nil, cda.ErrNotCDA},
+		{"not XML", "hello", nil, cda.ErrSyntax},
+		{"other root", `<foo xmlns="urn:hl7-org:v3"/>`, nil, cda.ErrNotCDA},
+		{"no namespace", `<ClinicalDocument/>`, nil, cda.ErrNotCDA},
+		{"unbound prefix", `<hl7:ClinicalDocument/>`, nil, cda.ErrNotCDA},
+		{"XSLT without CDA", `<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><x/></xsl:stylesheet>`, nil, cda.ErrNotCDA},
+		{"truncated", `<ClinicalDocument xmlns="urn:hl7-org:v3"><title>`, nil, cda.ErrSyntax},
+		{"mismatched", `<ClinicalDocument xmlns="urn:hl7-org:v3"><title></id></ClinicalDocument>`, nil, cda.ErrSyntax},
+		{"latin1", `<?xml version="1.0" encoding="ISO-8859-1"?><ClinicalDocument xmlns="urn:hl7-org:v3"/>`, nil, cda.ErrEncoding},
+		{"deep", deep, nil, cda.ErrLimit},
+		{"deep, low limit", `<ClinicalDocument xmlns="urn:hl7-org:v3"><a><b><c/></b></a></ClinicalDocument>`, &cda.ReadOptions{MaxDepth: 3}, cda.ErrLimit},
+		{"header size", big, &cda.ReadOptions{MaxHeaderBytes: 1 << 20}, cda.ErrLimit},
+		{"document size", big, &cda.ReadOptions{MaxDocumentBytes: 1000}, cda.ErrLimit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cda.ParseWithOptions(strings.NewReader(tt.doc), tt.opts)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if errors.Is(err, cda.ErrLimit) {
+				var le *cda.LimitError
+				if !errors.As(err, &le) || le.Max <= 0 {
+					t.Fatalf("not a *LimitError: %#v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestReadPrefixed reads a document whose CDA namespace has a prefix.
+func TestReadPrefixed(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="utf-8"?><?xml-stylesheet href="x.xsl"?><!-- c -->
+<v3:ClinicalDocument xmlns:v3="urn:hl7-org:v3" xmlns:x="urn:other"><v3:id root="1.2.3" extension="A"/>
+<x:title>not this one</x:title><v3:title>Titre &amp; co</v3:title>
+<v3:recordTarget><v3:patientRole><v3:id root="1.2.250.1.213.1.4.10" extension="279035121518989"/></v3:patientRole></v3:recordTarget>
+<v3:component><v3:structuredBody><v3:component/></v3:structuredBody></v3:component></v3:ClinicalDocument>`
+	d, err := cda.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := d.Header()
+	if h.ID.String() != "1.2.3^A" || h.Title != "Titre & co" || d.IsLevel1() {
+		t.Fatalf("header = %+v", h)
+	}
+	if h.Patient.Identity.INS.Matricule != "279035121518989" || h.Patient.Identity.Status != ins.StatusQualified {
+		t.Fatalf("INS = %+v", h.Patient.Identity)
+	}
+	if _, err := d.Body(); !errors.Is(err, cda.ErrNoBody) {
+		t.Fatalf("Body on a structured document: %v", err)
+	}
+}
+
+func TestBodyStreaming(t *testing.T) {
+	pdf := fakePDF(4000)
+	doc := string(build(t, testHeader(t), pdf))
+	i := strings.Index(doc, `representation="B64">`) + len(`representation="B64">`)
+	j := strings.Index(doc, `</text>`)
+	b64 := doc[i:j]
+	variants := map[string]string{
+		"plain":      b64,
+		"CDATA":      "<![CDATA[" + b64 + "]]>",
+		"split":      b64[:100] + "<!-- comment -->" + b64[100:300] + "&#13;&#10;&#x20;" + b64[300:],
+		"tabs":       strings.ReplaceAll(b64, "\n", "\t \r\n"),
+		"cdata part": b64[:50] + "<![CDATA[" + b64[50:400] + "]]>" + b64[400:],
+	}
+	for name, body := range variants {
+		t.Run(name, func(t *testing.T) {
+			d, err := cda.Parse(strings.NewReader(doc[:i] + body + doc[j:]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := d.Body()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, pdf) {
+				t.Fatalf("body differs (%d bytes)", len(got))
+			}
+			if _, err := d.Body(); !errors.Is(err, cda.ErrBodyRead) {
+				t.Fatalf("second Body: %v", err)
+			}
+		})
+	}
+	bad := map[string]struct {
+		doc  string
+		want error
+	}{
+		"truncated":     {doc[:j-10], cda.ErrSyntax},
+		"bad entity":    {doc[:i] + "&amp;" + doc[i:], cda.ErrSyntax},
+		"corrupt":       {doc[:i] + "*" + doc[i:], cda.ErrBase64},
+		"trailing junk": {doc + "<x/>", cda.ErrSyntax},
+		"bad end":       {strings.Replace(doc, "</nonXMLBody>", "</nonXML>", 1), cda.ErrSyntax},
+	}
+	for name, tt := range bad {
+		t.Run(name, func(t *testing.T) {
+			d, err := cda.Parse(strings.NewReader(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := d.Body()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadAll(r); !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	pdf := func() cda.Body { return cda.Body{Content: bytes.NewReader(fakePDF(10))} }
+	var out bytes.Buffer
+
+	h := testHeader(t)
+	h.Patient.Identity.Status = ins.StatusRecovered
+	if err := cda.Build(&out, h, pdf()); !errors.Is(err, ins.ErrNotQualified) {
+		t.Errorf("RECUP identity: %v", err)
+	}
+	h = testHeader(t)
+	h.Patient.Identity.Traits.BirthPlace = ""
+	if err := cda.Build(&out, h, pdf()); !errors.Is(err, ins.ErrMissingTrait) {
+		t.Errorf("missing birthplace: %v", err)
+	}
+	h = testHeader(t)
+	h.Title = ""
+	h.Encounter.FacilityType = cda.Code{Code: "SA99", CodeSystem: "1.2.250.1.71.4.2.4"}
+	err := cda.Build(&out, h, pdf())
+	var he *cda.HeaderError
+	if !errors.As(err, &he) || !errors.Is(err, cda.ErrInvalidHeader) {
+		t.Fatalf("invalid header: %v", err)
+	}
+	if len(he.Findings.ByRule("CDA-TITLE")) == 0 || len(he.Findings.ByRule("CDA-FACILITY-VS")) == 0 {
+		t.Errorf("findings: %s", findingsString(he.Findings))
+	}
+	if err := cda.Build(&out, testHeader(t), cda.Body{MediaType: "image/png", Content: strings.NewReader("x")}); !errors.Is(err, cda.ErrMediaType) {
+		t.Errorf("png: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("refused builds wrote %d bytes", out.Len())
+	}
+	// A patient without INS needs no qualified identity.
+	h = testHeader(t)
+	h.Patient.Identity.INS = ins.INS{}
+	h.Patient.Identity.Status = ins.StatusProvisional
+	if err := cda.Build(&out, h, pdf()); err != nil {
+		t.Errorf("patient without INS: %v", err)
+	}
+}
+
+func TestNationalIDs(t *testing.T) {
+	if id, err := cda.NewRPPS(testRPPS); err != nil || id.Extension != "8"+testRPPS || id.Root != cda.OIDIdNatPS {
+		t.Errorf("NewRPPS = %v, %v", id, err)
+	}
+	for _, bad := range []string{"", "1000123456", "10001234566", "810001234565", "1000123456a"} {
+		if _, err := cda.NewRPPS(bad); !errors.Is(err, cda.ErrNationalID) {
+			t.Errorf("NewRPPS(%q) = %v", bad, err)
+		}
+	}
+	if id, err := cda.NewFINESS("2A0000001"); err != nil || id.Extension != "12A0000001" {
+		t.Errorf("NewFINESS Corsica = %v, %v", id, err)
+	}
+	if _, err := cda.NewFINESS("12345678"); !errors.Is(err, cda.ErrNationalID) {
+		t.Errorf("short FINESS: %v", err)
+	}
+	if id, err := cda.NewSIRET("12345678901234"); err != nil || id.Extension != "312345678901234" {
+		t.Errorf("NewSIRET = %v, %v", id, err)
+	}
+}
+
+func TestReplacement(t *testing.T) {
+	prev := testHeader(t)
+	next := cda.NewReplacement(prev, cda.II{Root: "1.2.250.1.999.1.1.1", Extension: "DOC-0002"})
+	if next.SetID != prev.SetID || next.VersionNumber != 2 || next.RelatedDocument == nil ||
+		next.RelatedDocument.ParentID != prev.ID || next.RelatedDocument.TypeCode != "RPLC" {
+		t.Fatalf("replacement = %+v", next)
+	}
+	doc := build(t, next, fakePDF(10))
+	h, err := cda.ReadHeader(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := h.XDSMetadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ParentDocumentID != "1.2.250.1.999.1.1.1^DOC-0001" || m.ParentRelation != "RPLC" || m.Version != "2" {
+		t.Fatalf("XDS = %+v", m)
+	}
+	if prev.RelatedDocument != nil || prev.VersionNumber != 1 {
+		t.Fatal("NewReplacement changed prev")
+	}
+}
+
+func TestXDSMetadataBuilt(t *testing.T) {
+	h, err := cda.ReadHeader(bytes.NewReader(build(t, testHeader(t), fakePDF(10))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := h.XDSMetadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.CreationTime.Format("20060102150405") != "20250314093000" || m.ClassCode.Code != "10" ||
+		m.PatientID != "279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH" || m.MimeType != "text/xml" ||
+		m.Authors[0].Telecoms[0] != "^^Internet^jean.medecin@test.mssante.fr" ||
+		m.SourcePatientID != "IPP-42^^^&1.2.250.1.999.1.2&ISO^PI" {
+		t.Fatalf("XDS = %+v", m)
+	}
+	h.ID = cda.II{}
+	if _, err := h.XDSMetadata(); !errors.Is(err, cda.ErrNoDocumentID) {
+		t.Errorf("no id: %v", err)
+	}
+}

@@ -1,0 +1,200 @@
+package cda_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/cda"
+)
+
+// mutation edits a built document and names the rule that must fire.
+type mutation struct {
+	name  string
+	edit  func(s string) string
+	rule  string
+	level cda.Level
+}
+
+func replace(old, new string) func(string) string {
+	return func(s string) string {
+		if !strings.Contains(s, old) {
+			panic("mutation target not found: " + old)
+		}
+		return strings.Replace(s, old, new, 1)
+	}
+}
+
+// cut removes the element that starts with start and ends with end.
+func cut(start, end string) func(string) string {
+	return func(s string) string {
+		i := strings.Index(s, start)
+		if i < 0 {
+			panic("mutation target not found: " + start)
+		}
+		j := strings.Index(s[i:], end)
+		if j < 0 {
+			panic("mutation end not found: " + end)
+		}
+		return s[:i] + s[i+j+len(end):]
+	}
+}
+
+var mutations = []mutation{
+	{"no realmCode", cut(`<realmCode`, `/>`), "CDA-REALM", cda.LevelError},
+	{"realmCode BE", replace(`<realmCode code="FR"/>`, `<realmCode code="BE"/>`), "CDA-REALM", cda.LevelError},
+	{"typeId", replace(`extension="POCD_HD000040"`, `extension="POCD_HD000041"`), "CDA-TYPEID", cda.LevelError},
+	{"no XDS-SD template", cut(`<templateId root="1.3.6.1.4.1.19376.1.2.20"`, `/>`), "CDA-TEMPLATE-N1", cda.LevelError},
+	{"no XDS-SD template, no extra", cut(`<templateId root="1.3.6.1.4.1.19376.1.2.20"`, `/>`), "CDA-TEMPLATE", cda.LevelError},
+	{"four templates", replace(`<id root="1.2.250.1.999.1.1.1"`, `<templateId root="1.2.3"/><id root="1.2.250.1.999.1.1.1"`), "CDA-TEMPLATE-N1", cda.LevelError},
+	{"two CI-SIS templates", replace(`<templateId root="1.2.250.1.213.1.1.1.1"/>`, `<templateId root="1.2.250.1.213.1.1.1.1"/><templateId root="1.2.250.1.213.1.1.1.1"/>`), "CDA-TEMPLATE", cda.LevelError},
+	{"id nullFlavor", replace(`<id root="1.2.250.1.999.1.1.1" extension="DOC-0001"/>`, `<id nullFlavor="UNK"/>`), "CDA-NULLFLAVOR", cda.LevelError},
+	{"id bad root", replace(`<id root="1.2.250.1.999.1.1.1"`, `<id root="1.02.3"`), "CDA-ID", cda.LevelError},
+	{"id long extension", replace(`extension="DOC-0001"`, `extension="`+strings.Repeat("X", 65)+`"`), "CDA-ID", cda.LevelError},
+	{"no id", cut(`<id root="1.2.250.1.999.1.1.1"`, `/>`), "CDA-ID", cda.LevelError},
+	{"type code not in J07", replace(`code="11488-4"`, `code="99999-9"`), "CDA-CODE-VS", cda.LevelError},
+	{"type code wrong system", replace(`code="11488-4" codeSystem="2.16.840.1.113883.6.1"`, `code="11488-4" codeSystem="1.2.3"`), "CDA-CODE-VS", cda.LevelWarning},
+	{"type code no displayName", replace(` displayName="CR ou fiche de consultation ou de visite"`, ``), "CDA-CODE", cda.LevelWarning},
+	{"empty title", replace(`<title>Compte rendu de consultation</title>`, `<title></title>`), "CDA-TITLE", cda.LevelError},
+	{"no title", cut(`<title>`, `</title>`), "CDA-TITLE", cda.LevelError},
+	{"effectiveTime format", replace(`<effectiveTime value="20250314103000+0100"/>`, `<effectiveTime value="2025-03-14"/>`), "CDA-EFFTIME", cda.LevelError},
+	{"effectiveTime date", replace(`<effectiveTime value="20250314103000+0100"/>`, `<effectiveTime value="20251345"/>`), "CDA-DATE", cda.LevelError},
+	{"confidentiality", replace(`<confidentialityCode code="N"`, `<confidentialityCode code="X"`), "CDA-CONF", cda.LevelError},
+	{"language", replace(`<languageCode code="fr-FR"/>`, `<languageCode code="fr"/>`), "CDA-LANG", cda.LevelError},
+	{"no setId", cut(`<setId`, `/>`), "CDA-SETID", cda.LevelError},
+	{"version 0", replace(`<versionNumber value="1"/>`, `<versionNumber value="0"/>`), "CDA-VERSION", cda.LevelError},
+	{"no version", cut(`<versionNumber`, `/>`), "CDA-VERSION", cda.LevelError},
+	{"copyTime", replace(`<recordTarget>`, `<copyTime value="2025"/><recordTarget>`), "CDA-COPYTIME", cda.LevelWarning},
+	{"order", replace(`<languageCode code="fr-FR"/>`, ``+"\n"), "CDA-LANG", cda.LevelError},
+	{"out of order", func(s string) string {
+		s = cut(`<title>`, `</title>`)(s)
+		return replace(`<recordTarget>`, `<title>T</title><recordTarget>`)(s)
+	}, "CDA-ORDER", cda.LevelError},
+	{"classCode", replace(`<ClinicalDocument xmlns="urn:hl7-org:v3">`, `<ClinicalDocument xmlns="urn:hl7-org:v3" classCode="DOC">`), "CDA-DOC-CLASS", cda.LevelError},
+	{"schemaLocation", replace(`<ClinicalDocument xmlns="urn:hl7-org:v3">`, `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:hl7-org:v3 CDA.xsd">`), "CDA-DOC-SCHEMALOC", cda.LevelWarning},
+	{"nullFlavor value", replace(`<telecom value="tel:0100000000" use="WP"/>`, `<telecom nullFlavor="NI"/>`), "CDA-NULLFLAVOR", cda.LevelWarning},
+	{"no given BR", cut(`<given qualifier="BR">`, `</given>`), "CDA-INS-TRAITS", cda.LevelError},
+	{"no family BR", replace(`<family qualifier="BR">`, `<family>`), "CDA-INS-TRAITS", cda.LevelError},
+	{"no birthplace", cut(`<birthplace>`, `</birthplace>`), "CDA-INS-TRAITS", cda.LevelError},
+	{"first given not first", replace(`<given qualifier="BR">DOMINIQUE</given>`, `<given qualifier="BR">MARIE</given>`), "CDA-INS-FIRSTGIVEN", cda.LevelWarning},
+	{"bad COG", replace(`<county>51215</county>`, `<county>512</county>`), "CDA-INS-COG", cda.LevelWarning},
+	{"INS key", replace(`extension="279035121518989"`, `extension="279035121518988"`), "CDA-INS-KEY", cda.LevelError},
+	{"INS length", replace(`extension="279035121518989"`, `extension="2790351215189"`), "CDA-INS-KEY", cda.LevelError},
+	{"two INS", replace(`<id root="1.2.250.1.999.1.2"`, `<id root="1.2.250.1.213.1.4.8" extension="279035121518989"/><id root="1.2.250.1.999.1.2"`), "CDA-INS-DUP", cda.LevelError},
+	{"INS-C", replace(`<id root="1.2.250.1.999.1.2"`, `<id root="1.2.250.1.213.1.4.2" extension="1234"/><id root="1.2.250.1.999.1.2"`), "CDA-INS-OID", cda.LevelWarning},
+	{"patient id no extension", replace(`<id root="1.2.250.1.999.1.2" extension="IPP-42"/>`, `<id root="1.2.250.1.999.1.2"/>`), "CDA-PAT-ID", cda.LevelError},
+	{"gender", replace(`<administrativeGenderCode code="F"`, `<administrativeGenderCode code="X"`), "CDA-PAT-GENDER", cda.LevelError},
+	{"no birthTime", cut(`<birthTime`, `/>`), "CDA-PAT-BIRTHTIME", cda.LevelError},
+	{"no author", cut(`<author>`, `</author>`), "CDA-AUTHOR", cda.LevelError},
+	{"author time", replace(`<time value="20250314100000+0100"/>`, `<time value="x"/>`), "CDA-AUTHOR", cda.LevelError},
+	{"author no family", replace(`<family>MEDECIN</family>`, ``), "CDA-AUTHOR-PERSON", cda.LevelError},
+	{"author no person", cut(`<assignedPerson>`, `</assignedPerson>`), "CDA-AUTHOR-PERSON", cda.LevelError},
+	{"author specialty", replace(`code="G15_10/SM26"`, `code="G15_99"`), "CDA-AUTHOR-CODE", cda.LevelWarning},
+	{"author id root", replace(`<id root="1.2.250.1.71.4.2.1" extension="810001234565"/>`, `<id root="1.2.3.4" extension="810001234565"/>`), "CDA-IDNAT-ROOT", cda.LevelWarning},
+	{"author id prefix", replace(`extension="810001234565"`, `extension="910001234565"`), "CDA-IDNAT-PREFIX", cda.LevelWarning},
+	{"RPPS length", replace(`extension="810001234565"`, `extension="8100012345"`), "CDA-IDNAT-PREFIX", cda.LevelWarning},
+	{"custodian root", func(s string) string {
+		i := strings.Index(s, "<custodian>")
+		return s[:i] + strings.Replace(s[i:], `root="1.2.250.1.71.4.2.2"`, `root="1.2.3"`, 1)
+	}, "CDA-IDNAT-ROOT", cda.LevelError},
+	{"no custodian", cut(`<custodian>`, `</custodian>`), "CDA-CUSTODIAN", cda.LevelError},
+	{"signatureCode", replace(`<signatureCode code="S"/>`, `<signatureCode code="X"/>`), "CDA-LEGALAUTH", cda.LevelError},
+	{"no legalAuthenticator", cut(`<legalAuthenticator>`, `</legalAuthenticator>`), "CDA-LEGALAUTH", cda.LevelError},
+	{"recipient", cut(`<intendedRecipient>`, `</intendedRecipient>`), "CDA-RECIPIENT", cda.LevelError},
+	{"no documentationOf", cut(`<documentationOf>`, `</documentationOf>`), "CDA-DOCOF", cda.LevelError},
+	{"no service low", cut(`<low value="20250314090000+0100"/>`, `>`), "CDA-DOCOF", cda.LevelError},
+	{"no performer", cut(`<performer typeCode="PRF">`, `</performer>`), "CDA-PERFORMER", cda.LevelError},
+	{"performer typeCode", replace(`<performer typeCode="PRF">`, `<performer typeCode="SPRF">`), "CDA-PERFORMER", cda.LevelError},
+	{"practice setting", replace(`code="AMBULATOIRE"`, `code="NOPE"`), "CDA-PRACTICE-VS", cda.LevelError},
+	{"no practice setting", cut(`<standardIndustryClassCode`, `/>`), "CDA-PRACTICE", cda.LevelError},
+	{"facility", replace(`code="SA07"`, `code="SA99"`), "CDA-FACILITY-VS", cda.LevelError},
+	{"no facility code", cut(`<code code="SA07"`, `/>`), "CDA-FACILITY", cda.LevelError},
+	{"no componentOf", cut(`<componentOf>`, `</componentOf>`), "CDA-ENCOUNTER", cda.LevelError},
+	{"encounter code", replace(`<encompassingEncounter>`, `<encompassingEncounter><code code="ZZZ" codeSystem="2.16.840.1.113883.5.4"/>`), "CDA-ENCOUNTER-VS", cda.LevelWarning},
+	{"relatedDocument typeCode", replace(`<componentOf>`, `<relatedDocument typeCode="APND"><parentDocument><id root="1.2.3"/></parentDocument></relatedDocument><componentOf>`), "CDA-RPLC", cda.LevelError},
+	{"relatedDocument no id", replace(`<componentOf>`, `<relatedDocument typeCode="RPLC"><parentDocument></parentDocument></relatedDocument><componentOf>`), "CDA-RPLC", cda.LevelError},
+	{"relatedDocument self", replace(`<componentOf>`, `<relatedDocument typeCode="RPLC"><parentDocument><id root="1.2.250.1.999.1.1.1" extension="DOC-0001"/></parentDocument></relatedDocument><componentOf>`), "CDA-RPLC", cda.LevelError},
+	{"mediaType png", replace(`mediaType="application/pdf"`, `mediaType="image/png"`), "CDA-BODY-MEDIATYPE", cda.LevelError},
+	{"mediaType jpeg", replace(`mediaType="application/pdf"`, `mediaType="image/jpeg"`), "CDA-BODY-MEDIATYPE", cda.LevelWarning},
+	{"representation", replace(`representation="B64"`, `representation="TXT"`), "CDA-BODY-B64", cda.LevelError},
+	{"corrupt base64", replace(`representation="B64">`, `representation="B64">!!!!`), "CDA-BODY-B64", cda.LevelError},
+	{"empty body", func(s string) string {
+		i := strings.Index(s, `representation="B64">`) + len(`representation="B64">`)
+		j := strings.Index(s, `</text>`)
+		return s[:i] + s[j:]
+	}, "CDA-BODY-EMPTY", cda.LevelError},
+	{"no component", cut(`<component>`, `</component>`), "CDA-COMPONENT", cda.LevelError},
+}
+
+func TestValidateRules(t *testing.T) {
+	base := string(build(t, testHeader(t), fakePDF(300)))
+	for _, m := range mutations {
+		t.Run(m.name, func(t *testing.T) {
+			doc := m.edit(base)
+			fs, err := cda.Validate(strings.NewReader(doc), nil)
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			for _, f := range fs.ByRule(m.rule) {
+				if f.Level == m.level {
+					if f.Location == "" || f.Spec == "" || f.Message == "" {
+						t.Errorf("incomplete finding %+v", f)
+					}
+					return
+				}
+			}
+			t.Errorf("no %v %s finding; got:\n%s", m.level, m.rule, findingsString(fs))
+		})
+	}
+}
+
+func TestValidateTestINSKeyWarning(t *testing.T) {
+	doc := strings.Replace(string(build(t, testHeader(t), fakePDF(300))), `extension="279035121518989"`, `extension="279035121518988"`, 1)
+	fs, err := cda.Validate(strings.NewReader(doc), &cda.ValidateOptions{TestINSKeyWarning: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs.HasErrors() || len(fs.ByRule("CDA-INS-KEY").Warnings()) != 1 {
+		t.Fatalf("want the INS key as a warning only:\n%s", findingsString(fs))
+	}
+	// The production authority is never downgraded.
+	doc = strings.Replace(doc, `root="1.2.250.1.213.1.4.10"`, `root="1.2.250.1.213.1.4.8"`, 1)
+	fs, _ = cda.Validate(strings.NewReader(doc), &cda.ValidateOptions{TestINSKeyWarning: true})
+	if len(fs.ByRule("CDA-INS-KEY").Errors()) != 1 {
+		t.Fatalf("want an INS key error under .8:\n%s", findingsString(fs))
+	}
+}
+
+// TestValidateN1Mutated replays cda.md §8: N1 without the XDS-SD
+// templateId, given BR and versionNumber.
+func TestValidateN1Mutated(t *testing.T) {
+	var n1 []byte
+	for name, b := range officialExamples(t) {
+		if strings.HasSuffix(name, "examples/DOC_NON_STRUCTURE_CDA-R2-N1.xml") {
+			n1 = b
+		}
+	}
+	if n1 == nil {
+		t.Skip("N1 not found")
+	}
+	s := string(n1)
+	s = strings.Replace(s, `<templateId root="1.3.6.1.4.1.19376.1.2.20"/>`, ``, 1)
+	s = strings.Replace(s, `<given qualifier="BR">DOMINIQUE</given>`, ``, 1)
+	s = strings.Replace(s, `<versionNumber value="1"/>`, ``, 1)
+	fs, err := cda.Validate(strings.NewReader(s), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rule := range []string{"CDA-TEMPLATE", "CDA-TEMPLATE-N1", "CDA-VERSION", "CDA-INS-TRAITS"} {
+		if len(fs.ByRule(rule).Errors()) == 0 {
+			t.Errorf("no %s error:\n%s", rule, findingsString(fs))
+		}
+	}
+}
+
+func TestValidateHeaderOnly(t *testing.T) {
+	doc := strings.Replace(string(build(t, testHeader(t), fakePDF(300))), `representation="B64">`, `representation="B64">!!!!`, 1)
+	fs, err := cda.Validate(strings.NewReader(doc), &cda.ValidateOptions{HeaderOnly: true})
+	if err != nil || fs.HasErrors() {
+		t.Fatalf("HeaderOnly read the body: %v\n%s", err, findingsString(fs))
+	}
+}
