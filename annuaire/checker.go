@@ -1,0 +1,115 @@
+package annuaire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// TrustError refuses an address whose domain is not on the liste blanche.
+// It matches ErrOutsideTrustSpace with errors.Is, and also Sentinel when set:
+// RecipientChecker puts its Sentinel option there, which is how the error
+// matches mssante.ErrOutsideTrustSpace without this package importing
+// mssante.
+type TrustError struct {
+	Address  string
+	Domain   string // lower-cased domain that was looked up
+	Reason   string
+	Sentinel error // an extra error to match, e.g. mssante.ErrOutsideTrustSpace
+}
+
+func (e *TrustError) Error() string {
+	return fmt.Sprintf("annuaire: %s refused, outside the MSSanté trust space: %s (%s); nothing was sent", e.Address, e.Domain, e.Reason)
+}
+
+// Unwrap returns ErrOutsideTrustSpace and Sentinel.
+func (e *TrustError) Unwrap() []error {
+	if e.Sentinel != nil {
+		return []error{ErrOutsideTrustSpace, e.Sentinel}
+	}
+	return []error{ErrOutsideTrustSpace}
+}
+
+// WhitelistSource gives the current liste blanche. *Whitelist (always
+// itself) and *WhitelistRefresher (its last good copy) implement it.
+type WhitelistSource interface {
+	Current() *Whitelist
+}
+
+// Current returns w, so that a fixed *Whitelist is a WhitelistSource.
+func (w *Whitelist) Current() *Whitelist { return w }
+
+// RecipientChecker vets a recipient before anything is sent. It implements
+// mssante.RecipientChecker (CheckRecipient(ctx, address) error):
+//
+//   - a syntactically bad address is refused (ErrInvalidAddress);
+//   - a domain outside the liste blanche is refused with a *TrustError,
+//     which wraps ErrOutsideTrustSpace and Sentinel;
+//   - an address that Directory does not know is accepted, and reported
+//     through OnUnknown or Logger: a red-listed address is valid but never
+//     published, so absence from the directory is no reason to refuse.
+//
+// Its zero value refuses everything (no liste blanche). Plug it into a
+// transport with Sentinel: mssante.ErrOutsideTrustSpace.
+type RecipientChecker struct {
+	// Whitelist gives the liste blanche; nil refuses every address.
+	Whitelist WhitelistSource
+	// Sentinel, if set, is also matched by the refusal errors (pass
+	// mssante.ErrOutsideTrustSpace).
+	Sentinel error
+	// Directory, if set, is asked about each accepted address.
+	Directory Resolver
+	// OnUnknown is called for an accepted address that Directory does not
+	// know (err is ErrNotFound) or could not be asked about (other errors).
+	OnUnknown func(ctx context.Context, address string, err error)
+	// Logger, if set, receives a warning for the same cases. Only the
+	// domain is logged unless LogAddresses is true (addresses of
+	// patient.mssante.fr are patient data).
+	Logger       *slog.Logger
+	LogAddresses bool
+}
+
+// CheckRecipient implements mssante.RecipientChecker.
+func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) error {
+	address = strings.TrimSpace(address)
+	if err := CheckAddress(address); err != nil {
+		if c.Sentinel != nil {
+			return fmt.Errorf("%w (%w)", err, c.Sentinel)
+		}
+		return err
+	}
+	var wl *Whitelist
+	if c.Whitelist != nil {
+		wl = c.Whitelist.Current()
+	}
+	if err := wl.CheckAddress(address); err != nil {
+		var te *TrustError
+		if errors.As(err, &te) {
+			te.Sentinel = c.Sentinel
+		}
+		return err
+	}
+	if c.Directory == nil {
+		return nil
+	}
+	if _, err := c.Directory.ResolveAddress(ctx, address); err != nil {
+		if c.OnUnknown != nil {
+			c.OnUnknown(ctx, address, err)
+		}
+		if c.Logger != nil {
+			_, domain, _ := splitAddress(address)
+			attrs := []any{slog.String("domain", domain), slog.String("error", err.Error())}
+			if c.LogAddresses {
+				attrs = append(attrs, slog.String("address", address))
+			}
+			msg := "annuaire: recipient not in the directory (may be red-listed; sent anyway)"
+			if !errors.Is(err, ErrNotFound) {
+				msg = "annuaire: directory unavailable for a recipient (sent anyway)"
+			}
+			c.Logger.WarnContext(ctx, msg, attrs...)
+		}
+	}
+	return nil
+}
