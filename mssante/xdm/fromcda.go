@@ -1,7 +1,8 @@
 package xdm
 
 import (
-	"errors"
+	"bytes"
+	"fmt"
 
 	"github.com/mssante-go/sdk/cda"
 )
@@ -57,5 +58,13 @@ func EntryFromCDA(m *cda.XDSMetadata) DocumentEntry {
 // and returns the document with its metadata (EntryFromCDA). The content is
 // cdaXML itself, not copied.
 func DocumentFromCDA(cdaXML []byte) (*Document, error) {
-	return nil, errors.New("xdm: DocumentFromCDA waits for cda.ReadHeader")
+	h, err := cda.ReadHeader(bytes.NewReader(cdaXML))
+	if err != nil {
+		return nil, fmt.Errorf("xdm: reading the CDA header: %w", err)
+	}
+	m, err := h.XDSMetadata()
+	if err != nil {
+		return nil, fmt.Errorf("xdm: CDA header to XDS metadata: %w", err)
+	}
+	return &Document{Entry: EntryFromCDA(m), Content: cdaXML}, nil
 }

@@ -30,7 +30,23 @@ func fixedOptions() *WriteOptions {
 }
 
 const testCDA = `<?xml version="1.0" encoding="UTF-8"?>
-<ClinicalDocument xmlns="urn:hl7-org:v3"><id root="1.2.250.1.213.1.1.1.5.2.12345.2"/></ClinicalDocument>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+ <id root="1.2.250.1.213.1.1.1.5.2.12345.2"/>
+ <code code="CERT_DECL" codeSystem="1.2.250.1.213.1.1.4.12" displayName="Certificat, déclaration"/>
+ <title>Certificat de santé du 9ème mois</title>
+ <effectiveTime value="20250109144745+0100"/>
+ <confidentialityCode code="N" codeSystem="2.16.840.1.113883.5.25"/>
+ <languageCode code="fr-FR"/>
+ <recordTarget><patientRole>
+  <id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>
+  <patient>
+   <name><family qualifier="BR">PAT-TROIS</family><given>DOMINIQUE MARIE-LOUISE</given><given qualifier="BR">DOMINIQUE</given></name>
+   <administrativeGenderCode code="F" codeSystem="2.16.840.1.113883.5.1"/>
+   <birthTime value="19790328"/>
+  </patient>
+ </patientRole></recordTarget>
+ <component><nonXMLBody><text mediaType="text/plain" representation="B64">dGVzdA==</text></nonXMLBody></component>
+</ClinicalDocument>
 `
 
 func testEntry() DocumentEntry {

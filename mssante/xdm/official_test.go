@@ -3,8 +3,10 @@ package xdm
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -62,6 +64,22 @@ func TestOfficialArchives(t *testing.T) {
 			}
 			if d.Integrity.Status() != "ok" {
 				t.Errorf("integrity %s", d.Integrity.Status())
+			}
+			// Cross-check with the CDA header.
+			rc, err := d.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			h, err := cda.ReadHeader(rc)
+			if err != nil {
+				t.Fatalf("CDA header: %v", err)
+			}
+			if h.Code.Code != d.Entry.TypeCode.Code {
+				t.Errorf("typeCode %s, CDA code %s", d.Entry.TypeCode.Code, h.Code.Code)
+			}
+			if m := string(h.Patient.Identity.INS.Matricule); m == "" || !strings.HasPrefix(d.Entry.PatientID, m+"^") {
+				t.Errorf("patientId %s, CDA INS %q", d.Entry.PatientID, m)
 			}
 		})
 	}

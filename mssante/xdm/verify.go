@@ -3,6 +3,7 @@ package xdm
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"github.com/mssante-go/sdk/cda"
 	"io"
 	"strings"
 )
@@ -37,7 +38,16 @@ func (d *ArchiveDocument) verify() Findings {
 		return fs
 	}
 	h := sha1.New()
-	n, err := io.Copy(h, rc)
+	var hdr *cda.Header
+	var hdrErr error
+	var n int64
+	if isCDAType(d.Entry.MimeType) {
+		cr := &countingReader{r: io.TeeReader(rc, h)}
+		hdr, hdrErr = cda.ReadHeader(cr)
+		n = cr.n
+	}
+	m, err := io.Copy(h, rc)
+	n += m
 	rc.Close()
 	if err != nil {
 		fs.Add(LevelError, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
@@ -55,6 +65,57 @@ func (d *ArchiveDocument) verify() Findings {
 	}
 	if !d.Integrity.HashOK && d.Entry.Hash != "" {
 		fs.Add(LevelError, "XDM-HASH", loc, spec, "document %s has SHA-1 %s, the metadata says %s", d.Path, d.Integrity.ActualHash, d.Entry.Hash)
+	}
+	if hdr != nil || hdrErr != nil {
+		fs = append(fs, d.crossCheck(hdr, hdrErr, loc)...)
+	}
+	return fs
+}
+
+// isCDAType reports whether a mimeType is the one of a CDA document.
+func isCDAType(mt string) bool {
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "text/xml" || mt == "application/xml" || mt == "application/xslt+xml"
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// crossCheck compares the metadata with the CDA header (xdm.md §9.1 step
+// 6, §12 reader 8): the patient's INS and the document id.
+func (d *ArchiveDocument) crossCheck(h *cda.Header, err error, loc string) Findings {
+	var fs Findings
+	const spec = "xdm.md §8, §9.1"
+	if err != nil {
+		fs.Add(LevelInfo, "XDM-CDA-HEADER", loc, spec, "document %s is not a readable CDA header (%v); not cross-checked", d.Path, err)
+		return fs
+	}
+	e := &d.Entry
+	cdaINS := h.Patient.Identity.INS
+	switch {
+	case cdaINS.IsZero() && e.PatientID != "" && insOIDs[cxAuthority(e.PatientID)]:
+		fs.Add(LevelWarning, "XDM-CDA-PATIENT", loc, spec+", error code 903",
+			"document %s: patientId is an INS but the CDA recordTarget carries none", d.Path)
+	case !cdaINS.IsZero() && e.PatientID != "" &&
+		patientKey(e.PatientID) != strings.ToUpper(string(cdaINS.Matricule))+"|"+string(cdaINS.OID):
+		fs.Add(LevelError, "XDM-CDA-PATIENT", loc, spec+", error code 904",
+			"document %s: patientId %s does not match the CDA recordTarget INS %s (%s)", d.Path, e.PatientID, cdaINS.Matricule, cdaINS.OID)
+	}
+	if id := h.ID.String(); id != "" && e.UniqueID != "" && id != e.UniqueID {
+		fs.Add(LevelWarning, "XDM-CDA-ID", loc, spec,
+			"document %s: uniqueId %s is not the CDA ClinicalDocument/id %s", d.Path, e.UniqueID, id)
+	}
+	if c := h.Code; c.Code != "" && e.TypeCode.Code != "" && (c.Code != e.TypeCode.Code || c.CodeSystem != e.TypeCode.CodeSystem) {
+		fs.Add(LevelWarning, "XDM-CDA-TYPE", loc, spec,
+			"document %s: typeCode %s (%s) is not the CDA code %s (%s)", d.Path, e.TypeCode.Code, e.TypeCode.CodeSystem, c.Code, c.CodeSystem)
 	}
 	return fs
 }
