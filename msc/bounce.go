@@ -119,7 +119,10 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	if mt == nil {
 		return nil, err
 	}
-	rep := readReport(mt)
+	rep, rerr := readReport(raw, int64(len(raw)))
+	if rerr != nil {
+		return nil, rerr
+	}
 	b := &Bounce{Raw: raw, Subject: mt.subject, Text: mt.text.String(), OriginalMessageID: rep.originalMessageID}
 	if b.OriginalMessageID == "" {
 		b.OriginalMessageID = mt.originalMessageID
@@ -173,13 +176,23 @@ func (c *Classifier) classifyRecipient(m []textMatcher, rr reportRecipient, body
 		return rb
 	}
 	patient := IsPatientAddress(rr.recipient)
-	for _, text := range []string{normalizeText(rr.diagnostic), body} {
-		for i := range m {
+	diag := normalizeText(rr.diagnostic)
+	rcpt := lowerAddress(rr.recipient)
+	// Table order decides (the Mon Espace Santé texts come first); for each
+	// text, the recipient's own diagnostic, then the shared human text.
+	for i := range m {
+		if m[i].kind.Patient() && !patient {
+			continue
+		}
+		for _, text := range [2]string{diag, body} {
 			addr, ok := m[i].match(text)
-			if !ok || (m[i].kind.Patient() && !patient) || (addr != "" && !strings.EqualFold(addr, lowerAddress(rr.recipient))) {
+			if !ok || (addr != "" && !strings.EqualFold(addr, rcpt)) {
 				continue
 			}
 			rb.Kind, rb.Matched = m[i].kind, m[i].source
+			if rb.Kind == KindMailboxUnknown && patient {
+				rb.Kind = KindUnknownAddress
+			}
 			return rb
 		}
 	}

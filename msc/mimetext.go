@@ -32,10 +32,6 @@ type mailText struct {
 	text              strings.Builder
 	originalMessageID string
 	parts             int
-	// statusType and status are the first delivery-status or
-	// disposition-notification part (see report.go).
-	statusType string
-	status     []byte
 }
 
 // readMailText walks the MIME tree of raw.
@@ -85,11 +81,6 @@ func (mt *mailText) walk(e *message.Entity, depth int) error {
 			if err := mt.walk(p, depth+1); err != nil {
 				return err
 			}
-		}
-	case strings.HasSuffix(typ, "delivery-status") || strings.HasSuffix(typ, "disposition-notification"):
-		if mt.statusType == "" {
-			mt.statusType = typ
-			mt.status, _ = io.ReadAll(io.LimitReader(e.Body, maxTextBytes))
 		}
 	case typ == "message/rfc822" || typ == "message/global" || typ == "text/rfc822-headers" || typ == "message/global-headers":
 		if mt.originalMessageID == "" {
