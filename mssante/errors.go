@@ -32,6 +32,9 @@ var (
 	ErrTwoPatients = errors.New("mssante: documents for more than one patient in one message (ECO.2.1.1)")
 	// ErrNoDocument: AttachDocuments was called without a document.
 	ErrNoDocument = errors.New("mssante: no health document")
+	// ErrTooLarge: the encoded message exceeds the size limit; the error is
+	// a *SizeError.
+	ErrTooLarge = errors.New("mssante: message too large")
 	// ErrNoMDNRequested: WriteMDN was asked to answer a message that does not
 	// request a disposition notification.
 	ErrNoMDNRequested = errors.New("mssante: the message does not request a disposition notification")

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"strings"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/mail"
 )
@@ -102,4 +103,97 @@ func firstAddress(h mail.Header, key string) string {
 		}
 	}
 	return v
+}
+
+// newHeader returns a header whose fields are written in the order given
+// (go-message writes the last added field first), with the field names
+// spelled as given (X-MSS-NIL, Message-ID) rather than canonicalised, and
+// long values folded at spaces.
+func newHeader(fields ...[2]string) message.Header {
+	var h message.Header
+	for i := len(fields) - 1; i >= 0; i-- {
+		h.AddRaw(foldField(fields[i][0], fields[i][1]))
+	}
+	return h
+}
+
+// foldField formats "name: value" CRLF, folding before a space so that lines
+// stay within 76 characters where the value allows it (RFC 5322 §2.2.3).
+func foldField(name, value string) []byte {
+	const max = 76
+	b := make([]byte, 0, len(name)+len(value)+8)
+	b = append(b, name...)
+	b = append(b, ':', ' ')
+	lineStart := 0
+	for len(value) > 0 {
+		room := max - (len(b) - lineStart)
+		if len(value) <= room {
+			b = append(b, value...)
+			break
+		}
+		// Last space within the room, else the first one after it.
+		cut := -1
+		for i := min(room, len(value)-1); i > 0; i-- {
+			if value[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 {
+			if j := strings.IndexByte(value[1:], ' '); j >= 0 {
+				cut = j + 1
+			} else {
+				b = append(b, value...)
+				break
+			}
+		}
+		b = append(b, value[:cut]...)
+		b = append(b, '\r', '\n')
+		lineStart = len(b)
+		value = value[cut:] // keeps the space as folding white space
+	}
+	return append(b, '\r', '\n')
+}
+
+// newBoundary returns a random multipart boundary. "=_" cannot occur in
+// quoted-printable or base64 content.
+func newBoundary() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "=_mss_" + hex.EncodeToString(b[:])
+}
+
+// mediaType formats a Content-Type or Content-Disposition value; non-ASCII
+// parameters get the RFC 2231 form (filename*=utf-8''...).
+func mediaType(t string, params map[string]string) string {
+	if len(params) == 0 {
+		return t
+	}
+	return mime.FormatMediaType(t, params)
+}
+
+// mimeQ encodes a non-ASCII header value as RFC 2047 words.
+func mimeQ(s string) string { return mime.QEncoding.Encode("utf-8", s) }
+
+// headerSpelling restores the usual spelling of field names that go-message
+// canonicalised (X-Mss-Mes -> X-MSS-MES, Message-Id -> Message-ID).
+func headerSpelling(k string) string {
+	switch l := strings.ToLower(k); {
+	case strings.HasPrefix(l, "x-mss-"):
+		return strings.ToUpper(k)
+	case l == "message-id":
+		return "Message-ID"
+	case l == "mime-version":
+		return "MIME-Version"
+	}
+	return k
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

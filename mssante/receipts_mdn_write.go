@@ -162,37 +162,36 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	}
 
 	// Header of the MDN.
-	var h mail.Header
-	h.SetAddressList("From", []*mail.Address{opts.From})
-	h.SetAddressList("To", []*mail.Address{{Address: to}})
 	subject := origSubject
 	if opts.Error != 0 {
 		subject = fmt.Sprintf("%s[%d] %s", MDNErrorSubjectPrefix, int(opts.Error), origSubject)
 	} else if subject == "" {
 		subject = "Accusé de traitement"
 	}
-	h.SetSubject(strings.TrimSpace(subject))
 	date := opts.Date
 	if date.IsZero() {
 		date = time.Now()
 	}
-	h.SetDate(date)
 	id := opts.MessageID
 	if id == "" {
 		id = newMessageID(domainOf(from))
 	}
-	h.SetMessageID(stripAngles(id))
+	f := [][2]string{
+		{"From", formatAddresses([]*mail.Address{opts.From})},
+		{"To", "<" + to + ">"},
+		{"Subject", mimeQ(strings.TrimSpace(subject))},
+		{"Date", date.Format("Mon, 02 Jan 2006 15:04:05 -0700")},
+		{"Message-ID", "<" + stripAngles(id) + ">"},
+	}
 	if origID != "" {
-		h.SetMsgIDList("In-Reply-To", []string{origID})
-		h.SetMsgIDList("References", []string{origID})
+		f = append(f, [2]string{"In-Reply-To", "<" + origID + ">"}, [2]string{"References", "<" + origID + ">"})
 	}
 	if opts.NIL != "" {
-		h.Set(HeaderNIL, opts.NIL)
+		f = append(f, [2]string{HeaderNIL, opts.NIL})
 	}
-	h.Set("Auto-Submitted", "auto-replied")
-	h.SetContentType("multipart/report", map[string]string{"report-type": "disposition-notification"})
-
-	mw, err := message.CreateWriter(w, h.Header)
+	f = append(f, [2]string{"Auto-Submitted", "auto-replied"}, [2]string{"MIME-Version", "1.0"},
+		[2]string{"Content-Type", mediaType("multipart/report", map[string]string{"report-type": "disposition-notification", "boundary": newBoundary()})})
+	mw, err := message.CreateWriter(w, newHeader(f...))
 	if err != nil {
 		return err
 	}
@@ -211,10 +210,8 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	}
 
 	// (2) disposition fields.
-	var ph message.Header
-	ph.SetContentType("message/disposition-notification", nil)
-	ph.Set("Content-Transfer-Encoding", "7bit")
-	pw, err := mw.CreatePart(ph)
+	pw, err := mw.CreatePart(newHeader([2]string{"Content-Type", "message/disposition-notification"},
+		[2]string{"Content-Transfer-Encoding", "7bit"}))
 	if err != nil {
 		return err
 	}
@@ -222,12 +219,12 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	if ua == "" {
 		ua = domainOf(from) + "; mssante-go-sdk"
 	}
-	var f strings.Builder
-	fmt.Fprintf(&f, "Reporting-UA: %s\r\n", ua)
-	fmt.Fprintf(&f, "Original-Recipient: rfc822;%s\r\n", orig)
-	fmt.Fprintf(&f, "Final-Recipient: rfc822;%s\r\n", final)
+	var fb strings.Builder
+	fmt.Fprintf(&fb, "Reporting-UA: %s\r\n", ua)
+	fmt.Fprintf(&fb, "Original-Recipient: rfc822;%s\r\n", orig)
+	fmt.Fprintf(&fb, "Final-Recipient: rfc822;%s\r\n", final)
 	if origID != "" {
-		fmt.Fprintf(&f, "Original-Message-ID: <%s>\r\n", origID)
+		fmt.Fprintf(&fb, "Original-Message-ID: <%s>\r\n", origID)
 	}
 	typ := strings.ToLower(opts.Type)
 	if typ == "" {
@@ -238,17 +235,17 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 		mode = "manual-action/MDN-sent-manually"
 	}
 	if opts.Error == 0 {
-		fmt.Fprintf(&f, "Disposition: %s; %s\r\n", mode, typ)
+		fmt.Fprintf(&fb, "Disposition: %s; %s\r\n", mode, typ)
 	} else {
 		errText := fmt.Sprintf("%d^%s^applicationErrorCondition| E^Error^errorSeverity", int(opts.Error), asciiFold(label))
 		if opts.LegacyForm {
-			fmt.Fprintf(&f, "Disposition: %s; %s/Error: %s\r\n", mode, typ, errText)
+			fmt.Fprintf(&fb, "Disposition: %s; %s/Error: %s\r\n", mode, typ, errText)
 		} else {
-			fmt.Fprintf(&f, "Disposition: %s; %s/error\r\n", mode, typ)
-			fmt.Fprintf(&f, "Error: %s\r\n", errText)
+			fmt.Fprintf(&fb, "Disposition: %s; %s/error\r\n", mode, typ)
+			fmt.Fprintf(&fb, "Error: %s\r\n", errText)
 		}
 	}
-	if _, err := io.WriteString(pw, f.String()); err != nil {
+	if _, err := io.WriteString(pw, fb.String()); err != nil {
 		return err
 	}
 	if err := pw.Close(); err != nil {
@@ -256,14 +253,11 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	}
 
 	// (3) the whole original message.
-	var oph message.Header
-	oph.SetContentType("message/rfc822", nil)
+	cte := "7bit"
 	if has8bit(raw) {
-		oph.Set("Content-Transfer-Encoding", "8bit")
-	} else {
-		oph.Set("Content-Transfer-Encoding", "7bit")
+		cte = "8bit"
 	}
-	opw, err := mw.CreatePart(oph)
+	opw, err := mw.CreatePart(newHeader([2]string{"Content-Type", "message/rfc822"}, [2]string{"Content-Transfer-Encoding", cte}))
 	if err != nil {
 		return err
 	}
@@ -277,11 +271,10 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 }
 
 // writeTextPart writes a UTF-8 quoted-printable text part.
-func writeTextPart(mw *message.Writer, mediaType, text string) error {
-	var ph message.Header
-	ph.SetContentType(mediaType, map[string]string{"charset": "utf-8"})
-	ph.Set("Content-Transfer-Encoding", "quoted-printable")
-	pw, err := mw.CreatePart(ph)
+func writeTextPart(mw *message.Writer, typ, text string) error {
+	pw, err := mw.CreatePart(newHeader(
+		[2]string{"Content-Type", typ + "; charset=utf-8"},
+		[2]string{"Content-Transfer-Encoding", "quoted-printable"}))
 	if err != nil {
 		return err
 	}

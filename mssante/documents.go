@@ -1,0 +1,282 @@
+package mssante
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/mssante/xdm"
+)
+
+// XDM message conventions (mssante.md §7, xdm.md §3).
+const (
+	// XDMArchiveName is the name of the archive attachment we write; readers
+	// match it case-insensitively (ANS examples also use IHE_XDM.zip).
+	XDMArchiveName = "IHE_XDM.ZIP"
+	// XDMSubjectPrefix starts the subject of a message carrying health
+	// documents (ECO.2.1.3); receivers hide it (ECO.3.1.3).
+	XDMSubjectPrefix = "XDM/1.0/DDM+"
+	// sourceIDArc is the OID arc of the structures' national ids
+	// (1.2.250.1.71.4.2.2.<idNat_Struct>), the default submission-set sourceId.
+	sourceIDArc = "1.2.250.1.71.4.2.2."
+)
+
+// ErrNoPDF: a structured CDA document has no PDF rendering, and
+// ECO.2.1.1 requires the PDF next to the XDM archive.
+var ErrNoPDF = fmt.Errorf("%w: a PDF rendering is required next to the XDM archive (ECO.2.1.1)", ErrNoDocument)
+
+// HealthDocument is a CDA R2 document to send, with its PDF rendering.
+type HealthDocument struct {
+	// CDA is the document (level 1 or structured).
+	CDA []byte
+	// PDF is the PDF/A-1 rendering of the document (ECO.2.1.5). For a level
+	// 1 document with a PDF body it may be nil: the embedded PDF is used.
+	PDF []byte
+	// FileNumber is the optional numéro de dossier that ends the PDF name.
+	FileNumber string
+	// TypeLabel is the "type document" part of the PDF name and the label of
+	// the subject; default: the display name of the CDA code, else the title.
+	TypeLabel string
+	// PDFName replaces the generated PDF file name.
+	PDFName string
+}
+
+// DocumentsOptions configures AttachDocuments. The zero value needs
+// Sender (StructureName, StructureID, ApplicationName) for the archive's
+// INDEX.HTM and README.TXT.
+type DocumentsOptions struct {
+	// Sender identifies the sending structure and application in the archive.
+	Sender xdm.SenderInfo
+	// SubmissionSet is the template of the submission set: SourceID defaults
+	// to 1.2.250.1.71.4.2.2.<Sender.StructureID>, Author to the first author
+	// of the first document, Title to the first document's title.
+	SubmissionSet xdm.SubmissionSet
+	// Subject replaces the generated "XDM/1.0/DDM+..." subject.
+	Subject string
+	// SubjectLabel replaces the label of the generated subject (default: the
+	// TypeLabel of the first document).
+	SubjectLabel string
+	// OmitBirthDate leaves the optional birth date out of the subject.
+	OmitBirthDate bool
+	// XDM tunes the archive writer (UUIDs, clock, compression).
+	XDM *xdm.WriteOptions
+}
+
+// patientOf identifies the patient of a CDA header for the one-patient rule.
+type patientOf struct {
+	ins    ins.INS
+	traits ins.Traits
+}
+
+func (p patientOf) same(q patientOf) bool {
+	if !p.ins.IsZero() && !q.ins.IsZero() {
+		return p.ins.Matricule == q.ins.Matricule && p.ins.OID == q.ins.OID
+	}
+	return strings.EqualFold(p.traits.BirthName, q.traits.BirthName) &&
+		strings.EqualFold(p.traits.FirstGiven(), q.traits.FirstGiven()) &&
+		p.traits.BirthDate.Equal(q.traits.BirthDate)
+}
+
+// AttachDocuments attaches CDA documents of one patient to the message
+// (ECO.2.1.1): an IHE_XDM.ZIP archive built with package mssante/xdm,
+// followed by the PDF of each document named
+// <date de l'acte>_<type document>_<NOM>_<prénom>[_<numéro de dossier>].pdf
+// (ECO.2.1.6). It sets the subject "XDM/1.0/DDM+<libellé> <NOM> <prénom>
+// <date de naissance>" unless the message or opts has one (ECO.2.1.3),
+// X-MSS-CODECDA from the CDA codes (ECO.2.4.1) and X-MSS-INS from the
+// patient identity (ECO.2.4.2).
+//
+// It refuses documents for two patients (ErrTwoPatients) and a structured
+// document without PDF (ErrNoPDF); CDA and XDM errors are returned wrapped.
+func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions) error {
+	if len(docs) == 0 {
+		return ErrNoDocument
+	}
+	if opts == nil {
+		opts = &DocumentsOptions{}
+	}
+	var (
+		pkg     = xdm.Package{SubmissionSet: opts.SubmissionSet, Sender: opts.Sender}
+		pdfs    []*Attachment
+		codes   []string
+		insFlag = "O"
+		first   *cda.Header
+		patient patientOf
+		labels  []string
+	)
+	for i, d := range docs {
+		if d == nil || len(d.CDA) == 0 {
+			return fmt.Errorf("%w: document %d is empty", ErrNoDocument, i+1)
+		}
+		cd, err := cda.Parse(bytes.NewReader(d.CDA))
+		if err != nil {
+			return fmt.Errorf("mssante: document %d: %w", i+1, err)
+		}
+		h := cd.Header()
+		p := patientOf{ins: h.Patient.Identity.INS, traits: h.Patient.Identity.Traits}
+		if first == nil {
+			first, patient = h, p
+		} else if !patient.same(p) {
+			return fmt.Errorf("%w: document %d", ErrTwoPatients, i+1)
+		}
+		xd, err := xdm.DocumentFromCDA(d.CDA)
+		if err != nil {
+			return fmt.Errorf("mssante: document %d: %w", i+1, err)
+		}
+		pkg.Documents = append(pkg.Documents, xd)
+
+		pdf := d.PDF
+		if pdf == nil {
+			if !cd.IsLevel1() || cd.BodyMediaType() != cda.MediaTypePDF {
+				return fmt.Errorf("%w: document %d", ErrNoPDF, i+1)
+			}
+			body, err := cd.Body()
+			if err != nil {
+				return fmt.Errorf("mssante: document %d: %w", i+1, err)
+			}
+			if pdf, err = io.ReadAll(body); err != nil {
+				return fmt.Errorf("mssante: document %d: PDF body: %w", i+1, err)
+			}
+		}
+		label := d.TypeLabel
+		if label == "" {
+			label = documentLabel(h)
+		}
+		labels = append(labels, label)
+		name := d.PDFName
+		if name == "" {
+			name = PDFName(h, label, d.FileNumber)
+		}
+		pdfs = append(pdfs, &Attachment{Filename: name, ContentType: "application/pdf", Data: pdf})
+
+		if c := strings.TrimSpace(h.Code.Code); c != "" && !contains(codes, c) {
+			codes = append(codes, c)
+		}
+		id := h.Patient.Identity
+		if id.XMSSINS() != "O" {
+			insFlag = "N"
+		}
+	}
+	ss := &pkg.SubmissionSet
+	if ss.SourceID == "" && opts.Sender.StructureID != "" {
+		ss.SourceID = sourceIDArc + opts.Sender.StructureID
+	}
+	if ss.Author.IsZero() && len(pkg.Documents[0].Entry.Authors) > 0 {
+		ss.Author = pkg.Documents[0].Entry.Authors[0]
+	}
+	if ss.Title == "" {
+		ss.Title = first.Title
+	}
+	var zip bytes.Buffer
+	if err := xdm.Write(&zip, &pkg, opts.XDM); err != nil {
+		return fmt.Errorf("mssante: building %s: %w", XDMArchiveName, err)
+	}
+	m.Attachments = append(m.Attachments, &Attachment{Filename: XDMArchiveName, ContentType: "application/zip", Data: zip.Bytes()})
+	m.Attachments = append(m.Attachments, pdfs...)
+	m.CodeCDA = codes
+	m.INS = insFlag
+	switch {
+	case opts.Subject != "":
+		m.Subject = opts.Subject
+	case m.Subject == "":
+		label := opts.SubjectLabel
+		if label == "" {
+			label = labels[0]
+		}
+		m.Subject = XDMSubject(label, &first.Patient.Identity.Traits, !opts.OmitBirthDate)
+	}
+	return nil
+}
+
+// XDMSubject returns "XDM/1.0/DDM+<label> <NOM> <prénom> [<dd/mm/yyyy>]"
+// (ECO.2.1.3) for a patient's traits: birth name in upper case, first given
+// name, birth date when withBirthDate and known.
+func XDMSubject(label string, t *ins.Traits, withBirthDate bool) string {
+	parts := []string{strings.TrimSpace(label)}
+	if n := patientName(t); n != "" {
+		parts = append(parts, strings.ToUpper(n))
+	}
+	if g := t.FirstGiven(); g != "" {
+		parts = append(parts, g)
+	}
+	if withBirthDate && !t.BirthDate.IsZero() {
+		parts = append(parts, t.BirthDate.Format("02/01/2006"))
+	}
+	return XDMSubjectPrefix + strings.Join(nonEmpty(parts), " ")
+}
+
+// PDFName returns the PDF file name of a document (ECO.2.1.6):
+// <date de l'acte>_<type document>_<NOM>_<prénom>[_<numéro de dossier>].pdf,
+// the date being the service event start (else the document time) as
+// YYYYMMDD. Characters that file systems refuse (/ \ : * ? " < > |) become
+// "-"; spaces and accents are kept, as in the ANS example
+// "20220531_CR d'imagerie médicale_CORSE_FIGATELLIX.pdf".
+func PDFName(h *cda.Header, typeLabel, fileNumber string) string {
+	t := h.ServiceEvent.Start
+	if t.IsZero() {
+		t = h.EffectiveTime
+	}
+	var date string
+	if !t.IsZero() {
+		date = t.Format("20060102")
+	}
+	tr := &h.Patient.Identity.Traits
+	parts := nonEmpty([]string{date, typeLabel, strings.ToUpper(patientName(tr)), tr.FirstGiven(), fileNumber})
+	for i, p := range parts {
+		parts[i] = safeFileChars(p)
+	}
+	return strings.Join(parts, "_") + ".pdf"
+}
+
+// documentLabel is the type label of a document: the display name of its
+// code, else its title.
+func documentLabel(h *cda.Header) string {
+	if l := strings.TrimSpace(h.Code.DisplayName); l != "" {
+		return l
+	}
+	if l := strings.TrimSpace(h.Title); l != "" {
+		return l
+	}
+	return "Document"
+}
+
+func patientName(t *ins.Traits) string {
+	if t.BirthName != "" {
+		return t.BirthName
+	}
+	return t.UsedName
+}
+
+func safeFileChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f:
+			return -1
+		case strings.ContainsRune(`/\:*?"<>|`, r):
+			return '-'
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+func nonEmpty(l []string) []string {
+	out := l[:0]
+	for _, s := range l {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func contains(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,329 @@
+package mssante
+
+import (
+	"bytes"
+	"io"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/mssante-go/sdk/ins"
+)
+
+// PatientMaxMessageSize is the Mon Espace Santé limit: 25 Mo per message
+// (msc.md §8; encoded size assumed).
+const PatientMaxMessageSize = 25 << 20
+
+// LintOptions configures Lint. The zero value applies the defaults.
+type LintOptions struct {
+	// MaxSize is the operator's size limit on the raw message;
+	// DefaultMaxMessageSize when 0, no check when negative.
+	MaxSize int64
+	// Reader configures the reader.
+	Reader ReaderOptions
+}
+
+// Lint reads a message and checks it against the rules of the Référentiel
+// socle MSSanté #2 that can be checked on the message itself (mssante.md):
+// X-MSS-* headers, Message-ID, From label, UTF-8 text parts and ASCII
+// headers, body structure, patient addresses, and for health documents the
+// IHE_XDM archive, the PDF next to it, one patient, the INS, the subject and
+// the PDF names. The findings carry the requirement id (ECO.x.y.z) in Rule
+// when there is one. The reader's own warnings are included.
+//
+// The error is only for an unreadable message or a reader limit.
+func Lint(r io.Reader, opts *LintOptions) (Findings, error) {
+	if opts == nil {
+		opts = &LintOptions{}
+	}
+	in, err := Read(r, &opts.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return in.Lint(opts), nil
+}
+
+var (
+	pdfNameRE = regexp.MustCompile(`^[0-9]{8}_[^_]+(_[^_]+){2,3}\.pdf$`)
+)
+
+// Lint checks a read message (see the package function Lint).
+func (in *Incoming) Lint(opts *LintOptions) Findings {
+	if opts == nil {
+		opts = &LintOptions{}
+	}
+	l := &linter{in: in, opts: opts}
+	l.fs = append(l.fs, in.Warnings...)
+	l.headers()
+	l.body()
+	l.recipients()
+	l.size()
+	l.documents()
+	sort.SliceStable(l.fs, func(i, j int) bool { return l.fs[i].Level > l.fs[j].Level })
+	return l.fs
+}
+
+type linter struct {
+	in   *Incoming
+	opts *LintOptions
+	fs   Findings
+}
+
+func (l *linter) add(level Level, rule, loc, format string, args ...any) {
+	spec := "mssante.md"
+	if strings.HasPrefix(rule, "ECO.") {
+		spec = "Référentiel socle MSSanté #2 " + rule
+	}
+	l.fs.Add(level, rule, loc, spec, format, args...)
+}
+
+func (l *linter) headers() {
+	in := l.in
+	auto := in.Kind == KindDSN || in.SenderKind == SenderSystem
+	if in.NIL == "" && !auto {
+		l.add(LevelError, "ECO.2.4.3", "X-MSS-NIL", "X-MSS-NIL (product reference) is missing; it is required on every message")
+	}
+	if in.Header.Has("Message-Id") && in.MessageID != "" {
+		if _, err := in.Header.MessageID(); err != nil {
+			l.add(LevelWarning, "ECO.2.2.1", "Message-ID", "Message-ID %q is not an RFC 5322 msg-id", truncate(in.Header.Get("Message-Id"), 80))
+		}
+	} else if !auto {
+		l.add(LevelError, "ECO.2.2.1", "Message-ID", "no Message-ID")
+	}
+	if in.From != nil && !auto {
+		switch name := strings.TrimSpace(in.From.Name); {
+		case name == "":
+			l.add(LevelError, "ECO.2.2.7", "From", "the sender has no label (display name) next to %s", in.From.Address)
+		case strings.EqualFold(name, in.From.Address):
+			l.add(LevelWarning, "ECO.2.2.7", "From", "the sender label repeats the address")
+		}
+	}
+	fields := in.Header.Fields()
+	for fields.Next() {
+		if !isASCII(fields.Value()) {
+			l.add(LevelError, "ECO.2.2.3", fields.Key(), "header %s holds raw 8-bit characters; non-ASCII text must be RFC 2047 encoded", fields.Key())
+		}
+	}
+	if in.MES != "" && in.MES != "FIN" {
+		l.add(LevelError, "ECO.2.2.8", "X-MSS-MES", "X-MSS-MES is %q; the only value is FIN (three capitals)", in.MES)
+	}
+	if (strings.HasPrefix(strings.ToUpper(in.Subject), "RE:") || strings.HasPrefix(strings.ToUpper(in.Subject), "RE :")) && len(in.InReplyTo) == 0 && !auto {
+		l.add(LevelWarning, "ECO.2.2.2", "In-Reply-To", "the subject marks a reply but In-Reply-To is missing")
+	}
+}
+
+func (l *linter) body() {
+	in := l.in
+	if len(in.Parts) == 0 {
+		return
+	}
+	if in.Kind == KindMessage {
+		root := in.Parts[0]
+		bodyType := root.ContentType
+		if root.ContentType == "multipart/mixed" && len(in.Parts) > 1 {
+			bodyType = in.Parts[1].ContentType
+		}
+		switch bodyType {
+		case "text/plain", "multipart/alternative":
+		default:
+			l.add(LevelError, "ECO.2.2.4", "message", "the body is %s; it must be text/plain or multipart/alternative", bodyType)
+		}
+	}
+	for _, p := range in.Parts {
+		loc := partLocation(p.Part)
+		if strings.HasPrefix(p.ContentType, "text/") && p.Disposition != "attachment" && p.Filename == "" {
+			switch p.Charset {
+			case "utf-8", "us-ascii", "":
+			default:
+				l.add(LevelError, "ECO.2.2.3", loc, "text part in charset %s; text parts must be UTF-8", p.Charset)
+			}
+		}
+		if p.Filename != "" {
+			raw := p.RawDisposition + " " + p.RawContentType
+			switch {
+			case !isASCII(raw):
+				l.add(LevelError, "ECO.2.2.3", loc, "file name %q written with raw 8-bit characters; use RFC 2231", p.Filename)
+			case !isASCII(p.Filename) && strings.Contains(raw, "=?"):
+				l.add(LevelWarning, "ECO.2.2.3", loc, "file name %q written as RFC 2047 words; the volet asks for RFC 2231 (filename*=UTF-8''...)", p.Filename)
+			}
+		}
+	}
+}
+
+func (l *linter) recipients() {
+	in := l.in
+	for _, list := range [][]*mail.Address{in.To, in.Cc} {
+		for _, a := range list {
+			if a == nil || !ins.IsPatientAddress(a.Address) {
+				continue
+			}
+			if _, err := ins.ParseMSCAddress(a.Address); err != nil {
+				l.add(LevelError, "ECO.2.2.6", "To", "patient address %s is not built from a valid INS: %v", a.Address, err)
+			}
+		}
+	}
+}
+
+func (l *linter) size() {
+	in := l.in
+	max := l.opts.MaxSize
+	if max == 0 {
+		max = DefaultMaxMessageSize
+	}
+	if max > 0 && in.Size > max {
+		l.add(LevelError, "MSG-SIZE", "message", "message of %d bytes exceeds the %d bytes limit (per operator, mssante.md §8)", in.Size, max)
+	}
+	if in.Size > PatientMaxMessageSize && in.hasPatientRecipient() {
+		l.add(LevelError, "MSC-SIZE", "message", "message of %d bytes to a patient exceeds the Mon Espace Santé 25 Mo limit", in.Size)
+	}
+}
+
+func (in *Incoming) hasPatientRecipient() bool {
+	for _, list := range [][]*mail.Address{in.To, in.Cc} {
+		for _, a := range list {
+			if a != nil && ins.IsPatientAddress(a.Address) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (l *linter) documents() {
+	in := l.in
+	x := in.XDM
+	if x == nil {
+		if in.Kind == KindMessage && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") {
+			l.add(LevelError, "ECO.2.1.1", "message", "the subject announces health documents but there is no IHE_XDM.ZIP attachment")
+		}
+		if len(in.CodeCDA) > 0 {
+			l.add(LevelError, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is set but the message has no CDA in an IHE_XDM archive")
+		}
+		if in.INS != "" {
+			l.add(LevelError, "ECO.2.4.2", HeaderINS, "X-MSS-INS is set but the message has no CDA in an IHE_XDM archive")
+		}
+		return
+	}
+	loc := partLocation(x.Attachment.Part)
+	if x.Attachment.Filename != XDMArchiveName && isXDMName(x.Attachment.Filename) {
+		l.add(LevelInfo, "ECO.2.1.1", loc, "archive named %q; %s is the usual spelling", x.Attachment.Filename, XDMArchiveName)
+	}
+	if x.Archive == nil {
+		return // XDM-UNREADABLE already reported
+	}
+	// One patient, a valid INS (ECO.2.1.1, ECO.2.1.2).
+	if len(x.Documents) > 0 && x.PatientID == "" {
+		l.add(LevelError, "ECO.2.1.1", loc, "the archive does not concern exactly one patient")
+	} else if x.PatientID != "" && x.PatientINS.IsZero() {
+		l.add(LevelWarning, "ECO.2.1.2", loc, "the archive patientId %q is not a valid INS", x.PatientID)
+	}
+	// PDF next to the archive (ECO.2.1.1), their names (ECO.2.1.6), PDF/A-1 (ECO.2.1.5).
+	var pdfs []*ReceivedAttachment
+	for _, a := range in.Attachments {
+		if a.ContentType == "application/pdf" || strings.EqualFold(path.Ext(a.Filename), ".pdf") {
+			pdfs = append(pdfs, a)
+		}
+	}
+	if cdaDocs := x.cdaCount(); len(pdfs) < cdaDocs {
+		l.add(LevelError, "ECO.2.1.1", "message", "%d CDA document(s) in the archive but %d PDF attachment(s); each document must also be attached as PDF/A-1", cdaDocs, len(pdfs))
+	}
+	for _, a := range pdfs {
+		ploc := partLocation(a.Part)
+		if !pdfNameRE.MatchString(a.Filename) {
+			l.add(LevelWarning, "ECO.2.1.6", ploc, "PDF name %q does not follow <date de l'acte>_<type document>_<NOM>_<prénom>[_<numéro de dossier>].pdf", a.Filename)
+		}
+		if !isPDFA1(a.Data) {
+			l.add(LevelWarning, "ECO.2.1.5", ploc, "PDF %q has no PDF/A-1 identification (pdfaid:part 1)", a.Filename)
+		}
+		if a.ContentType != "application/pdf" {
+			l.add(LevelWarning, "MSG-CONTENT-TYPE", ploc, "PDF %q sent as %s", a.Filename, a.ContentType)
+		}
+	}
+	// Subject (ECO.2.1.3).
+	if i := strings.Index(strings.ToUpper(in.Subject), XDMSubjectPrefix); i < 0 {
+		l.add(LevelError, "ECO.2.1.3", "Subject", "the subject of a message with health documents must start with %s", XDMSubjectPrefix)
+	} else if i > 0 && !strings.HasPrefix(in.Subject, "[KO") && !strings.HasPrefix(strings.ToUpper(in.Subject), "RE") && !strings.HasPrefix(strings.ToUpper(in.Subject), "TR") {
+		l.add(LevelWarning, "ECO.2.1.3", "Subject", "the subject does not start with %s", XDMSubjectPrefix)
+	}
+	// X-MSS-CODECDA (ECO.2.4.1).
+	want := map[string]bool{}
+	for _, d := range x.Documents {
+		if d.TypeCode != "" && isCDAMime(d.MimeType) {
+			want[d.TypeCode] = true
+		}
+	}
+	switch {
+	case len(in.CodeCDA) == 0 && len(want) > 0:
+		l.add(LevelError, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is missing; it carries the code of each CDA document")
+	case len(in.CodeCDA) > 0:
+		got := map[string]bool{}
+		for _, c := range in.CodeCDA {
+			got[c] = true
+		}
+		for c := range want {
+			if !got[c] {
+				l.add(LevelWarning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA lacks the code %s of a document in the archive", c)
+			}
+		}
+		for c := range got {
+			if !want[c] {
+				l.add(LevelWarning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA has the code %s that no document of the archive carries", c)
+			}
+		}
+	}
+	// X-MSS-INS (ECO.2.4.2).
+	switch in.INS {
+	case "":
+		l.add(LevelError, "ECO.2.4.2", HeaderINS, "X-MSS-INS is missing; it must be O or N with a CDA document")
+	case "O":
+		if x.PatientINS.IsZero() {
+			l.add(LevelWarning, "ECO.2.4.2", HeaderINS, "X-MSS-INS is O but the archive carries no valid INS")
+		}
+	case "N":
+	default:
+		l.add(LevelError, "ECO.2.4.2", HeaderINS, "X-MSS-INS is %q; it must be O or N", in.INS)
+	}
+	// A patient recipient must be the archive's patient (msc.md §14.5).
+	if !x.PatientINS.IsZero() {
+		for _, list := range [][]*mail.Address{in.To, in.Cc} {
+			for _, a := range list {
+				if a == nil || !ins.IsPatientAddress(a.Address) {
+					continue
+				}
+				if m, err := ins.ParseMSCAddress(a.Address); err == nil && m != x.PatientINS.Matricule {
+					l.add(LevelError, "MSC-PATIENT", "To", "patient recipient %s is not the patient of the documents", a.Address)
+				}
+			}
+		}
+	}
+}
+
+func (x *XDMContent) cdaCount() int {
+	n := 0
+	for _, d := range x.Documents {
+		if isCDAMime(d.MimeType) {
+			n++
+		}
+	}
+	return n
+}
+
+func isCDAMime(mt string) bool {
+	switch strings.ToLower(mt) {
+	case "text/xml", "application/xml", "application/xslt+xml", "application/hl7-cda+xml":
+		return true
+	}
+	return false
+}
+
+// isPDFA1 looks for the XMP PDF/A identification of part 1.
+func isPDFA1(b []byte) bool {
+	for _, pat := range [][]byte{[]byte("pdfaid:part>1<"), []byte(`pdfaid:part="1"`), []byte("pdfaid:part='1'")} {
+		if bytes.Contains(b, pat) {
+			return true
+		}
+	}
+	return false
+}

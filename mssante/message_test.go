@@ -1,0 +1,270 @@
+package mssante
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	netmail "net/mail"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+)
+
+func TestSenderDisplayName(t *testing.T) {
+	for _, tc := range []struct {
+		s    Sender
+		want string
+	}{
+		{Sender{Type: MailboxPER, Title: "Dr", GivenName: "Marie", FamilyName: "Martin", Entity: "Cabinet Medical"}, "Dr_Marie_MARTIN_Cabinet Medical"},
+		{Sender{Type: MailboxPER, GivenName: "Marie", FamilyName: "Martin"}, "Marie_MARTIN"},
+		{Sender{Type: MailboxORG, Entity: "Hopital C – Biologie", GivenName: "x"}, "Hopital C – Biologie"},
+		{Sender{Type: MailboxAPP, Entity: "Résultats"}, "Résultats"},
+		{Sender{Type: MailboxAPP, Entity: "x", Label: "Forced"}, "Forced"},
+	} {
+		if got := tc.s.DisplayName(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestSenderValidate(t *testing.T) {
+	s := tSender()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(*Sender){
+		"nil":      func(s *Sender) { s.NIL = "" },
+		"address":  func(s *Sender) { s.Address = "nope" },
+		"per":      func(s *Sender) { s.FamilyName = "" },
+		"org":      func(s *Sender) { s.Type = MailboxORG; s.Entity = "" },
+		"type":     func(s *Sender) { s.Type = "XYZ" },
+		"newline":  func(s *Sender) { s.Entity = "a\nb" },
+		"noSender": func(s *Sender) { s.Address = "" },
+	} {
+		c := *tSender()
+		mod(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c := *tSender()
+	c.NIL = ""
+	if err := c.Validate(); !errors.Is(err, ErrNoNIL) {
+		t.Errorf("NIL: %v", err)
+	}
+}
+
+func TestMessageRefusals(t *testing.T) {
+	m := tMessage()
+	m.From.NIL = ""
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, ErrNoNIL) {
+		t.Errorf("no NIL: %v", err)
+	}
+	m = tMessage()
+	m.To = nil
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, ErrNoRecipient) {
+		t.Errorf("no recipient: %v", err)
+	}
+	m = tMessage()
+	m.Subject = "a\r\nBcc: x@y.fr"
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, ErrHeader) {
+		t.Errorf("injection: %v", err)
+	}
+	m = tMessage()
+	m.Header.Set("X-MSS-NIL", "other")
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, ErrHeader) {
+		t.Errorf("owned header: %v", err)
+	}
+	m = tMessage()
+	m.To = append(m.To, &mail.Address{Address: "bad address"})
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, ErrAddress) {
+		t.Errorf("bad address: %v", err)
+	}
+	m = tMessage()
+	m.Attachments = []*Attachment{{Filename: "a.pdf", ContentType: "not a type;;", Data: []byte("x")}}
+	if _, err := m.WriteTo(io.Discard); !errors.Is(err, ErrHeader) {
+		t.Errorf("bad content type: %v", err)
+	}
+}
+
+// TestMessageGolden writes messages of every shape and parses them back
+// with net/mail and go-message.
+func TestMessageGolden(t *testing.T) {
+	shapes := map[string]func(*Message){
+		"text": func(*Message) {},
+		"alternative": func(m *Message) {
+			m.HTML = "<p>Bonjour, ci-joint le <b>compte rendu</b>.</p>"
+		},
+		"attachments": func(m *Message) {
+			m.HTML = "<p>Bonjour</p>"
+			m.Attachments = []*Attachment{
+				{Filename: "20260531_CR d'imagerie médicale_PAT-TROIS_DOMINIQUE.pdf", Data: tPDF(3000)},
+				{Filename: "notes.txt", Data: []byte("notes\n")},
+			}
+		},
+		"reply": func(m *Message) {
+			m.InReplyTo = []string{"<parent@hopital-test.mssante.fr>"}
+			m.References = []string{"root@x.mssante.fr", "parent@hopital-test.mssante.fr"}
+			m.ReplyTo = []*mail.Address{{Address: "secretariat@clinique-test.mssante.fr"}}
+			m.Cc = []*mail.Address{{Address: "279035121518989@patient.mssante.fr"}}
+			m.Bcc = []*mail.Address{{Address: "archive@clinique-test.mssante.fr"}}
+			m.RequestReadReceipt = true
+			m.RequestDeliveryReceipt = true
+			m.Header.Set("X-MSS-MES", "FIN")
+		},
+	}
+	for name, shape := range shapes {
+		t.Run(name, func(t *testing.T) {
+			m := tMessage()
+			m.Subject = "Compte rendu d'échographie abdominopelvienne de Mme PAT-TROIS, très détaillé"
+			shape(m)
+			raw, err := m.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, line := range strings.Split(string(raw), "\r\n") {
+				if len(line) > 998 {
+					t.Fatalf("line %d longer than 998", i)
+				}
+			}
+			// net/mail
+			nm, err := netmail.ReadMessage(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nm.Header.Get("X-MSS-NIL") != "DEV000001" || nm.Header.Get("Message-ID") == "" {
+				t.Errorf("net/mail header %v", nm.Header)
+			}
+			dec := new(mime.WordDecoder)
+			if s, err := dec.DecodeHeader(nm.Header.Get("Subject")); err != nil || s != m.Subject {
+				t.Errorf("net/mail subject %q %v", s, err)
+			}
+			if from, err := nm.Header.AddressList("From"); err != nil || from[0].Name != "Dr_Paul_TESTEUR_Cardiologie" {
+				t.Errorf("net/mail from %v %v", from, err)
+			}
+			if strings.Contains(string(raw), "archive@clinique-test") {
+				t.Error("Bcc written in the header")
+			}
+			// go-message and our reader
+			in, err := Read(bytes.NewReader(raw), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Subject != m.Subject || in.MessageID != m.MessageID || in.NIL != "DEV000001" {
+				t.Errorf("read back %q %q %q", in.Subject, in.MessageID, in.NIL)
+			}
+			if strings.ReplaceAll(in.Text, "\r\n", "\n") != m.Text {
+				t.Errorf("text %q", in.Text)
+			}
+			if in.HTML != m.HTML {
+				t.Errorf("html %q", in.HTML)
+			}
+			if len(in.Attachments) != len(m.Attachments) {
+				t.Fatalf("attachments %d", len(in.Attachments))
+			}
+			for i, a := range m.Attachments {
+				if in.Attachments[i].Filename != a.Filename || !bytes.Equal(in.Attachments[i].Data, a.Data) {
+					t.Errorf("attachment %d: %q", i, in.Attachments[i].Filename)
+				}
+			}
+			if w := in.Warnings.Count(LevelWarning) + in.Warnings.Count(LevelError); w != 0 {
+				t.Errorf("warnings %v", in.Warnings)
+			}
+			if lint, err := Lint(bytes.NewReader(raw), nil); err != nil || lint.HasErrors() || lint.Count(LevelWarning) > 0 {
+				t.Errorf("lint: %v %v", lint, err)
+			}
+			if name == "reply" {
+				if in.MES != "FIN" || in.MDNRequestedTo != m.From.Address || in.Header.Get("Return-Receipt-To") == "" {
+					t.Errorf("reply headers %q %q", in.MES, in.MDNRequestedTo)
+				}
+				if len(in.References) != 2 || in.InReplyTo[0] != "parent@hopital-test.mssante.fr" {
+					t.Errorf("threading %v %v", in.References, in.InReplyTo)
+				}
+				if !strings.Contains(string(raw), "X-MSS-MES: FIN\r\n") {
+					t.Error("X-MSS-MES spelling")
+				}
+				env := m.Envelope()
+				if len(env.To) != 3 || env.DSN == nil || env.DSN.EnvelopeID != m.MessageID {
+					t.Errorf("envelope %+v", env)
+				}
+			}
+		})
+	}
+}
+
+func TestReply(t *testing.T) {
+	var parent mail.Header
+	parent.Set("From", "Labo <labo@labo-test.mssante.fr>")
+	parent.Set("Reply-To", "secretariat@labo-test.mssante.fr")
+	parent.Set("Subject", "Résultats")
+	parent.Set("Message-Id", "<p1@labo-test.mssante.fr>")
+	parent.Set("References", "<r0@labo-test.mssante.fr>")
+	r := Reply(parent, tSender())
+	if r.To[0].Address != "secretariat@labo-test.mssante.fr" || r.Subject != "RE: Résultats" ||
+		r.InReplyTo[0] != "p1@labo-test.mssante.fr" || strings.Join(r.References, " ") != "r0@labo-test.mssante.fr p1@labo-test.mssante.fr" {
+		t.Errorf("%+v", r)
+	}
+	r.Text = "Merci"
+	if _, err := r.WriteTo(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	parent.SetSubject("RE: déjà")
+	if Reply(parent, tSender()).Subject != "RE: déjà" {
+		t.Error("double RE:")
+	}
+}
+
+type fakeTransport struct {
+	env *Envelope
+	raw []byte
+}
+
+func (f *fakeTransport) Send(ctx context.Context, env *Envelope, msg io.Reader) (*SendResult, error) {
+	f.env = env
+	var err error
+	f.raw, err = io.ReadAll(msg)
+	res := &SendResult{}
+	for _, to := range env.To {
+		res.Recipients = append(res.Recipients, RecipientResult{Recipient: to})
+	}
+	return res, err
+}
+
+func TestSend(t *testing.T) {
+	ft := &fakeTransport{}
+	m := tMessage()
+	m.RequestDeliveryReceipt = true
+	res, err := Send(context.Background(), ft, m)
+	if err != nil || res.Err() != nil {
+		t.Fatal(err)
+	}
+	if ft.env.From != m.From.Address || ft.env.DSN == nil || !bytes.Contains(ft.raw, []byte(m.MessageID)) {
+		t.Errorf("envelope %+v", ft.env)
+	}
+	m.Attachments = []*Attachment{{Filename: "big.pdf", Data: make([]byte, 2000)}}
+	_, err = SendWithOptions(context.Background(), ft, m, &SendOptions{MaxSize: 1000})
+	var se *SizeError
+	if !errors.As(err, &se) || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("size: %v", err)
+	}
+}
+
+func TestWriteToCounts(t *testing.T) {
+	m := tMessage()
+	var b bytes.Buffer
+	n, err := m.WriteTo(&b)
+	if err != nil || n != int64(b.Len()) {
+		t.Fatalf("%d %d %v", n, b.Len(), err)
+	}
+	e, err := message.Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct, p, _ := e.Header.ContentType(); ct != "text/plain" || p["charset"] != "utf-8" {
+		t.Errorf("content type %s %v", ct, p)
+	}
+}

@@ -1,0 +1,447 @@
+package mssante
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/mssante/xdm"
+)
+
+// SenderKind tells who sent a message.
+type SenderKind string
+
+const (
+	// SenderProfessional: a professional, organisational or applicative BAL.
+	SenderProfessional SenderKind = "professional"
+	// SenderPatient: a patient's Mon Espace Santé mailbox.
+	SenderPatient SenderKind = "patient"
+	// SenderSystem: a mail system (MAILER-DAEMON, postmaster) or an empty
+	// sender: a bounce or notification.
+	SenderSystem SenderKind = "system"
+)
+
+// MessageKind tells a regular message from a report.
+type MessageKind string
+
+const (
+	KindMessage MessageKind = "message"
+	KindDSN     MessageKind = "dsn" // delivery status notification: use ParseReport
+	KindMDN     MessageKind = "mdn" // disposition notification: use ParseReport
+)
+
+// Incoming is a message read by Read.
+type Incoming struct {
+	// Header is the top-level header, for fields the struct does not map
+	// (X-MSS-MES, Received...).
+	Header mail.Header `json:"-"`
+
+	Kind       MessageKind    `json:"kind"`
+	From       *mail.Address  `json:"from,omitempty"`
+	SenderKind SenderKind     `json:"sender_kind"`
+	// SenderINS is the matricule of a patient sender (local part of a valid
+	// <INS>@patient.mssante.fr address, key checked).
+	SenderINS ins.Matricule `json:"sender_ins,omitempty"`
+	To        []*mail.Address `json:"to,omitempty"`
+	Cc        []*mail.Address `json:"cc,omitempty"`
+	ReplyTo   []*mail.Address `json:"reply_to,omitempty"`
+
+	Subject string `json:"subject"`
+	// DisplaySubject is Subject without the XDM/1.0/DDM+ prefix (ECO.3.1.3).
+	DisplaySubject string    `json:"display_subject"`
+	MessageID      string    `json:"message_id,omitempty"`
+	InReplyTo      []string  `json:"in_reply_to,omitempty"`
+	References     []string  `json:"references,omitempty"`
+	Date           time.Time `json:"date,omitzero"`
+
+	// Text and HTML are the body, decoded to UTF-8.
+	Text string `json:"text,omitempty"`
+	HTML string `json:"html,omitempty"`
+
+	Attachments []*ReceivedAttachment `json:"attachments,omitempty"`
+	// Parts describes every MIME entity, in order.
+	Parts []PartInfo `json:"parts"`
+
+	// X-MSS-* values. CodeCDA is split on commas and semicolons.
+	NIL     string   `json:"nil,omitempty"`
+	CodeCDA []string `json:"code_cda,omitempty"`
+	INS     string   `json:"ins,omitempty"`
+	MES     string   `json:"mes,omitempty"`
+
+	// MDNRequestedTo is the Disposition-Notification-To address, if any.
+	MDNRequestedTo string `json:"mdn_requested_to,omitempty"`
+
+	// XDM is the health-document content, nil when the message has no
+	// IHE_XDM archive.
+	XDM *XDMContent `json:"xdm,omitempty"`
+
+	// Size is the raw size of the message in bytes.
+	Size int64 `json:"size"`
+
+	// Warnings lists what the reader had to tolerate, with the archive
+	// findings of XDM.
+	Warnings Findings `json:"warnings"`
+}
+
+// PartInfo describes one MIME entity of a read message.
+type PartInfo struct {
+	Part        string `json:"part"` // "" for the root, then "1", "1.2"...
+	ContentType string `json:"content_type"`
+	Charset     string `json:"charset,omitempty"`
+	Encoding    string `json:"encoding,omitempty"` // Content-Transfer-Encoding, lower case
+	Disposition string `json:"disposition,omitempty"`
+	Filename    string `json:"filename,omitempty"`
+	// RawDisposition and RawContentType are the header values as written,
+	// for the checks of the file-name encoding (RFC 2231).
+	RawDisposition string `json:"-"`
+	RawContentType string `json:"-"`
+}
+
+// ReceivedAttachment is an attachment of a read message.
+type ReceivedAttachment struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int    `json:"size"`
+	Part        string `json:"part"` // MIME part number, e.g. "2" or "1.3"
+	Data        []byte `json:"-"`
+}
+
+// XDMContent is the IHE_XDM archive of a message, opened and verified.
+type XDMContent struct {
+	// Attachment is the archive attachment.
+	Attachment *ReceivedAttachment `json:"attachment"`
+	// Archive is the archive as package mssante/xdm reads it; nil when it
+	// could not be read (see Err).
+	Archive *xdm.Archive `json:"-"`
+	// Err is the error that prevented reading the archive.
+	Err error `json:"-"`
+	// Findings are the archive findings (reading and Verify).
+	Findings Findings `json:"findings"`
+	// Documents are the documents the archive describes, with their bytes.
+	Documents []*ReceivedDocument `json:"documents,omitempty"`
+	// PatientID is the CX of the archive's single patient; PatientINS its
+	// INS when valid (ECO.2.1.2).
+	PatientID  string  `json:"patient_id,omitempty"`
+	PatientINS ins.INS `json:"patient_ins,omitzero"`
+	// BySubject is set when the archive was found through the XDM subject
+	// prefix rather than its name.
+	BySubject bool `json:"by_subject,omitempty"`
+}
+
+// ReceivedDocument is one document of the XDM archive.
+type ReceivedDocument struct {
+	Entry     xdm.DocumentEntry `json:"-"`
+	Title     string            `json:"title,omitempty"`
+	TypeCode  string            `json:"type_code,omitempty"`
+	MimeType  string            `json:"mime_type,omitempty"`
+	Path      string            `json:"path,omitempty"`
+	Integrity string            `json:"integrity"`
+	Content   []byte            `json:"-"`
+}
+
+// ReaderOptions configures Read. The zero value applies the defaults.
+type ReaderOptions struct {
+	Limits ReadLimits
+	// XDM sets the limits of the archive reader.
+	XDM *xdm.ReadOptions
+	// SkipXDM leaves XDM nil: the archive stays a plain attachment.
+	SkipXDM bool
+}
+
+// maxBodyText bounds the text and HTML bodies kept by Read.
+const maxBodyText = 8 << 20
+
+// Read reads any incoming message: from a professional, an application or
+// a patient, a report or a regular message. It is tolerant: odd charsets,
+// missing parts, wrong content types and malformed headers give warnings,
+// not errors. The errors are an unreadable header block (ErrMalformed) and
+// the limits (*LimitError).
+//
+// When the message carries an IHE_XDM archive (attachment name, any case,
+// or a zip attachment with an XDM/1.0/DDM subject), Read opens it with
+// package mssante/xdm, verifies sizes and hashes, and returns the documents
+// and the patient INS in Incoming.XDM.
+func Read(r io.Reader, opts *ReaderOptions) (*Incoming, error) {
+	if opts == nil {
+		opts = &ReaderOptions{}
+	}
+	in := &Incoming{Kind: KindMessage}
+	w := &walker{limits: opts.Limits.withDefaults(), warn: &in.Warnings}
+	cr := &countWriter{w: io.Discard}
+	err := w.walkMessage(io.TeeReader(r, cr), func(p *mimePart) error {
+		if p.Path == "" {
+			in.readHeader(p)
+		}
+		in.Parts = append(in.Parts, PartInfo{
+			Part: p.Path, ContentType: p.MediaType, Charset: strings.ToLower(p.Params["charset"]),
+			Encoding:    strings.ToLower(strings.TrimSpace(p.Entity.Header.Get("Content-Transfer-Encoding"))),
+			Disposition: p.disposition(), Filename: p.filename(),
+			RawDisposition: p.Entity.Header.Get("Content-Disposition"), RawContentType: p.Entity.Header.Get("Content-Type"),
+		})
+		return in.readPart(p)
+	})
+	in.Size = cr.n
+	if err != nil {
+		return nil, err
+	}
+	if in.Text == "" && in.HTML == "" && len(in.Attachments) == 0 {
+		in.Warnings.Add(LevelInfo, "MSG-EMPTY", "message", "", "the message has no body and no attachment")
+	}
+	if !opts.SkipXDM {
+		in.findXDM(opts.XDM)
+	}
+	return in, nil
+}
+
+func (in *Incoming) readHeader(p *mimePart) {
+	h := mail.Header{Header: p.Entity.Header}
+	in.Header = h
+	if l, err := h.AddressList("From"); err == nil && len(l) > 0 {
+		in.From = l[0]
+	} else if v := h.Get("From"); v != "" {
+		in.From = &mail.Address{Address: firstAddress(h, "From")}
+		in.Warnings.Add(LevelWarning, "HDR-FROM", "From", "RFC 5322 §3.6.2", "unparsable From %q", truncate(v, 80))
+	} else {
+		in.Warnings.Add(LevelWarning, "HDR-FROM", "From", "RFC 5322 §3.6.2", "no From field")
+	}
+	in.SenderKind, in.SenderINS = classifySender(in.From)
+	in.To = addressList(in, h, "To")
+	in.Cc = addressList(in, h, "Cc")
+	in.ReplyTo = addressList(in, h, "Reply-To")
+	subj, err := h.Subject()
+	if err != nil {
+		in.Warnings.Add(LevelWarning, "HDR-SUBJECT", "Subject", "RFC 2047", "subject not fully decoded: %v", err)
+	}
+	in.Subject = subj
+	in.DisplaySubject = DisplaySubject(subj)
+	in.MessageID = headerMessageID(p.Entity.Header)
+	if in.MessageID == "" {
+		in.Warnings.Add(LevelWarning, "HDR-MESSAGE-ID", "Message-ID", "ECO.2.2.1", "no Message-ID")
+	}
+	in.InReplyTo, _ = h.MsgIDList("In-Reply-To")
+	in.References, _ = h.MsgIDList("References")
+	if d, err := h.Date(); err == nil {
+		in.Date = d
+	} else if h.Has("Date") {
+		in.Warnings.Add(LevelWarning, "HDR-DATE", "Date", "RFC 5322 §3.3", "unparsable Date %q", truncate(h.Get("Date"), 60))
+	}
+	in.NIL = strings.TrimSpace(h.Get(HeaderNIL))
+	in.CodeCDA = splitCodes(h.Get(HeaderCodeCDA))
+	in.INS = strings.TrimSpace(h.Get(HeaderINS))
+	in.MES = strings.TrimSpace(h.Get(HeaderMES))
+	if to, ok, _ := MDNRequest(h); ok {
+		in.MDNRequestedTo = to
+	}
+	if p.MediaType == "multipart/report" {
+		switch strings.ToLower(p.Params["report-type"]) {
+		case "delivery-status", "global-delivery-status":
+			in.Kind = KindDSN
+		case "disposition-notification", "global-disposition-notification":
+			in.Kind = KindMDN
+		}
+	}
+	if in.SenderKind == "" {
+		in.SenderKind = SenderProfessional
+	}
+	if in.Kind != KindMessage && in.SenderKind == SenderProfessional && in.From != nil && strings.HasPrefix(strings.ToLower(in.From.Address), "mailer-daemon@") {
+		in.SenderKind = SenderSystem
+	}
+}
+
+func addressList(in *Incoming, h mail.Header, key string) []*mail.Address {
+	if !h.Has(key) {
+		return nil
+	}
+	l, err := h.AddressList(key)
+	if err != nil {
+		in.Warnings.Add(LevelWarning, "HDR-ADDRESS", key, "RFC 5322 §3.4", "unparsable %s: %v", key, err)
+	}
+	return l
+}
+
+// classifySender tells a patient sender from the others. ECO.3.1.1 asks not
+// to rely on the domain name alone: a patient sender is in the
+// patient.mssante.fr domain AND its local part is a valid INS matricule (key
+// checked).
+func classifySender(from *mail.Address) (SenderKind, ins.Matricule) {
+	if from == nil || from.Address == "" {
+		return SenderSystem, ""
+	}
+	local := strings.ToLower(from.Address)
+	if i := strings.IndexByte(local, '@'); i >= 0 {
+		local = local[:i]
+	}
+	if local == "mailer-daemon" || local == "postmaster" {
+		return SenderSystem, ""
+	}
+	if ins.IsPatientAddress(from.Address) {
+		if m, err := ins.ParseMSCAddress(from.Address); err == nil {
+			return SenderPatient, m
+		}
+	}
+	return SenderProfessional, ""
+}
+
+// DisplaySubject returns the subject without the XDM/1.0/DDM+ prefix
+// (ECO.3.1.3), wherever it stands ("RE: XDM/1.0/DDM+CR ..." gives "RE: CR
+// ..."); the prefix is matched case-insensitively.
+func DisplaySubject(s string) string {
+	i := strings.Index(strings.ToUpper(s), XDMSubjectPrefix)
+	if i < 0 {
+		return s
+	}
+	return s[:i] + strings.TrimLeft(s[i+len(XDMSubjectPrefix):], " ")
+}
+
+func splitCodes(v string) []string {
+	var out []string
+	for _, c := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' }) {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (in *Incoming) readPart(p *mimePart) error {
+	if strings.HasPrefix(p.MediaType, "multipart/") {
+		return nil
+	}
+	name := p.filename()
+	disp := p.disposition()
+	isText := p.MediaType == "text/plain" || p.MediaType == "text/html"
+	if isText && name == "" && disp != "attachment" && p.Parent != "multipart/report" {
+		target := &in.Text
+		if p.MediaType == "text/html" {
+			target = &in.HTML
+		}
+		if *target != "" {
+			return nil // an alternative already read, or a second inline text
+		}
+		b, truncated, err := readBody(p, maxBodyText)
+		if isLimit(err) {
+			return err
+		}
+		if err != nil {
+			in.Warnings.Add(LevelWarning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
+		}
+		if truncated {
+			in.Warnings.Add(LevelWarning, "MSG-TEXT-TRUNCATED", partLocation(p.Path), "", "text body cut at %d bytes", maxBodyText)
+		}
+		*target = string(b)
+		return nil
+	}
+	if p.Path == "" && !isText && name == "" {
+		in.Warnings.Add(LevelWarning, "MSG-BODY-TYPE", "message", "ECO.2.2.4", "single-part body of type %s", p.MediaType)
+	}
+	b, _, err := readBody(p, -1)
+	if isLimit(err) {
+		return err
+	}
+	if err != nil {
+		in.Warnings.Add(LevelWarning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
+	}
+	if name == "" {
+		in.Warnings.Add(LevelInfo, "MSG-ATTACHMENT-NAME", partLocation(p.Path), "", "attachment of type %s without a file name", p.MediaType)
+	}
+	in.Attachments = append(in.Attachments, &ReceivedAttachment{
+		Filename: name, ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b,
+	})
+	return nil
+}
+
+// isXDMName reports whether a file name is the XDM archive name (any case).
+func isXDMName(name string) bool { return strings.EqualFold(path.Base(name), XDMArchiveName) }
+
+func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
+	var att *ReceivedAttachment
+	bySubject := false
+	for _, a := range in.Attachments {
+		if isXDMName(a.Filename) {
+			att = a
+			break
+		}
+	}
+	if att == nil && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") {
+		for _, a := range in.Attachments {
+			if strings.EqualFold(path.Ext(a.Filename), ".zip") || a.ContentType == "application/zip" || a.ContentType == "application/x-zip-compressed" {
+				att, bySubject = a, true
+				break
+			}
+		}
+	}
+	if att == nil {
+		return
+	}
+	x := &XDMContent{Attachment: att, BySubject: bySubject}
+	in.XDM = x
+	loc := partLocation(att.Part)
+	if bySubject {
+		in.Warnings.Add(LevelWarning, "XDM-NAME", loc, "ECO.2.1.1", "XDM archive found by the subject; its name is %q, not %s", att.Filename, XDMArchiveName)
+	}
+	if att.ContentType != "application/zip" {
+		in.Warnings.Add(LevelWarning, "XDM-CONTENT-TYPE", loc, "xdm.md §3", "archive sent as %s, not application/zip", att.ContentType)
+	}
+	a, err := xdm.Read(bytes.NewReader(att.Data), int64(len(att.Data)), opts)
+	if err != nil {
+		x.Err = err
+		in.Warnings.Add(LevelError, "XDM-UNREADABLE", loc, "ECO.2.1.1", "archive %q unreadable: %v", att.Filename, err)
+		return
+	}
+	x.Archive = a
+	x.Findings = append(x.Findings, a.Findings...)
+	x.Findings = append(x.Findings, a.Verify()...)
+	for _, f := range x.Findings {
+		f.Location = strings.TrimSpace(att.Filename + " " + f.Location)
+		in.Warnings = append(in.Warnings, f)
+	}
+	x.PatientID, _ = a.PatientID()
+	x.PatientINS, _ = a.PatientINS()
+	for _, d := range a.Documents {
+		rd := &ReceivedDocument{
+			Entry: d.Entry, Title: d.Entry.Title, TypeCode: d.Entry.TypeCode.Code,
+			MimeType: d.Entry.MimeType, Path: d.Path, Integrity: d.Integrity.Status(),
+		}
+		if rc, err := d.Open(); err == nil {
+			b, rerr := io.ReadAll(rc)
+			rc.Close()
+			if rerr == nil {
+				rd.Content = b
+			} else if !errors.Is(rerr, io.ErrUnexpectedEOF) {
+				in.Warnings.Add(LevelError, "XDM-DOCUMENT", loc, "ITI-32", "document %s unreadable: %v", d.Entry.URI, rerr)
+			}
+		}
+		x.Documents = append(x.Documents, rd)
+	}
+}
+
+// PatientINS returns the INS of the XDM patient, when the message has an
+// archive with one valid INS.
+func (in *Incoming) PatientINS() (ins.INS, bool) {
+	if in.XDM == nil || in.XDM.PatientINS.IsZero() {
+		return ins.INS{}, false
+	}
+	return in.XDM.PatientINS, true
+}
+
+// Attachment returns the first attachment with that name (any case).
+func (in *Incoming) Attachment(name string) *ReceivedAttachment {
+	for _, a := range in.Attachments {
+		if strings.EqualFold(a.Filename, name) {
+			return a
+		}
+	}
+	return nil
+}
+
+func (in *Incoming) String() string {
+	from := ""
+	if in.From != nil {
+		from = in.From.Address
+	}
+	return fmt.Sprintf("%s from %s (%s): %q, %d attachment(s)", in.Kind, from, in.SenderKind, in.DisplaySubject, len(in.Attachments))
+}
