@@ -38,7 +38,7 @@ var contentTypes = map[string]string{
 	".tif": "image/tiff", ".tiff": "image/tiff", ".rtf": "application/rtf",
 	".doc": "application/msword", ".odt": "application/vnd.oasis.opendocument.text",
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	".hl7": "x-application/hl7-v2+er7", ".dcm": "application/dicom",
+	".hl7":  "x-application/hl7-v2+er7", ".dcm": "application/dicom",
 }
 
 // contentType returns the media type of an attachment.

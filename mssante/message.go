@@ -311,4 +311,3 @@ func trimIDs(ids []string) []string {
 	}
 	return out
 }
-

@@ -42,12 +42,12 @@ type Incoming struct {
 	// (X-MSS-MES, Received...).
 	Header mail.Header `json:"-"`
 
-	Kind       MessageKind    `json:"kind"`
-	From       *mail.Address  `json:"from,omitempty"`
-	SenderKind SenderKind     `json:"sender_kind"`
+	Kind       MessageKind   `json:"kind"`
+	From       *mail.Address `json:"from,omitempty"`
+	SenderKind SenderKind    `json:"sender_kind"`
 	// SenderINS is the matricule of a patient sender (local part of a valid
 	// <INS>@patient.mssante.fr address, key checked).
-	SenderINS ins.Matricule `json:"sender_ins,omitempty"`
+	SenderINS ins.Matricule   `json:"sender_ins,omitempty"`
 	To        []*mail.Address `json:"to,omitempty"`
 	Cc        []*mail.Address `json:"cc,omitempty"`
 	ReplyTo   []*mail.Address `json:"reply_to,omitempty"`
