@@ -164,7 +164,7 @@ func newBoundary() string {
 }
 
 // mediaType formats a Content-Type or Content-Disposition value; non-ASCII
-// parameters get the RFC 2231 form (filename*=utf-8”...).
+// parameters get the RFC 2231 extended form (filename*=...).
 func mediaType(t string, params map[string]string) string {
 	if len(params) == 0 {
 		return t
