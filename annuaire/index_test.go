@@ -38,7 +38,7 @@ func handFile() string {
 		row(map[int]string{0: "PER", 1: "pas-une-adresse", 9: "MAUVAIS"}) + "|", // line 6: bad address
 		row(map[int]string{0: "PER", 1: "trop@de.champs"}) + "|x|y|",            // line 7: too many fields
 		"",
-		row(map[int]string{0: "PER", 1: "SECRETARIAT@ch-exemple.mssante.fr", 7: "Accueil"}) + "|",                                   // line 9: duplicate, fills the service
+		row(map[int]string{0: "PER", 1: "SECRETARIAT@ch-exemple.mssante.fr", 7: "Accueil"}) + "|",                                        // line 9: duplicate, fills the service
 		row(map[int]string{0: "XYZ", 1: "zoe.muller@pro.mssante.fr", 3: "10000000001", 9: "MÜLLER", 10: "Zoé", 29: "2A", 17: "N"}) + "|", // unknown type, placeholder RPPS
 	}
 	return strings.Join(lines, "\r\n") + "\r\n"

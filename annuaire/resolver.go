@@ -50,7 +50,7 @@ func notFoundIfEmpty(m []Mailbox) ([]Mailbox, error) {
 // Chain asks each resolver in turn and returns the first answer. A resolver
 // that fails (ErrNotFound or another error) passes the question on; when all
 // fail, the result is ErrNotFound if every one said so, otherwise the
-// errors joined.
+// other errors joined.
 type Chain []Resolver
 
 // ResolveAddress implements Resolver.
@@ -91,13 +91,20 @@ func chainMany(c Chain, ask func(Resolver) ([]Mailbox, error)) ([]Mailbox, error
 	return nil, chainErr(errs)
 }
 
+// chainErr is ErrNotFound when every resolver said so, else the other
+// errors joined (so that errors.Is(err, ErrNotFound) is not true when an
+// unavailable resolver might have known).
 func chainErr(errs []error) error {
+	var other []error
 	for _, e := range errs {
 		if !errors.Is(e, ErrNotFound) {
-			return errors.Join(errs...)
+			other = append(other, e)
 		}
 	}
-	return ErrNotFound
+	if len(other) == 0 {
+		return ErrNotFound
+	}
+	return errors.Join(other...)
 }
 
 // Directory holds the current Index and swaps it atomically when the daily
