@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func mscFixture(name string) string { return filepath.Join("..", "..", "msc", "testdata", name) }
+
+func TestBounceClassifyJSON(t *testing.T) {
+	tests := []struct {
+		file, kind, recipient, status string
+	}{
+		{"dsn-unknown-address.eml", "msc-unknown-address", "279035121518989@patient.mssante.fr", "5.1.1"},
+		{"dsn-closed.eml", "msc-closed", "279035121518989@patient.mssante.fr", "5.0.0"},
+		{"text-invalid-address.eml", "msc-invalid-address", "2790351215189@patient.mssante.fr", ""},
+		{"dsn-size-postfix.eml", "message-too-large", "279035121518989@patient.mssante.fr", "5.3.4"},
+		{"dsn-professional-unknown.eml", "mailbox-unknown", "jean.dupont@hopital-fictif.mssante.fr", "5.1.1"},
+		{"dsn-delayed.eml", "temporary", "279035121518989@patient.mssante.fr", "4.4.1"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCmd(t, "bounce", "classify", mscFixture(tt.file), "--json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.file, code, errOut)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%s: %v\n%s", tt.file, err, out)
+		}
+		for _, k := range []string{"kind", "recipient", "status", "original_message_id"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s: JSON lacks %q", tt.file, k)
+			}
+		}
+		if got["kind"] != tt.kind || got["recipient"] != tt.recipient || got["status"] != tt.status {
+			t.Errorf("%s: %v", tt.file, got)
+		}
+	}
+}
+
+func TestBounceClassifyText(t *testing.T) {
+	code, out, _ := runCmd(t, "bounce", "classify", mscFixture("text-unknown-address.eml"))
+	want := "kind: msc-unknown-address\nrecipient: 279035121518989@patient.mssante.fr\nstatus: -\n" +
+		"original message-id: 20260102-0001.cr@medecin-fictif.mssante.fr\nsource: text\n"
+	if code != 0 || out != want {
+		t.Errorf("code %d, out:\n%s", code, out)
+	}
+	for _, f := range []string{"mdn-displayed.eml", "not-a-bounce.eml", "missing.eml"} {
+		if code, _, errOut := runCmd(t, "bounce", "classify", mscFixture(f)); code != 1 || errOut == "" {
+			t.Errorf("%s: code %d, err %q", f, code, errOut)
+		}
+	}
+	if code, out, _ := runCmd(t, "bounce", "classify", mscFixture("not-a-bounce.eml"), "--json"); code != 1 || !strings.Contains(out, `"kind": ""`) {
+		t.Errorf("not a bounce, JSON: %d %s", code, out)
+	}
+	if code, _, _ := runCmd(t, "bounce", "classify"); code != 2 {
+		t.Errorf("usage: %d", code)
+	}
+	if code, _, _ := runCmd(t, "bounce", "nope"); code != 2 {
+		t.Errorf("unknown subcommand: %d", code)
+	}
+}
