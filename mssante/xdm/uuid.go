@@ -52,3 +52,11 @@ func uuidURN(b [16]byte) string { return "urn:uuid:" + formatUUID(b) }
 func uuidOID(b [16]byte) string {
 	return "2.25." + new(big.Int).SetBytes(b[:]).String()
 }
+
+// NewOID returns a fresh OID under 2.25 (a random UUID written as a
+// decimal number, ITU-T X.667), for a uniqueId when the sender has no OID
+// arc of its own.
+func NewOID() string {
+	b, _ := parseUUID(randomUUID())
+	return uuidOID(b)
+}

@@ -1,0 +1,394 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mssante-go/sdk/mssante/xdm"
+)
+
+func init() {
+	register("xdm", "IHE_XDM.ZIP archives (xdm verify FILE... | inspect FILE | build --cda DOC.xml -o IHE_XDM.ZIP)", runXDM)
+}
+
+func runXDM(env *cmdEnv, args []string) int {
+	return subcommands(env, "xdm", args, map[string]func(*cmdEnv, []string) int{
+		"verify":  runXDMVerify,
+		"inspect": runXDMInspect,
+		"build":   runXDMBuild,
+	})
+}
+
+// openXDM reads an archive file with the default limits.
+func openXDM(name string, opts *xdm.ReadOptions) (*xdm.Archive, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// Read the whole file: the archive stays usable after the file closes.
+	data := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, err
+	}
+	return xdm.Read(bytes.NewReader(data), int64(len(data)), opts)
+}
+
+// xdmVerifyResult is one file of the --json output of `mss xdm verify`.
+type xdmVerifyResult struct {
+	File     string       `json:"file"`
+	OK       bool         `json:"ok"`
+	Error    string       `json:"error,omitempty"`
+	Errors   int          `json:"errors"`
+	Warnings int          `json:"warnings"`
+	Findings xdm.Findings `json:"findings"`
+}
+
+func runXDMVerify(env *cmdEnv, args []string) int {
+	fs := newFlagSet(env, "xdm verify")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	all := fs.Bool("all", false, "also print info-level findings")
+	strictINS := fs.Bool("strict-ins", false, "make an invalid INS matricule in patientId an error")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: mss xdm verify FILE... [--json] [--all] [--strict-ins]\n\nExits 0 when no archive has an error-level finding, 1 otherwise.")
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return 2
+	}
+	code := 0
+	var results []xdmVerifyResult
+	for _, name := range files {
+		res := xdmVerifyResult{File: name, Findings: xdm.Findings{}}
+		a, err := openXDM(name, &xdm.ReadOptions{StrictINSKey: *strictINS})
+		if err != nil {
+			res.Error = err.Error()
+		} else {
+			for _, f := range a.Verify() {
+				if f.Level > xdm.LevelInfo || *all {
+					res.Findings = append(res.Findings, f)
+				}
+			}
+			res.Errors = res.Findings.Count(xdm.LevelError)
+			res.Warnings = res.Findings.Count(xdm.LevelWarning)
+			res.OK = res.Errors == 0
+		}
+		if !res.OK {
+			code = 1
+		}
+		results = append(results, res)
+		if *asJSON {
+			continue
+		}
+		if res.Error != "" {
+			fmt.Fprintf(env.stdout, "%s: unreadable: %s\n", name, res.Error)
+			continue
+		}
+		for _, f := range res.Findings {
+			fmt.Fprintf(env.stdout, "%s: %s\n", name, f)
+		}
+		verdict := "ok"
+		if !res.OK {
+			verdict = "FAILED"
+		}
+		fmt.Fprintf(env.stdout, "%s: %s (%d errors, %d warnings)\n", name, verdict, res.Errors, res.Warnings)
+	}
+	if *asJSON {
+		if err := writeJSON(env.stdout, results); err != nil {
+			return 2
+		}
+	}
+	return code
+}
+
+// JSON views of `mss xdm inspect`.
+type (
+	xdmInspectResult struct {
+		File           string             `json:"file"`
+		PatientID      string             `json:"patient_id,omitempty"`
+		SubmissionSets []xdmSubmissionSet `json:"submission_sets"`
+		Documents      []xdmDocument      `json:"documents"`
+		Findings       xdm.Findings       `json:"findings"`
+	}
+	xdmSubmissionSet struct {
+		EntryUUID          string   `json:"entry_uuid"`
+		UniqueID           string   `json:"unique_id"`
+		SourceID           string   `json:"source_id"`
+		SubmissionTime     string   `json:"submission_time,omitempty"`
+		Title              string   `json:"title,omitempty"`
+		ContentTypeCode    string   `json:"content_type_code,omitempty"`
+		PatientID          string   `json:"patient_id,omitempty"`
+		Author             string   `json:"author,omitempty"`
+		IntendedRecipients []string `json:"intended_recipients,omitempty"`
+	}
+	xdmDocument struct {
+		URI          string `json:"uri"`
+		Path         string `json:"path,omitempty"`
+		MimeType     string `json:"mime_type"`
+		Size         int64  `json:"size"`
+		Hash         string `json:"hash"`
+		HashStatus   string `json:"hash_status"`
+		UniqueID     string `json:"unique_id"`
+		PatientID    string `json:"patient_id,omitempty"`
+		TypeCode     string `json:"type_code,omitempty"`
+		ClassCode    string `json:"class_code,omitempty"`
+		FormatCode   string `json:"format_code,omitempty"`
+		Title        string `json:"title,omitempty"`
+		Author       string `json:"author,omitempty"`
+		CreationTime string `json:"creation_time,omitempty"`
+		Action       string `json:"action,omitempty"`
+	}
+)
+
+func xdmCodeString(c xdm.Code) string {
+	if c.IsZero() {
+		return ""
+	}
+	s := c.Code + " (" + c.CodeSystem + ")"
+	if c.DisplayName != "" {
+		s += " " + c.DisplayName
+	}
+	return s
+}
+
+func xdmAuthorString(a xdm.Author) string {
+	parts := []string{}
+	if a.Person != "" {
+		parts = append(parts, a.Person)
+	}
+	parts = append(parts, a.Institutions...)
+	return strings.Join(parts, " / ")
+}
+
+func xdmInspectArchive(name string, a *xdm.Archive) xdmInspectResult {
+	fs := a.Verify()
+	res := xdmInspectResult{File: name, Findings: fs}
+	res.PatientID, _ = a.PatientID()
+	for _, s := range a.SubmissionSets {
+		v := xdmSubmissionSet{
+			EntryUUID: s.EntryUUID, UniqueID: s.UniqueID, SourceID: s.SourceID, Title: s.Title,
+			ContentTypeCode: xdmCodeString(s.ContentTypeCode), PatientID: s.PatientID,
+			Author: xdmAuthorString(s.Author), IntendedRecipients: s.IntendedRecipients,
+		}
+		if !s.SubmissionTime.IsZero() {
+			v.SubmissionTime = s.SubmissionTime.Format("2006-01-02T15:04:05Z")
+		}
+		res.SubmissionSets = append(res.SubmissionSets, v)
+	}
+	for _, d := range a.Documents {
+		e := d.Entry
+		v := xdmDocument{
+			URI: e.URI, Path: d.Path, MimeType: e.MimeType, Size: e.Size, Hash: e.Hash,
+			HashStatus: d.Integrity.Status(), UniqueID: e.UniqueID, PatientID: e.PatientID,
+			TypeCode: xdmCodeString(e.TypeCode), ClassCode: xdmCodeString(e.ClassCode), FormatCode: xdmCodeString(e.FormatCode),
+			Title: e.Title, Action: string(e.Action),
+		}
+		if len(e.Authors) > 0 {
+			v.Author = xdmAuthorString(e.Authors[0])
+		}
+		if !e.CreationTime.IsZero() {
+			v.CreationTime = e.CreationTime.Format("2006-01-02T15:04:05Z")
+		}
+		res.Documents = append(res.Documents, v)
+	}
+	return res
+}
+
+func runXDMInspect(env *cmdEnv, args []string) int {
+	fs := newFlagSet(env, "xdm inspect")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: mss xdm inspect FILE [--json]\n\nPrints the submission sets and documents of an archive.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return 2
+	}
+	a, err := openXDM(pos[0], nil)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "mss xdm inspect: %v\n", err)
+		return 1
+	}
+	res := xdmInspectArchive(pos[0], a)
+	if *asJSON {
+		if err := writeJSON(env.stdout, res); err != nil {
+			return 2
+		}
+		return 0
+	}
+	w := env.stdout
+	fmt.Fprintf(w, "%s\n", res.File)
+	if res.PatientID != "" {
+		fmt.Fprintf(w, "patient: %s\n", res.PatientID)
+	}
+	for _, s := range res.SubmissionSets {
+		fmt.Fprintf(w, "submission set %s\n", s.EntryUUID)
+		xdmPrintField(w, "uniqueId", s.UniqueID)
+		xdmPrintField(w, "sourceId", s.SourceID)
+		xdmPrintField(w, "submissionTime", s.SubmissionTime)
+		xdmPrintField(w, "title", s.Title)
+		xdmPrintField(w, "contentTypeCode", s.ContentTypeCode)
+		xdmPrintField(w, "patientId", s.PatientID)
+		xdmPrintField(w, "author", s.Author)
+		xdmPrintField(w, "intendedRecipient", strings.Join(s.IntendedRecipients, ", "))
+	}
+	for _, d := range res.Documents {
+		fmt.Fprintf(w, "document %s\n", d.URI)
+		xdmPrintField(w, "mimeType", d.MimeType)
+		xdmPrintField(w, "size", fmt.Sprint(d.Size))
+		xdmPrintField(w, "hash", d.Hash+" ("+d.HashStatus+")")
+		xdmPrintField(w, "uniqueId", d.UniqueID)
+		xdmPrintField(w, "patientId", d.PatientID)
+		xdmPrintField(w, "typeCode", d.TypeCode)
+		xdmPrintField(w, "title", d.Title)
+		xdmPrintField(w, "author", d.Author)
+		xdmPrintField(w, "creationTime", d.CreationTime)
+		xdmPrintField(w, "action", d.Action)
+	}
+	fmt.Fprintf(w, "findings: %d errors, %d warnings (mss xdm verify for details)\n",
+		res.Findings.Count(xdm.LevelError), res.Findings.Count(xdm.LevelWarning))
+	return 0
+}
+
+func xdmPrintField(w io.Writer, name, v string) {
+	if v != "" {
+		fmt.Fprintf(w, "  %-18s %s\n", name+":", v)
+	}
+}
+
+// xdmStringList is a repeatable string flag.
+type xdmStringList []string
+
+func (l *xdmStringList) String() string     { return strings.Join(*l, ",") }
+func (l *xdmStringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// xdmParseCode reads "code^display^codeSystem" (the authorSpecialty form).
+func xdmParseCode(s string) (xdm.Code, error) {
+	p := strings.Split(s, "^")
+	if len(p) != 3 || p[0] == "" || p[2] == "" {
+		return xdm.Code{}, fmt.Errorf("%q: want code^display^codeSystemOID", s)
+	}
+	return xdm.Code{Code: p[0], DisplayName: p[1], CodeSystem: p[2]}, nil
+}
+
+func runXDMBuild(env *cmdEnv, args []string) int {
+	fs := newFlagSet(env, "xdm build")
+	var cdas, attach, recipients xdmStringList
+	fs.Var(&cdas, "cda", "CDA R2 document to put in the archive (repeatable)")
+	fs.Var(&attach, "attach", "other file to put in the archive (repeatable)")
+	fs.Var(&recipients, "recipient", "intended recipient MSSanté address (repeatable)")
+	out := fs.String("o", "IHE_XDM.ZIP", "output file")
+	structName := fs.String("sender-name", "", "sending structure name (StructNom)")
+	structID := fs.String("sender-id", "", "sending structure national id (StructIdNat)")
+	sourceID := fs.String("source-id", "", "submission set sourceId OID (default 1.2.250.1.71.4.2.2.<sender-id>)")
+	person := fs.String("sender-person", "", "sender's name for README.TXT")
+	appName := fs.String("app-name", "mss", "sending application name")
+	appVersion := fs.String("app-version", "", "sending application version")
+	appVendor := fs.String("app-vendor", "", "sending application vendor")
+	contentType := fs.String("content-type", "", "submission set contentTypeCode, code^display^codeSystemOID")
+	title := fs.String("title", "", "submission set title (default: the first document's title)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: mss xdm build --cda DOC.xml [--attach FILE]... --sender-name NAME --sender-id ID [-o IHE_XDM.ZIP] [flags]\n\nThe submission set author is the first author of the first CDA.")
+		fs.PrintDefaults()
+	}
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return 2
+	}
+	if len(cdas) == 0 || *structName == "" || *structID == "" {
+		fs.Usage()
+		return 2
+	}
+	p := &xdm.Package{Sender: xdm.SenderInfo{
+		StructureName: *structName, StructureID: *structID, PersonName: *person,
+		ApplicationName: *appName, ApplicationVersion: *appVersion, ApplicationVendor: *appVendor,
+	}}
+	p.SubmissionSet.SourceID = *sourceID
+	if p.SubmissionSet.SourceID == "" {
+		p.SubmissionSet.SourceID = xdm.OIDIdNatStruct + "." + *structID
+	}
+	p.SubmissionSet.IntendedRecipients = recipients
+	p.SubmissionSet.Title = *title
+	if *contentType != "" {
+		c, err := xdmParseCode(*contentType)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "mss xdm build: --content-type %v\n", err)
+			return 2
+		}
+		p.SubmissionSet.ContentTypeCode = c
+	}
+	for _, name := range cdas {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
+			return 1
+		}
+		d, err := xdm.DocumentFromCDA(b)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "mss xdm build: %s: %v\n", name, err)
+			return 1
+		}
+		p.Documents = append(p.Documents, d)
+	}
+	first := p.Documents[0].Entry
+	if len(first.Authors) > 0 {
+		p.SubmissionSet.Author = first.Authors[0]
+	}
+	if p.SubmissionSet.Title == "" {
+		p.SubmissionSet.Title = first.Title
+	}
+	for _, name := range attach {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
+			return 1
+		}
+		mt := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
+		if i := strings.IndexByte(mt, ';'); i >= 0 {
+			mt = mt[:i]
+		}
+		if mt == "" {
+			mt = "application/octet-stream"
+		}
+		p.Documents = append(p.Documents, &xdm.Document{
+			Entry: xdm.DocumentEntry{
+				UniqueID: xdm.NewOID(), MimeType: mt, Title: filepath.Base(name),
+				CreationTime: first.CreationTime, ConfidentialityCodes: first.ConfidentialityCodes,
+				LanguageCode: first.LanguageCode, Authors: first.Authors,
+			},
+			Content: b,
+		})
+	}
+	var buf bytes.Buffer
+	if err := xdm.Write(&buf, p, nil); err != nil {
+		fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
+		return 1
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(env.stdout, "%s: %d documents, %d bytes\n", *out, len(p.Documents), buf.Len())
+	return 0
+}
+
+var _ flag.Value = (*xdmStringList)(nil)

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
+)
+
+func xdmRun(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(&cmdEnv{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
+	return code, out.String(), errb.String()
+}
+
+func TestXDMBuildVerifyInspect(t *testing.T) {
+	examples := testenv.Shared(t, "cda", "examples")
+	dir := t.TempDir()
+	zipPath := filepath.Join(dir, "IHE_XDM.ZIP")
+	pdf := filepath.Join(dir, "cr.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := xdmRun("xdm", "build", "--cda", filepath.Join(examples, "DOC_NON_STRUCTURE_CDA-R2-N1.xml"),
+		"--attach", pdf, "--sender-name", "Centre de santé du Belvédère", "--sender-id", "1120456791",
+		"--recipient", "dr.dupont@hopital.mssante.fr", "-o", zipPath)
+	if code != 0 {
+		t.Fatalf("build: %d %s %s", code, out, errs)
+	}
+	code, out, errs = xdmRun("xdm", "verify", zipPath)
+	if code != 0 || !strings.Contains(out, ": ok (0 errors") {
+		t.Fatalf("verify: %d %s %s", code, out, errs)
+	}
+	code, out, _ = xdmRun("xdm", "inspect", zipPath, "--json")
+	if code != 0 {
+		t.Fatalf("inspect: %d", code)
+	}
+	var res xdmInspectResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Documents) != 2 || res.Documents[0].HashStatus != "ok" || res.Documents[1].MimeType != "application/pdf" ||
+		res.Documents[1].URI != "DOC0002.PDF" || res.SubmissionSets[0].IntendedRecipients[0] != "dr.dupont@hopital.mssante.fr" {
+		t.Fatalf("%+v", res)
+	}
+	code, out, _ = xdmRun("xdm", "inspect", zipPath)
+	if code != 0 || !strings.Contains(out, "document DOC0001.XML") || !strings.Contains(out, "(ok)") {
+		t.Fatalf("inspect text: %s", out)
+	}
+}
+
+func TestXDMVerifyOfficial(t *testing.T) {
+	dir := testenv.Shared(t, "xdm", "ansforge")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.zip"))
+	code, out, errs := xdmRun(append([]string{"xdm", "verify", "--json"}, files...)...)
+	if code != 0 {
+		t.Fatalf("verify: %d %s", code, errs)
+	}
+	var res []xdmVerifyResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(files) || !res[0].OK || res[0].Warnings == 0 {
+		t.Fatalf("%+v", res[0])
+	}
+}
+
+func TestXDMVerifyFailures(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.zip")
+	if err := os.WriteFile(bad, []byte("not a zip"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := xdmRun("xdm", "verify", bad); code != 1 || !strings.Contains(out, "unreadable") {
+		t.Fatalf("code %d: %s", code, out)
+	}
+	if code, _, _ := xdmRun("xdm", "verify"); code != 2 {
+		t.Fatalf("no file: code %d", code)
+	}
+	if code, _, _ := xdmRun("xdm", "inspect", bad); code != 1 {
+		t.Fatalf("inspect bad: code %d", code)
+	}
+	if code, _, _ := xdmRun("xdm", "build", "--cda", "x.xml"); code != 2 {
+		t.Fatalf("build without sender: code %d", code)
+	}
+	if code, _, _ := xdmRun("xdm", "nope"); code != 2 {
+		t.Fatalf("unknown subcommand: code %d", code)
+	}
+}

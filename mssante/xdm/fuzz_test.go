@@ -1,0 +1,57 @@
+package xdm
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+)
+
+// FuzzRead feeds arbitrary bytes to Read, Verify and Open: nothing may
+// panic, and an archive that reads must verify.
+func FuzzRead(f *testing.F) {
+	good := writeBytes(f, testPackage(), fixedOptions())
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(makeZip(f, []zipEntry{{name: "../x", data: []byte("x")}}))
+	f.Add(makeZip(f, []zipEntry{{name: metaPath, data: []byte("<a><b>")}}))
+	if paths, err := os.ReadDir(os.Getenv("MSSANTE_SHARED_TESTDATA") + "/xdm/ansforge"); err == nil && len(paths) > 0 {
+		if b, err := os.ReadFile(os.Getenv("MSSANTE_SHARED_TESTDATA") + "/xdm/ansforge/CSE-MDE_2023.01.zip"); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := &ReadOptions{MaxTotalSize: 8 << 20, MaxEntries: 64}
+		a, err := Read(bytes.NewReader(data), int64(len(data)), opts)
+		if err != nil {
+			return
+		}
+		a.Verify()
+		a.PatientID()
+		a.PatientINS()
+		for _, d := range a.Documents {
+			if rc, err := d.Open(); err == nil {
+				io.Copy(io.Discard, rc)
+				rc.Close()
+			}
+		}
+	})
+}
+
+// FuzzMetadata feeds arbitrary METADATA.XML to the metadata reader.
+func FuzzMetadata(f *testing.F) {
+	for _, e := range unzipAll(f, writeBytes(f, testPackage(), fixedOptions())) {
+		if e.name == metaPath {
+			f.Add(e.data)
+		}
+	}
+	f.Add([]byte(`<SubmitObjectsRequest><RegistryObjectList><RegistryPackage id="a"/><Association associationType="HasMember" sourceObject="a" targetObject="b"/></RegistryObjectList></SubmitObjectsRequest>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tree, err := parseTree(data, DefaultMaxXMLDepth)
+		if err != nil {
+			return
+		}
+		m := &metaReader{loc: MetadataName}
+		m.read(tree)
+	})
+}
