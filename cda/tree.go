@@ -20,6 +20,7 @@ type node struct {
 	parent      *node
 	index       int // 1-based position among the parent's children of the same name
 	count       int // number of such siblings (set when the parent closes)
+	seen        map[xml.Name]int
 }
 
 // Default limits (ReadOptions).
@@ -135,36 +136,24 @@ func (n *node) loc() string {
 
 // child appends a named child to n and sets its index.
 func (n *node) child(name xml.Name, attrs []xml.Attr) *node {
-	c := &node{space: name.Space, name: name.Local, attrs: attrs, parent: n, index: 1}
-	for _, s := range n.children {
-		if s.name == c.name && s.space == c.space {
-			c.index++
-		}
+	if n.seen == nil {
+		n.seen = map[xml.Name]int{}
 	}
+	n.seen[name]++
+	c := &node{space: name.Space, name: name.Local, attrs: attrs, parent: n, index: n.seen[name]}
 	n.children = append(n.children, c)
 	return c
 }
 
-// close sets the sibling counts of n's children.
+// close sets the sibling counts of n's children (linear in their number).
 func (n *node) close() {
-	for _, c := range n.children {
-		if c.index > 1 {
-			continue
-		}
-		k := 0
-		for _, s := range n.children {
-			if s.name == c.name && s.space == c.space {
-				k++
-			}
-		}
-		if k > 1 {
-			for _, s := range n.children {
-				if s.name == c.name && s.space == c.space {
-					s.count = k
-				}
-			}
-		}
+	if n.seen == nil {
+		return
 	}
+	for _, c := range n.children {
+		c.count = n.seen[xml.Name{Space: c.space, Local: c.name}]
+	}
+	n.seen = nil
 }
 
 // countingReader counts bytes and fails past a limit.

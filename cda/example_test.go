@@ -1,0 +1,90 @@
+package cda_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/ins"
+)
+
+// Build a level 1 document carrying a PDF for the public test patient,
+// read it back and derive its XDS metadata.
+func Example() {
+	loc := time.FixedZone("", 3600)
+	author, _ := cda.NewRPPS("10001234565") // generated, fictitious RPPS
+	cabinet, _ := cda.NewFINESS("750000000")
+	org := &cda.Organization{ID: cabinet, Name: "Cabinet du Dr Test"}
+	doctor := cda.Person{ID: author, Name: cda.PersonName{Given: "Jean", Family: "MEDECIN"}}
+	h := &cda.Header{
+		ID:                  cda.II{Root: "1.2.250.1.999.1.1.1", Extension: "DOC-0001"},
+		SetID:               cda.II{Root: "1.2.250.1.999.1.1.2", Extension: "SET-0001"},
+		VersionNumber:       1,
+		Code:                cda.Code{Code: "11488-4", CodeSystem: cda.OIDLOINC},
+		Title:               "Compte rendu de consultation",
+		EffectiveTime:       time.Date(2025, 3, 14, 10, 30, 0, 0, loc),
+		ConfidentialityCode: cda.Code{Code: "N", CodeSystem: cda.OIDConfidentiality},
+		Patient: cda.Patient{Identity: ins.Identity{
+			INS:    ins.INS{Matricule: ins.MustParse("279035121518989"), OID: ins.OIDNIRTest},
+			Status: ins.StatusQualified,
+			Traits: ins.Traits{BirthName: "PAT-TROIS", BirthGivenNames: "DOMINIQUE MARIE-LOUISE",
+				BirthDate: time.Date(1979, 3, 28, 0, 0, 0, 0, time.UTC), Sex: ins.SexFemale, BirthPlace: "51215"},
+		}},
+		Authors: []cda.Author{{Time: time.Date(2025, 3, 14, 10, 0, 0, 0, loc), ID: author,
+			Code:   cda.Code{Code: "G15_10/SM26", CodeSystem: "1.2.250.1.213.1.1.4.5"},
+			Person: &doctor.Name, Organization: org}},
+		Custodian:          *org,
+		LegalAuthenticator: &cda.LegalAuthenticator{Time: time.Date(2025, 3, 14, 10, 30, 0, 0, loc), Person: doctor},
+		ServiceEvent: cda.ServiceEvent{Start: time.Date(2025, 3, 14, 9, 0, 0, 0, loc),
+			Performer: &cda.Performer{Person: doctor, PracticeSetting: cda.Code{Code: "AMBULATOIRE", CodeSystem: "1.2.250.1.213.1.1.4.9"}}},
+		Encounter: cda.Encounter{Start: time.Date(2025, 3, 14, 9, 0, 0, 0, loc),
+			FacilityType: cda.Code{Code: "SA07", CodeSystem: "1.2.250.1.71.4.2.4"}},
+	}
+
+	var doc bytes.Buffer
+	if err := cda.Build(&doc, h, cda.Body{MediaType: cda.MediaTypePDF, Content: strings.NewReader("%PDF-1.4 ...")}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	d, err := cda.Parse(bytes.NewReader(doc.Bytes()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := d.Body()
+	pdf, _ := io.ReadAll(body)
+	m, _ := d.Header().XDSMetadata()
+	fmt.Println(d.BodyMediaType(), string(pdf))
+	fmt.Println(m.TypeCode.DisplayName)
+	fmt.Println(m.ClassCode.Code, m.FormatCode.Code)
+	fmt.Println(m.PatientID)
+	fmt.Println(m.CreationTime.Format("20060102150405"))
+	fmt.Println(m.Authors[0].Person)
+	// Output:
+	// application/pdf %PDF-1.4 ...
+	// CR ou fiche de consultation ou de visite
+	// 10 urn:ihe:iti:xds-sd:pdf:2008
+	// 279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH
+	// 20250314093000
+	// 810001234565^MEDECIN^Jean^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS
+}
+
+// Validate a document and print its findings.
+func ExampleValidate() {
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3"><realmCode code="FR"/></ClinicalDocument>`
+	fs, err := cda.Validate(strings.NewReader(doc), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(fs.HasErrors(), len(fs.ByRule("CDA-TITLE")))
+	fmt.Println(fs.ByRule("CDA-TITLE")[0])
+	// Output:
+	// true 1
+	// error CDA-TITLE at /ClinicalDocument/title: title is required [cda.md §2]
+}
