@@ -1,11 +1,9 @@
 package msc
 
 import (
-	"bytes"
 	"net/mail"
 	"strings"
 	"testing"
-	"time"
 
 	gomail "github.com/emersion/go-message/mail"
 )
@@ -80,45 +78,5 @@ func TestIsClosingMessage(t *testing.T) {
 	nh := mail.Header{"X-Mss-Mes": {"FIN"}}
 	if !IsClosing(nh) {
 		t.Error("net/mail header")
-	}
-}
-
-func TestClosingMessage(t *testing.T) {
-	c := ClosingMessage{
-		From:      "Dr_Marie_MARTIN_Cabinet <marie.martin@medecin.mssante.fr>",
-		To:        "279035121518989@patient.mssante.fr",
-		NIL:       "DEV000000",
-		Body:      "Nos échanges sont terminés.",
-		Date:      time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		MessageID: "<fin-1@medecin.mssante.fr>",
-	}
-	var buf bytes.Buffer
-	n, err := c.WriteTo(&buf)
-	if err != nil || n != int64(buf.Len()) {
-		t.Fatalf("WriteTo = %d, %v (wrote %d)", n, err, buf.Len())
-	}
-	if !bytes.Contains(buf.Bytes(), []byte("\r\nSubject: [FIN]\r\n")) {
-		t.Fatalf("subject not written verbatim:\n%s", buf.String())
-	}
-	m, err := mail.ReadMessage(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if Closing(m.Header) != ClosingHeader|ClosingSubject {
-		t.Errorf("closing message: %v", Closing(m.Header))
-	}
-	if m.Header.Get("Message-Id") != "<fin-1@medecin.mssante.fr>" || m.Header.Get("X-Mss-Nil") != "DEV000000" {
-		t.Errorf("header: %v", m.Header)
-	}
-
-	for _, bad := range []ClosingMessage{
-		{From: c.From},
-		{From: c.From, To: "marie.martin@medecin.mssante.fr"},
-		{From: c.From, To: "288091234567823@patient.mssante.fr"},
-		{From: "not an address", To: c.To},
-	} {
-		if _, err := bad.WriteTo(&bytes.Buffer{}); err == nil {
-			t.Errorf("%+v: want an error", bad)
-		}
 	}
 }

@@ -20,7 +20,7 @@
 //
 // A professional stops a patient from answering with "X-MSS-MES: FIN" on any
 // message (preferred; SetClosing) or with a dedicated message whose subject
-// is exactly "[FIN]" (ClosingMessage). Writing again without either reopens
+// is exactly "[FIN]" (NewClosingMessage, an mssante.Message). Writing again without either reopens
 // the exchange. IsClosing and Closing tell both forms apart on any Header
 // (go-message, net/mail, net/textproto headers satisfy it), and
 // ClosingFindings warns about near misses such as "RE: [FIN]".
@@ -30,7 +30,9 @@
 // Policy.Check applies the rules of msc.md to an outgoing message (one
 // patient per message, the patient's own address for a minor, the 25 Mo
 // limit, the confidentiality matrix of the CI-SIS, Reply-To routing) and
-// returns levelled findings: an error-level finding means "do not send".
+// returns levelled findings: an error-level finding means "do not send"
+// (Policy.Validate gives the same as a *RefusedError). NewOutgoingMessage
+// describes an mssante.Message for it, size included.
 //
 // # Bounces
 //

@@ -1,6 +1,7 @@
 package msc
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -319,4 +320,37 @@ func unwrapAddress(err error) error {
 		return ae.Err
 	}
 	return err
+}
+
+// ErrRefused: the message breaks a rule of Mon Espace Santé (an
+// error-level finding of Policy.Check). Errors are *RefusedError.
+var ErrRefused = errors.New("msc: message refused by the Mon Espace Santé rules")
+
+// RefusedError lists the error-level findings that refuse a message.
+type RefusedError struct {
+	Findings Findings
+}
+
+func (e *RefusedError) Error() string {
+	if len(e.Findings) == 0 {
+		return ErrRefused.Error()
+	}
+	s := "msc: message refused: " + e.Findings[0].Rule + ": " + e.Findings[0].Message
+	if n := len(e.Findings) - 1; n > 0 {
+		s += fmt.Sprintf(" (and %d more)", n)
+	}
+	return s
+}
+
+func (e *RefusedError) Unwrap() error { return ErrRefused }
+
+// Validate is Check for callers that want an error: it returns every
+// finding, and a *RefusedError (wrapping ErrRefused) holding the
+// error-level ones when there are any.
+func (p *Policy) Validate(o *Outgoing) (Findings, error) {
+	f := p.Check(o)
+	if errs := f.Errors(); len(errs) > 0 {
+		return f, &RefusedError{Findings: errs}
+	}
+	return f, nil
 }

@@ -198,3 +198,18 @@ func TestNewOutgoing(t *testing.T) {
 		t.Fatalf("malformed list: %v", err)
 	}
 }
+
+func TestPolicyValidate(t *testing.T) {
+	p := &Policy{}
+	f, err := p.Validate(&Outgoing{To: []string{patientAddr, otherAddr}, Size: DefaultMaxSize + 1})
+	var re *RefusedError
+	if !errors.Is(err, ErrRefused) || !errors.As(err, &re) || len(re.Findings) != 2 || len(f) != 2 {
+		t.Fatalf("%v, %v", f, err)
+	}
+	if !strings.Contains(err.Error(), "and 1 more") {
+		t.Errorf("message: %v", err)
+	}
+	if _, err := p.Validate(&Outgoing{To: []string{patientAddr}, Size: 10}); err != nil {
+		t.Errorf("valid: %v", err)
+	}
+}

@@ -44,26 +44,31 @@ func (t *Tracker) Sent(ctx context.Context, mailbox string, h Header) error {
 	if err != nil {
 		return err
 	}
-	form := Closing(h)
+	var rcpts []string
+	for _, l := range [][]string{o.To, o.Cc, o.Bcc} {
+		rcpts = append(rcpts, l...)
+	}
+	return t.sent(ctx, mailbox, rcpts, Closing(h))
+}
+
+func (t *Tracker) sent(ctx context.Context, mailbox string, rcpts []string, form ClosingForm) error {
 	now := t.now()
-	for _, list := range [][]string{o.To, o.Cc, o.Bcc} {
-		for _, r := range list {
-			m, err := ParseAddress(r)
-			if err != nil {
-				continue
+	for _, r := range rcpts {
+		m, err := ParseAddress(r)
+		if err != nil {
+			continue
+		}
+		err = t.Store.Update(ctx, NewKey(m, mailbox), func(c *Conversation) error {
+			c.LastSent, c.Updated, c.Bounce = now, now, ""
+			if form != NotClosing {
+				c.State, c.ClosedBy = StateClosed, form
+			} else {
+				c.State, c.ClosedBy = StateOpen, NotClosing
 			}
-			err = t.Store.Update(ctx, NewKey(m, mailbox), func(c *Conversation) error {
-				c.LastSent, c.Updated, c.Bounce = now, now, ""
-				if form != NotClosing {
-					c.State, c.ClosedBy = StateClosed, form
-				} else {
-					c.State, c.ClosedBy = StateOpen, NotClosing
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
