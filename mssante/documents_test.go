@@ -1,0 +1,175 @@
+package mssante
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/mssante-go/sdk/internal/testenv"
+	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/mssante/xdm"
+)
+
+func TestAttachDocumentsRoundTrip(t *testing.T) {
+	pdf1, pdf2 := tPDF(5000), tPDF(7000)
+	h2 := tHeader(t, "DOC-2")
+	h2.Code.Code = "11502-2" // CR d'examens biologiques
+	h2.Title = "Compte rendu de biologie"
+	docs := []*HealthDocument{
+		{CDA: tCDA(t, tHeader(t, "DOC-1"), pdf1), FileNumber: "D42"},
+		{CDA: tCDA(t, h2, pdf2)},
+	}
+	m := tMessage()
+	m.Subject = ""
+	m.To = append(m.To, &mail.Address{Address: "279035121518989@patient.mssante.fr"})
+	if err := m.AttachDocuments(docs, tDocOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 3 || m.Attachments[0].Filename != XDMArchiveName {
+		t.Fatalf("attachments %v", m.Attachments)
+	}
+	wantName := "20260531_CR ou fiche de consultation ou de visite_PAT-TROIS_DOMINIQUE_D42.pdf"
+	if m.Attachments[1].Filename != wantName {
+		t.Errorf("pdf name %q, want %q", m.Attachments[1].Filename, wantName)
+	}
+	if !bytes.Equal(m.Attachments[1].Data, pdf1) || !bytes.Equal(m.Attachments[2].Data, pdf2) {
+		t.Error("embedded PDF not extracted")
+	}
+	if m.Subject != "XDM/1.0/DDM+CR ou fiche de consultation ou de visite PAT-TROIS DOMINIQUE 28/03/1979" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if strings.Join(m.CodeCDA, ",") != "11488-4,11502-2" || m.INS != "O" {
+		t.Errorf("codes %v ins %q", m.CodeCDA, m.INS)
+	}
+	raw, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("X-MSS-CODECDA: 11488-4,11502-2\r\n")) || !bytes.Contains(raw, []byte("X-MSS-INS: O\r\n")) {
+		t.Error("X-MSS headers")
+	}
+	in, err := Read(bytes.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.XDM == nil || in.XDM.Archive == nil {
+		t.Fatalf("no XDM: %v", in.Warnings)
+	}
+	got, ok := in.PatientINS()
+	if !ok || got.Matricule != "279035121518989" || got.OID != ins.OIDNIRTest {
+		t.Errorf("patient %v %v", got, ok)
+	}
+	if len(in.XDM.Documents) != 2 || in.XDM.Documents[0].Integrity != "ok" || !bytes.Equal(in.XDM.Documents[0].Content, docs[0].CDA) {
+		t.Errorf("documents %+v", in.XDM.Documents)
+	}
+	if in.DisplaySubject != "CR ou fiche de consultation ou de visite PAT-TROIS DOMINIQUE 28/03/1979" {
+		t.Errorf("display subject %q", in.DisplaySubject)
+	}
+	fs := in.Lint(nil)
+	for _, f := range fs {
+		// Generated PDFs are not PDF/A.
+		if f.Level >= LevelWarning && f.Rule != "ECO.2.1.5" {
+			t.Errorf("lint: %v", f)
+		}
+	}
+}
+
+func TestAttachDocumentsRefusals(t *testing.T) {
+	other := tHeader(t, "DOC-X")
+	other.Patient.Identity.INS.Matricule = ins.MustParse("253072A07300443")
+	other.Patient.Identity.Traits.BirthName = "AUTRE"
+	docs := []*HealthDocument{{CDA: tCDA(t, tHeader(t, "DOC-1"), tPDF(100))}, {CDA: tCDA(t, other, tPDF(100))}}
+	m := tMessage()
+	if err := m.AttachDocuments(docs, tDocOptions()); !errors.Is(err, ErrTwoPatients) {
+		t.Errorf("two patients: %v", err)
+	}
+	if err := m.AttachDocuments(nil, tDocOptions()); !errors.Is(err, ErrNoDocument) {
+		t.Errorf("none: %v", err)
+	}
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: []byte("<not-cda/>")}}, tDocOptions()); err == nil {
+		t.Error("garbage CDA accepted")
+	}
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: tCDA(t, tHeader(t, "DOC-1"), tPDF(100))}}, &DocumentsOptions{}); err == nil {
+		t.Error("missing sender info accepted")
+	}
+	if len(m.Attachments) != 0 || m.INS != "" {
+		t.Error("a refused call modified the message")
+	}
+}
+
+func TestXDMSubjectAndPDFName(t *testing.T) {
+	h := tHeader(t, "D")
+	tr := h.Patient.Identity.Traits
+	if s := XDMSubject("ECHOGRAPHIE", &tr, false); s != "XDM/1.0/DDM+ECHOGRAPHIE PAT-TROIS DOMINIQUE" {
+		t.Error(s)
+	}
+	if n := PDFName(h, `CR d'imagerie: "médicale"/x`, ""); n != `20260531_CR d'imagerie- -médicale--x_PAT-TROIS_DOMINIQUE.pdf` {
+		t.Error(n)
+	}
+	for in, want := range map[string]string{
+		"XDM/1.0/DDM+CR X":     "CR X",
+		"RE: XDM/1.0/DDM+CR X": "RE: CR X",
+		"xdm/1.0/ddm+ CR":      "CR",
+		"Bonjour":              "Bonjour",
+	} {
+		if got := DisplaySubject(in); got != want {
+			t.Errorf("%q: %q", in, got)
+		}
+	}
+}
+
+// TestOfficialArchives sends each official ANS archive in a message and
+// reads it back: same patient, same documents.
+func TestOfficialArchives(t *testing.T) {
+	dir := testenv.Shared(t, "xdm", "ansforge")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if len(files) == 0 {
+		t.Fatal("no archive")
+	}
+	for _, f := range files {
+		zipBytes, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := xdm.Read(bytes.NewReader(zipBytes), int64(len(zipBytes)), nil)
+		if err != nil {
+			t.Errorf("%s: xdm.Read: %v", filepath.Base(f), err)
+			continue
+		}
+		wantID, _ := want.PatientID()
+		name := XDMArchiveName
+		if strings.Contains(f, "CSE") {
+			name = "IHE_XDM.zip" // the other spelling
+		}
+		m := tMessage()
+		m.Subject = "XDM/1.0/DDM+" + strings.TrimSuffix(filepath.Base(f), ".zip")
+		m.Attachments = []*Attachment{{Filename: name, Data: zipBytes}, {Filename: "20250101_CR_PAT-TROIS_DOMINIQUE.pdf", Data: tPDF(500)}}
+		raw, err := m.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := Read(bytes.NewReader(raw), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", filepath.Base(f), err)
+		}
+		if in.XDM == nil || in.XDM.Archive == nil {
+			t.Errorf("%s: archive not found: %v", filepath.Base(f), in.Warnings)
+			continue
+		}
+		if in.XDM.PatientID != wantID || len(in.XDM.Documents) != len(want.Documents) {
+			t.Errorf("%s: patient %q (want %q), %d documents (want %d)", filepath.Base(f), in.XDM.PatientID, wantID, len(in.XDM.Documents), len(want.Documents))
+		}
+		for i, d := range in.XDM.Documents {
+			if d.Entry.UniqueID != want.Documents[i].Entry.UniqueID || (d.Path != "" && len(d.Content) == 0) {
+				t.Errorf("%s: document %d", filepath.Base(f), i)
+			}
+		}
+		if _, err := Lint(bytes.NewReader(raw), nil); err != nil {
+			t.Errorf("%s: lint: %v", filepath.Base(f), err)
+		}
+	}
+}
