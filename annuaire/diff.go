@@ -27,7 +27,7 @@ func DiffIndexes(old, new *Index) *Diff {
 	if new == nil {
 		new = emptyIndex
 	}
-	d := &Diff{}
+	d := &Diff{Added: []Mailbox{}, Removed: []Mailbox{}, Modified: []Modification{}}
 	for i := range new.recs {
 		r := &new.recs[i]
 		j, ok := old.byAddr[r.key]

@@ -13,9 +13,12 @@ import (
 // LoadOptions configures LoadIndex. The zero value is usable.
 type LoadOptions struct {
 	ReaderOptions
-	// Progress, if set, is called about every 16,384 lines and at the end
+	// Progress, if set, is called about every 4,096 lines and at the end
 	// with the bytes and lines read so far.
 	Progress func(bytesRead int64, lines int)
+	// SizeHint is the expected size of the text in bytes, used to size the
+	// index up front (LoadIndexFile sets it from the file).
+	SizeHint int64
 }
 
 // LoadStats describes a loaded index.
@@ -86,26 +89,29 @@ func LoadIndexFile(ctx context.Context, path string, opts *LoadOptions) (*Index,
 		return nil, err
 	}
 	defer rc.Close()
-	return loadIndex(ctx, rc, size, opts)
+	var o LoadOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.SizeHint == 0 {
+		o.SizeHint = size
+	}
+	return LoadIndex(ctx, rc, &o)
 }
 
 // LoadIndex reads a whole extraction text and indexes it. Bad lines are
 // skipped and reported in Findings; only I/O errors, a bad header and ctx
 // cancellation fail the load.
 func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, error) {
-	return loadIndex(ctx, r, 0, opts)
-}
+	// batch is a run of parsed records handed from the parsing goroutine to
+	// the indexing one.
+	type batch struct {
+		recs  []record
+		err   error
+		bytes int64
+		lines int
+	}
 
-// batch is a run of parsed records handed from the parsing goroutine to
-// the indexing one.
-type batch struct {
-	recs  []record
-	err   error
-	bytes int64
-	lines int
-}
-
-func loadIndex(ctx context.Context, r io.Reader, size int64, opts *LoadOptions) (*Index, error) {
 	start := time.Now()
 	var o LoadOptions
 	if opts != nil {
@@ -115,7 +121,7 @@ func loadIndex(ctx context.Context, r io.Reader, size int64, opts *LoadOptions) 
 	if err != nil {
 		return nil, err
 	}
-	hint := int(size / 150) // a line is about 180 bytes
+	hint := int(o.SizeHint / 150) // a line is about 180 bytes
 	if hint < 1024 {
 		hint = 1024
 	}

@@ -48,6 +48,28 @@ func (t Tristate) String() string {
 // MarshalText writes "yes", "no" or "unknown".
 func (t Tristate) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
+// UnmarshalText reads "yes", "no", "unknown" (or empty), and the
+// extraction's literals (O/N...).
+func (t *Tristate) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "yes":
+		*t = Yes
+		return nil
+	case "no":
+		*t = No
+		return nil
+	case "unknown":
+		*t = Unknown
+		return nil
+	}
+	v, ok := parseTristate(string(b))
+	if !ok {
+		return fmt.Errorf("annuaire: bad yes/no value %q", b)
+	}
+	*t = v
+	return nil
+}
+
 // parseTristate reads the "Dématérialisation" column. Its literal is
 // UNCONFIRMED (annuaire.md §1.3 #18): O/N, Oui/Non, True/False and 1/0 are
 // accepted. ok is false for an unrecognised non-empty value.
