@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Transport submits a message to an MSSanté operator.
@@ -40,6 +41,9 @@ type DSNRequest struct {
 	Return string
 	// EnvelopeID is ENVID=, echoed in the DSN to correlate it with the message.
 	EnvelopeID string
+	// OriginalRecipient sends ORCPT=rfc822;ADDRESS with every recipient, so
+	// that the DSN names the address as the sender wrote it.
+	OriginalRecipient bool
 }
 
 // RecipientStatus is the outcome of a submission for one recipient.
@@ -170,6 +174,15 @@ func (e *PartialError) Unwrap() []error {
 // not on the MSSanté liste blanche: nothing is sent to it.
 var ErrOutsideTrustSpace = errors.New("mssante: recipient outside the MSSanté trust space")
 
+// IsTemporary reports whether err, returned by a Transport, is a temporary
+// failure (a 4xx reply, a network failure): sending again later may succeed.
+// It looks in err's chain for the first error with a Temporary() bool method
+// (*SMTPError, *PartialError, the transports' connection errors).
+func IsTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
 // RecipientChecker vets a recipient before any byte is sent, typically
 // against the liste blanche (package annuaire provides one). It returns nil to
 // accept the address, and an error wrapping ErrOutsideTrustSpace to refuse it.
@@ -183,4 +196,30 @@ type TokenRefresher interface {
 	// RefreshToken discards the cached access token so that the next
 	// connection obtains a new one.
 	RefreshToken(ctx context.Context) error
+}
+
+// Receiver is implemented by transports that fetch incoming messages (the
+// IMAP receiver of package imapclient).
+type Receiver interface {
+	// Receive hands every new message to h, one at a time, and marks it as
+	// received on the server (seen, or moved) only after h returned nil: a
+	// message is never lost if the process dies in between, at worst it is
+	// handed again (use Received.ID to recognise it). Receive returns when
+	// every message that was new when it started has been handled, or at the
+	// first error of h, which it returns.
+	Receive(ctx context.Context, h func(ctx context.Context, m *Received) error) error
+}
+
+// Received is an incoming message handed to a Receiver's handler.
+type Received struct {
+	// ID identifies the message in its mailbox durably (for IMAP,
+	// "MAILBOX/UIDVALIDITY/UID"), to recognise a message handed twice.
+	ID string
+	// Size is the size of the message in bytes, when the server told it.
+	Size int64
+	// Date is when the server received the message (IMAP INTERNALDATE).
+	Date time.Time
+	// Body is the whole RFC 5322 message; it is valid only until the
+	// handler returns.
+	Body io.Reader
 }

@@ -1,0 +1,214 @@
+package smtpclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
+)
+
+// DefaultPort is the message submission port (RFC 6409) with STARTTLS.
+const DefaultPort = 587
+
+// DefaultImplicitTLSPort is the submission port with implicit TLS (RFC 8314).
+const DefaultImplicitTLSPort = 465
+
+// Options configure a Client. Addr and TLS.RootCAs are required; the zero
+// value of every other field is a documented default.
+type Options struct {
+	// Addr is the operator's submission server, "host" or "host:port"
+	// (default port 587, or 465 with ImplicitTLS).
+	Addr string
+	// ImplicitTLS connects with TLS from the first byte instead of STARTTLS.
+	ImplicitTLS bool
+	// TLS configures TLS: roots (required), client certificate, versions,
+	// revocation. Its ServerName defaults to the host of Addr.
+	TLS tlsauth.TLSOptions
+	// Auth is the SASL step after TLS (none by default).
+	Auth tlsauth.Auth
+	// LocalName is the name sent with EHLO after TLS (default "localhost").
+	LocalName string
+	// MaxConns bounds the number of connections open at once; Send waits
+	// for a free one (default 1).
+	MaxConns int
+	// IdleTimeout closes connections unused for that long (default 30s).
+	IdleTimeout time.Duration
+	// MaxMessagesPerConn closes a connection after that many messages
+	// (default 0: no limit).
+	MaxMessagesPerConn int
+	// CommandTimeout bounds each SMTP command; the context's deadline, when
+	// sooner, wins (default 5 minutes, RFC 5321 §4.5.3.2).
+	CommandTimeout time.Duration
+	// RecipientChecker, when set, vets every recipient before anything is
+	// sent (the liste blanche of package annuaire).
+	RecipientChecker mssante.RecipientChecker
+	// DialContext opens the TCP connection (default: a net.Dialer).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Logger receives connection events (never tokens, passwords or
+	// message contents). Default: no logging.
+	Logger *slog.Logger
+}
+
+// Client submits messages to one operator. It is safe for concurrent use;
+// Close it when done.
+type Client struct {
+	opt    Options
+	addr   string
+	host   string
+	auth   *tlsauth.Authenticator
+	log    *slog.Logger
+	pool   *pool
+	dials  atomic.Int64
+	sent   atomic.Int64
+	closed atomic.Bool
+}
+
+var (
+	_ mssante.Transport      = (*Client)(nil)
+	_ mssante.TokenRefresher = (*Client)(nil)
+)
+
+// ErrClosed is returned by Send after Close.
+var ErrClosed = errors.New("smtpclient: client closed")
+
+// ErrInvalidEnvelope is wrapped by the errors about a bad envelope.
+var ErrInvalidEnvelope = errors.New("smtpclient: invalid envelope")
+
+// New checks opt and returns a Client. It does not connect.
+func New(opt Options) (*Client, error) {
+	if opt.Addr == "" {
+		return nil, errors.New("smtpclient: no server address")
+	}
+	host, port, err := net.SplitHostPort(opt.Addr)
+	if err != nil {
+		host, port = strings.Trim(opt.Addr, "[]"), ""
+	}
+	if port == "" {
+		port = strconv.Itoa(DefaultPort)
+		if opt.ImplicitTLS {
+			port = strconv.Itoa(DefaultImplicitTLSPort)
+		}
+	}
+	if _, err := opt.TLS.Config(host); err != nil {
+		return nil, err
+	}
+	auth, err := tlsauth.NewAuthenticator(opt.Auth)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Auth.Mechanism == tlsauth.Plain && !tlsauth.IsLoopback(host) {
+		return nil, fmt.Errorf("%w: %q", tlsauth.ErrPlainNotLoopback, host)
+	}
+	if opt.LocalName == "" {
+		opt.LocalName = "localhost"
+	}
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = 1
+	}
+	if opt.IdleTimeout <= 0 {
+		opt.IdleTimeout = 30 * time.Second
+	}
+	if opt.CommandTimeout <= 0 {
+		opt.CommandTimeout = 5 * time.Minute
+	}
+	if opt.DialContext == nil {
+		d := &net.Dialer{Timeout: 30 * time.Second}
+		opt.DialContext = d.DialContext
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{opt: opt, addr: net.JoinHostPort(host, port), host: host, auth: auth, log: log}
+	c.pool = newPool(opt.MaxConns)
+	return c, nil
+}
+
+// Stats counts what a Client did, for monitoring and benchmarks.
+type Stats struct {
+	Dials    int64 // connections opened (TLS and authentication done)
+	Messages int64 // messages accepted by the server for at least one recipient
+}
+
+// Stats returns the counters since New.
+func (c *Client) Stats() Stats {
+	return Stats{Dials: c.dials.Load(), Messages: c.sent.Load()}
+}
+
+// RefreshToken discards the cached XOAUTH2 token and the idle connections
+// authenticated with it, so that the next Send authenticates anew.
+func (c *Client) RefreshToken(ctx context.Context) error {
+	c.auth.Invalidate()
+	c.pool.closeIdle()
+	return nil
+}
+
+// Close closes the idle connections; connections in use are closed when
+// their Send returns. Send fails with ErrClosed afterwards.
+func (c *Client) Close() error {
+	c.closed.Store(true)
+	c.pool.closeIdle()
+	return nil
+}
+
+// ConnError reports a failure to reach or authenticate with the server,
+// before any recipient was submitted. Temporary tells network failures and
+// 4xx replies (retry later) from refused certificates, TLS failures and
+// refused credentials (a configuration problem).
+type ConnError struct {
+	Op   string // "dial", "tls", "ehlo", "auth"
+	Addr string
+	Err  error
+}
+
+func (e *ConnError) Error() string {
+	return fmt.Sprintf("smtpclient: %s %s: %v", e.Op, e.Addr, e.Err)
+}
+
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// Temporary reports whether trying again later may succeed.
+func (e *ConnError) Temporary() bool {
+	var se *mssante.SMTPError
+	if errors.As(e.Err, &se) {
+		return se.Temporary()
+	}
+	var ne net.Error
+	if errors.As(e.Err, &ne) && ne.Timeout() {
+		return true
+	}
+	var oe *net.OpError
+	if errors.As(e.Err, &oe) && e.Op == "dial" {
+		return true
+	}
+	return errors.Is(e.Err, io.EOF) || errors.Is(e.Err, io.ErrUnexpectedEOF) || errors.Is(e.Err, context.DeadlineExceeded)
+}
+
+// convertError maps go-smtp's reply errors to *mssante.SMTPError and leaves
+// other errors alone.
+func convertError(err error) error {
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		return err
+	}
+	out := &mssante.SMTPError{Code: se.Code, Message: se.Message}
+	if ec := se.EnhancedCode; ec != (smtp.EnhancedCode{}) && ec != smtp.NoEnhancedCode && ec[0] > 0 {
+		out.EnhancedCode = fmt.Sprintf("%d.%d.%d", ec[0], ec[1], ec[2])
+	}
+	return out
+}
+
+func isReply(err error) bool {
+	var se *mssante.SMTPError
+	return errors.As(err, &se)
+}

@@ -1,0 +1,195 @@
+package smtpclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
+)
+
+// conn is one authenticated SMTP session.
+type conn struct {
+	sc       *smtp.Client
+	raw      net.Conn
+	messages int
+	lastUsed time.Time
+	broken   bool
+}
+
+func (cn *conn) close() {
+	cn.sc.Close()
+}
+
+// quit ends the session politely, without waiting long for the server.
+func (cn *conn) quit() {
+	cn.sc.CommandTimeout = 2 * time.Second
+	if err := cn.sc.Quit(); err != nil {
+		cn.sc.Close()
+	}
+}
+
+// setTimeouts bounds the next commands by the command timeout and the
+// context's deadline, whichever comes first (go-smtp sets its own deadline
+// before each command, so the context's deadline cannot be set on the
+// connection once and for all).
+func (c *Client) setTimeouts(ctx context.Context, sc *smtp.Client) {
+	t := c.opt.CommandTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < t {
+			t = max(left, time.Millisecond)
+		}
+	}
+	sc.CommandTimeout = t
+	sc.SubmissionTimeout = t
+}
+
+// dial opens, secures and authenticates a new session.
+func (c *Client) dial(ctx context.Context) (_ *conn, err error) {
+	cfg, err := c.opt.TLS.Config(c.host)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.opt.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil, &ConnError{Op: "dial", Addr: c.addr, Err: err}
+	}
+	// Cancelling the context aborts whatever the session is doing.
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer func() {
+		if !stop() && err == nil {
+			err = &ConnError{Op: "dial", Addr: c.addr, Err: ctx.Err()}
+		}
+		if err != nil {
+			raw.Close()
+		}
+	}()
+	var sc *smtp.Client
+	if c.opt.ImplicitTLS {
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
+		}
+		sc = smtp.NewClient(tc)
+		c.setTimeouts(ctx, sc)
+		if err := sc.Hello(c.opt.LocalName); err != nil {
+			return nil, &ConnError{Op: "ehlo", Addr: c.addr, Err: convertError(err)}
+		}
+	} else {
+		raw.SetDeadline(deadline(ctx, c.opt.CommandTimeout))
+		sc, err = smtp.NewClientStartTLS(raw, cfg)
+		if err != nil {
+			return nil, &ConnError{Op: "starttls", Addr: c.addr, Err: convertError(err)}
+		}
+		raw.SetDeadline(time.Time{})
+		c.setTimeouts(ctx, sc)
+		// The EHLO after STARTTLS runs the TLS handshake.
+		if err := sc.Hello(c.opt.LocalName); err != nil {
+			op := "ehlo"
+			if st, _ := sc.TLSConnectionState(); !st.HandshakeComplete {
+				op = "tls"
+			}
+			sc.Close()
+			return nil, &ConnError{Op: op, Addr: c.addr, Err: convertError(err)}
+		}
+	}
+	if err := c.authenticate(ctx, sc); err != nil {
+		sc.Close()
+		return nil, err
+	}
+	c.dials.Add(1)
+	c.log.LogAttrs(ctx, slog.LevelDebug, "smtp session opened", slog.String("addr", c.addr))
+	return &conn{sc: sc, raw: raw, lastUsed: time.Now()}, nil
+}
+
+// authenticate runs the SASL step. An XOAUTH2 token refused by the server is
+// replaced once by a fresh one: the cached token may have been revoked.
+func (c *Client) authenticate(ctx context.Context, sc *smtp.Client) error {
+	if c.auth.Mechanism() == tlsauth.None {
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		sa, err := c.auth.Client(ctx, c.host)
+		if err != nil {
+			return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+		}
+		err = sc.Auth(sa)
+		if err == nil {
+			return nil
+		}
+		err = convertError(err)
+		var se *mssante.SMTPError
+		if c.auth.Mechanism() == tlsauth.XOAuth2 && attempt == 0 && errors.As(err, &se) && se.Code == 535 {
+			c.auth.Invalidate()
+			continue
+		}
+		return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+	}
+}
+
+func deadline(ctx context.Context, d time.Duration) time.Time {
+	t := time.Now().Add(d)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+		return dl
+	}
+	return t
+}
+
+// pool holds idle sessions and bounds the number of open ones.
+type pool struct {
+	sem  chan struct{}
+	mu   sync.Mutex
+	idle []*conn
+}
+
+func newPool(max int) *pool { return &pool{sem: make(chan struct{}, max)} }
+
+func (p *pool) acquire(ctx context.Context) error {
+	select {
+	case p.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pool) release() { <-p.sem }
+
+// take returns the most recently used idle session still fresh enough, or
+// nil; it closes the stale ones.
+func (p *pool) take(idleTimeout time.Duration) *conn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.idle) > 0 {
+		cn := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if time.Since(cn.lastUsed) < idleTimeout {
+			return cn
+		}
+		go cn.quit()
+	}
+	return nil
+}
+
+func (p *pool) put(cn *conn) {
+	cn.lastUsed = time.Now()
+	p.mu.Lock()
+	p.idle = append(p.idle, cn)
+	p.mu.Unlock()
+}
+
+func (p *pool) closeIdle() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, cn := range idle {
+		cn.quit()
+	}
+}

@@ -1,0 +1,319 @@
+package smtpclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/mssante-go/sdk/mssante"
+)
+
+// Send submits msg to every recipient of env and reports the outcome per
+// recipient (see mssante.Transport). Recipients refused by the
+// RecipientChecker are reported as permanent failures without being sent to
+// the server. The error is nil when every recipient accepted the message, a
+// *mssante.PartialError when some did not (with the result listing all of
+// them), and another error, with a nil result, when the envelope is invalid
+// or the server could not be reached or refused the session (*ConnError).
+//
+// A session from the pool is reused when one is idle; a pooled session that
+// turns out to be closed by the server is replaced once, transparently,
+// before any byte of the message was read.
+func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader) (*mssante.SendResult, error) {
+	if c.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := checkEnvelope(env); err != nil {
+		return nil, err
+	}
+	res := &mssante.SendResult{Recipients: make([]mssante.RecipientResult, len(env.To))}
+	var pending []int
+	for i, rcpt := range env.To {
+		res.Recipients[i].Recipient = rcpt
+		if c.opt.RecipientChecker != nil {
+			if err := c.opt.RecipientChecker.CheckRecipient(ctx, rcpt); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				res.Recipients[i].Status = mssante.StatusPermanentFailure
+				res.Recipients[i].Err = err
+				continue
+			}
+		}
+		pending = append(pending, i)
+	}
+	if len(pending) == 0 {
+		return res, res.Err()
+	}
+	if err := c.pool.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer c.pool.release()
+	for attempt := 0; ; attempt++ {
+		cn, reused := c.pool.take(c.opt.IdleTimeout), true
+		if cn == nil {
+			var err error
+			if cn, err = c.dial(ctx); err != nil {
+				return nil, err
+			}
+			reused = false
+		}
+		started, err := c.transact(ctx, cn, env, pending, res, msg)
+		if err == nil && !cn.broken && !c.closed.Load() &&
+			(c.opt.MaxMessagesPerConn <= 0 || cn.messages < c.opt.MaxMessagesPerConn) {
+			c.pool.put(cn)
+		} else if err == nil {
+			cn.quit()
+		} else {
+			cn.close()
+		}
+		if err == nil {
+			return res, res.Err()
+		}
+		if !started && reused && attempt == 0 && ctx.Err() == nil {
+			continue // the server closed the idle session: open a new one
+		}
+		var readErr *readError
+		if errors.As(err, &readErr) {
+			return nil, readErr.err
+		}
+		err = c.contextError(ctx, err)
+		ce := &ConnError{Op: "send", Addr: c.addr, Err: err}
+		for _, i := range pending {
+			if rr := &res.Recipients[i]; rr.Err == nil && rr.Status == mssante.StatusAccepted {
+				rr.Status, rr.Err = mssante.StatusTemporaryFailure, ce
+			}
+		}
+		return res, res.Err()
+	}
+}
+
+// contextError returns ctx's error when it ended the session, also when
+// the connection deadline derived from ctx fired a moment before ctx did.
+func (c *Client) contextError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	if dl, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && time.Until(dl) < c.opt.CommandTimeout {
+		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
+	}
+	return err
+}
+
+// transact runs MAIL, RCPT and DATA on cn. It fills res for the pending
+// recipients when the server replied; it returns an error when the session
+// failed (I/O, timeout), with started telling whether DATA had begun.
+func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, pending []int, res *mssante.SendResult, msg io.Reader) (started bool, err error) {
+	stop := context.AfterFunc(ctx, func() { cn.raw.Close() })
+	defer func() {
+		if !stop() && err == nil {
+			err = ctx.Err()
+		}
+	}()
+	c.setTimeouts(ctx, cn.sc)
+	for _, i := range pending {
+		res.Recipients[i].Status, res.Recipients[i].Err = mssante.StatusAccepted, nil
+	}
+	failAll := func(idx []int, err error) {
+		for _, i := range idx {
+			res.Recipients[i].Status, res.Recipients[i].Err = statusOf(err), err
+		}
+	}
+	if err := cn.sc.Mail(env.From, mailOptions(env, msg)); err != nil {
+		if err = convertError(err); !isReply(err) {
+			return false, err
+		}
+		failAll(pending, err)
+		return false, c.endTransaction(cn, err)
+	}
+	var accepted []int
+	for _, i := range pending {
+		if err := cn.sc.Rcpt(env.To[i], rcptOptions(env, env.To[i])); err != nil {
+			if err = convertError(err); !isReply(err) {
+				return false, err
+			}
+			failAll([]int{i}, err)
+			if isClosing(err) {
+				cn.broken = true
+				failAll(pending[slices.Index(pending, i):], err)
+				return false, nil
+			}
+			continue
+		}
+		accepted = append(accepted, i)
+	}
+	if len(accepted) == 0 {
+		return false, c.endTransaction(cn, nil)
+	}
+	w, err := cn.sc.Data()
+	if err != nil {
+		if err = convertError(err); !isReply(err) {
+			return false, err
+		}
+		failAll(accepted, err)
+		return false, c.endTransaction(cn, err)
+	}
+	if _, err := io.Copy(w, &readerOf{r: msg}); err != nil {
+		cn.broken = true
+		return true, err
+	}
+	if err := w.Close(); err != nil {
+		if err = convertError(err); !isReply(err) {
+			return true, err
+		}
+		failAll(accepted, err)
+		if isClosing(err) {
+			cn.broken = true
+		}
+		return true, nil
+	}
+	cn.messages++
+	c.sent.Add(1)
+	return true, nil
+}
+
+// endTransaction resets the session after a refused transaction, so that it
+// can carry the next message; a 421 reply means the server is closing it.
+func (c *Client) endTransaction(cn *conn, reply error) error {
+	if isClosing(reply) {
+		cn.broken = true
+		return nil
+	}
+	if err := cn.sc.Reset(); err != nil {
+		cn.broken = true
+	}
+	return nil
+}
+
+func isClosing(err error) bool {
+	var se *mssante.SMTPError
+	return errors.As(err, &se) && se.Code == 421
+}
+
+func statusOf(err error) mssante.RecipientStatus {
+	if mssante.IsTemporary(err) {
+		return mssante.StatusTemporaryFailure
+	}
+	return mssante.StatusPermanentFailure
+}
+
+// readError marks a failure to read the caller's message (not the server's
+// fault): it is returned as is.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+
+type readerOf struct{ r io.Reader }
+
+func (r *readerOf) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &readError{fmt.Errorf("smtpclient: reading the message: %w", err)}
+	}
+	return n, err
+}
+
+func mailOptions(env *mssante.Envelope, msg io.Reader) *smtp.MailOptions {
+	opts := &smtp.MailOptions{}
+	if l, ok := msg.(interface{ Len() int }); ok {
+		opts.Size = int64(l.Len())
+	}
+	if !isASCII(env.From) || slices.ContainsFunc(env.To, func(s string) bool { return !isASCII(s) }) {
+		opts.UTF8 = true
+	}
+	if d := env.DSN; d != nil {
+		opts.Return = smtp.DSNReturn(strings.ToUpper(d.Return))
+		opts.EnvelopeID = d.EnvelopeID
+	}
+	return opts
+}
+
+func rcptOptions(env *mssante.Envelope, rcpt string) *smtp.RcptOptions {
+	d := env.DSN
+	if d == nil {
+		return nil
+	}
+	opts := &smtp.RcptOptions{}
+	for _, n := range d.Notify {
+		opts.Notify = append(opts.Notify, smtp.DSNNotify(strings.ToUpper(n)))
+	}
+	if d.OriginalRecipient {
+		opts.OriginalRecipientType = smtp.DSNAddressTypeRFC822
+		if !isASCII(rcpt) {
+			opts.OriginalRecipientType = smtp.DSNAddressTypeUTF8
+		}
+		opts.OriginalRecipient = rcpt
+	}
+	return opts
+}
+
+// checkEnvelope refuses what go-smtp would send broken or refuse late.
+func checkEnvelope(env *mssante.Envelope) error {
+	if env == nil {
+		return fmt.Errorf("%w: nil envelope", ErrInvalidEnvelope)
+	}
+	if err := checkAddress("sender", env.From); err != nil {
+		return err
+	}
+	if len(env.To) == 0 {
+		return fmt.Errorf("%w: no recipient", ErrInvalidEnvelope)
+	}
+	for _, to := range env.To {
+		if err := checkAddress("recipient", to); err != nil {
+			return err
+		}
+	}
+	if d := env.DSN; d != nil {
+		switch strings.ToUpper(d.Return) {
+		case "", "FULL", "HDRS":
+		default:
+			return fmt.Errorf("%w: DSN RET=%q (want FULL or HDRS)", ErrInvalidEnvelope, d.Return)
+		}
+		never := false
+		for _, n := range d.Notify {
+			switch strings.ToUpper(n) {
+			case "SUCCESS", "FAILURE", "DELAY":
+			case "NEVER":
+				never = true
+			default:
+				return fmt.Errorf("%w: DSN NOTIFY=%q", ErrInvalidEnvelope, n)
+			}
+		}
+		if never && len(d.Notify) > 1 {
+			return fmt.Errorf("%w: DSN NOTIFY=NEVER must be alone", ErrInvalidEnvelope)
+		}
+		for _, r := range d.EnvelopeID {
+			if r < 0x21 || r > 0x7e {
+				return fmt.Errorf("%w: DSN ENVID must be printable ASCII", ErrInvalidEnvelope)
+			}
+		}
+		if len(d.EnvelopeID) > 100 {
+			return fmt.Errorf("%w: DSN ENVID longer than 100 characters (RFC 3461)", ErrInvalidEnvelope)
+		}
+	}
+	return nil
+}
+
+func checkAddress(role, addr string) error {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 || len(addr) > 254 ||
+		strings.ContainsAny(addr, "<>\r\n\t \x00") {
+		return fmt.Errorf("%w: %s address %q", ErrInvalidEnvelope, role, addr)
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
