@@ -1,0 +1,119 @@
+package cda_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/internal/testenv"
+)
+
+// BenchmarkBuildLevel1 builds a level 1 document around a 1 MB PDF.
+func BenchmarkBuildLevel1(b *testing.B) {
+	pdf := fakePDF(1 << 20)
+	h := testHeader(b)
+	b.SetBytes(int64(len(pdf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cda.Build(io.Discard, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(pdf)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// largestExample returns the largest official example document.
+func largestExample(b *testing.B) []byte {
+	files, _ := filepath.Glob(filepath.Join(testenv.Shared(b, "cda", "examples"), "*.xml"))
+	var best []byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(data) > len(best) {
+			best = data
+		}
+	}
+	return best
+}
+
+// BenchmarkReadHeader reads the header of the largest official example
+// (IPS-FR, 1.5 MB, structured): the reader stops at the body.
+func BenchmarkReadHeader(b *testing.B) {
+	doc := largestExample(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cda.ReadHeader(bytes.NewReader(doc)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateLargest validates the whole largest example (header
+// rules, then the rest of the document read for well-formedness).
+func BenchmarkValidateLargest(b *testing.B) {
+	doc := largestExample(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBodyLevel1 extracts the 1 MB PDF of a built level 1 document.
+func BenchmarkBodyLevel1(b *testing.B) {
+	pdf := fakePDF(1 << 20)
+	doc := build(b, testHeader(b), pdf)
+	b.SetBytes(int64(len(pdf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := cda.Parse(bytes.NewReader(doc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		r, _ := d.Body()
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestBuildMemory checks that Build streams: the bytes allocated to build
+// around an 8 MB PDF stay well under the size of the PDF.
+func TestBuildMemory(t *testing.T) {
+	pdf := fakePDF(8 << 20)
+	h := testHeader(t)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if err := cda.Build(io.Discard, h, cda.Body{Content: bytes.NewReader(pdf)}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(len(pdf))/4 {
+		t.Fatalf("Build allocated %d bytes for a %d-byte PDF", alloc, len(pdf))
+	}
+	// Reading the body back streams too.
+	doc := build(t, h, pdf)
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d, err := cda.Parse(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := d.Body()
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(len(pdf))/4 {
+		t.Fatalf("Body allocated %d bytes for a %d-byte PDF", alloc, len(pdf))
+	}
+}
