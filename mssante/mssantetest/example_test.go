@@ -2,6 +2,7 @@ package mssantetest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"strings"
@@ -47,4 +48,43 @@ func Example() {
 	}
 	// Output:
 	// delivery-status | Message non distribué
+}
+
+// A patient replies to a professional who wrote first, but not after a
+// message that ends the exchange with X-MSS-MES: FIN (msc.md §3).
+func ExampleOperator_PatientReply() {
+	ctx := context.Background()
+	op, err := mssantetest.Start(ctx, mssantetest.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer op.Close()
+
+	cert, _ := op.ClientCert(mssantetest.DefaultApp)
+	send := func(subject, extra string) {
+		c, err := smtp.DialStartTLS(op.SMTPAddr(), op.TLSConfig(cert))
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer c.Close()
+		msg := "From: <" + mssantetest.DefaultApp + ">\r\nTo: <" + mssantetest.DefaultPatient + ">\r\n" +
+			"Subject: " + subject + "\r\n" + extra + "\r\nBonjour.\r\n"
+		if err := c.SendMail(mssantetest.DefaultApp, []string{mssantetest.DefaultPatient}, strings.NewReader(msg)); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	send("Vos résultats", "")
+	fmt.Println(op.PatientReply(ctx, mssantetest.DefaultPatient, mssantetest.DefaultApp, "Merci"))
+
+	send("Compte rendu", "X-MSS-MES: FIN\r\n")
+	err = op.PatientReply(ctx, mssantetest.DefaultPatient, mssantetest.DefaultApp, "Une question")
+	fmt.Println(errors.Is(err, mssantetest.ErrExchangeClosed))
+
+	reply := op.Messages(mssantetest.DefaultApp)[0]
+	fmt.Println(reply.MailFrom, "|", reply.Subject())
+	// Output:
+	// <nil>
+	// true
+	// 279035121518989@patient.mssante.fr | RE: Vos résultats
 }
