@@ -258,3 +258,15 @@ func tlsauthTestPKI() (*x509.CertPool, error) {
 	}
 	return p.Pool, nil
 }
+
+func tlsauthOtherClient() (*tls.Certificate, error) {
+	p, err := testpki.New("Another root")
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.Client("dpi@hopital.mssante.test")
+	if err != nil {
+		return nil, err
+	}
+	return &c.TLS, nil
+}

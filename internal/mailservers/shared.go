@@ -1,0 +1,53 @@
+package mailservers
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
+)
+
+// TempFailUser is the local part that the shared servers refuse with 451.
+const TempFailUser = "busy"
+
+var (
+	sharedMu  sync.Mutex
+	sharedSrv *Servers
+	sharedErr error
+)
+
+// Shared returns a Postfix and Dovecot pair started on first use and shared
+// by the tests of one test binary, with the default Options plus
+// TempFailUser@Domain refused temporarily. A missing program skips the test,
+// or fails it under CI=true. Call StopShared at the end of TestMain.
+func Shared(t testing.TB) *Servers {
+	t.Helper()
+	for _, p := range Programs {
+		testenv.LookPath(t, p)
+	}
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root privileges to run Postfix and Dovecot")
+	}
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedSrv == nil && sharedErr == nil {
+		sharedSrv, sharedErr = Start(context.Background(), "", Options{
+			Users:    []string{"alice", "bob", "dpi"},
+			TempFail: []string{TempFailUser + "@hopital.mssante.test"},
+		})
+	}
+	if sharedErr != nil {
+		t.Fatalf("starting Postfix and Dovecot: %v", sharedErr)
+	}
+	return sharedSrv
+}
+
+// StopShared stops the servers Shared started, if any.
+func StopShared() {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	sharedSrv.Stop()
+	sharedSrv = nil
+}
