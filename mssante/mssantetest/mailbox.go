@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mssante-go/sdk/ins"
 )
 
 // MailboxType is the type of an MSSanté mailbox (BAL), code TRE_R257-TypeBAL
@@ -59,7 +61,7 @@ type Mailbox struct {
 }
 
 // PatientDomain is the domain of Mon Espace Santé patient mailboxes.
-const PatientDomain = "patient.mssante.fr"
+const PatientDomain = ins.PatientDomain
 
 // PatientState is the state of a patient's Mon Espace Santé mailbox; each
 // non-active state bounces as msc.md §9 describes.
@@ -156,33 +158,15 @@ func DefaultPatients() []Patient {
 }
 
 // validMatricule reports whether s is a 15-character INS matricule (NIR or
-// NIA) with a correct key: 97 − (first 13 characters mod 97), Corsican 2A/2B
-// counted as 19/18 (msc.md §1).
-// TODO: use package ins once ins.Parse exists.
+// NIA) with a correct key, Corsican 2A/2B included (msc.md §1, package ins).
+// Spaces, which ins.Parse tolerates in printed matricules, are refused in
+// an address.
 func validMatricule(s string) bool {
-	if len(s) != 15 {
+	if len(s) != 15 || strings.ContainsRune(s, ' ') {
 		return false
 	}
-	body := strings.ToUpper(s[:13])
-	switch body[5:7] {
-	case "2A":
-		body = body[:5] + "19" + body[7:]
-	case "2B":
-		body = body[:5] + "18" + body[7:]
-	}
-	for i := 0; i < len(body); i++ {
-		if body[i] < '0' || body[i] > '9' {
-			return false
-		}
-	}
-	for i := 13; i < 15; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	n, _ := strconv.ParseUint(body, 10, 64) // 13 digits fit
-	key, _ := strconv.Atoi(s[13:])
-	return key == int(97-n%97)
+	_, err := ins.Parse(s)
+	return err == nil
 }
 
 // checkMailboxes validates the configured registry.
