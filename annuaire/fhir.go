@@ -191,6 +191,11 @@ func (c *FHIRClient) getOnce(ctx context.Context, u string, v any) error {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if ctx.Err() != nil {
+		// The timeout or the caller's cancellation may race with a
+		// truncated answer: report the real cause.
+		return fmt.Errorf("annuaire: FHIR request %s: %w", u, ctx.Err())
+	}
 	if err != nil {
 		return fmt.Errorf("annuaire: FHIR response: %w", err)
 	}

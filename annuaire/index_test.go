@@ -314,21 +314,21 @@ func TestDiffAndReload(t *testing.T) {
 func TestLoadCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	p := genFile(t, annuairetest.Options{Rows: 20000, Seed: 3})
+	p := genFile(t, annuairetest.Options{Rows: 2000, Seed: 3})
 	if _, err := annuaire.LoadIndexFile(ctx, p, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled load: %v", err)
 	}
 }
 
 func TestLoadProgress(t *testing.T) {
-	p := genFile(t, annuairetest.Options{Rows: 10000, Seed: 4})
+	p := genFile(t, annuairetest.Options{Rows: 5000, Seed: 4})
 	var last int
 	calls := 0
 	_, err := annuaire.LoadIndexFile(context.Background(), p, &annuaire.LoadOptions{Progress: func(b int64, lines int) {
 		calls++
 		last = lines
 	}})
-	if err != nil || calls < 2 || last != 10000 {
+	if err != nil || calls < 2 || last != 5000 {
 		t.Errorf("progress: calls %d, last %d, err %v", calls, last, err)
 	}
 }

@@ -1,0 +1,80 @@
+package annuaire_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mssante-go/sdk/annuaire"
+)
+
+func ExampleLoadIndex() {
+	// A two-line extraction (in real life: LoadIndexFile on the daily ZIP).
+	text := strings.Join(annuaire.ExtractionHeader[:], "|") + "|\n" +
+		"PER|helene.exemple@medecin.mssante.fr|8|10001234565|810001234565|||||EXEMPLE|Hélène|||10|Médecin|||||||||||||||75|FR|\n" +
+		"ORG|accueil@ch-exemple.mssante.fr|||||1754567860|Accueil|||||||||||CENTRE HOSPITALIER D'EXEMPLE|||||||||||75|FR|\n"
+	idx, err := annuaire.LoadIndex(context.Background(), strings.NewReader(text), nil)
+	if err != nil {
+		panic(err)
+	}
+	m, ok := idx.Lookup("Helene.Exemple@MEDECIN.mssante.fr")
+	fmt.Println(ok, m.Type, m.Person.FirstName, m.Person.ProfessionLabel)
+	for _, m := range idx.ByPerson("810001234565") {
+		fmt.Println("person:", m.Address)
+	}
+	for _, m := range idx.Search("helene exem", annuaire.SearchOptions{Departement: "75"}) {
+		fmt.Println("search:", m.Address)
+	}
+	for _, m := range idx.Search("centre hosp", annuaire.SearchOptions{}) {
+		fmt.Println("structure:", m.Address, m.Structure.Service)
+	}
+	// Output:
+	// true PER Hélène Médecin
+	// person: helene.exemple@medecin.mssante.fr
+	// search: helene.exemple@medecin.mssante.fr
+	// structure: accueil@ch-exemple.mssante.fr Accueil
+}
+
+// errOutside stands for mssante.ErrOutsideTrustSpace, which a transport
+// checks with errors.Is.
+var errOutside = errors.New("mssante: recipient outside the MSSanté trust space")
+
+func ExampleRecipientChecker() {
+	const lb = `<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>
+<Domaine><Nom>medecin.mssante.fr</Nom><DNCertificatOperateur>CN=smtp.example,O=OPERATEUR</DNCertificatOperateur></Domaine>
+</ListeDomaines></ListeBlancheMSSante>`
+	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(lb), nil)
+	if err != nil {
+		panic(err)
+	}
+	checker := &annuaire.RecipientChecker{
+		Whitelist: wl,         // or a *WhitelistRefresher
+		Sentinel:  errOutside, // mssante.ErrOutsideTrustSpace
+		OnUnknown: func(_ context.Context, addr string, err error) {
+			fmt.Println("warning: not in the directory (may be red-listed):", addr)
+		},
+		Directory: &annuaire.Directory{}, // empty: knows nobody
+	}
+	ctx := context.Background()
+	fmt.Println(checker.CheckRecipient(ctx, "dr.exemple@medecin.mssante.fr"))
+	err = checker.CheckRecipient(ctx, "someone@gmail.com")
+	fmt.Println(errors.Is(err, annuaire.ErrOutsideTrustSpace), errors.Is(err, errOutside))
+	// Output:
+	// warning: not in the directory (may be red-listed): dr.exemple@medecin.mssante.fr
+	// <nil>
+	// true true
+}
+
+func ExampleValidateIdentifier() {
+	fmt.Println(annuaire.ValidateIdentifier(annuaire.IDSIRET, "35600000000048")) // La Poste head office
+	for _, f := range annuaire.ValidateIdentifier(annuaire.IDRPPS, "10001234567") {
+		fmt.Println(f.Level, f.Message)
+	}
+	n, _ := annuaire.ParseStructureID("1754567860")
+	fmt.Println(n.Kind, n.ID)
+	// Output:
+	// []
+	// warning RPPS 10001234567 fails the Luhn check (observed rule, not official)
+	// FINESS 754567860
+}
