@@ -314,7 +314,7 @@ func (in *Incoming) readPart(p *mimePart) error {
 	name := p.filename()
 	disp := p.disposition()
 	isText := p.MediaType == "text/plain" || p.MediaType == "text/html"
-	if isText && name == "" && disp != "attachment" && p.Parent != "multipart/report" {
+	if isText && name == "" && disp != "attachment" {
 		target := &in.Text
 		if p.MediaType == "text/html" {
 			target = &in.HTML
@@ -345,7 +345,7 @@ func (in *Incoming) readPart(p *mimePart) error {
 	if err != nil {
 		in.Warnings.Add(LevelWarning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
 	}
-	if name == "" {
+	if name == "" && !strings.HasPrefix(p.MediaType, "message/") && p.MediaType != "text/rfc822-headers" {
 		in.Warnings.Add(LevelInfo, "MSG-ATTACHMENT-NAME", partLocation(p.Path), "", "attachment of type %s without a file name", p.MediaType)
 	}
 	in.Attachments = append(in.Attachments, &ReceivedAttachment{
@@ -393,8 +393,7 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 		return
 	}
 	x.Archive = a
-	x.Findings = append(x.Findings, a.Findings...)
-	x.Findings = append(x.Findings, a.Verify()...)
+	x.Findings = a.Verify() // the reading findings plus the integrity checks
 	for _, f := range x.Findings {
 		f.Location = strings.TrimSpace(att.Filename + " " + f.Location)
 		in.Warnings = append(in.Warnings, f)

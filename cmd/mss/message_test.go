@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
+)
+
+// buildTestMessage builds a message around an official level 1 CDA example
+// and returns the path of the .eml file.
+func buildTestMessage(t *testing.T, extra ...string) string {
+	t.Helper()
+	cdaFile := filepath.Join(testenv.Shared(t, "cda", "examples"), "BIO-CR-BIO_2021.01_CDA-R2-Niveau-1.xml")
+	out := filepath.Join(t.TempDir(), "m.eml")
+	args := append([]string{"message", "build",
+		"--from", "paul.testeur@clinique-test.mssante.fr", "--type", "PER", "--title", "Dr",
+		"--given", "Paul", "--family", "Testeur", "--entity", "Biologie", "--nil", "DEV000001",
+		"--to", "Dr Anne Confrère <anne.confrere@hopital-test.mssante.fr>",
+		"--cda", cdaFile, "--struct-name", "Clinique de Test", "--struct-id", "1750000000",
+		"--text", "Bonjour,\nci-joint le compte rendu.", "--read-receipt", "-o", out}, extra...)
+	code, _, stderr := runCmd(t, args...)
+	if code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	return out
+}
+
+func TestMessageBuildInspectLint(t *testing.T) {
+	eml := buildTestMessage(t)
+	code, out, stderr := runCmd(t, "message", "lint", eml)
+	if code != 0 || !strings.Contains(out, "0 error(s)") {
+		t.Fatalf("lint: %d %s %s", code, out, stderr)
+	}
+	code, out, _ = runCmd(t, "message", "lint", eml, "--json")
+	var lr lintResult
+	if code != 0 || json.Unmarshal([]byte(out), &lr) != nil || !lr.Valid {
+		t.Fatalf("lint json: %d %s", code, out)
+	}
+	code, out, _ = runCmd(t, "message", "inspect", eml)
+	for _, want := range []string{"Subject:     CR d'examens biologiques PAT-TROIS DOMINIQUE 28/03/1979",
+		"X-MSS-INS:   O", "X-MSS-CODECDA: 11502-2", "XDM patient: 279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH", "(ok)"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("inspect lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCmd(t, "message", "inspect", eml, "--json")
+	var in map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &in) != nil || in["ins"] != "O" || in["xdm"] == nil {
+		t.Fatalf("inspect json: %d %s", code, out)
+	}
+	// The message is built from a level 1 CDA whose PDF is not PDF/A: a warning only.
+	if code, _, _ := runCmd(t, "message", "lint", eml, "--max-size", "1000"); code != 1 {
+		t.Errorf("size limit: exit %d", code)
+	}
+}
+
+func TestMessageBuildJSON(t *testing.T) {
+	dir := t.TempDir()
+	spec := `{"from": {"address": "secretariat@clinique-test.mssante.fr", "type": "ORG", "entity": "Secrétariat cardiologie", "nil": "DEV000001"},
+	  "to": ["279035121518989@patient.mssante.fr"], "subject": "Rendez-vous", "text": "Votre rendez-vous est confirmé.",
+	  "headers": {"X-MSS-MES": "FIN"}}`
+	specFile := filepath.Join(dir, "spec.json")
+	if err := os.WriteFile(specFile, []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCmd(t, "message", "build", "--json", specFile)
+	if code != 0 || !strings.Contains(out, "X-MSS-MES: FIN\r\n") || !strings.Contains(out, "X-MSS-NIL: DEV000001") {
+		t.Fatalf("build json: %d %s %s", code, out, stderr)
+	}
+	// Missing NIL: refused.
+	code, _, stderr = runCmd(t, "message", "build", "--from", "a@x.mssante.fr", "--type", "ORG", "--entity", "X", "--to", "b@y.mssante.fr")
+	if code != 1 || !strings.Contains(stderr, "X-MSS-NIL") {
+		t.Errorf("no NIL: %d %s", code, stderr)
+	}
+	if code, _, _ := runCmd(t, "message", "build", "--json", filepath.Join(dir, "missing.json")); code != 2 {
+		t.Errorf("missing spec: %d", code)
+	}
+}
+
+func TestMessageLintBad(t *testing.T) {
+	dir := t.TempDir()
+	bad := "From: dr@x.mssante.fr\r\nTo: 279035121518988@patient.mssante.fr\r\nSubject: XDM/1.0/DDM+CR\r\nX-MSS-INS: O\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n<p>x</p>\r\n"
+	f := filepath.Join(dir, "bad.eml")
+	if err := os.WriteFile(f, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCmd(t, "message", "lint", f, "--json")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	var lr lintResult
+	if err := json.Unmarshal([]byte(out), &lr); err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]bool{}
+	for _, f := range lr.Findings {
+		rules[f.Rule] = true
+	}
+	for _, r := range []string{"ECO.2.4.3", "ECO.2.2.1", "ECO.2.2.7", "ECO.2.2.4", "ECO.2.2.6", "ECO.2.1.1", "ECO.2.4.2"} {
+		if !rules[r] {
+			t.Errorf("no %s finding: %v", r, lr.Findings)
+		}
+	}
+	if code, _, _ := runCmd(t, "message", "lint"); code != 2 {
+		t.Errorf("usage: %d", code)
+	}
+	if code, _, _ := runCmd(t, "message", "inspect", filepath.Join(dir, "nope.eml")); code != 1 {
+		t.Errorf("missing file: %d", code)
+	}
+}
