@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message/mail"
-	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
