@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mssante-go/sdk/ins"
 )
@@ -261,10 +262,17 @@ func (c *Classifier) classifyText(m []textMatcher, text, body string) (Recipient
 }
 
 func (c *Classifier) matchers() []textMatcher {
-	texts := c.Texts
-	if texts == nil {
-		texts = defaultBounceTexts[:]
+	if c.Texts == nil {
+		return defaultMatchers()
 	}
+	return newMatchers(c.Texts)
+}
+
+// defaultMatchers prepares the default table once; the result is never
+// modified.
+var defaultMatchers = sync.OnceValue(func() []textMatcher { return newMatchers(defaultBounceTexts[:]) })
+
+func newMatchers(texts []BounceText) []textMatcher {
 	out := make([]textMatcher, 0, len(texts))
 	for _, t := range texts {
 		if tm, ok := newTextMatcher(t); ok {

@@ -1,6 +1,7 @@
 package msc_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -89,4 +90,59 @@ func ExampleIsClosingMessage() {
 	// Output:
 	// true <nil>
 	// X-MSS-MES: FIN
+}
+
+func ExampleClassifier_Classify() {
+	bounce := "From: MAILER-DAEMON@patient.mssante.fr\r\n" +
+		"Subject: =?utf-8?q?Message_non_distribu=C3=A9?=\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n" +
+		"\r\n" +
+		"Le message que vous avez envoyé à l'adresse \"279035121518989@patient.mssante.fr\"\r\n" +
+		"n'a pas pu être distribué, car la messagerie Mon espace santé de votre\r\n" +
+		"destinataire est clôturée.\r\n"
+	var c msc.Classifier
+	b, err := c.Classify(context.Background(), strings.NewReader(bounce))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(b.Kind, b.Recipient, b.Kind.Permanent())
+	// Output:
+	// msc-closed 279035121518989@patient.mssante.fr true
+}
+
+// A caller who learns another wording extends the table; the default one
+// is never modified.
+func ExampleBounceTexts() {
+	c := msc.Classifier{Texts: append(msc.BounceTexts(), msc.BounceText{
+		Kind: msc.KindUnknownAddress,
+		Text: "le patient est décédé",
+	})}
+	b, _ := c.ClassifyBytes([]byte("From: postmaster@patient.mssante.fr\r\n\r\n" +
+		"<279035121518989@patient.mssante.fr>: Le patient est DÉCÉDÉ.\r\n"))
+	fmt.Println(b.Kind, b.Recipient)
+
+	t, _ := msc.MESBounceText(msc.KindInvalidAddress)
+	fmt.Println(t.Render("2790351215189@patient.mssante.fr"))
+	// Output:
+	// msc-unknown-address 279035121518989@patient.mssante.fr
+	// Le message que vous avez envoyé à l'adresse "2790351215189@patient.mssante.fr" n'a pas pu être distribué, car cette adresse Mon espace santé est invalide.
+}
+
+func ExamplePolicy_Check() {
+	id := testIdentity()
+	o := &msc.Outgoing{
+		To:       []string{"279035121518989@patient.mssante.fr"},
+		Cc:       []string{"secretariat@chu-exemple.mssante.fr"},
+		Size:     30_000_000,
+		Patient:  &id,
+		Document: &msc.Confidentiality{MasquePS: true},
+	}
+	var p msc.Policy
+	for _, f := range p.Check(o) {
+		fmt.Println(f.Level, f.Rule)
+	}
+	// Output:
+	// error MSC-CONF-MATRIX
+	// error MSC-SIZE
 }
