@@ -1,0 +1,312 @@
+package imapclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
+)
+
+// DefaultPort is the IMAP port, used with STARTTLS.
+const DefaultPort = 143
+
+// DefaultImplicitTLSPort is the IMAP port with implicit TLS.
+const DefaultImplicitTLSPort = 993
+
+// Options configure a Client. Addr, TLS.RootCAs and Auth are required; the
+// zero value of every other field is a documented default.
+type Options struct {
+	// Addr is the operator's IMAP server, "host" or "host:port" (default
+	// port 143, or 993 with ImplicitTLS).
+	Addr string
+	// ImplicitTLS connects with TLS from the first byte instead of STARTTLS.
+	ImplicitTLS bool
+	// TLS configures TLS (see package tlsauth); ServerName defaults to the
+	// host of Addr.
+	TLS tlsauth.TLSOptions
+	// Auth is the SASL mechanism: XOAUTH2, EXTERNAL or (loopback) PLAIN.
+	Auth tlsauth.Auth
+	// Mailbox is the folder to read (default "INBOX").
+	Mailbox string
+	// MoveTo, when set, moves each handled message to that folder instead
+	// of flagging it \Seen; every message of Mailbox is then new.
+	MoveTo string
+	// PollInterval is how often Watch checks for mail when the server has
+	// no IDLE (default 1 minute).
+	PollInterval time.Duration
+	// CommandTimeout bounds each command but the handler's work and IDLE
+	// (default 2 minutes).
+	CommandTimeout time.Duration
+	// DialContext opens the TCP connection (default: a net.Dialer).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Logger receives connection events (never tokens or message contents).
+	Logger *slog.Logger
+}
+
+// Client reads one mailbox. Its methods must not be called concurrently
+// (they serialise on a mutex); Close it when done.
+type Client struct {
+	opt  Options
+	addr string
+	host string
+	auth *tlsauth.Authenticator
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	ic       *imapclient.Client
+	validity uint32
+	newMail  chan struct{}
+}
+
+var (
+	_ mssante.Receiver       = (*Client)(nil)
+	_ mssante.TokenRefresher = (*Client)(nil)
+)
+
+// ConnError reports a failure to reach, secure or log in to the server, or a
+// session that broke. Temporary tells network failures from refusals.
+type ConnError struct {
+	Op   string // "dial", "tls", "auth", "select", "fetch", "store", "search"
+	Addr string
+	Err  error
+}
+
+func (e *ConnError) Error() string { return fmt.Sprintf("imapclient: %s %s: %v", e.Op, e.Addr, e.Err) }
+
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// Temporary reports whether trying again later may succeed: network
+// failures are temporary; TLS, authentication and protocol refusals are not.
+func (e *ConnError) Temporary() bool {
+	var ie *imap.Error
+	if errors.As(e.Err, &ie) {
+		return ie.Code == imap.ResponseCodeUnavailable || ie.Code == imap.ResponseCodeInUse
+	}
+	if e.Op == "tls" || e.Op == "auth" {
+		var ne net.Error
+		return errors.As(e.Err, &ne) && ne.Timeout()
+	}
+	return true
+}
+
+// HandlerError wraps the error of the caller's handler, returned by Receive:
+// the message it was handling stays new on the server.
+type HandlerError struct {
+	ID  string
+	Err error
+}
+
+func (e *HandlerError) Error() string { return fmt.Sprintf("imapclient: handling %s: %v", e.ID, e.Err) }
+
+func (e *HandlerError) Unwrap() error { return e.Err }
+
+// New checks opt and returns a Client. It does not connect.
+func New(opt Options) (*Client, error) {
+	if opt.Addr == "" {
+		return nil, errors.New("imapclient: no server address")
+	}
+	host, port, err := net.SplitHostPort(opt.Addr)
+	if err != nil {
+		host, port = strings.Trim(opt.Addr, "[]"), ""
+	}
+	if port == "" {
+		port = strconv.Itoa(DefaultPort)
+		if opt.ImplicitTLS {
+			port = strconv.Itoa(DefaultImplicitTLSPort)
+		}
+	}
+	if _, err := opt.TLS.Config(host); err != nil {
+		return nil, err
+	}
+	if opt.Auth.Mechanism == tlsauth.None {
+		return nil, errors.New("imapclient: IMAP needs a SASL mechanism (XOAUTH2, EXTERNAL or PLAIN)")
+	}
+	if opt.Auth.Mechanism == tlsauth.Plain && !tlsauth.IsLoopback(host) {
+		return nil, fmt.Errorf("%w: %q", tlsauth.ErrPlainNotLoopback, host)
+	}
+	auth, err := tlsauth.NewAuthenticator(opt.Auth)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Mailbox == "" {
+		opt.Mailbox = "INBOX"
+	}
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = time.Minute
+	}
+	if opt.CommandTimeout <= 0 {
+		opt.CommandTimeout = 2 * time.Minute
+	}
+	if opt.DialContext == nil {
+		d := &net.Dialer{Timeout: 30 * time.Second}
+		opt.DialContext = d.DialContext
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{opt: opt, addr: net.JoinHostPort(host, port), host: host, auth: auth, log: log,
+		newMail: make(chan struct{}, 1)}, nil
+}
+
+// Close logs out and closes the session, if any.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.drop(true)
+	return nil
+}
+
+// RefreshToken discards the cached XOAUTH2 token and the session
+// authenticated with it.
+func (c *Client) RefreshToken(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.auth.Invalidate()
+	c.drop(true)
+	return nil
+}
+
+func (c *Client) drop(logout bool) {
+	if c.ic == nil {
+		return
+	}
+	if logout {
+		done := make(chan struct{})
+		go func() {
+			c.ic.Logout().Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	c.ic.Close()
+	c.ic = nil
+}
+
+// session returns the open session, connecting and selecting the mailbox
+// when needed. Called with c.mu held.
+func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
+	if c.ic != nil {
+		select {
+		case <-c.ic.Closed():
+			c.ic = nil
+		default:
+			return c.ic, nil
+		}
+	}
+	ic, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := wait(ctx, ic, func() (*imap.SelectData, error) { return ic.Select(c.opt.Mailbox, nil).Wait() })
+	if err != nil {
+		ic.Close()
+		return nil, &ConnError{Op: "select", Addr: c.addr, Err: err}
+	}
+	c.ic, c.validity = ic, sel.UIDValidity
+	return ic, nil
+}
+
+func (c *Client) dial(ctx context.Context) (_ *imapclient.Client, err error) {
+	cfg, err := c.opt.TLS.Config(c.host)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CommandTimeout)
+	defer cancel()
+	raw, err := c.opt.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil, &ConnError{Op: "dial", Addr: c.addr, Err: err}
+	}
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer func() {
+		if !stop() && err == nil {
+			err = &ConnError{Op: "dial", Addr: c.addr, Err: ctx.Err()}
+		}
+		if err != nil {
+			raw.Close()
+		}
+	}()
+	opts := &imapclient.Options{
+		TLSConfig: cfg,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case c.newMail <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var ic *imapclient.Client
+	if c.opt.ImplicitTLS {
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
+		}
+		ic = imapclient.New(tc, opts)
+	} else {
+		// go-imap runs the handshake inside NewStartTLS.
+		ic, err = imapclient.NewStartTLS(raw, opts)
+		if err != nil {
+			return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
+		}
+	}
+	if err := ic.WaitGreeting(); err != nil {
+		ic.Close()
+		return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
+	}
+	if err := c.authenticate(ctx, ic); err != nil {
+		ic.Close()
+		return nil, err
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "imap session opened", slog.String("addr", c.addr))
+	return ic, nil
+}
+
+// authenticate runs the SASL step; a refused XOAUTH2 token is replaced once.
+func (c *Client) authenticate(ctx context.Context, ic *imapclient.Client) error {
+	for attempt := 0; ; attempt++ {
+		sa, err := c.auth.Client(ctx, c.host)
+		if err != nil {
+			return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+		}
+		err = ic.Authenticate(sa)
+		if err == nil {
+			return nil
+		}
+		var ie *imap.Error
+		if c.auth.Mechanism() == tlsauth.XOAuth2 && attempt == 0 && errors.As(err, &ie) {
+			c.auth.Invalidate()
+			continue
+		}
+		return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+	}
+}
+
+// wait runs a go-imap command, closing the session if ctx ends first.
+func wait[T any](ctx context.Context, ic *imapclient.Client, f func() (T, error)) (T, error) {
+	stop := context.AfterFunc(ctx, func() { ic.Close() })
+	v, err := f()
+	if !stop() {
+		var zero T
+		return zero, fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return v, err
+}

@@ -1,0 +1,224 @@
+package imapclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mssante-go/sdk/mssante"
+)
+
+// Receive hands every new message of the mailbox to h, oldest first, and
+// marks it \Seen (or moves it to Options.MoveTo) once h returned nil. It
+// returns when the messages that were new when it started are all handled,
+// with the number handled, or at the first error: a *HandlerError when h
+// failed (that message and the next ones stay new) or a *ConnError. The
+// message body given to h is valid only until h returns.
+func (c *Client) Receive(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) error {
+	_, err := c.ReceiveCount(ctx, h)
+	return err
+}
+
+// ReceiveCount is Receive, also returning how many messages h accepted.
+func (c *Client) ReceiveCount(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.receive(ctx, h)
+	var ce *ConnError
+	if errors.As(err, &ce) || ctx.Err() != nil {
+		// The session may be in any state: start afresh next time.
+		c.drop(false)
+	}
+	return n, err
+}
+
+func (c *Client) receive(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) (int, error) {
+	ic, err := c.session(ctx)
+	if err != nil {
+		return 0, err
+	}
+	uids, err := c.newUIDs(ctx, ic)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, uid := range uids {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		found, err := c.handleOne(ctx, ic, uid, h)
+		if err != nil {
+			return n, err
+		}
+		if !found {
+			continue // expunged meanwhile
+		}
+		if err := c.markDone(ctx, ic, uid); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// newUIDs lists the messages to hand over: unseen ones, or all of them
+// (but deleted ones) when messages are moved away once handled.
+func (c *Client) newUIDs(ctx context.Context, ic *imapclient.Client) ([]imap.UID, error) {
+	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
+	if c.opt.MoveTo == "" {
+		criteria.NotFlag = append(criteria.NotFlag, imap.FlagSeen)
+	}
+	data, err := command(c, ctx, ic, func() (*imap.SearchData, error) { return ic.UIDSearch(criteria, nil).Wait() })
+	if err != nil {
+		return nil, &ConnError{Op: "search", Addr: c.addr, Err: err}
+	}
+	uids := data.AllUIDs()
+	slices.Sort(uids)
+	return uids, nil
+}
+
+// handleOne fetches one message and gives it to h, streaming the body.
+func (c *Client) handleOne(ctx context.Context, ic *imapclient.Client, uid imap.UID, h func(ctx context.Context, m *mssante.Received) error) (found bool, err error) {
+	id := fmt.Sprintf("%s/%d/%d", c.opt.Mailbox, c.validity, uid)
+	section := &imap.FetchItemBodySection{Peek: true}
+	stop := context.AfterFunc(ctx, func() { ic.Close() })
+	defer func() {
+		if !stop() && err == nil {
+			err = ctx.Err()
+		}
+	}()
+	cmd := ic.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+		UID: true, RFC822Size: true, InternalDate: true,
+		BodySection: []*imap.FetchItemBodySection{section},
+	})
+	var handlerErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		m := &mssante.Received{ID: id}
+		var gotUID imap.UID
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				gotUID = it.UID
+			case imapclient.FetchItemDataRFC822Size:
+				m.Size = it.Size
+			case imapclient.FetchItemDataInternalDate:
+				m.Date = it.Time
+			case imapclient.FetchItemDataBodySection:
+				// Items come in the server's order; the body is last with
+				// Dovecot and go-imap's server. Hand it over now, streamed.
+				if found || (gotUID != 0 && gotUID != uid) {
+					continue
+				}
+				m.Body = it.Literal
+				found = true
+				handlerErr = h(ctx, m)
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil && handlerErr == nil {
+		return false, &ConnError{Op: "fetch", Addr: c.addr, Err: err}
+	}
+	if handlerErr != nil {
+		return false, &HandlerError{ID: id, Err: handlerErr}
+	}
+	return found, nil
+}
+
+// markDone flags the message \Seen, or moves it, once the caller stored it.
+func (c *Client) markDone(ctx context.Context, ic *imapclient.Client, uid imap.UID) error {
+	set := imap.UIDSetNum(uid)
+	var err error
+	if c.opt.MoveTo != "" {
+		_, err = command(c, ctx, ic, func() (*imapclient.MoveData, error) { return ic.Move(set, c.opt.MoveTo).Wait() })
+	} else {
+		_, err = command(c, ctx, ic, func() (struct{}, error) {
+			return struct{}{}, ic.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		})
+	}
+	if err != nil {
+		return &ConnError{Op: "store", Addr: c.addr, Err: err}
+	}
+	return nil
+}
+
+// command runs f bounded by ctx and the command timeout.
+func command[T any](c *Client, ctx context.Context, ic *imapclient.Client, f func() (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opt.CommandTimeout)
+	defer cancel()
+	return wait(ctx, ic, f)
+}
+
+// Watch calls Receive, then waits for new mail — with IDLE when the server
+// supports it, polling every PollInterval otherwise — and calls Receive
+// again, until ctx ends or Receive fails. It reconnects after a broken
+// session (a temporary *ConnError), waiting PollInterval first.
+func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) error {
+	for {
+		_, err := c.ReceiveCount(ctx, h)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			if !mssante.IsTemporary(err) {
+				return err
+			}
+			c.log.LogAttrs(ctx, slog.LevelWarn, "imap session failed, retrying", slog.String("error", err.Error()))
+			if !sleep(ctx, c.opt.PollInterval) {
+				return ctx.Err()
+			}
+			continue
+		}
+		if err := c.waitForMail(ctx); err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// waitForMail returns when the server announces new messages (IDLE), after
+// PollInterval without IDLE, or when ctx ends.
+func (c *Client) waitForMail(ctx context.Context) error {
+	c.mu.Lock()
+	ic := c.ic
+	c.mu.Unlock()
+	if ic == nil || !ic.Caps().Has(imap.CapIdle) {
+		sleep(ctx, c.opt.PollInterval)
+		return ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	idle, err := ic.Idle()
+	if err != nil {
+		c.drop(false)
+		return err
+	}
+	select {
+	case <-c.newMail:
+	case <-ctx.Done():
+	case <-ic.Closed():
+	}
+	if err := idle.Close(); err != nil {
+		c.drop(false)
+		return err
+	}
+	if err := idle.Wait(); err != nil {
+		c.drop(false)
+		return err
+	}
+	return ctx.Err()
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
