@@ -1,0 +1,430 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/internal/samplepdf"
+	"github.com/mssante-go/sdk/msc"
+	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/imapclient"
+	"github.com/mssante-go/sdk/mssante/mssantetest"
+	"github.com/mssante-go/sdk/mssante/smtpclient"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
+	"github.com/mssante-go/sdk/mssante/xdm"
+)
+
+// nil is the X-MSS-NIL product reference of this example (a real product
+// gets its own from the ANS, ECO.2.4.3).
+const productNIL = "DEV000000"
+
+// scenario holds the actors of the quickstart.
+type scenario struct {
+	op     *mssantetest.Operator
+	report *report
+	out    string // artifact directory, "" for none
+
+	hospital       *mssante.Sender // the DPI's applicative mailbox
+	hospitalSMTP   *smtpclient.Client
+	hospitalIMAP   *imapclient.Client
+	doctor         *mssante.Sender // the recipient, a personal mailbox
+	doctorSMTP     *smtpclient.Client
+	doctorIMAP     *imapclient.Client
+	patient        ins.Identity // the public test identity
+	cdaDoc, pdf    []byte
+	sentMessageID  string
+	patientMessage string
+}
+
+func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, error) {
+	if outDir != "" {
+		if err := os.MkdirAll(outDir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	op, err := mssantetest.Start(ctx, mssantetest.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("starting the test operator: %w", err)
+	}
+	s := &scenario{op: op, report: newReport(w), out: outDir}
+	s.report.step("Embedded test operator: SMTP %s, IMAP %s (TLS 1.2, test IGC Santé root)", op.SMTPAddr(), op.IMAPAddr())
+
+	s.hospital = &mssante.Sender{Address: mssantetest.DefaultApp, Type: mssante.MailboxAPP, Entity: "Hôpital Test – DPI", NIL: productNIL}
+	s.doctor = &mssante.Sender{Address: mssantetest.DefaultDoctor2, Type: mssante.MailboxPER, Title: "Dr", GivenName: "Jean", FamilyName: "DURAND", Entity: "Cabinet Test", NIL: productNIL}
+
+	// The hospital's applicative mailbox authenticates with its IGC Santé
+	// organisation certificate (here issued by the test PKI).
+	cert, err := op.ClientCert(s.hospital.Address)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	appTLS := tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert}
+	appAuth := tlsauth.Auth{Mechanism: tlsauth.External}
+	// The doctor's personal mailbox authenticates with a Pro Santé Connect
+	// access token (SASL XOAUTH2); the operator issues test tokens.
+	perTLS := tlsauth.TLSOptions{RootCAs: op.RootCAs()}
+	perAuth := tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: s.doctor.Address, Tokens: s.tokenSource(s.doctor.Address)}
+
+	if s.hospitalSMTP, err = smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: appTLS, Auth: appAuth}); err == nil {
+		if s.hospitalIMAP, err = imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: appTLS, Auth: appAuth}); err == nil {
+			if s.doctorSMTP, err = smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: perTLS, Auth: perAuth}); err == nil {
+				s.doctorIMAP, err = imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: perTLS, Auth: perAuth})
+			}
+		}
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+
+	s.patient = ins.Identity{
+		INS:    ins.INS{Matricule: ins.MustParse("279035121518989"), OID: ins.OIDNIRTest},
+		Status: ins.StatusQualified,
+		Traits: ins.Traits{
+			BirthName:       "PAT-TROIS",
+			BirthGivenNames: "DOMINIQUE MARIE-LOUISE",
+			BirthDate:       time.Date(1979, 3, 28, 0, 0, 0, 0, time.UTC),
+			Sex:             ins.SexFemale,
+			BirthPlace:      "51215",
+		},
+	}
+	return s, nil
+}
+
+// tokenSource stands in for Pro Santé Connect: it asks the test operator for
+// a 5-minute access token.
+func (s *scenario) tokenSource(address string) tlsauth.TokenSource {
+	return tlsauth.TokenSourceFunc(func(ctx context.Context) (string, time.Time, error) {
+		const ttl = 5 * time.Minute
+		tok, err := s.op.IssueToken(address, ttl)
+		return tok, time.Now().Add(ttl), err
+	})
+}
+
+func (s *scenario) close() {
+	for _, c := range []io.Closer{s.hospitalSMTP, s.hospitalIMAP, s.doctorSMTP, s.doctorIMAP} {
+		if c != nil && !isNilCloser(c) {
+			_ = c.Close()
+		}
+	}
+	s.op.Close()
+}
+
+func isNilCloser(c io.Closer) bool {
+	switch v := c.(type) {
+	case *smtpclient.Client:
+		return v == nil
+	case *imapclient.Client:
+		return v == nil
+	}
+	return false
+}
+
+// buildDocument writes a CDA R2 level 1 document around a generated PDF.
+func (s *scenario) buildDocument(context.Context) error {
+	now := time.Now().Truncate(time.Second)
+	s.pdf = samplepdf.New("Compte rendu de consultation", []string{
+		"Patient : PAT-TROIS Dominique, née le 28/03/1979",
+		"Consultation du " + now.Format("02/01/2006"),
+		"Examen clinique normal. (Document de démonstration, patient fictif.)",
+	}, 0)
+
+	rpps, err := cda.NewRPPS("10001234565") // generated, fictitious
+	if err != nil {
+		return err
+	}
+	finess, err := cda.NewFINESS("750000000")
+	if err != nil {
+		return err
+	}
+	hospital := &cda.Organization{ID: finess, Name: "Hôpital Test"}
+	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Prefix: "DR", Given: "Marie", Family: "MARTIN"}, Organization: hospital}
+	h := &cda.Header{
+		ID:                  cda.II{Root: "1.2.250.1.999.1.1.1", Extension: fmt.Sprintf("QS-%d", now.Unix())},
+		SetID:               cda.II{Root: "1.2.250.1.999.1.1.2", Extension: fmt.Sprintf("QS-%d", now.Unix())},
+		VersionNumber:       1,
+		Code:                cda.Code{Code: "11488-4", CodeSystem: cda.OIDLOINC},
+		Title:               "Compte rendu de consultation",
+		EffectiveTime:       now,
+		ConfidentialityCode: cda.Code{Code: "N", CodeSystem: cda.OIDConfidentiality},
+		LanguageCode:        "fr-FR",
+		Patient:             cda.Patient{Identity: s.patient, BirthPlaceCity: "DOMPREMY"},
+		Authors: []cda.Author{{
+			Time:         now,
+			ID:           rpps,
+			Code:         cda.Code{Code: "G15_10/SM26", CodeSystem: "1.2.250.1.213.1.1.4.5"},
+			Person:       &doctor.Name,
+			Organization: hospital,
+		}},
+		Custodian:          *hospital,
+		LegalAuthenticator: &cda.LegalAuthenticator{Time: now, Person: doctor},
+		ServiceEvent: cda.ServiceEvent{
+			Start:     now.Add(-30 * time.Minute),
+			Stop:      now,
+			Performer: &cda.Performer{Person: doctor, PracticeSetting: cda.Code{Code: "ETABLISSEMENT", CodeSystem: "1.2.250.1.213.1.1.4.9"}},
+		},
+		Encounter: cda.Encounter{Start: now.Add(-30 * time.Minute), FacilityType: cda.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4"}},
+	}
+	var doc bytes.Buffer
+	if err := cda.Build(&doc, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(s.pdf)}); err != nil {
+		return fmt.Errorf("building the CDA: %w", err)
+	}
+	s.cdaDoc = doc.Bytes()
+	fs, err := cda.Validate(bytes.NewReader(s.cdaDoc), nil)
+	if err != nil {
+		return err
+	}
+	if fs.HasErrors() {
+		return fmt.Errorf("the CDA does not validate: %v", fs.Errors())
+	}
+	s.report.step("Built a CDA R2 level 1 document (%d bytes, PDF of %d bytes) for INS %s: %d error, %d warning",
+		len(s.cdaDoc), len(s.pdf), s.patient.INS.Matricule, fs.Count(cda.LevelError), fs.Count(cda.LevelWarning))
+	return s.save("document.xml", s.cdaDoc)
+}
+
+// sendToDoctor composes the message with IHE_XDM.ZIP and the PDF and sends it.
+func (s *scenario) sendToDoctor(ctx context.Context) error {
+	m := &mssante.Message{
+		From:               s.hospital,
+		To:                 []*mail.Address{s.doctor.Mailbox()},
+		Text:               "Bonjour,\n\nVeuillez trouver ci-joint le compte rendu de consultation.\n\nHôpital Test",
+		RequestReadReceipt: true,
+	}
+	err := m.AttachDocuments([]*mssante.HealthDocument{{CDA: s.cdaDoc, PDF: s.pdf}}, &mssante.DocumentsOptions{
+		Sender: xdm.SenderInfo{StructureName: "Hôpital Test", StructureID: "1750000000", ApplicationName: "quickstart", ApplicationVersion: "1.0", ApplicationVendor: "mssante-go"},
+	})
+	if err != nil {
+		return fmt.Errorf("attaching the document: %w", err)
+	}
+	raw, err := m.Bytes()
+	if err != nil {
+		return err
+	}
+	lint, err := mssante.Lint(bytes.NewReader(raw), nil)
+	if err != nil {
+		return err
+	}
+	if lint.HasErrors() {
+		return fmt.Errorf("the message does not lint clean: %v", lint.Errors())
+	}
+	res, err := mssante.Send(ctx, s.hospitalSMTP, m)
+	if err != nil {
+		return fmt.Errorf("sending: %w", err)
+	}
+	s.sentMessageID = m.MessageID
+	s.report.step("Sent %q (%d bytes, X-MSS-CODECDA %s, X-MSS-INS %s) to %s: %s",
+		m.Subject, len(raw), strings.Join(m.CodeCDA, ","), m.INS, strings.Join(res.Accepted(), ", "), res.Recipients[0].Status)
+	for _, a := range m.Attachments {
+		if strings.EqualFold(a.Filename, mssante.XDMArchiveName) {
+			if err := s.save("IHE_XDM.ZIP", a.Data); err != nil {
+				return err
+			}
+		} else if strings.HasSuffix(strings.ToLower(a.Filename), ".pdf") {
+			if err := s.save(a.Filename, a.Data); err != nil {
+				return err
+			}
+		}
+	}
+	return s.save("message.eml", raw)
+}
+
+// doctorReceives fetches the doctor's INBOX, verifies and files the document
+// and answers with an MDN.
+func (s *scenario) doctorReceives(ctx context.Context) error {
+	if _, err := s.op.WaitForMessage(ctx, s.doctor.Address, nil); err != nil {
+		return err
+	}
+	filed := 0
+	err := s.doctorIMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		in, err := mssante.Read(bytes.NewReader(raw), nil)
+		if err != nil {
+			return err
+		}
+		if in.XDM == nil || in.XDM.Archive == nil {
+			return nil // not a health-document message: leave it to the user
+		}
+		if in.XDM.Findings.HasErrors() {
+			return fmt.Errorf("archive does not verify: %v", in.XDM.Findings.Errors())
+		}
+		patient, ok := in.PatientINS()
+		if !ok {
+			return errors.New("no patient INS in the archive")
+		}
+		for _, d := range in.XDM.Documents {
+			name := filepath.Join("filed", string(patient.Matricule), filepath.Base(d.Path))
+			if err := s.save(name, d.Content); err != nil {
+				return err
+			}
+			s.report.step("Doctor received %q from %s: archive verified (%d warnings), filed %q (%s, hash %s) for INS %s (%s)",
+				in.DisplaySubject, in.From.Address, in.XDM.Findings.Count(mssante.LevelWarning), d.Title, d.TypeCode, d.Integrity, patient.Matricule, patient.OID.Name())
+			filed++
+		}
+		// Read receipt in the French profile: "processed", the document was integrated.
+		var mdn bytes.Buffer
+		if err := mssante.WriteMDN(&mdn, bytes.NewReader(raw), &mssante.MDNOptions{From: s.doctor.Mailbox(), NIL: productNIL}); err != nil {
+			return err
+		}
+		env := &mssante.Envelope{From: s.doctor.Address, To: []string{in.MDNRequestedTo}}
+		if _, err := s.doctorSMTP.Send(ctx, env, bytes.NewReader(mdn.Bytes())); err != nil {
+			return fmt.Errorf("sending the MDN: %w", err)
+		}
+		s.report.step("Doctor answered with an MDN (processed) to %s", in.MDNRequestedTo)
+		return s.save("mdn.eml", mdn.Bytes())
+	})
+	if err != nil {
+		return err
+	}
+	if filed == 0 {
+		return errors.New("the doctor received no document")
+	}
+	return nil
+}
+
+// hospitalReadsMDN fetches the hospital INBOX and matches the MDN.
+func (s *scenario) hospitalReadsMDN(ctx context.Context) error {
+	if _, err := s.op.WaitForMessage(ctx, s.hospital.Address, func(m *mssantetest.Message) bool {
+		return m.ReportType() == "disposition-notification"
+	}); err != nil {
+		return err
+	}
+	found := false
+	err := s.hospitalIMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+		rep, err := mssante.ParseReport(r.Body)
+		if errors.Is(err, mssante.ErrNotReport) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rep.MDN != nil && rep.OriginalMessageID == s.sentMessageID {
+			found = true
+			s.report.step("Hospital received the MDN for <%s>: %s", rep.OriginalMessageID, rep.MDN.Disposition)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errors.New("no MDN matched the sent message")
+	}
+	return nil
+}
+
+// writeToPatient writes to the patient's Mon Espace Santé mailbox and closes
+// the exchange with X-MSS-MES: FIN.
+func (s *scenario) writeToPatient(ctx context.Context) error {
+	addr, err := msc.Address(s.patient, ins.Test)
+	if err != nil {
+		return err
+	}
+	m := &mssante.Message{
+		From:    s.hospital,
+		To:      []*mail.Address{{Address: addr}},
+		Subject: "Votre compte rendu de consultation",
+		Text:    "Bonjour,\n\nVotre compte rendu est disponible. Ce message n'appelle pas de réponse.\n\nHôpital Test",
+	}
+	msc.SetClosingMessage(m) // X-MSS-MES: FIN: the patient cannot reply
+	// The Mon Espace Santé rules, checked before sending: one patient, the
+	// patient's own address, 25 Mo, Reply-To...
+	o, err := msc.NewOutgoingMessage(m)
+	if err != nil {
+		return err
+	}
+	o.Patient = &s.patient
+	var policy msc.Policy
+	if fs, err := policy.Validate(o); err != nil {
+		return fmt.Errorf("refused by the Mon Espace Santé rules: %w (%v)", err, fs)
+	}
+	if _, err := mssante.Send(ctx, s.hospitalSMTP, m); err != nil {
+		return fmt.Errorf("writing to the patient: %w", err)
+	}
+	s.patientMessage = m.MessageID
+	s.report.step("Wrote to the patient at %s with X-MSS-MES: FIN (closing form: %s)", addr, msc.MessageClosing(m))
+
+	err = s.op.PatientReply(ctx, addr, s.hospital.Address, "Merci docteur")
+	if !errors.Is(err, mssantetest.ErrExchangeClosed) {
+		return fmt.Errorf("the patient could reply after X-MSS-MES: FIN (err = %v)", err)
+	}
+	s.report.step("The patient tried to reply: refused, the exchange is closed")
+	return nil
+}
+
+// bounceFromClosedMailbox writes to a patient whose mailbox is closed and
+// classifies the bounce.
+func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
+	var closed string
+	for _, p := range s.op.Patients() {
+		if p.State == mssantetest.PatientClosed {
+			closed = string(p.INS) + "@" + ins.PatientDomain
+			break
+		}
+	}
+	if closed == "" {
+		return errors.New("the operator has no closed patient mailbox")
+	}
+	m := &mssante.Message{
+		From:    s.hospital,
+		To:      []*mail.Address{{Address: closed}},
+		Subject: "Rappel de rendez-vous",
+		Text:    "Bonjour,\n\nNous vous rappelons votre rendez-vous.\n\nHôpital Test",
+	}
+	if _, err := mssante.Send(ctx, s.hospitalSMTP, m); err != nil {
+		return err
+	}
+	if _, err := s.op.WaitForMessage(ctx, s.hospital.Address, func(m *mssantetest.Message) bool {
+		return m.ReportType() == "delivery-status"
+	}); err != nil {
+		return err
+	}
+	var bounce *msc.Bounce
+	err := s.hospitalIMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+		b, err := msc.Classify(ctx, r.Body)
+		if errors.Is(err, msc.ErrNotBounce) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if b.OriginalMessageID == m.MessageID {
+			bounce = b
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if bounce == nil {
+		return errors.New("no bounce for the closed mailbox")
+	}
+	s.report.step("Bounce classified: %s (recipient %s, status %s, from the %s)", bounce.Kind, bounce.Recipient, bounce.Status, bounce.Source)
+	return s.save("bounce.eml", bounce.Raw)
+}
+
+// save writes an artifact when an output directory was given.
+func (s *scenario) save(name string, data []byte) error {
+	if s.out == "" {
+		return nil
+	}
+	p := filepath.Join(s.out, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	s.report.artifacts = append(s.report.artifacts, p)
+	return os.WriteFile(p, data, 0o644)
+}
