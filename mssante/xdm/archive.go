@@ -8,6 +8,8 @@ import (
 
 // Archive is an IHE_XDM.ZIP read by Read: the submission sets and documents
 // its METADATA.XML files describe, and what the reader found on the way.
+// Verify records its results in the documents: do not call it from several
+// goroutines at once.
 type Archive struct {
 	SubmissionSets []*SubmissionSet
 	Documents      []*ArchiveDocument

@@ -56,7 +56,30 @@ func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 		}
 	}
 	a.checkPatients()
+	a.checkUnreferenced(metas)
 	return a, nil
+}
+
+// checkUnreferenced notes the files of a subset directory that no
+// METADATA.XML describes (importers ignore them, ITI-32 §3.32.4.1.2).
+func (a *Archive) checkUnreferenced(metas []*zip.File) {
+	dirs := map[string]bool{}
+	for _, m := range metas {
+		dirs[strings.ToUpper(path.Dir(m.Name))] = true
+	}
+	used := map[string]bool{}
+	for _, d := range a.Documents {
+		used[d.Path] = true
+	}
+	for _, f := range a.zr.File {
+		if strings.HasSuffix(f.Name, "/") || used[f.Name] || isMetadataPath(strings.ToUpper(f.Name)) {
+			continue
+		}
+		if dirs[strings.ToUpper(path.Dir(f.Name))] {
+			a.Findings.Add(LevelInfo, "XDM-UNREFERENCED", f.Name, "ITI-32 §3.32.4.1.2",
+				"%s is described by no METADATA.XML (importers ignore it)", f.Name)
+		}
+	}
 }
 
 // checkLimits refuses unsafe names and archives beyond the limits, from the
@@ -214,7 +237,7 @@ func readEntry(f *zip.File) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := make([]byte, 0, int(min(f.UncompressedSize64, 1<<26)))
+	buf := make([]byte, 0, int(min(f.UncompressedSize64, 1<<20))) // the declared size may lie
 	w := &sliceWriter{buf}
 	if _, err := io.Copy(w, rc); err != nil {
 		return nil, err
