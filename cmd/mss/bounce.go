@@ -29,20 +29,11 @@ func runBounceClassify(env *cmdEnv, args []string) int {
 			"standard input.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
+	r, done, code := mscFileArg(env, fs, args)
+	if done == nil {
+		return code
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	r, closeFile, err := openInput(env, pos[0])
-	if err != nil {
-		fmt.Fprintf(env.stderr, "mss bounce classify: %v\n", err)
-		return 1
-	}
-	defer closeFile()
+	defer done()
 	var c msc.Classifier
 	b, err := c.Classify(context.Background(), r)
 	if err != nil {
@@ -59,14 +50,14 @@ func runBounceClassify(env *cmdEnv, args []string) int {
 		return 0
 	}
 	fmt.Fprintf(env.stdout, "kind: %s\nrecipient: %s\nstatus: %s\noriginal message-id: %s\nsource: %s\n",
-		b.Kind, orNone(b.Recipient), orNone(b.Status), orNone(b.OriginalMessageID), b.Source)
+		b.Kind, bounceOrNone(b.Recipient), bounceOrNone(b.Status), bounceOrNone(b.OriginalMessageID), b.Source)
 	for _, rb := range b.Recipients[1:] {
-		fmt.Fprintf(env.stdout, "also: %s %s %s\n", rb.Kind, rb.Recipient, orNone(rb.Status))
+		fmt.Fprintf(env.stdout, "also: %s %s %s\n", rb.Kind, rb.Recipient, bounceOrNone(rb.Status))
 	}
 	return 0
 }
 
-func orNone(s string) string {
+func bounceOrNone(s string) string {
 	if s == "" {
 		return "-"
 	}

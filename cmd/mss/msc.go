@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,15 +50,15 @@ func runMSCAddress(env *cmdEnv, args []string) int {
 	}
 	addr, err := msc.MatriculeAddress(input)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss msc address: %s\n", addressReason(input, err))
+		fmt.Fprintf(env.stderr, "mss msc address: %s\n", mscAddressReason(input, err))
 		return 1
 	}
 	fmt.Fprintln(env.stdout, addr)
 	return 0
 }
 
-// addressReason explains why a matricule gives no address.
-func addressReason(input string, err error) string {
+// mscAddressReason explains why a matricule gives no address.
+func mscAddressReason(input string, err error) string {
 	var pe *ins.ParseError
 	if errors.As(err, &pe) {
 		switch {
@@ -80,20 +81,11 @@ func runMSCClosing(env *cmdEnv, args []string) int {
 			"when it does not. FILE - reads standard input.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
+	r, done, code := mscFileArg(env, fs, args)
+	if done == nil {
+		return code
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	r, closeFile, err := openInput(env, pos[0])
-	if err != nil {
-		fmt.Fprintf(env.stderr, "mss msc closing: %v\n", err)
-		return 1
-	}
-	defer closeFile()
+	defer done()
 	h, err := msc.ReadHeader(r)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss msc closing: %v\n", err)
@@ -111,14 +103,25 @@ func runMSCClosing(env *cmdEnv, args []string) int {
 	return 0
 }
 
-// openInput opens a file, or standard input for "-".
-func openInput(env *cmdEnv, name string) (io.Reader, func(), error) {
-	if name == "-" {
-		return env.stdin, func() {}, nil
-	}
-	f, err := os.Open(name)
+// mscFileArg parses the flags and the single FILE argument of a command
+// ("-" is standard input) and opens it. On failure done is nil and code is
+// the exit code (2 usage, 1 unreadable file), the message already printed.
+func mscFileArg(env *cmdEnv, fs *flag.FlagSet, args []string) (r io.Reader, done func(), code int) {
+	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 2
 	}
-	return f, func() { f.Close() }, nil
+	if len(pos) != 1 {
+		fs.Usage()
+		return nil, nil, 2
+	}
+	if pos[0] == "-" {
+		return env.stdin, func() {}, 0
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
+		return nil, nil, 1
+	}
+	return f, func() { f.Close() }, 0
 }
