@@ -142,7 +142,18 @@ func writeAttachment(mw *message.Writer, a *Attachment) error {
 	if err != nil {
 		return err
 	}
-	if _, err := pw.Write(a.Data); err != nil {
+	if a.Data == nil && a.Open != nil {
+		r, err := a.Open()
+		if err != nil {
+			return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
+		}
+		if c, ok := r.(io.Closer); ok {
+			defer c.Close()
+		}
+		if _, err := io.Copy(pw, r); err != nil {
+			return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
+		}
+	} else if _, err := pw.Write(a.Data); err != nil {
 		return err
 	}
 	return pw.Close()

@@ -122,24 +122,23 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		} else if !patient.same(p) {
 			return fmt.Errorf("%w: document %d", ErrTwoPatients, i+1)
 		}
-		xd, err := xdm.DocumentFromCDA(d.CDA)
+		meta, err := h.XDSMetadata()
 		if err != nil {
-			return fmt.Errorf("mssante: document %d: %w", i+1, err)
+			return fmt.Errorf("mssante: document %d: CDA header to XDS metadata: %w", i+1, err)
 		}
-		pkg.Documents = append(pkg.Documents, xd)
+		pkg.Documents = append(pkg.Documents, &xdm.Document{Entry: xdm.EntryFromCDA(meta), Content: d.CDA})
 
-		pdf := d.PDF
-		if pdf == nil {
+		pdf := &Attachment{ContentType: "application/pdf", Data: d.PDF}
+		if d.PDF == nil {
 			if !cd.IsLevel1() || cd.BodyMediaType() != cda.MediaTypePDF {
 				return fmt.Errorf("%w: document %d", ErrNoPDF, i+1)
 			}
-			body, err := cd.Body()
-			if err != nil {
-				return fmt.Errorf("mssante: document %d: %w", i+1, err)
-			}
-			if pdf, err = io.ReadAll(body); err != nil {
+			// Check the embedded PDF now, stream it when writing: the
+			// decoded PDF is never held in memory.
+			if err := checkBody(cd); err != nil {
 				return fmt.Errorf("mssante: document %d: PDF body: %w", i+1, err)
 			}
+			pdf.Open = embeddedPDF(d.CDA)
 		}
 		label := d.TypeLabel
 		if label == "" {
@@ -150,7 +149,8 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		if name == "" {
 			name = PDFName(h, label, d.FileNumber)
 		}
-		pdfs = append(pdfs, &Attachment{Filename: name, ContentType: "application/pdf", Data: pdf})
+		pdf.Filename = name
+		pdfs = append(pdfs, pdf)
 
 		if c := strings.TrimSpace(h.Code.Code); c != "" && !contains(codes, c) {
 			codes = append(codes, c)
@@ -171,6 +171,7 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		ss.Title = first.Title
 	}
 	var zip bytes.Buffer
+	zip.Grow(zipSizeHint(docs))
 	if err := xdm.Write(&zip, &pkg, opts.XDM); err != nil {
 		return fmt.Errorf("mssante: building %s: %w", XDMArchiveName, err)
 	}
@@ -189,6 +190,40 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		m.Subject = XDMSubject(label, &first.Patient.Identity.Traits, !opts.OmitBirthDate)
 	}
 	return nil
+}
+
+// checkBody decodes the body of a level 1 document to the end.
+func checkBody(cd *cda.Document) error {
+	body, err := cd.Body()
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, body)
+	return err
+}
+
+// embeddedPDF returns an Attachment.Open function streaming the PDF body of
+// a level 1 CDA document.
+func embeddedPDF(cdaXML []byte) func() (io.Reader, error) {
+	return func() (io.Reader, error) {
+		cd, err := cda.Parse(bytes.NewReader(cdaXML))
+		if err != nil {
+			return nil, err
+		}
+		return cd.Body()
+	}
+}
+
+// zipSizeHint estimates the archive size so that it is built in one
+// allocation: a level 1 CDA is mostly base64, which deflate brings to about
+// 3/4 of its size even when the PDF inside is already compressed; INDEX.HTM,
+// README.TXT and METADATA.XML take a few kilobytes.
+func zipSizeHint(docs []*HealthDocument) int {
+	n := 64 << 10
+	for _, d := range docs {
+		n += len(d.CDA)*4/5 + 4<<10
+	}
+	return n
 }
 
 // XDMSubject returns "XDM/1.0/DDM+<label> <NOM> <prénom> [<dd/mm/yyyy>]"

@@ -36,8 +36,10 @@ func TestAttachDocumentsRoundTrip(t *testing.T) {
 	if m.Attachments[1].Filename != wantName {
 		t.Errorf("pdf name %q, want %q", m.Attachments[1].Filename, wantName)
 	}
-	if !bytes.Equal(m.Attachments[1].Data, pdf1) || !bytes.Equal(m.Attachments[2].Data, pdf2) {
-		t.Error("embedded PDF not extracted")
+	for i, want := range [][]byte{pdf1, pdf2} {
+		if got, err := m.Attachments[i+1].Bytes(); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("embedded PDF %d not extracted: %v", i+1, err)
+		}
 	}
 	if m.Subject != "XDM/1.0/DDM+CR ou fiche de consultation ou de visite PAT-TROIS DOMINIQUE 28/03/1979" {
 		t.Errorf("subject %q", m.Subject)

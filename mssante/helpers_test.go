@@ -134,3 +134,5 @@ func tMessage() *Message {
 		Date:    time.Date(2026, 6, 1, 10, 0, 0, 0, tZone),
 	}
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

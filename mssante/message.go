@@ -2,6 +2,7 @@ package mssante
 
 import (
 	"fmt"
+	"io"
 	"mime"
 	"strings"
 	"time"
@@ -80,6 +81,25 @@ type Attachment struct {
 	// (application/pdf, application/zip...), else application/octet-stream.
 	ContentType string
 	Data        []byte
+	// Open, used when Data is nil, returns the content when the message is
+	// written; the content is streamed, never held in memory. It is called
+	// once per WriteTo; a returned io.Closer is closed.
+	Open func() (io.Reader, error)
+}
+
+// Bytes returns the content of the attachment (Data, else what Open reads).
+func (a *Attachment) Bytes() ([]byte, error) {
+	if a.Data != nil || a.Open == nil {
+		return a.Data, nil
+	}
+	r, err := a.Open()
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer c.Close()
+	}
+	return io.ReadAll(r)
 }
 
 // ownedHeaders are the fields Message writes itself.
