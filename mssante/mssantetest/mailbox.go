@@ -112,6 +112,9 @@ const (
 	// DefaultApp is an applicative mailbox (client certificate) that
 	// returns "processed" MDNs.
 	DefaultApp = "dpi@hopital-test.mssante.fr"
+	// DefaultLab is a laboratory's applicative mailbox that never returns
+	// MDNs.
+	DefaultLab = "resultats@labo-test.mssante.fr"
 	// DefaultService is an organisational mailbox of the same hospital.
 	DefaultService = "cardiologie@hopital-test.mssante.fr"
 	// DefaultDoctor is a personal mailbox that returns "displayed" MDNs.
@@ -140,6 +143,7 @@ const (
 func DefaultMailboxes() []Mailbox {
 	return []Mailbox{
 		{Address: DefaultApp, Type: APP, Label: "Hôpital Test – DPI", ReadReceipt: Processed},
+		{Address: DefaultLab, Type: APP, Label: "Laboratoire Test – Résultats"},
 		{Address: DefaultService, Type: ORG, Label: "Hôpital Test – Cardiologie"},
 		{Address: DefaultDoctor, Type: PER, Label: "Dr_Marie_MARTIN_Cabinet Test", ReadReceipt: Displayed},
 		{Address: DefaultDoctor2, Type: PER, Label: "Dr_Jean_DURAND_Cabinet Test"},

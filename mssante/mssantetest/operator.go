@@ -323,7 +323,9 @@ func (op *Operator) SMTPAddr() string { return op.smtpLn.Addr().String() }
 func (op *Operator) IMAPAddr() string { return op.imapLn.Addr().String() }
 
 // RootCAs returns a pool holding the operator's test root, to verify its
-// servers (they answer for localhost, 127.0.0.1 and ::1).
+// servers (they answer for localhost, 127.0.0.1 and ::1). The operators of
+// one process share one test PKI (root, server and client keys), generated
+// on first use, because RSA key generation is what makes a start slow.
 func (op *Operator) RootCAs() *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(op.pki.Root)
