@@ -250,7 +250,7 @@ func (s *Servers) writeDovecot(lmtpAddr string) error {
 	// from a verified client certificate, and only with it.
 	var nopw bytes.Buffer
 	for _, u := range s.Users {
-		fmt.Fprintf(&nopw, "%s::::::::nopassword\n", u)
+		fmt.Fprintf(&nopw, "%s:::::::nopassword=y\n", u)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "passwd-cert"), nopw.Bytes(), 0o644); err != nil {
 		return err

@@ -1,0 +1,132 @@
+package imapclient
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mssante-go/sdk/internal/mailservers"
+	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/smtpclient"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	mailservers.StopShared()
+	os.Exit(code)
+}
+
+// sendViaPostfix submits a message for to through the shared Postfix.
+func sendViaPostfix(t *testing.T, s *mailservers.Servers, to, subject string) {
+	t.Helper()
+	cert, err := s.Client("dpi@" + s.Domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := smtpclient.New(smtpclient.Options{
+		Addr: s.SubmissionAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	msg := "From: dpi@" + s.Domain + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\nCompte rendu.\r\n"
+	if _, err := sc.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{to}}, strings.NewReader(msg)); err != nil {
+		t.Fatalf("%v%s", err, s.Logs())
+	}
+}
+
+// receiveUntil runs Receive until a message with subject arrives.
+func receiveUntil(t *testing.T, s *mailservers.Servers, c *Client, subject string) *collector {
+	t.Helper()
+	col := &collector{}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if err := c.Receive(ctx, col.handle); err != nil {
+			t.Fatalf("%v%s", err, s.Logs())
+		}
+		for _, b := range col.bodies {
+			if strings.Contains(b, "Subject: "+subject) {
+				return col
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("message %q never arrived%s", subject, s.Logs())
+	return nil
+}
+
+func TestDovecotSendAndReceiveBack(t *testing.T) {
+	s := mailservers.Shared(t)
+	to := "alice@" + s.Domain
+	subject := "roundtrip-" + time.Now().Format("150405.000000")
+	sendViaPostfix(t, s, to, subject)
+	c := newClient(t, Options{
+		Addr: s.IMAPAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost"},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.Plain, Username: to, Password: s.Password},
+	})
+	receiveUntil(t, s, c, subject)
+	// Marked seen: a new client finds nothing more.
+	c2 := newClient(t, Options{
+		Addr: s.IMAPAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost"},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.Plain, Username: to, Password: s.Password},
+	})
+	col := &collector{}
+	if n, err := c2.ReceiveCount(context.Background(), col.handle); n != 0 || err != nil {
+		t.Fatalf("after marking seen: n=%d err=%v", n, err)
+	}
+}
+
+func TestDovecotExternalWithClientCertificate(t *testing.T) {
+	s := mailservers.Shared(t)
+	to := "bob@" + s.Domain
+	subject := "external-" + time.Now().Format("150405.000000")
+	sendViaPostfix(t, s, to, subject)
+	cert, err := s.Client(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, Options{
+		Addr:        s.IMAPSAddr,
+		ImplicitTLS: true,
+		TLS:         tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS},
+		Auth:        tlsauth.Auth{Mechanism: tlsauth.External},
+	})
+	receiveUntil(t, s, c, subject)
+}
+
+func TestDovecotRefusesWrongPasswordAndOldTLS(t *testing.T) {
+	s := mailservers.Shared(t)
+	base := Options{
+		Addr: s.IMAPAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost"},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.Plain, Username: "alice@" + s.Domain, Password: "wrong"},
+	}
+	c := newClient(t, base)
+	err := c.Receive(context.Background(), (&collector{}).handle)
+	var ce *ConnError
+	if !errors.As(err, &ce) || ce.Op != "auth" {
+		t.Fatalf("wrong password: %v", err)
+	}
+	noCert := base
+	noCert.Auth = tlsauth.Auth{Mechanism: tlsauth.External}
+	c = newClient(t, noCert)
+	if err := c.Receive(context.Background(), (&collector{}).handle); !errors.As(err, &ce) || ce.Op != "auth" {
+		t.Fatalf("EXTERNAL without certificate: %v", err)
+	}
+	old := base
+	old.Auth.Password = s.Password
+	old.TLS.MinVersion, old.TLS.MaxVersion, old.TLS.AllowLegacyVersionsForTests = 0x0302, 0x0302, true
+	c = newClient(t, old)
+	if err := c.Receive(context.Background(), (&collector{}).handle); !errors.As(err, &ce) || ce.Op != "tls" {
+		t.Fatalf("TLS 1.1: %v", err)
+	}
+}
