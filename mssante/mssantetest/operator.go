@@ -223,7 +223,7 @@ func (op *Operator) setupPKI() error {
 	op.serverTLS = &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		MaxVersion:   tls.VersionTLS12,
-		CipherSuites: CipherSuites(),
+		CipherSuites: cipherSuites(),
 		Certificates: []tls.Certificate{srv.TLS},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    pki.Pool,
@@ -232,10 +232,10 @@ func (op *Operator) setupPKI() error {
 	return nil
 }
 
-// CipherSuites returns the TLS 1.2 suites MSSanté allows that Go implements,
+// cipherSuites returns the TLS 1.2 suites MSSanté allows that Go implements,
 // in preference order: 0xC030, 0xC02F, 0xC027 (mssante.md §2; 0xC028 is
 // missing from crypto/tls).
-func CipherSuites() []uint16 {
+func cipherSuites() []uint16 {
 	return []uint16{
 		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -342,7 +342,7 @@ func (op *Operator) TLSConfig(certs ...tls.Certificate) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		MaxVersion:   tls.VersionTLS12,
-		CipherSuites: CipherSuites(),
+		CipherSuites: cipherSuites(),
 		RootCAs:      op.RootCAs(),
 		ServerName:   "localhost",
 		Certificates: certs,

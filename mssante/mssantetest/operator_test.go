@@ -134,7 +134,7 @@ func TestTLSPolicy(t *testing.T) {
 	if err := handshake(op, cfg); err == nil {
 		t.Error("a suite outside the MSSanté list accepted")
 	}
-	for _, suite := range CipherSuites() {
+	for _, suite := range cipherSuites() {
 		cfg = op.TLSConfig()
 		cfg.CipherSuites = []uint16{suite}
 		if err := handshake(op, cfg); err != nil {
