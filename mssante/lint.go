@@ -2,6 +2,7 @@ package mssante
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"path"
 	"regexp"
@@ -61,6 +62,7 @@ func (in *Incoming) Lint(opts *LintOptions) Findings {
 	l.recipients()
 	l.size()
 	l.documents()
+	l.mdnProfile()
 	sort.SliceStable(l.fs, func(i, j int) bool { return l.fs[i].Level > l.fs[j].Level })
 	return l.fs
 }
@@ -296,6 +298,37 @@ func (l *linter) documents() {
 					l.add(LevelError, "MSC-PATIENT", "To", "patient recipient %s is not the patient of the documents", a.Address)
 				}
 			}
+		}
+	}
+}
+
+// mdnProfile checks the French MDN profile (volet PFI struct-msg-mdn.md):
+// multipart/report with text/plain, message/disposition-notification and
+// the whole original as message/rfc822, in that order.
+func (l *linter) mdnProfile() {
+	in := l.in
+	if in.Kind != KindMDN {
+		return
+	}
+	var kids []string
+	for _, p := range in.Parts {
+		if p.Part != "" && !strings.Contains(p.Part, ".") {
+			kids = append(kids, p.ContentType)
+		}
+	}
+	const spec = "volet PFI v1.1.3 struct-msg-mdn"
+	want := []string{"text/plain", "message/disposition-notification", "message/rfc822"}
+	for i, w := range want {
+		if i >= len(kids) {
+			if w == "message/rfc822" {
+				l.fs.Add(LevelWarning, "MDN-FR-ORIGINAL", "message", spec, "the MDN does not return the original message (message/rfc822 required by the French profile)")
+			} else {
+				l.fs.Add(LevelWarning, "MDN-FR-PARTS", "message", spec, "the MDN lacks its %s part", w)
+			}
+			continue
+		}
+		if kids[i] != w {
+			l.fs.Add(LevelWarning, "MDN-FR-PARTS", partLocation(fmt.Sprint(i+1)), spec, "part %d is %s, the French profile expects %s", i+1, kids[i], w)
 		}
 	}
 }

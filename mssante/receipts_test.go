@@ -330,3 +330,21 @@ func FuzzParseReport(f *testing.F) {
 		_, _, _ = ParseDisposition(string(b))
 	})
 }
+
+func TestLintMDNProfile(t *testing.T) {
+	var out bytes.Buffer
+	if err := WriteMDN(&out, strings.NewReader(testOriginal), &MDNOptions{
+		From: &mail.Address{Name: "DPI", Address: "dpi@hopital-test.mssante.fr"}, Error: CodeINSMissing, NIL: "DEV000001",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Lint(bytes.NewReader(out.Bytes()), nil)
+	if err != nil || fs.Count(LevelWarning)+fs.Count(LevelError) != 0 {
+		t.Errorf("our MDN: %v %v", fs, err)
+	}
+	// The legacy example has no returned original.
+	fs, err = Lint(openTestdata(t, "mdn-fr-legacy.eml"), nil)
+	if err != nil || len(fs.ByRule("MDN-FR-ORIGINAL")) != 1 {
+		t.Errorf("legacy MDN: %v %v", fs, err)
+	}
+}
