@@ -158,6 +158,9 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 		}
 		b.Recipients = []RecipientBounce{rb}
 	}
+	for i := range b.Recipients {
+		b.Recipients[i].Recipient = canonicalRecipient(b.Recipients[i].Recipient)
+	}
 	first := b.Recipients[0]
 	for _, rb := range b.Recipients {
 		if rb.Kind != KindTemporary {
@@ -167,6 +170,15 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	}
 	b.Kind, b.Recipient, b.Status, b.DiagnosticCode, b.Matched = first.Kind, first.Recipient, first.Status, first.DiagnosticCode, first.Matched
 	return b, nil
+}
+
+// canonicalRecipient writes a valid patient address in its canonical form
+// (upper-case 2A/2B, lower-case domain); other addresses are kept as found.
+func canonicalRecipient(addr string) string {
+	if m, err := ParseAddress(addr); err == nil {
+		return string(m) + "@" + Domain
+	}
+	return addr
 }
 
 // classifyRecipient classifies one DSN recipient.
@@ -223,6 +235,7 @@ func (c *Classifier) statusKind(rcpt, status string) Kind {
 }
 
 var (
+	smtpStatus     = regexp.MustCompile(`\b[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})\b`)
 	enhancedStatus = regexp.MustCompile(`\b([245])\.(\d{1,3})\.(\d{1,3})\b`)
 	postfixRcpt    = regexp.MustCompile(`<([^<>\s@]+@[^<>\s@]+)>\s*:`)
 	patientRcpt    = regexp.MustCompile(`(?i)[a-z0-9._+-]+@patient\.mssante\.fr\b`)
@@ -232,8 +245,10 @@ var (
 // classifyText classifies a bounce that has no report.
 func (c *Classifier) classifyText(m []textMatcher, text, body string) (RecipientBounce, bool) {
 	var rb RecipientBounce
-	if s := enhancedStatus.FindString(text); s != "" {
-		rb.Status = s
+	if sm := smtpStatus.FindStringSubmatch(text); sm != nil {
+		rb.Status = sm[1] // "552 5.3.4": the code after an SMTP reply code
+	} else {
+		rb.Status = enhancedStatus.FindString(text)
 	}
 	if sm := postfixRcpt.FindStringSubmatch(text); sm != nil {
 		rb.Recipient = sm[1]

@@ -202,3 +202,37 @@ func FuzzClassify(f *testing.F) {
 		IsClosingMessage(bytes.NewReader(data))
 	})
 }
+
+func TestClassifyTextDetails(t *testing.T) {
+	// The enhanced code after the SMTP code wins over other X.Y.Z strings;
+	// a Corsican matricule comes back upper case.
+	raw := "From: MAILER-DAEMON@relay.example\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\n" +
+		"Relay 2.4.10 here.\r\n<253072a07300443@patient.mssante.fr>: host mx said: 550 5.1.1 no such mailbox\r\n"
+	b, err := (&Classifier{}).ClassifyBytes([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != "5.1.1" || b.Recipient != "253072A07300443@patient.mssante.fr" || b.Kind != KindUnknownAddress {
+		t.Errorf("%+v", b)
+	}
+	// A bounce-looking message with nothing recognised is "other".
+	b, err = (&Classifier{}).ClassifyBytes([]byte("From: MAILER-DAEMON@x\r\nSubject: failure notice\r\n\r\nSorry.\r\n"))
+	if err != nil || b.Kind != KindOther || b.Recipient != "" {
+		t.Errorf("%+v, %v", b, err)
+	}
+}
+
+func FuzzText(f *testing.F) {
+	f.Add("Dominique <279035121518989@patient.mssante.fr>", "Le message que vous avez envoyé à l'adresse \"{adresse}\" n'a pas")
+	f.Add("<a@b>, \"x, y\" <c@d>", "<p>&eacute;</p>")
+	f.Fuzz(func(t *testing.T, addr, text string) {
+		ParseAddress(addr)
+		IsPatient(addr)
+		NewOutgoing(HeaderMap{"To": addr, "Reply-To": text, "Subject": text})
+		ClosingFindings(HeaderMap{"Subject": text, HeaderMES: addr})
+		if tm, ok := newTextMatcher(BounceText{Kind: KindOther, Text: text}); ok {
+			tm.match(normalizeText(htmlToText(addr)))
+		}
+		(&Policy{}).Check(&Outgoing{To: []string{addr}, ReplyTo: []string{text}, Patient: testPatient(), Document: &Confidentiality{}})
+	})
+}
