@@ -21,7 +21,16 @@ type rawText struct {
 	err   error
 }
 
-func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+func isXMLSpace(c byte) bool { return textClass[c] == classSpace }
+
+// Byte classes of the body text scanner.
+const (
+	classData  = 0
+	classSpace = 1 // XML whitespace, dropped
+	classStop  = 2 // '<' or '&': markup or reference
+)
+
+var textClass = [256]uint8{' ': classSpace, '\t': classSpace, '\r': classSpace, '\n': classSpace, '<': classStop, '&': classStop}
 
 func (t *rawText) Read(p []byte) (int, error) {
 	n := 0
@@ -65,12 +74,13 @@ func (t *rawText) Read(p []byte) (int, error) {
 		}
 		chunk, _ := t.br.Peek(avail)
 		i := 0
+	scan:
 		for i < len(chunk) && n < len(p) {
 			c := chunk[i]
-			if c == '<' || c == '&' {
-				break
-			}
-			if !isXMLSpace(c) {
+			switch textClass[c] {
+			case classStop:
+				break scan
+			case classData:
 				p[n] = c
 				n++
 			}
@@ -140,6 +150,51 @@ func (t *rawText) entity() {
 	t.err = fmt.Errorf("%w: unexpected entity reference &%s; in base64 content", ErrSyntax, ref)
 }
 
+// b64Stream decodes base64 text that has no whitespace left (rawText
+// removed it), in chunks, without the byte-by-byte newline filter of
+// base64.NewDecoder.
+type b64Stream struct {
+	src    io.Reader
+	in     [16 << 10]byte
+	nin    int
+	outbuf [12 << 10]byte
+	out    []byte
+	err    error
+}
+
+func (s *b64Stream) Read(p []byte) (int, error) {
+	for len(s.out) == 0 {
+		if s.err != nil {
+			return 0, s.err
+		}
+		n, err := s.src.Read(s.in[s.nin:])
+		s.nin += n
+		eof := err == io.EOF
+		if err != nil && !eof {
+			s.err = err
+			return 0, err
+		}
+		k := s.nin / 4 * 4
+		if eof {
+			k = s.nin
+		}
+		if k > 0 {
+			m, derr := base64.StdEncoding.Decode(s.outbuf[:], s.in[:k])
+			s.out = s.outbuf[:m]
+			if derr != nil {
+				s.err = fmt.Errorf("%w: %w", ErrBase64, derr)
+			}
+			s.nin = copy(s.in[:], s.in[k:s.nin])
+		}
+		if eof && s.err == nil {
+			s.err = io.EOF
+		}
+	}
+	n := copy(p, s.out)
+	s.out = s.out[n:]
+	return n, nil
+}
+
 // bodyReader decodes the base64 body and, at its end, checks the rest of
 // the document so that a truncated or malformed document is not taken for
 // a complete one.
@@ -147,7 +202,6 @@ type bodyReader struct {
 	dec  io.Reader
 	p    *parser
 	err  error
-	done bool
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -167,9 +221,6 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 		return n, io.EOF
 	}
 	if err != nil {
-		if _, ok := err.(base64.CorruptInputError); ok {
-			err = fmt.Errorf("%w: %w", ErrBase64, err)
-		}
 		b.err = err
 	}
 	return n, err
@@ -191,5 +242,5 @@ func (d *Document) Body() (io.Reader, error) {
 		return nil, fmt.Errorf("%w: representation %q (only B64 is supported)", ErrNoBody, rep)
 	}
 	raw := &rawText{br: d.p.br}
-	return &bodyReader{dec: base64.NewDecoder(base64.StdEncoding, raw), p: d.p}, nil
+	return &bodyReader{dec: &b64Stream{src: raw}, p: d.p}, nil
 }

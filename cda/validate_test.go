@@ -1,10 +1,13 @@
 package cda_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/internal/testenv"
 )
 
 // mutation edits a built document and names the rule that must fire.
@@ -167,14 +170,9 @@ func TestValidateTestINSKeyWarning(t *testing.T) {
 // TestValidateN1Mutated replays cda.md §8: N1 without the XDS-SD
 // templateId, given BR and versionNumber.
 func TestValidateN1Mutated(t *testing.T) {
-	var n1 []byte
-	for name, b := range officialExamples(t) {
-		if strings.HasSuffix(name, "examples/DOC_NON_STRUCTURE_CDA-R2-N1.xml") {
-			n1 = b
-		}
-	}
-	if n1 == nil {
-		t.Skip("N1 not found")
+	n1, err := os.ReadFile(filepath.Join(testenv.Shared(t, "cda", "examples"), "DOC_NON_STRUCTURE_CDA-R2-N1.xml"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	s := string(n1)
 	s = strings.Replace(s, `<templateId root="1.3.6.1.4.1.19376.1.2.20"/>`, ``, 1)
