@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/mssante/mssantetest"
+)
+
+// operatorConfig starts the embedded operator and writes a mss send/fetch
+// configuration for mailbox, authenticated the way its type requires.
+func operatorConfig(t *testing.T, mailbox string) (string, *mssantetest.Operator) {
+	t.Helper()
+	op := mssantetest.NewOperator(t, nil)
+	dir := t.TempDir()
+	desc, err := op.WriteFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]any{"smtp": desc.SMTP, "imap": desc.IMAP, "ca": desc.CA, "server_name": "localhost", "user": mailbox}
+	for _, mb := range desc.Mailboxes {
+		if mb.Address != mailbox {
+			continue
+		}
+		if mb.P12 != "" {
+			cfg["p12"], cfg["p12_password"] = mb.P12, mssantetest.P12Password
+			cfg["smtp_auth"], cfg["imap_auth"] = "none", "EXTERNAL"
+		} else {
+			cfg["auth"], cfg["token"] = "XOAUTH2", mb.Token
+		}
+	}
+	data, _ := json.Marshal(cfg)
+	path := filepath.Join(dir, "mss.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, op
+}
+
+func writeEML(t *testing.T, from, to, subject string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "m.eml")
+	msg := "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + subject + "@test>\r\n\r\nBonjour.\r\n"
+	if err := os.WriteFile(p, []byte(msg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSendAndFetchCommands(t *testing.T) {
+	cfg, _ := operatorConfig(t, mssantetest.DefaultApp)
+	eml := writeEML(t, mssantetest.DefaultApp, mssantetest.DefaultApp, "cli-roundtrip")
+	code, out, errs := runCmd(t, "send", "--config", cfg, eml)
+	if code != 0 || !strings.Contains(out, "accepted") {
+		t.Fatalf("send: code %d\n%s%s", code, out, errs)
+	}
+	dir := t.TempDir()
+	code, out, errs = runCmd(t, "fetch", "--config", cfg, "--out", dir)
+	if code != 0 {
+		t.Fatalf("fetch: code %d\n%s%s", code, out, errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	found := false
+	for _, f := range files {
+		if data, _ := os.ReadFile(f); bytes.Contains(data, []byte("Subject: cli-roundtrip")) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("fetched %v, none is the message sent\n%s", files, errs)
+	}
+	// Marked seen: a second fetch stores nothing new.
+	code, out, _ = runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir())
+	if code != 0 || strings.TrimSpace(out) != "" {
+		t.Fatalf("second fetch: code %d, out %q", code, out)
+	}
+}
+
+func TestSendCommandWithToken(t *testing.T) {
+	cfg, _ := operatorConfig(t, mssantetest.DefaultDoctor)
+	eml := writeEML(t, mssantetest.DefaultDoctor, mssantetest.DefaultApp, "cli-token")
+	code, out, errs := runCmd(t, "send", "--config", cfg, "--json", eml)
+	if code != 0 {
+		t.Fatalf("code %d\n%s%s", code, out, errs)
+	}
+	var res []recipientJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 1 || res[0].Status != "accepted" {
+		t.Fatalf("json %q: %v", out, err)
+	}
+}
+
+func TestSendCommandRefusedRecipient(t *testing.T) {
+	cfg, _ := operatorConfig(t, mssantetest.DefaultApp)
+	eml := writeEML(t, mssantetest.DefaultApp, "someone@gmail.com", "cli-refused")
+	code, out, errs := runCmd(t, "send", "--config", cfg, eml)
+	if code != 1 || !strings.Contains(out, "permanent-failure") || !strings.Contains(out, "550") {
+		t.Fatalf("code %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestTransportCommandUsage(t *testing.T) {
+	if code, _, _ := runCmd(t, "send"); code != 2 {
+		t.Errorf("send without message: %d", code)
+	}
+	if code, _, _ := runCmd(t, "fetch", "--imap", "127.0.0.1:1"); code != 2 {
+		t.Errorf("fetch without --out: %d", code)
+	}
+	eml := writeEML(t, "a@b.fr", "c@d.fr", "x")
+	if code, _, errs := runCmd(t, "send", "--smtp", "127.0.0.1:1", eml); code != 2 || !strings.Contains(errs, "CA") {
+		t.Errorf("send without CA: %d %s", code, errs)
+	}
+	if code, _, _ := runCmd(t, "send", "--config", "/nonexistent.json", eml); code != 2 {
+		t.Errorf("missing config: %d", code)
+	}
+}
