@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,16 +27,42 @@ func runMessage(env *cmdEnv, args []string) int {
 	})
 }
 
-// msgOpen opens a file, or standard input for "-".
-func msgOpen(env *cmdEnv, name string) (io.Reader, func(), error) {
-	if name == "-" {
-		return env.stdin, func() {}, nil
-	}
-	f, err := os.Open(name)
+// msgInput parses the flags and the one FILE argument ("-" for standard
+// input) of a subcommand, and opens the file. A non-zero code is the exit
+// code to return.
+func msgInput(env *cmdEnv, fs *flag.FlagSet, args []string) (name string, r io.Reader, done func(), code int) {
+	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return nil, nil, err
+		return "", nil, nil, 2
 	}
-	return f, func() { f.Close() }, nil
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", nil, nil, 2
+	}
+	if pos[0] == "-" {
+		return "-", env.stdin, func() {}, 0
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
+		return "", nil, nil, 1
+	}
+	return pos[0], f, func() { f.Close() }, 0
+}
+
+// msgOutput writes b to the file named out, or to standard output for "-".
+func msgOutput(env *cmdEnv, fs *flag.FlagSet, out string, b []byte) int {
+	var err error
+	if out == "-" {
+		_, err = env.stdout.Write(b)
+	} else {
+		err = os.WriteFile(out, b, 0o600)
+	}
+	if err != nil {
+		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
+		return 1
+	}
+	return 0
 }
 
 // msgList is a repeatable flag that also splits on commas.
@@ -198,16 +225,7 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "mss message build:", err)
 		return 1
 	}
-	if *out == "-" {
-		_, err = env.stdout.Write(raw)
-	} else {
-		err = os.WriteFile(*out, raw, 0o600)
-	}
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message build:", err)
-		return 1
-	}
-	return 0
+	return msgOutput(env, fs, *out, raw)
 }
 
 func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {
@@ -279,18 +297,9 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: mss message inspect FILE.eml|- [--json]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	r, done, err := msgOpen(env, pos[0])
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message inspect:", err)
-		return 1
+	_, r, done, code := msgInput(env, fs, args)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	in, err := mssante.Read(r, nil)
@@ -373,18 +382,9 @@ func runMessageLint(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: mss message lint FILE.eml|- [--json] [--max-size BYTES]\n\nExits 0 when there is no error-level finding, 1 otherwise.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	r, done, err := msgOpen(env, pos[0])
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message lint:", err)
-		return 1
+	name, r, done, code := msgInput(env, fs, args)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	fsList, err := mssante.Lint(r, &mssante.LintOptions{MaxSize: *maxSize})
@@ -392,7 +392,7 @@ func runMessageLint(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "mss message lint:", err)
 		return 1
 	}
-	res := lintResult{File: pos[0], Valid: !fsList.HasErrors(), Findings: fsList}
+	res := lintResult{File: name, Valid: !fsList.HasErrors(), Findings: fsList}
 	if *asJSON {
 		if err := writeJSON(env.stdout, res); err != nil {
 			return 2
@@ -401,7 +401,7 @@ func runMessageLint(env *cmdEnv, args []string) int {
 		for _, f := range fsList {
 			fmt.Fprintln(env.stdout, f.String())
 		}
-		fmt.Fprintf(env.stdout, "%s: %d error(s), %d warning(s)\n", pos[0], fsList.Count(mssante.LevelError), fsList.Count(mssante.LevelWarning))
+		fmt.Fprintf(env.stdout, "%s: %d error(s), %d warning(s)\n", name, fsList.Count(mssante.LevelError), fsList.Count(mssante.LevelWarning))
 	}
 	if !res.Valid {
 		return 1

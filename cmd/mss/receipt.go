@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/emersion/go-message/mail"
@@ -29,18 +28,9 @@ func runReceiptParse(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: mss receipt parse FILE.eml|- [--json]\n\nExits 0 for a report, 1 when the message is not a DSN or MDN.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	r, done, err := msgOpen(env, pos[0])
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mss receipt parse:", err)
-		return 1
+	_, r, done, code := msgInput(env, fs, args)
+	if code != 0 {
+		return code
 	}
 	defer done()
 	rep, err := mssante.ParseReport(r)
@@ -117,25 +107,16 @@ func runReceiptMDN(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: mss receipt mdn FILE.eml|- [--error CODE] [--from ADDR] [--nil REF] [-o OUT.eml]")
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return 2
+	_, r, done, rc := msgInput(env, fs, args)
+	if rc != 0 {
+		return rc
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
+	defer done()
 	ec := mssante.ErrorCode(*code)
 	if ec != 0 && !ec.Valid() {
 		fmt.Fprintf(env.stderr, "mss receipt mdn: unknown error code %d (want 900-906)\n", *code)
 		return 2
 	}
-	r, done, err := msgOpen(env, pos[0])
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
-		return 1
-	}
-	defer done()
 	original, err := io.ReadAll(r)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
@@ -175,14 +156,5 @@ func runReceiptMDN(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
 		return 1
 	}
-	if *out == "-" {
-		_, err = env.stdout.Write(buf.Bytes())
-	} else {
-		err = os.WriteFile(*out, buf.Bytes(), 0o600)
-	}
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
-		return 1
-	}
-	return 0
+	return msgOutput(env, fs, *out, buf.Bytes())
 }
