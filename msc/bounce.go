@@ -95,7 +95,8 @@ type Classifier struct {
 // that, the status rules decide, and a patient address whose matricule is
 // invalid is KindInvalidAddress. Without a report, the text alone is used:
 // the recipient is the address the text quotes (or the first "<address>:"
-// line of a Postfix bounce) and the status the first X.Y.Z code found.
+// line of a Postfix bounce) and the status the X.Y.Z code that follows an
+// SMTP reply code ("552 5.3.4"), else the first X.Y.Z code of the text.
 //
 // A message that is no bounce, or a report without failure (a delivery or
 // read receipt), gives an error wrapping ErrNotBounce.

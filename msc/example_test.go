@@ -146,3 +146,29 @@ func ExamplePolicy_Check() {
 	// error MSC-CONF-MATRIX
 	// error MSC-SIZE
 }
+
+func ExampleTracker() {
+	ctx := context.Background()
+	tr := &msc.Tracker{
+		Store:      &msc.MemoryStore{},
+		IsPharmacy: func(mailbox string) bool { return mailbox == "officine@pharmacie-exemple.mssante.fr" },
+	}
+	const doctor = "marie.martin@medecin-exemple.mssante.fr"
+	const patient = "279035121518989@patient.mssante.fr"
+
+	tr.Sent(ctx, doctor, msc.HeaderMap{"To": patient, "Subject": "Vos résultats", "X-MSS-MES": "FIN"})
+	c, _ := tr.Conversation(ctx, patient, doctor)
+	fmt.Println(c.State, c.ClosedBy)
+
+	tr.Sent(ctx, doctor, msc.HeaderMap{"To": patient, "Subject": "Rendez-vous"})
+	c, _ = tr.Conversation(ctx, patient, doctor)
+	fmt.Println(c.State)
+
+	// A patient may write first to a pharmacy only.
+	in, _ := tr.Received(ctx, "officine@pharmacie-exemple.mssante.fr", msc.HeaderMap{"From": patient, "Subject": "Ordonnance"})
+	fmt.Println(in.Status, in.Conversation.PatientInitiated)
+	// Output:
+	// closed X-MSS-MES: FIN
+	// open
+	// patient-initiated true
+}
