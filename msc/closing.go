@@ -100,6 +100,9 @@ func looksLikeFIN(s string) bool {
 	return strings.Contains(l, "[fin]") || strings.Contains(l, "=?") && strings.Contains(l, "fin")
 }
 
+// MarshalText writes the form as String does.
+func (f ClosingForm) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
 // String names the form, for logs.
 func (f ClosingForm) String() string {
 	switch f {

@@ -50,8 +50,8 @@ func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 // Mon Espace Santé applies a closing per mailbox or per professional is
 // UNCONFIRMED (msc.md §3.3); the mailbox is the safer grain.
 type Key struct {
-	Patient ins.Matricule
-	Mailbox string // lower case bare address
+	Patient ins.Matricule `json:"patient"`
+	Mailbox string        `json:"mailbox"` // lower case bare address
 }
 
 // NewKey builds a key from a matricule and any form of the mailbox address.

@@ -2,6 +2,7 @@ package msc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -160,5 +161,17 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 	cancel()
 	if err := tr.Sent(cctx, proAddr, HeaderMap{"To": patientAddr}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+func TestConversationJSON(t *testing.T) {
+	c := Conversation{Key: NewKey("279035121518989", "Dr <"+proAddr+">"), State: StateClosed, ClosedBy: ClosingSubject}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"patient":"279035121518989","mailbox":"` + proAddr + `","state":"closed","closed_by":"subject [FIN]"}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
 	}
 }
