@@ -58,11 +58,19 @@ func benchIndex(b *testing.B) *annuaire.Index {
 	return benchIdx
 }
 
+// reportCPU adds the CPU time per operation since start.
+func reportCPU(b *testing.B, start int64) {
+	if c := cpuTime(); c > 0 && b.N > 0 {
+		b.ReportMetric(float64(c-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 func BenchmarkLoadIndex(b *testing.B) {
 	p := benchFile(b)
 	st, _ := os.Stat(p)
 	b.SetBytes(st.Size())
 	var idx *annuaire.Index
+	cpu0 := cpuTime()
 	for b.Loop() {
 		var err error
 		idx, err = annuaire.LoadIndexFile(context.Background(), p, nil)
@@ -70,6 +78,7 @@ func BenchmarkLoadIndex(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0)
 	b.StopTimer()
 	runtime.GC()
 	var ms runtime.MemStats
@@ -98,12 +107,14 @@ func BenchmarkLookupAddress(b *testing.B) {
 	addrs := someAddresses(idx, 1024)
 	b.ReportAllocs()
 	i := 0
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if _, ok := idx.Lookup(addrs[i&1023]); !ok {
 			b.Fatal("not found")
 		}
 		i++
 	}
+	reportCPU(b, cpu0)
 }
 
 func BenchmarkByPerson(b *testing.B) {
@@ -117,37 +128,60 @@ func BenchmarkByPerson(b *testing.B) {
 	})
 	b.ReportAllocs()
 	i := 0
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if len(idx.ByPerson(ids[i&1023])) == 0 {
 			b.Fatal("not found")
 		}
 		i++
 	}
+	reportCPU(b, cpu0)
 }
 
-func BenchmarkSearchName(b *testing.B) {
+// benchSearch runs queries made from the names of the index by q.
+func benchSearch(b *testing.B, q func(m annuaire.Mailbox) string) {
 	idx := benchIndex(b)
 	var qs []string
 	idx.All(func(m annuaire.Mailbox) bool {
 		if m.Person.LastName != "" {
-			qs = append(qs, m.Person.LastName[:4]+" "+m.Person.FirstName[:2])
+			qs = append(qs, q(m))
 		}
 		return len(qs) < 256
 	})
 	b.ReportAllocs()
 	i := 0
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if len(idx.Search(qs[i&255], annuaire.SearchOptions{Limit: 20})) == 0 {
 			b.Fatal("not found: " + qs[i&255])
 		}
 		i++
 	}
+	reportCPU(b, cpu0)
+}
+
+// A last-name prefix, as typed in a search box: "LOUR".
+func BenchmarkSearchName(b *testing.B) {
+	benchSearch(b, func(m annuaire.Mailbox) string { return m.Person.LastName[:4] })
+}
+
+// A last name and the start of a first name: "LOURILE je".
+func BenchmarkSearchFullName(b *testing.B) {
+	benchSearch(b, func(m annuaire.Mailbox) string { return m.Person.LastName + " " + m.Person.FirstName[:2] })
+}
+
+// Two short prefixes, the worst case: every candidate of the rarer one is
+// checked against the other ("LOUR je").
+func BenchmarkSearchTwoPrefixes(b *testing.B) {
+	benchSearch(b, func(m annuaire.Mailbox) string { return m.Person.LastName[:4] + " " + m.Person.FirstName[:2] })
 }
 
 func BenchmarkSearchNameDepartement(b *testing.B) {
 	idx := benchIndex(b)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		idx.Search("mar", annuaire.SearchOptions{Departement: "13", Limit: 20})
 	}
+	reportCPU(b, cpu0)
 }

@@ -411,28 +411,34 @@ type record struct {
 func (r *record) field(c int) string { return r.s[r.off[c]:r.off[c+1]] }
 
 func (r *record) mailbox() Mailbox {
-	f := r.field
-	demat, _ := parseTristate(f(colDematerialisation))
+	var f [numCols]string
+	s, o := r.s, &r.off
+	if int(o[numCols]) <= len(s) {
+		for c := range f {
+			f[c] = s[o[c]:o[c+1]]
+		}
+	}
+	demat, _ := parseTristate(f[colDematerialisation])
 	return Mailbox{
-		Type:              MailboxType(f(colType)),
-		Address:           f(colAddress),
+		Type:              MailboxType(f[colType]),
+		Address:           f[colAddress],
 		Dematerialisation: demat,
 		Source:            SourceExtraction,
 		Line:              int(r.line),
 		Person: Person{
-			IDType: f(colPersonIDType), ID: f(colPersonID), NationalID: f(colPersonNationalID),
-			Civility: f(colCivility), LastName: f(colLastName), FirstName: f(colFirstName),
-			CategoryCode: f(colCategoryCode), CategoryLabel: f(colCategoryLabel),
-			ProfessionCode: f(colProfessionCode), ProfessionLabel: f(colProfessionLabel),
-			SpecialtyCode: f(colSpecialtyCode), SpecialtyLabel: f(colSpecialtyLabel),
+			IDType: f[colPersonIDType], ID: f[colPersonID], NationalID: f[colPersonNationalID],
+			Civility: f[colCivility], LastName: f[colLastName], FirstName: f[colFirstName],
+			CategoryCode: f[colCategoryCode], CategoryLabel: f[colCategoryLabel],
+			ProfessionCode: f[colProfessionCode], ProfessionLabel: f[colProfessionLabel],
+			SpecialtyCode: f[colSpecialtyCode], SpecialtyLabel: f[colSpecialtyLabel],
 		},
 		Structure: Structure{
-			IDType: f(colStructureIDType), ID: f(colStructureID), Service: f(colService),
-			Name: f(colStructureName), TradeName: f(colTradeName),
+			IDType: f[colStructureIDType], ID: f[colStructureID], Service: f[colService],
+			Name: f[colStructureName], TradeName: f[colTradeName],
 			Address: PostalAddress{
-				Line2: f(colLine2), Line3: f(colLine3), Number: f(colNumber), NumberExt: f(colNumberExt),
-				StreetType: f(colStreetType), Street: f(colStreet), LieuDit: f(colLieuDit), Line6: f(colLine6),
-				PostalCode: f(colPostalCode), Departement: f(colDepartement), Country: f(colCountry),
+				Line2: f[colLine2], Line3: f[colLine3], Number: f[colNumber], NumberExt: f[colNumberExt],
+				StreetType: f[colStreetType], Street: f[colStreet], LieuDit: f[colLieuDit], Line6: f[colLine6],
+				PostalCode: f[colPostalCode], Departement: f[colDepartement], Country: f[colCountry],
 			},
 		},
 	}

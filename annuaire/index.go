@@ -1,7 +1,6 @@
 package annuaire
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"sort"
@@ -406,6 +405,9 @@ func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
 	if limit == 0 {
 		limit = 50
 	}
+	if len(idx.names.start) == 0 {
+		return nil
+	}
 	var qbuf [128]byte
 	q := foldAppend(qbuf[:0], query)
 	var terms [][]byte
@@ -413,19 +415,31 @@ func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
 	if len(terms) == 0 {
 		return nil
 	}
-	// Drive the search with the longest term, the most selective one.
-	d := 0
+	// Drive the search with the term whose words have the fewest
+	// postings; check the others on the folded names of each candidate.
+	d, best := 0, -1
+	var ranges [8][2]int
+	if len(terms) > len(ranges) {
+		terms = terms[:len(ranges)]
+	}
 	for i, t := range terms {
-		if len(t) > len(terms[d]) {
-			d = i
+		lo, hi := idx.names.prefixRange(t)
+		ranges[i] = [2]int{lo, hi}
+		if n := int(idx.names.start[hi] - idx.names.start[lo]); best < 0 || n < best {
+			d, best = i, n
 		}
 	}
-	driver := terms[d]
+	if best == 0 {
+		return nil
+	}
 	others := append(terms[:d:d], terms[d+1:]...)
-	var out []Mailbox
+	capacity := min(best, 1024)
+	if limit >= 0 {
+		capacity = min(limit, best)
+	}
+	out := make([]Mailbox, 0, capacity)
 	var seen map[uint32]struct{}
-	var scratch []byte
-	lo, hi := idx.names.prefixRange(driver)
+	lo, hi := ranges[d][0], ranges[d][1]
 	for w := lo; w < hi && (limit < 0 || len(out) < limit); w++ {
 		for _, ri := range idx.names.postings(w) {
 			rec := &idx.recs[ri]
@@ -435,19 +449,19 @@ func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
 			if len(opts.Types) > 0 && !hasType(opts.Types, MailboxType(rec.field(colType))) {
 				continue
 			}
-			if len(others) > 0 {
-				scratch = recNames(scratch[:0], rec)
-				if !allPrefixes(scratch, others) {
-					continue
-				}
-			}
-			if seen == nil {
-				seen = make(map[uint32]struct{})
-			}
-			if _, dup := seen[ri]; dup {
+			if len(others) > 0 && !allPrefixes(idx.names.folded[ri], others) {
 				continue
 			}
-			seen[ri] = struct{}{}
+			if hi-lo > 1 {
+				// A record may hold several words of the range.
+				if seen == nil {
+					seen = make(map[uint32]struct{})
+				}
+				if _, dup := seen[ri]; dup {
+					continue
+				}
+				seen[ri] = struct{}{}
+			}
 			out = append(out, rec.mailbox())
 			if limit >= 0 && len(out) >= limit {
 				break
@@ -477,14 +491,21 @@ func recNames(dst []byte, r *record) []byte {
 	return dst
 }
 
-func allPrefixes(names []byte, terms [][]byte) bool {
+// allPrefixes reports whether every term starts a word of names (folded,
+// space-separated).
+func allPrefixes(names string, terms [][]byte) bool {
 	for _, t := range terms {
 		found := false
-		words(names, func(w []byte) {
-			if !found && bytes.HasPrefix(w, t) {
+		for i := 0; i < len(names) && !found; {
+			j := strings.IndexByte(names[i:], ' ')
+			if j < 0 {
+				j = len(names) - i
+			}
+			if j >= len(t) && names[i:i+len(t)] == string(t) {
 				found = true
 			}
-		})
+			i += j + 1
+		}
 		if !found {
 			return false
 		}
@@ -495,9 +516,10 @@ func allPrefixes(names []byte, terms [][]byte) bool {
 // nameIndex is a sorted list of the folded words of the names, each with
 // the records it occurs in (postings, in file order).
 type nameIndex struct {
-	words []string
-	start []uint32 // postings of words[i] are post[start[i]:start[i+1]]
-	post  []uint32
+	words  []string
+	start  []uint32 // postings of words[i] are post[start[i]:start[i+1]]
+	post   []uint32
+	folded []string // per record: its folded name words, space-separated
 }
 
 func (n *nameIndex) build(recs []record) {
@@ -505,10 +527,17 @@ func (n *nameIndex) build(recs []record) {
 	var list []string
 	type pair struct{ word, rec uint32 }
 	pairs := make([]pair, 0, len(recs)*3)
-	var buf []byte
+	n.folded = make([]string, len(recs))
+	ar := new(arena)
+	var buf, packed []byte
 	for i := range recs {
 		buf = recNames(buf[:0], &recs[i])
+		packed = packed[:0]
 		words(buf, func(w []byte) {
+			if len(packed) > 0 {
+				packed = append(packed, ' ')
+			}
+			packed = append(packed, w...)
 			id, ok := ids[string(w)]
 			if !ok {
 				id = uint32(len(list))
@@ -518,6 +547,7 @@ func (n *nameIndex) build(recs []record) {
 			}
 			pairs = append(pairs, pair{id, uint32(i)})
 		})
+		n.folded[i] = ar.string(packed)
 	}
 	// Sort the words and renumber them.
 	order := make([]uint32, len(list))

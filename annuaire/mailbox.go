@@ -74,6 +74,14 @@ func (t *Tristate) UnmarshalText(b []byte) error {
 // UNCONFIRMED (annuaire.md §1.3 #18): O/N, Oui/Non, True/False and 1/0 are
 // accepted. ok is false for an unrecognised non-empty value.
 func parseTristate(s string) (v Tristate, ok bool) {
+	switch s { // fast path for the usual literals
+	case "":
+		return Unknown, true
+	case "O", "1":
+		return Yes, true
+	case "N", "0":
+		return No, true
+	}
 	switch strings.ToUpper(strings.TrimSpace(s)) {
 	case "":
 		return Unknown, true

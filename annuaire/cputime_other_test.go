@@ -1,0 +1,5 @@
+//go:build !unix
+
+package annuaire_test
+
+func cpuTime() int64 { return 0 }
