@@ -2,7 +2,6 @@ package mssante
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -405,17 +404,24 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 			Entry: d.Entry, Title: d.Entry.Title, TypeCode: d.Entry.TypeCode.Code,
 			MimeType: d.Entry.MimeType, Path: d.Path, Integrity: d.Integrity.Status(),
 		}
-		if rc, err := d.Open(); err == nil {
-			b, rerr := io.ReadAll(rc)
-			rc.Close()
-			if rerr == nil {
+		if d.Path != "" {
+			if b, err := readArchiveDocument(d); err == nil {
 				rd.Content = b
-			} else if !errors.Is(rerr, io.ErrUnexpectedEOF) {
-				in.Warnings.Add(LevelError, "XDM-DOCUMENT", loc, "ITI-32", "document %s unreadable: %v", d.Entry.URI, rerr)
+			} else {
+				in.Warnings.Add(LevelError, "XDM-DOCUMENT", loc, "ITI-32 §3.32.4.1.2", "document %s unreadable: %v", d.Entry.URI, err)
 			}
 		}
 		x.Documents = append(x.Documents, rd)
 	}
+}
+
+func readArchiveDocument(d *xdm.ArchiveDocument) ([]byte, error) {
+	rc, err := d.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
 }
 
 // PatientINS returns the INS of the XDM patient, when the message has an
