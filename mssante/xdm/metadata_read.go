@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mssante-go/sdk/ins"
 )
 
 // metaReader turns a parsed METADATA.XML into submission sets and document
@@ -403,13 +405,7 @@ func (m *metaReader) registryPackage(p *node) {
 		"author":          authors > 0,
 		"contentTypeCode": !ss.ContentTypeCode.IsZero(),
 	})
-	if ss.PatientID != "" {
-		var f Finding
-		ss.PatientINS, f = checkPatientID(ss.PatientID, m.loc+"#"+id, m.opts.StrictINSKey)
-		if f.Message != "" {
-			m.fs = append(m.fs, f)
-		}
-	}
+	ss.PatientINS = m.patient(ss.PatientID, id)
 	m.sets = append(m.sets, ss)
 	m.setIDs[id] = ss
 }
@@ -566,15 +562,22 @@ func (m *metaReader) extrinsic(x *node) {
 		"practiceSettingCode":        !d.PracticeSettingCode.IsZero(),
 		"languageCode":               d.LanguageCode != "",
 	})
-	if d.PatientID != "" {
-		var f Finding
-		d.PatientINS, f = checkPatientID(d.PatientID, m.loc+"#"+id, m.opts.StrictINSKey)
-		if f.Message != "" {
-			m.fs = append(m.fs, f)
-		}
-	}
+	d.PatientINS = m.patient(d.PatientID, id)
 	m.docs = append(m.docs, d)
 	m.docIDs[id] = d
+}
+
+// patient reads a patientId: the INS when it is a valid one, and a finding
+// when it is not.
+func (m *metaReader) patient(cx, id string) ins.INS {
+	if cx == "" {
+		return ins.INS{}
+	}
+	i, f := checkPatientID(cx, m.loc+"#"+id, m.opts.StrictINSKey)
+	if f.Message != "" {
+		m.fs = append(m.fs, f)
+	}
+	return i
 }
 
 func (m *metaReader) association(a *node) {
