@@ -139,6 +139,10 @@ type Policy struct {
 	// Now gives the date used to tell a minor from the birth date; nil
 	// means time.Now.
 	Now func() time.Time
+	// OppositionOf looks up a patient's recorded opposition (Ségur
+	// MSS/va1.20, va1.22) for every patient recipient; it adds to
+	// Outgoing.Opposition. nil looks nothing up.
+	OppositionOf func(patient ins.Matricule) Opposition
 }
 
 // Check applies the rules to o and returns the findings. An error-level
@@ -167,11 +171,21 @@ type Policy struct {
 func (p *Policy) Check(o *Outgoing) Findings {
 	var out Findings
 	patients, pros := p.recipients(o, &out)
-	if o.Opposition.ToPatient && len(patients) > 0 {
+	opp := o.Opposition
+	if p.OppositionOf != nil {
+		for _, a := range patients {
+			if m, err := ParseAddress(a); err == nil {
+				r := p.OppositionOf(m)
+				opp.ToPatient = opp.ToPatient || r.ToPatient
+				opp.ToProfessionals = opp.ToProfessionals || r.ToProfessionals
+			}
+		}
+	}
+	if opp.ToPatient && len(patients) > 0 {
 		out.Add(LevelError, RuleOpposition, "To", "msc.md §7 (MSS/va1.20)",
 			"the patient opposed receiving MSSanté messages: do not write to %s", patients[0])
 	}
-	if o.Opposition.ToProfessionals && len(pros) > 0 {
+	if opp.ToProfessionals && len(pros) > 0 {
 		out.Add(LevelError, RuleOpposition, "To", "msc.md §7 (MSS/va1.22)",
 			"the patient opposed the sending of their data to professionals by MSSanté (%d professional recipients)", len(pros))
 	}
