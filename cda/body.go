@@ -199,9 +199,9 @@ func (s *b64Stream) Read(p []byte) (int, error) {
 // the document so that a truncated or malformed document is not taken for
 // a complete one.
 type bodyReader struct {
-	dec  io.Reader
-	p    *parser
-	err  error
+	dec io.Reader
+	p   *parser
+	err error
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {

@@ -159,11 +159,16 @@ func (x *xw) attrs(kv []string) {
 	}
 }
 
-func (x *xw) open(name string, kv ...string) {
+// start writes a new line and "<name attrs" (the tag is left open).
+func (x *xw) start(name string, kv []string) {
 	x.indent()
 	x.b.WriteByte('<')
 	x.b.WriteString(name)
 	x.attrs(kv)
+}
+
+func (x *xw) open(name string, kv ...string) {
+	x.start(name, kv)
 	x.b.WriteByte('>')
 	x.depth++
 }
@@ -175,10 +180,7 @@ func (x *xw) close(name string) {
 }
 
 func (x *xw) empty(name string, kv ...string) {
-	x.indent()
-	x.b.WriteByte('<')
-	x.b.WriteString(name)
-	x.attrs(kv)
+	x.start(name, kv)
 	x.b.WriteString("/>")
 }
 
@@ -187,10 +189,7 @@ func (x *xw) text(name, text string, kv ...string) {
 	if text == "" {
 		return
 	}
-	x.indent()
-	x.b.WriteByte('<')
-	x.b.WriteString(name)
-	x.attrs(kv)
+	x.start(name, kv)
 	x.b.WriteByte('>')
 	escape(x.b, text, false)
 	x.b.WriteString("</" + name + ">")
