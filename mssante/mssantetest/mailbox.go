@@ -127,14 +127,17 @@ const (
 	// DefaultPatient is the ANS public test identity (INS 279035121518989,
 	// PAT-TROIS DOMINIQUE): active, reads and acknowledges.
 	DefaultPatient = "279035121518989@" + PatientDomain
+	// The other patients use the public python-stdnum and CI-SIS example
+	// matricules of ins.md §8 (never generated ones, which could be real).
+
 	// UnreadPatient is active but never reads (no MDN).
-	UnreadPatient = "175073312398734@" + PatientDomain
+	UnreadPatient = "253072A07300443@" + PatientDomain
 	// ClosedPatient has a closed mailbox.
-	ClosedPatient = "184057512345625@" + PatientDomain
+	ClosedPatient = "295109912611193@" + PatientDomain
 	// OpposedPatient opposed Mon Espace Santé (no profile).
-	OpposedPatient = "291069935001206@" + PatientDomain
+	OpposedPatient = "253072B07300470@" + PatientDomain
 	// UnknownPatient is a well-formed INS missing from the registry.
-	UnknownPatient = "166127505612364@" + PatientDomain
+	UnknownPatient = "277076322082910@" + PatientDomain
 	// InvalidPatient has a wrong key (the CI-SIS example of msc.md §1).
 	InvalidPatient = "288091234567823@" + PatientDomain
 )
@@ -155,9 +158,9 @@ func DefaultMailboxes() []Mailbox {
 func DefaultPatients() []Patient {
 	return []Patient{
 		{INS: "279035121518989", Name: "Dominique PAT-TROIS"},
-		{INS: "175073312398734", Name: "Patient NON-LECTEUR", Unread: true},
-		{INS: "184057512345625", State: PatientClosed},
-		{INS: "291069935001206", State: PatientOpposed},
+		{INS: "253072A07300443", Name: "Patient NON-LECTEUR", Unread: true},
+		{INS: "295109912611193", State: PatientClosed},
+		{INS: "253072B07300470", State: PatientOpposed},
 	}
 }
 

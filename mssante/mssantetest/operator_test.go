@@ -323,7 +323,7 @@ func TestMESBounces(t *testing.T) {
 			if tc.subject == subjectMESBounce && !strings.Contains(parts[0].body, `l'adresse "`+tc.to+`"`) {
 				t.Errorf("text does not quote the address: %q", parts[0].body)
 			}
-			if !strings.Contains(parts[1].body, "Status: "+tc.status) || !strings.Contains(parts[1].body, "Final-Recipient: rfc822;"+strings.ToLower(tc.to)) {
+			if !strings.Contains(parts[1].body, "Status: "+tc.status) || !strings.Contains(parts[1].body, "Final-Recipient: rfc822;"+tc.to) {
 				t.Errorf("delivery-status:\n%s", parts[1].body)
 			}
 			if n := len(op.Messages(tc.to)); n != 0 {

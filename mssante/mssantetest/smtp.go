@@ -77,7 +77,9 @@ func (s *smtpSession) Rcpt(to string, opts *smtp.RcptOptions) error {
 			return errSMTPUnknownUser
 		}
 	}
-	r := recipient{addr: strings.ToLower(to)}
+	// The domain is case-insensitive; the local part is kept as given, so
+	// that bounces quote the address the sender wrote (RFC 5321 §2.4).
+	r := recipient{addr: lowerDomain(to)}
 	if opts != nil {
 		for _, n := range opts.Notify {
 			r.notify = append(r.notify, string(n))
@@ -99,3 +101,12 @@ func (s *smtpSession) Data(r io.Reader) error {
 func (s *smtpSession) Reset() { s.env = envelope{} }
 
 func (s *smtpSession) Logout() error { return nil }
+
+// lowerDomain lower-cases the domain of an address and keeps its local part.
+func lowerDomain(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return strings.ToLower(addr)
+	}
+	return addr[:at+1] + strings.ToLower(addr[at+1:])
+}
