@@ -119,39 +119,50 @@ func newHeader(fields ...[2]string) message.Header {
 
 // foldField formats "name: value" CRLF, folding before a space so that lines
 // stay within 76 characters where the value allows it (RFC 5322 §2.2.3).
+// Spaces inside quoted strings are not folding points: some readers keep the
+// line break of a folded file name.
 func foldField(name, value string) []byte {
 	const max = 76
 	b := make([]byte, 0, len(name)+len(value)+8)
 	b = append(b, name...)
 	b = append(b, ':', ' ')
-	lineStart := 0
-	for len(value) > 0 {
-		room := max - (len(b) - lineStart)
-		if len(value) <= room {
-			b = append(b, value...)
-			break
+	// Folding points: spaces outside quoted strings, not in first place.
+	var points []int
+	quoted, esc := false, false
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; {
+		case esc:
+			esc = false
+		case c == '\\' && quoted:
+			esc = true
+		case c == '"':
+			quoted = !quoted
+		case c == ' ' && !quoted && i > 0:
+			points = append(points, i)
 		}
-		// Last space within the room, else the first one after it.
+	}
+	start, lineLen := 0, len(b) // start of the unwritten value
+	for k := 0; len(value)-start > max-lineLen; {
+		// The last point that keeps the line within max, else the next one.
 		cut := -1
-		for i := min(room, len(value)-1); i > 0; i-- {
-			if value[i] == ' ' {
-				cut = i
-				break
-			}
+		for ; k < len(points) && points[k]-start <= max-lineLen; k++ {
+			cut = points[k]
 		}
 		if cut < 0 {
-			if j := strings.IndexByte(value[1:], ' '); j >= 0 {
-				cut = j + 1
-			} else {
-				b = append(b, value...)
+			if k == len(points) {
 				break
 			}
+			cut = points[k]
+			k++
 		}
-		b = append(b, value[:cut]...)
+		if cut <= start {
+			continue
+		}
+		b = append(b, value[start:cut]...)
 		b = append(b, '\r', '\n')
-		lineStart = len(b)
-		value = value[cut:] // keeps the space as folding white space
+		start, lineLen = cut, 0 // the space stays as folding white space
 	}
+	b = append(b, value[start:]...)
 	return append(b, '\r', '\n')
 }
 

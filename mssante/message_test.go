@@ -268,3 +268,18 @@ func TestWriteToCounts(t *testing.T) {
 		t.Errorf("content type %s %v", ct, p)
 	}
 }
+
+func TestFoldField(t *testing.T) {
+	for _, tc := range []struct{ name, value, want string }{
+		{"Subject", "short", "Subject: short\r\n"},
+		{"Subject", strings.Repeat("word ", 20), "Subject: word word word word word word word word word word word word word\r\n word word word word word word word \r\n"},
+		{"X", strings.Repeat("x", 100), "X: " + strings.Repeat("x", 100) + "\r\n"},
+		{"Content-Disposition", `attachment; filename="a very long file name with spaces that must not be folded inside.pdf"`,
+			"Content-Disposition: attachment;\r\n filename=\"a very long file name with spaces that must not be folded inside.pdf\"\r\n"},
+		{"X", `"quoted \" space" then more words after the quoted string to force folding here`, "X: \"quoted \\\" space\" then more words after the quoted string to force\r\n folding here\r\n"},
+	} {
+		if got := string(foldField(tc.name, tc.value)); got != tc.want {
+			t.Errorf("%s: %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}
