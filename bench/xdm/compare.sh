@@ -120,17 +120,22 @@ tools_us=$(( $(ms_since "$start") / N ))
 # Our writer: Go benchmark (ns/op), and the CLI as a process for reference.
 cd "$ROOT"
 go_ns=$(go test -run '^$' -bench '^BenchmarkWrite$' -benchtime "${N}x" ./mssante/xdm | awk '/^BenchmarkWrite/ {print $3}')
-go build -o "$WORK/mss" ./cmd/mss
-start=$(date +%s%N)
-for i in $(seq "$N"); do
-	"$WORK/mss" xdm build --cda "$CDA" --sender-name "Centre de santé du Belvédère" --sender-id 1120456791 -o "$WORK/m$i.zip" >/dev/null
-done
-cli_us=$(( $(ms_since "$start") / N ))
-"$WORK/mss" xdm verify "$WORK/t1.zip" >/dev/null && echo "the tools' archive verifies with mss xdm verify"
-
 go_us=$(( go_ns / 1000 ))
-echo "iterations:             $N"
-echo "standard tools:         ${tools_us} µs per archive ($(stat -c %s "$WORK/t1.zip") bytes)"
-echo "xdm.Write (Go bench):   ${go_us} µs per archive"
-echo "mss xdm build (process): ${cli_us} µs per archive ($(stat -c %s "$WORK/m1.zip") bytes)"
-awk -v t="$tools_us" -v g="$go_us" -v c="$cli_us" 'BEGIN { printf "ratio tools/xdm.Write:  %.1fx\nratio tools/mss CLI:    %.1fx\n", t/g, t/c }'
+echo "iterations:              $N"
+echo "standard tools:          ${tools_us} µs per archive ($(stat -c %s "$WORK/t1.zip") bytes)"
+echo "xdm.Write (Go bench):    ${go_us} µs per archive"
+awk -v t="$tools_us" -v g="$go_us" 'BEGIN { printf "ratio tools/xdm.Write:   %.1fx\n", t/g }'
+
+# The CLI as a process (needs the whole of cmd/mss to build).
+if go build -o "$WORK/mss" ./cmd/mss 2>/dev/null; then
+	start=$(date +%s%N)
+	for i in $(seq "$N"); do
+		"$WORK/mss" xdm build --cda "$CDA" --sender-name "Centre de santé du Belvédère" --sender-id 1120456791 -o "$WORK/m$i.zip" >/dev/null
+	done
+	cli_us=$(( $(ms_since "$start") / N ))
+	echo "mss xdm build (process): ${cli_us} µs per archive ($(stat -c %s "$WORK/m1.zip") bytes)"
+	awk -v t="$tools_us" -v c="$cli_us" 'BEGIN { printf "ratio tools/mss CLI:     %.1fx\n", t/c }'
+	"$WORK/mss" xdm verify "$WORK/t1.zip" >/dev/null && echo "the tools' archive verifies with mss xdm verify"
+else
+	echo "cmd/mss does not build right now: CLI not measured"
+fi
