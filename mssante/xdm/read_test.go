@@ -202,3 +202,67 @@ func TestReadTolerant(t *testing.T) {
 		t.Errorf("integrity %s", d.Integrity.Status())
 	}
 }
+
+// twoSubsets merges two of our archives into one with SUBSET01 and SUBSET02.
+func twoSubsets(t *testing.T, p1, p2 *Package) []byte {
+	a := unzipAll(t, writeBytes(t, p1, fixedOptions()))
+	for _, e := range unzipAll(t, writeBytes(t, p2, nil)) {
+		if strings.HasPrefix(e.name, "IHE_XDM/SUBSET01/") {
+			e.name = strings.Replace(e.name, "SUBSET01", "SUBSET02", 1)
+			a = append(a, e)
+		}
+	}
+	return makeZip(t, a)
+}
+
+func TestReadSeveralSubsets(t *testing.T) {
+	a := readBytes(t, twoSubsets(t, testPackage(), testPackage()), nil)
+	if len(a.SubmissionSets) != 2 || len(a.Documents) != 2 {
+		t.Fatalf("%d sets, %d documents", len(a.SubmissionSets), len(a.Documents))
+	}
+	if fs := a.Verify(); fs.HasErrors() {
+		t.Fatal(fs)
+	}
+	if a.Documents[1].Path != "IHE_XDM/SUBSET02/DOC0001.XML" || a.Documents[1].SubmissionSet != a.SubmissionSets[1] {
+		t.Errorf("second document at %s", a.Documents[1].Path)
+	}
+
+	other := testPackage()
+	other.Documents[0].Entry.PatientINS = other.SubmissionSet.PatientINS
+	other.Documents[0].Entry.PatientID = "295109912611193^^^&1.2.250.1.213.1.4.10&ISO^NH"
+	other.Documents[0].Content = []byte(strings.Replace(testCDA, "279035121518989", "295109912611193", 1))
+	a = readBytes(t, twoSubsets(t, testPackage(), other), nil)
+	if fs := a.Verify(); !hasRule(fs, "XDM-PATIENT-MULTI", LevelError) {
+		t.Fatal(fs)
+	}
+	if _, ok := a.PatientID(); ok {
+		t.Error("PatientID ok with two patients")
+	}
+	if _, ok := a.PatientINS(); ok {
+		t.Error("PatientINS ok with two patients")
+	}
+}
+
+func TestRoundTripExtras(t *testing.T) {
+	p := testPackage()
+	p.SubmissionSet.OtherAuthors = []Author{{Person: "^DUPONT^Jean"}}
+	p.SubmissionSet.OtherSlots = []Slot{{Name: "x-ss", Values: []string{"1"}}}
+	p.Documents[0].Entry.OtherSlots = []Slot{{Name: "x-doc", Values: []string{"a", "b"}}}
+	p.Documents[0].Entry.ReferenceIDs = []string{"123^^^&1.2.3&ISO^urn:ihe:iti:xds:2013:accession"}
+	p.Documents[0].Entry.Comments = "commentaire <&>"
+	a := readBytes(t, writeBytes(t, p, fixedOptions()), nil)
+	ss, d := a.SubmissionSets[0], a.Documents[0].Entry
+	if len(ss.OtherAuthors) != 1 || ss.OtherAuthors[0].Person != "^DUPONT^Jean" || len(ss.OtherSlots) != 1 ||
+		len(d.OtherSlots) != 1 || len(d.OtherSlots[0].Values) != 2 || len(d.ReferenceIDs) != 1 || d.Comments != "commentaire <&>" {
+		t.Fatalf("%+v\n%+v", ss, d)
+	}
+}
+
+func TestReadUnreferenced(t *testing.T) {
+	z := rewrite(t, writeBytes(t, testPackage(), fixedOptions()), func(es []zipEntry) []zipEntry {
+		return append(es, zipEntry{name: "IHE_XDM/SUBSET01/EXTRA.TXT", data: []byte("x")})
+	})
+	if a := readBytes(t, z, nil); !hasRule(a.Findings, "XDM-UNREFERENCED", LevelInfo) {
+		t.Fatal(a.Findings)
+	}
+}
