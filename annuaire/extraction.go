@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -520,4 +522,27 @@ func openZipText(ra io.ReaderAt, size int64) (io.ReadCloser, int64, error) {
 		io.Reader
 		io.Closer
 	}{io.LimitReader(rc, MaxZipEntry), rc}, int64(entry.UncompressedSize64), nil
+}
+
+// ExtractionTime returns the generation time encoded in an extraction file
+// name, Extraction_Correspondance_MSSante_AAAAMMJJhhmm.zip or .txt
+// (annuaire.md §1.1), read as Europe/Paris time when the zone database is
+// available and UTC otherwise. ok is false when the name carries no time.
+func ExtractionTime(name string) (t time.Time, ok bool) {
+	base := filepath.Base(name)
+	ext := strings.ToLower(filepath.Ext(base))
+	if ext != ".zip" && ext != ".txt" {
+		return time.Time{}, false
+	}
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	i := strings.LastIndexByte(base, '_')
+	if i < 0 || len(base)-i-1 != 12 || !allDigits(base[i+1:]) {
+		return time.Time{}, false
+	}
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		loc = time.UTC
+	}
+	t, err = time.ParseInLocation("200601021504", base[i+1:], loc)
+	return t, err == nil
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -52,29 +51,39 @@ type Index struct {
 	findings Findings
 }
 
-// chains maps a key to the records that share it: head holds the first
-// record of each key, next[i] the record after i, both as index+1 (0 ends).
+// chains maps a key to the records that share it, in file order: ends
+// holds the first and last record of each key, next[i] the record after i,
+// all as index+1 (0 ends a chain).
 type chains struct {
-	head map[string]uint32
+	ends map[string][2]uint32
 	next []uint32
 }
 
-func (c *chains) build(recs []record, hint int, key func(*record) string) {
-	c.head = make(map[string]uint32, hint)
-	c.next = make([]uint32, len(recs))
-	// Backwards, so that each chain is in file order.
-	for i := len(recs) - 1; i >= 0; i-- {
-		k := key(&recs[i])
-		if k == "" {
-			continue
-		}
-		c.next[i] = c.head[k]
-		c.head[k] = uint32(i + 1)
+func newChains(keys, recs int) chains {
+	return chains{ends: make(map[string][2]uint32, keys), next: make([]uint32, 0, recs)}
+}
+
+// add appends record i to the chain of key k.
+func (c *chains) add(k string, i int) {
+	if k == "" {
+		return
 	}
+	for len(c.next) <= i {
+		c.next = append(c.next, 0)
+	}
+	id := uint32(i + 1)
+	e, ok := c.ends[k]
+	if ok {
+		c.next[e[1]-1] = id
+		e[1] = id
+	} else {
+		e = [2]uint32{id, id}
+	}
+	c.ends[k] = e
 }
 
 func (c *chains) each(k string, fn func(i uint32) bool) {
-	for i := c.head[k]; i != 0; i = c.next[i-1] {
+	for i := c.ends[k][0]; i != 0; i = c.next[i-1] {
 		if !fn(i - 1) {
 			return
 		}
@@ -124,7 +133,13 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 	if hint < 1024 {
 		hint = 1024
 	}
-	idx := &Index{byAddr: make(map[string]uint32, hint), recs: make([]record, 0, hint)}
+	idx := &Index{
+		byAddr:  make(map[string]uint32, hint),
+		recs:    make([]record, 0, hint),
+		persons: newChains(hint, hint),
+		structs: newChains(hint/4, hint),
+		domains: newChains(1024, hint),
+	}
 
 	// One goroutine parses, this one indexes by address.
 	ctx, cancel := context.WithCancel(ctx)
@@ -172,8 +187,14 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 				idx.merge(&dups, first, rec)
 				continue
 			}
-			idx.byAddr[rec.key] = uint32(len(idx.recs))
+			// The secondary keys are indexed here, while the other
+			// goroutine parses.
+			i := len(idx.recs)
+			idx.byAddr[rec.key] = uint32(i)
 			idx.recs = append(idx.recs, *rec)
+			idx.persons.add(rec.field(colPersonID), i)
+			idx.structs.add(rec.field(colStructureID), i)
+			idx.domains.add(recDomain(rec), i)
 		}
 		if o.Progress != nil {
 			o.Progress(b.bytes, b.lines)
@@ -192,8 +213,8 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 	}
 	idx.stats.Warnings += len(dups)
 	idx.stats.Distinct = len(idx.recs)
-	idx.stats.Persons = len(idx.persons.head)
-	idx.stats.Domains = len(idx.domains.head)
+	idx.stats.Persons = len(idx.persons.ends)
+	idx.stats.Domains = len(idx.domains.ends)
 	idx.stats.Loaded = time.Now()
 	idx.stats.Duration = time.Since(start)
 	return idx, nil
@@ -228,6 +249,7 @@ func (idx *Index) merge(dups *Findings, i uint32, dup *record) {
 			"address %s already on line %d with other %s: the first values are kept", first.field(colAddress), first.line, strings.Join(conflicts, ", "))
 	}
 	if changed && len(first.s)+len(dup.s) < 65000 {
+		hadPerson, hadStruct := first.field(colPersonID) != "", first.field(colStructureID) != ""
 		var b []byte
 		for c := 0; c < numCols; c++ {
 			first.off[c] = uint16(len(b))
@@ -237,6 +259,12 @@ func (idx *Index) merge(dups *Findings, i uint32, dup *record) {
 		first.s = string(b)
 		if first.key != dup.key || !strings.EqualFold(first.key, first.field(colAddress)) {
 			first.key = strings.ToLower(first.field(colAddress))
+		}
+		if !hadPerson {
+			idx.persons.add(first.field(colPersonID), int(i))
+		}
+		if !hadStruct {
+			idx.structs.add(first.field(colStructureID), int(i))
 		}
 	}
 }
@@ -260,16 +288,14 @@ func recDomain(r *record) string {
 	return d
 }
 
-// build makes the secondary indexes, in two goroutines.
+// build makes the name index, and sizes the chains.
 func (idx *Index) build() {
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		idx.persons.build(idx.recs, len(idx.recs), func(r *record) string { return r.field(colPersonID) })
-		idx.structs.build(idx.recs, len(idx.recs)/4, func(r *record) string { return r.field(colStructureID) })
-		idx.domains.build(idx.recs, 1024, recDomain)
-	})
-	wg.Go(func() { idx.names.build(idx.recs) })
-	wg.Wait()
+	for _, c := range []*chains{&idx.persons, &idx.structs, &idx.domains} {
+		for len(c.next) < len(idx.recs) {
+			c.next = append(c.next, 0)
+		}
+	}
+	idx.names.build(idx.recs)
 }
 
 // Stats describes the load.

@@ -350,3 +350,15 @@ func FuzzExtractionReader(f *testing.F) {
 		})
 	})
 }
+
+func TestExtractionTime(t *testing.T) {
+	ts, ok := annuaire.ExtractionTime("/data/Extraction_Correspondance_MSSante_202608260312.zip")
+	if !ok || ts.Year() != 2026 || ts.Month() != 8 || ts.Day() != 26 || ts.Hour() != 3 || ts.Minute() != 12 {
+		t.Errorf("ExtractionTime = %v, %v", ts, ok)
+	}
+	for _, n := range []string{"extraction-correspondance-mssante.txt", "x_2026082603.zip", "x_202608260312.csv", "x_202613260312.txt"} {
+		if _, ok := annuaire.ExtractionTime(n); ok {
+			t.Errorf("%s: ok", n)
+		}
+	}
+}
