@@ -18,6 +18,10 @@ type ValidateOptions struct {
 	// replay the official examples, some of which carry fictitious
 	// matricules with wrong keys.
 	TestINSKeyWarning bool
+	// Environment refuses INS authorities that do not belong to it: test
+	// and demo OIDs in ins.Production, production OIDs in ins.Test
+	// (CDA-INS-ENV, error). The zero value accepts every authority.
+	Environment ins.Environment
 	// HeaderOnly stops at the body: the base64 content of a level 1
 	// document and the rest of the document are not read.
 	HeaderOnly bool
@@ -189,8 +193,10 @@ func (v *validator) header(root *node, p *parser) {
 	v.custodian(root)
 	v.recipients(root)
 	v.legalAuth(root)
+	v.authenticators(root)
 	v.documentationOf(root)
 	v.related(root)
+	v.authorizations(root)
 	v.encounter(root)
 	v.component(root, p)
 }
@@ -472,6 +478,9 @@ func (v *validator) patient(root *node) {
 
 // insKey checks the INS matricule with the ins package.
 func (v *validator) insKey(id *node) {
+	if err := v.opts.Environment.Allows(ins.OID(id.attr("root"))); err != nil {
+		v.add(LevelError, "CDA-INS-ENV", id, "ins.md §10", "%v", err)
+	}
 	i, err := ins.FromII(ins.II{Root: id.attr("root"), Extension: id.attr("extension")})
 	if err == nil {
 		if i.IsTest() {
@@ -663,6 +672,43 @@ func (v *validator) legalAuth(root *node) {
 	}
 }
 
+// authenticators checks authenticator: signatureCode S and exactly one
+// idNat_PS id (cda.md §2).
+func (v *validator) authenticators(root *node) {
+	for _, a := range root.elems("authenticator") {
+		if t := v.one(a, "time", specHdr, "CDA-AUTHENTICATOR"); t != nil {
+			v.ts(t, "CDA-AUTHENTICATOR", true)
+		}
+		if sc := v.one(a, "signatureCode", specHdr, "CDA-AUTHENTICATOR"); sc != nil && sc.attr("code") != "S" {
+			v.add(LevelError, "CDA-AUTHENTICATOR", sc, specHdr, "signatureCode is %q, want S", sc.attr("code"))
+		}
+		ae := v.one(a, "assignedEntity", specHdr, "CDA-AUTHENTICATOR")
+		if ae == nil {
+			continue
+		}
+		if id := v.one(ae, "id", specHdr, "CDA-AUTHENTICATOR"); id != nil {
+			v.personID(id, "CDA-AUTHENTICATOR", LevelError)
+		}
+	}
+}
+
+// authorizations checks authorization/consent: a code and statusCode
+// completed (cda.md §2).
+func (v *validator) authorizations(root *node) {
+	for _, a := range root.elems("authorization") {
+		c := v.one(a, "consent", specHdr, "CDA-AUTHORIZATION")
+		if c == nil {
+			continue
+		}
+		if c.elem("code") == nil {
+			v.missing(LevelError, "CDA-AUTHORIZATION", c, "code", specHdr, "consent needs a code")
+		}
+		if sc := v.one(c, "statusCode", specHdr, "CDA-AUTHORIZATION"); sc != nil && sc.attr("code") != "completed" {
+			v.add(LevelError, "CDA-AUTHORIZATION", sc, specHdr, "consent statusCode is %q, want completed", sc.attr("code"))
+		}
+	}
+}
+
 func (v *validator) documentationOf(root *node) {
 	ds := root.elems("documentationOf")
 	if len(ds) == 0 {
@@ -766,6 +812,14 @@ func (v *validator) encounter(root *node) {
 			if n := et.elem(name); n != nil {
 				v.ts(n, "CDA-ENCOUNTER", false)
 			}
+		}
+	}
+	for _, id := range ee.path("responsibleParty", "assignedEntity").elems("id") {
+		v.personID(id, "CDA-ENCOUNTER", LevelWarning)
+	}
+	for _, ep := range ee.elems("encounterParticipant") {
+		for _, id := range ep.path("assignedEntity").elems("id") {
+			v.personID(id, "CDA-ENCOUNTER", LevelWarning)
 		}
 	}
 	loc := v.one(ee, "location", specHdr, "CDA-FACILITY")

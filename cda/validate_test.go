@@ -1,12 +1,14 @@
 package cda_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -103,6 +105,9 @@ var mutations = []mutation{
 	{"signatureCode", replace(`<signatureCode code="S"/>`, `<signatureCode code="X"/>`), "CDA-LEGALAUTH", cda.LevelError},
 	{"no legalAuthenticator", cut(`<legalAuthenticator>`, `</legalAuthenticator>`), "CDA-LEGALAUTH", cda.LevelError},
 	{"recipient", cut(`<intendedRecipient>`, `</intendedRecipient>`), "CDA-RECIPIENT", cda.LevelError},
+	{"authenticator signature", replace(`<documentationOf>`, `<authenticator><time value="20250314"/><signatureCode code="X"/><assignedEntity><id root="1.2.250.1.71.4.2.1" extension="810001234565"/></assignedEntity></authenticator><documentationOf>`), "CDA-AUTHENTICATOR", cda.LevelError},
+	{"authenticator root", replace(`<documentationOf>`, `<authenticator><time value="20250314"/><signatureCode code="S"/><assignedEntity><id root="1.2.3" extension="1"/></assignedEntity></authenticator><documentationOf>`), "CDA-IDNAT-ROOT", cda.LevelError},
+	{"authorization status", replace(`<componentOf>`, `<authorization><consent><code code="x" codeSystem="1.2.3"/><statusCode code="active"/></consent></authorization><componentOf>`), "CDA-AUTHORIZATION", cda.LevelError},
 	{"no documentationOf", cut(`<documentationOf>`, `</documentationOf>`), "CDA-DOCOF", cda.LevelError},
 	{"no service low", cut(`<low value="20250314090000+0100"/>`, `>`), "CDA-DOCOF", cda.LevelError},
 	{"no performer", cut(`<performer typeCode="PRF">`, `</performer>`), "CDA-PERFORMER", cda.LevelError},
@@ -147,6 +152,18 @@ func TestValidateRules(t *testing.T) {
 			}
 			t.Errorf("no %v %s finding; got:\n%s", m.level, m.rule, findingsString(fs))
 		})
+	}
+}
+
+func TestValidateEnvironment(t *testing.T) {
+	doc := build(t, testHeader(t), fakePDF(30))
+	fs, err := cda.Validate(bytes.NewReader(doc), &cda.ValidateOptions{Environment: ins.Production})
+	if err != nil || len(fs.ByRule("CDA-INS-ENV").Errors()) != 1 {
+		t.Fatalf("test INS in production: %v\n%s", err, findingsString(fs))
+	}
+	fs, _ = cda.Validate(bytes.NewReader(doc), &cda.ValidateOptions{Environment: ins.Test})
+	if fs.HasErrors() {
+		t.Fatalf("test INS in test:\n%s", findingsString(fs))
 	}
 }
 
