@@ -50,9 +50,10 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
-// TestReadPrefixed reads a document whose CDA namespace has a prefix.
+// TestReadPrefixed reads a document whose CDA namespace has a prefix,
+// after a byte order mark.
 func TestReadPrefixed(t *testing.T) {
-	doc := `<?xml version="1.0" encoding="utf-8"?><?xml-stylesheet href="x.xsl"?><!-- c -->
+	doc := "\ufeff" + `<?xml version="1.0" encoding="utf-8"?><?xml-stylesheet href="x.xsl"?><!-- c -->
 <v3:ClinicalDocument xmlns:v3="urn:hl7-org:v3" xmlns:x="urn:other"><v3:id root="1.2.3" extension="A"/>
 <x:title>not this one</x:title><v3:title>Titre &amp; co</v3:title>
 <v3:recordTarget><v3:patientRole><v3:id root="1.2.250.1.213.1.4.10" extension="279035121518989"/></v3:patientRole></v3:recordTarget>

@@ -257,7 +257,7 @@ func (p *parser) readHeader() error {
 			start = se
 			break
 		}
-		if cd, ok := t.(xml.CharData); ok && len(strings.TrimSpace(string(cd))) > 0 {
+		if cd, ok := t.(xml.CharData); ok && len(strings.TrimSpace(strings.TrimPrefix(string(cd), "\ufeff"))) > 0 {
 			return fmt.Errorf("%w: text before the root element", ErrSyntax)
 		}
 	}
