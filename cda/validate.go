@@ -245,6 +245,10 @@ func (v *validator) nullFlavors(root *node) {
 			if c.name == "component" && c.parent == root {
 				continue
 			}
+			// encoding/xml leaves an unbound prefix in Name.Space.
+			if c.space != "" && !strings.Contains(c.space, ":") {
+				v.add(LevelError, "CDA-XML-PREFIX", c, specDoc, "namespace prefix %q is not declared", c.space)
+			}
 			if nf, ok := c.lookupAttr("nullFlavor"); ok {
 				if c.parent == root && noNullFlavor[c.name] {
 					v.add(LevelError, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor is not allowed on %s", c.name)

@@ -74,6 +74,7 @@ var mutations = []mutation{
 		s = cut(`<title>`, `</title>`)(s)
 		return replace(`<recordTarget>`, `<title>T</title><recordTarget>`)(s)
 	}, "CDA-ORDER", cda.LevelError},
+	{"unbound prefix", replace(`<title>Compte rendu de consultation</title>`, `<title>T</title><hl7:x/>`), "CDA-XML-PREFIX", cda.LevelError},
 	{"classCode", replace(`<ClinicalDocument xmlns="urn:hl7-org:v3">`, `<ClinicalDocument xmlns="urn:hl7-org:v3" classCode="DOC">`), "CDA-DOC-CLASS", cda.LevelError},
 	{"schemaLocation", replace(`<ClinicalDocument xmlns="urn:hl7-org:v3">`, `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:hl7-org:v3 CDA.xsd">`), "CDA-DOC-SCHEMALOC", cda.LevelWarning},
 	{"nullFlavor value", replace(`<telecom value="tel:0100000000" use="WP"/>`, `<telecom nullFlavor="NI"/>`), "CDA-NULLFLAVOR", cda.LevelWarning},
