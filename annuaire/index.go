@@ -559,6 +559,7 @@ func (n *nameIndex) build(recs []record) {
 	for i := range recs {
 		buf = recNames(buf[:0], &recs[i])
 		packed = packed[:0]
+		first := len(pairs)
 		words(buf, func(w []byte) {
 			if len(packed) > 0 {
 				packed = append(packed, ' ')
@@ -570,6 +571,11 @@ func (n *nameIndex) build(recs []record) {
 				s := string(w)
 				ids[s] = id
 				list = append(list, s)
+			}
+			for _, q := range pairs[first:] {
+				if q.word == id {
+					return // the same word twice in one record
+				}
 			}
 			pairs = append(pairs, pair{id, uint32(i)})
 		})
@@ -587,35 +593,22 @@ func (n *nameIndex) build(recs []record) {
 		rank[id] = uint32(r)
 		n.words[r] = list[id]
 	}
-	// Counting sort of the postings by word rank, deduplicated per record.
+	// Counting sort of the postings by word rank (pairs are in record order
+	// and hold each word once per record).
 	n.start = make([]uint32, len(list)+1)
-	last := make([]int32, len(list))
-	for i := range last {
-		last[i] = -1
-	}
 	for _, p := range pairs {
-		r := rank[p.word]
-		if last[r] != int32(p.rec) {
-			last[r] = int32(p.rec)
-			n.start[r+1]++
-		}
+		n.start[rank[p.word]+1]++
 	}
 	for i := 1; i < len(n.start); i++ {
 		n.start[i] += n.start[i-1]
 	}
-	n.post = make([]uint32, n.start[len(list)])
+	n.post = make([]uint32, len(pairs))
 	fill := make([]uint32, len(list))
 	copy(fill, n.start[:len(list)])
-	for i := range last {
-		last[i] = -1
-	}
 	for _, p := range pairs {
 		r := rank[p.word]
-		if last[r] != int32(p.rec) {
-			last[r] = int32(p.rec)
-			n.post[fill[r]] = p.rec
-			fill[r]++
-		}
+		n.post[fill[r]] = p.rec
+		fill[r]++
 	}
 }
 
