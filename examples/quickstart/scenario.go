@@ -10,11 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/examples/internal/demo"
 	"github.com/mssante-go/sdk/ins"
-	"github.com/mssante-go/sdk/internal/samplepdf"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/imapclient"
@@ -24,9 +23,9 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-// nil is the X-MSS-NIL product reference of this example (a real product
-// gets its own from the ANS, ECO.2.4.3).
-const productNIL = "DEV000000"
+// productNIL is the X-MSS-NIL product reference of this example (a real
+// product gets its own from the ANS, ECO.2.4.3).
+const productNIL = demo.NIL
 
 // scenario holds the actors of the quickstart.
 type scenario struct {
@@ -74,7 +73,7 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 	// The doctor's personal mailbox authenticates with a Pro Santé Connect
 	// access token (SASL XOAUTH2); the operator issues test tokens.
 	perTLS := tlsauth.TLSOptions{RootCAs: op.RootCAs()}
-	perAuth := tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: s.doctor.Address, Tokens: s.tokenSource(s.doctor.Address)}
+	perAuth := tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: s.doctor.Address, Tokens: demo.Tokens(op, s.doctor.Address)}
 
 	if s.hospitalSMTP, err = smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: appTLS, Auth: appAuth}); err == nil {
 		if s.hospitalIMAP, err = imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: appTLS, Auth: appAuth}); err == nil {
@@ -88,28 +87,8 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 		return nil, err
 	}
 
-	s.patient = ins.Identity{
-		INS:    ins.INS{Matricule: ins.MustParse("279035121518989"), OID: ins.OIDNIRTest},
-		Status: ins.StatusQualified,
-		Traits: ins.Traits{
-			BirthName:       "PAT-TROIS",
-			BirthGivenNames: "DOMINIQUE MARIE-LOUISE",
-			BirthDate:       time.Date(1979, 3, 28, 0, 0, 0, 0, time.UTC),
-			Sex:             ins.SexFemale,
-			BirthPlace:      "51215",
-		},
-	}
+	s.patient = demo.Patient() // the public ANS test identity, qualified
 	return s, nil
-}
-
-// tokenSource stands in for Pro Santé Connect: it asks the test operator for
-// a 5-minute access token.
-func (s *scenario) tokenSource(address string) tlsauth.TokenSource {
-	return tlsauth.TokenSourceFunc(func(ctx context.Context) (string, time.Time, error) {
-		const ttl = 5 * time.Minute
-		tok, err := s.op.IssueToken(address, ttl)
-		return tok, time.Now().Add(ttl), err
-	})
 }
 
 func (s *scenario) close() {
@@ -133,54 +112,19 @@ func isNilCloser(c io.Closer) bool {
 
 // buildDocument writes a CDA R2 level 1 document around a generated PDF.
 func (s *scenario) buildDocument(context.Context) error {
-	now := time.Now().Truncate(time.Second)
-	s.pdf = samplepdf.New("Compte rendu de consultation", []string{
-		"Patient : PAT-TROIS Dominique, née le 28/03/1979",
-		"Consultation du " + now.Format("02/01/2006"),
-		"Examen clinique normal. (Document de démonstration, patient fictif.)",
-	}, 0)
-
-	rpps, err := cda.NewRPPS("10001234565") // generated, fictitious
+	var err error
+	s.cdaDoc, s.pdf, err = demo.Document(demo.Doc{
+		Patient:         s.patient,
+		Type:            cda.Code{Code: "11488-4", CodeSystem: cda.OIDLOINC}, // JDV_J07: consultation report
+		Title:           "Compte rendu de consultation",
+		Structure:       "Hôpital Test",
+		FacilityType:    cda.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4"},             // JDV_J02
+		PracticeSetting: cda.Code{Code: "ETABLISSEMENT", CodeSystem: "1.2.250.1.213.1.1.4.9"}, // JDV_J04
+		Lines:           []string{"Patient : PAT-TROIS Dominique, née le 28/03/1979", "Examen clinique normal. (Document de démonstration, patient fictif.)"},
+	})
 	if err != nil {
-		return err
-	}
-	finess, err := cda.NewFINESS("750000000")
-	if err != nil {
-		return err
-	}
-	hospital := &cda.Organization{ID: finess, Name: "Hôpital Test"}
-	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Prefix: "DR", Given: "Marie", Family: "MARTIN"}, Organization: hospital}
-	h := &cda.Header{
-		ID:                  cda.II{Root: "1.2.250.1.999.1.1.1", Extension: fmt.Sprintf("QS-%d", now.Unix())},
-		SetID:               cda.II{Root: "1.2.250.1.999.1.1.2", Extension: fmt.Sprintf("QS-%d", now.Unix())},
-		VersionNumber:       1,
-		Code:                cda.Code{Code: "11488-4", CodeSystem: cda.OIDLOINC},
-		Title:               "Compte rendu de consultation",
-		EffectiveTime:       now,
-		ConfidentialityCode: cda.Code{Code: "N", CodeSystem: cda.OIDConfidentiality},
-		LanguageCode:        "fr-FR",
-		Patient:             cda.Patient{Identity: s.patient, BirthPlaceCity: "DOMPREMY"},
-		Authors: []cda.Author{{
-			Time:         now,
-			ID:           rpps,
-			Code:         cda.Code{Code: "G15_10/SM26", CodeSystem: "1.2.250.1.213.1.1.4.5"},
-			Person:       &doctor.Name,
-			Organization: hospital,
-		}},
-		Custodian:          *hospital,
-		LegalAuthenticator: &cda.LegalAuthenticator{Time: now, Person: doctor},
-		ServiceEvent: cda.ServiceEvent{
-			Start:     now.Add(-30 * time.Minute),
-			Stop:      now,
-			Performer: &cda.Performer{Person: doctor, PracticeSetting: cda.Code{Code: "ETABLISSEMENT", CodeSystem: "1.2.250.1.213.1.1.4.9"}},
-		},
-		Encounter: cda.Encounter{Start: now.Add(-30 * time.Minute), FacilityType: cda.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4"}},
-	}
-	var doc bytes.Buffer
-	if err := cda.Build(&doc, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(s.pdf)}); err != nil {
 		return fmt.Errorf("building the CDA: %w", err)
 	}
-	s.cdaDoc = doc.Bytes()
 	fs, err := cda.Validate(bytes.NewReader(s.cdaDoc), nil)
 	if err != nil {
 		return err
