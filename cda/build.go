@@ -30,7 +30,8 @@ type Body struct {
 // checks as Validate on the header it writes, the INS key included. Missing
 // display names of coded values are taken from the embedded value sets, and
 // an empty LanguageCode is written fr-FR. Nothing is written to w when the
-// header is refused.
+// header is refused; when reading Body.Content fails, w has received a
+// partial document and the error says so.
 func Build(w io.Writer, h *Header, body Body) error {
 	mt := body.MediaType
 	if mt == "" {

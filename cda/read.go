@@ -17,6 +17,7 @@ type ReadOptions struct {
 }
 
 // Document is a parsed CDA document: the header, and access to the body.
+// It reads from the reader given to Parse and is not safe for concurrent use.
 type Document struct {
 	header   *Header
 	p        *parser
@@ -24,7 +25,9 @@ type Document struct {
 }
 
 // ReadHeader reads the CI-SIS header of any CDA R2 document, level 1 or
-// structured. It stops at the body.
+// structured, including an auto-presentable one. It stops at the body (r is
+// read through a 32 KiB buffer, so a little beyond the header). The errors
+// are ErrNotCDA, ErrSyntax, ErrEncoding and *LimitError (ErrLimit).
 func ReadHeader(r io.Reader) (*Header, error) {
 	d, err := Parse(r)
 	if err != nil {
@@ -33,9 +36,9 @@ func ReadHeader(r io.Reader) (*Header, error) {
 	return d.Header(), nil
 }
 
-// Parse reads the header of a CDA document and leaves r positioned at the
-// body, which Body streams. r must not be used by the caller until the
-// document has been read.
+// Parse reads the header of a CDA document, like ReadHeader, and keeps r
+// to stream the body with Body. r must not be used by the caller while the
+// Document is in use.
 func Parse(r io.Reader) (*Document, error) { return ParseWithOptions(r, nil) }
 
 // ParseWithOptions is Parse with explicit limits.
@@ -53,8 +56,16 @@ func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
 func (d *Document) Header() *Header { return d.header }
 
 // IsLevel1 reports whether the body is a nonXMLBody.
-func (d *Document) IsLevel1() bool { return d.header.BodyMediaType != "" }
+func (d *Document) IsLevel1() bool { return d.p.bodyText != nil }
 
 // BodyMediaType returns nonXMLBody/text/@mediaType, or "" for a structured
 // document.
-func (d *Document) BodyMediaType() string { return d.header.BodyMediaType }
+func (d *Document) BodyMediaType() string {
+	if d.p.bodyText == nil {
+		return ""
+	}
+	if mt := d.p.bodyText.attr("mediaType"); mt != "" {
+		return mt
+	}
+	return MediaTypeText // the CDA default of ED/@mediaType
+}
