@@ -116,13 +116,19 @@ func (e *metaEncoder) otherSlots(indent string, slots []Slot) {
 	}
 }
 
+// RecipientPrefix is written before an MSSanté address in an
+// intendedRecipient value: an e-mail-only XTN (xdm.md §7.1, the SDK's
+// choice; whether IHE wants the empty XON and XCN before it, "||^^Internet^",
+// is UNCONFIRMED). The reader accepts both forms.
+const RecipientPrefix = "^^Internet^"
+
 // intendedRecipient formats an MSSanté address as an e-mail-only XTN; a
 // value that already holds components is kept.
 func intendedRecipient(v string) string {
 	if strings.ContainsAny(v, "^|") {
 		return v
 	}
-	return "^^Internet^" + v
+	return RecipientPrefix + v
 }
 
 func (e *metaEncoder) submissionSet(s *SubmissionSet) {
