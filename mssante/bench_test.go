@@ -47,3 +47,20 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriteTo writes a message whose archive and PDF are already
+// attached (Data): the cost of the MIME writer alone.
+func BenchmarkWriteTo(b *testing.B) {
+	const pdfSize = 1 << 20
+	m := tMessage()
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: tCDA(b, tHeader(b, "BENCH-3"), tPDF(pdfSize)), PDF: tPDF(pdfSize)}}, tDocOptions()); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(pdfSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.WriteTo(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,14 +1,17 @@
 package mssante
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"path"
 	"strings"
 
-	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 )
 
 // DefaultMaxMessageSize is the default size limit of Send on the encoded
@@ -69,7 +72,8 @@ func (c *countWriter) Write(p []byte) (int, error) {
 //
 // Structure: a text/plain part (or multipart/alternative with HTML), inside
 // multipart/mixed when there are attachments; text in UTF-8
-// quoted-printable, attachments in base64 with RFC 2231 file names.
+// quoted-printable, attachments in base64 (76-character lines) with RFC 2231
+// file names. Output is buffered: w receives large writes.
 func (m *Message) WriteTo(w io.Writer) (int64, error) {
 	f, err := m.headerFields()
 	if err != nil {
@@ -77,86 +81,167 @@ func (m *Message) WriteTo(w io.Writer) (int64, error) {
 	}
 	f = append(f, [2]string{"MIME-Version", "1.0"})
 	cw := &countWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 32<<10)
+	// top writes the message header followed by the fields of the body.
+	top := func(fields ...[2]string) (io.Writer, error) {
+		return bw, textproto.WriteHeader(bw, newHeader(append(f, fields...)...).Header)
+	}
 	if len(m.Attachments) == 0 {
-		err = m.writeBody(f, func(h message.Header) (*message.Writer, error) {
-			return message.CreateWriter(cw, h)
-		})
-		return cw.n, err
+		err = m.writeBody(top)
+	} else {
+		err = m.writeMixed(top)
 	}
-	f = append(f, [2]string{"Content-Type", mediaType("multipart/mixed", map[string]string{"boundary": newBoundary()})})
-	mw, err := message.CreateWriter(cw, newHeader(f...))
-	if err != nil {
-		return cw.n, err
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := m.writeBody(nil, mw.CreatePart); err != nil {
-		return cw.n, err
-	}
-	for _, a := range m.Attachments {
-		if err := writeAttachment(mw, a); err != nil {
-			return cw.n, err
-		}
-	}
-	err = mw.Close()
 	return cw.n, err
 }
 
-// writeBody writes the text body, preceded by the fields f, through create:
-// either the whole message or the first part of a multipart/mixed one.
-func (m *Message) writeBody(f [][2]string, create func(message.Header) (*message.Writer, error)) error {
-	if m.HTML == "" {
-		f = append(f, [2]string{"Content-Type", "text/plain; charset=utf-8"},
-			[2]string{"Content-Transfer-Encoding", "quoted-printable"})
-		pw, err := create(newHeader(f...))
-		if err != nil {
-			return err
+// partCreator writes the header of an entity with the given fields and
+// returns the writer of its body.
+type partCreator func(fields ...[2]string) (io.Writer, error)
+
+// multipart starts a multipart entity of the given type (and optional
+// parameters) through create and returns its writer.
+func multipart(create partCreator, typ string, params ...map[string]string) (*textproto.MultipartWriter, error) {
+	boundary := newBoundary()
+	p := map[string]string{"boundary": boundary}
+	for _, m := range params {
+		for k, v := range m {
+			p[k] = v
 		}
-		if _, err := io.WriteString(pw, m.Text); err != nil {
-			return err
-		}
-		return pw.Close()
 	}
-	f = append(f, [2]string{"Content-Type", mediaType("multipart/alternative", map[string]string{"boundary": newBoundary()})})
-	aw, err := create(newHeader(f...))
+	w, err := create([2]string{"Content-Type", mediaType(typ, p)})
+	if err != nil {
+		return nil, err
+	}
+	mw := textproto.NewMultipartWriter(w)
+	return mw, mw.SetBoundary(boundary)
+}
+
+// partOf returns the partCreator of the next part of mw.
+func partOf(mw *textproto.MultipartWriter) partCreator {
+	return func(fields ...[2]string) (io.Writer, error) {
+		return mw.CreatePart(newHeader(fields...).Header)
+	}
+}
+
+func (m *Message) writeMixed(create partCreator) error {
+	mw, err := multipart(create, "multipart/mixed")
 	if err != nil {
 		return err
 	}
-	if err := writeTextPart(aw, "text/plain", m.Text); err != nil {
+	if err := m.writeBody(partOf(mw)); err != nil {
 		return err
 	}
-	if err := writeTextPart(aw, "text/html", m.HTML); err != nil {
-		return err
+	for _, a := range m.Attachments {
+		if err := writeAttachment(partOf(mw), a); err != nil {
+			return err
+		}
 	}
-	return aw.Close()
+	return mw.Close()
 }
 
-func writeAttachment(mw *message.Writer, a *Attachment) error {
+// writeBody writes the text body: text/plain, or multipart/alternative with
+// the HTML version.
+func (m *Message) writeBody(create partCreator) error {
+	if m.HTML == "" {
+		return writeQPPart(create, "text/plain", m.Text)
+	}
+	mw, err := multipart(create, "multipart/alternative")
+	if err != nil {
+		return err
+	}
+	if err := writeQPPart(partOf(mw), "text/plain", m.Text); err != nil {
+		return err
+	}
+	if err := writeQPPart(partOf(mw), "text/html", m.HTML); err != nil {
+		return err
+	}
+	return mw.Close()
+}
+
+// writeQPPart writes a UTF-8 quoted-printable text part.
+func writeQPPart(create partCreator, typ, text string) error {
+	w, err := create([2]string{"Content-Type", typ + "; charset=utf-8"}, [2]string{"Content-Transfer-Encoding", "quoted-printable"})
+	if err != nil {
+		return err
+	}
+	qp := quotedprintable.NewWriter(w)
+	if _, err := io.WriteString(qp, text); err != nil {
+		return err
+	}
+	return qp.Close()
+}
+
+func writeAttachment(create partCreator, a *Attachment) error {
 	ct, cd := a.contentType(), "attachment"
 	if a.Filename != "" {
 		ct = mediaType(ct, map[string]string{"name": a.Filename})
 		cd = mediaType(cd, map[string]string{"filename": a.Filename})
 	}
-	pw, err := mw.CreatePart(newHeader(
-		[2]string{"Content-Type", ct},
-		[2]string{"Content-Disposition", cd},
-		[2]string{"Content-Transfer-Encoding", "base64"}))
+	w, err := create([2]string{"Content-Type", ct}, [2]string{"Content-Disposition", cd},
+		[2]string{"Content-Transfer-Encoding", "base64"})
 	if err != nil {
 		return err
 	}
+	var r io.Reader
 	if a.Data == nil && a.Open != nil {
-		r, err := a.Open()
-		if err != nil {
+		if r, err = a.Open(); err != nil {
 			return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
 		}
 		if c, ok := r.(io.Closer); ok {
 			defer c.Close()
 		}
-		if _, err := io.Copy(pw, r); err != nil {
-			return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
-		}
-	} else if _, err := pw.Write(a.Data); err != nil {
-		return err
+	} else {
+		r = bytes.NewReader(a.Data)
 	}
-	return pw.Close()
+	if err := writeBase64(w, r); err != nil {
+		return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
+	}
+	return nil
+}
+
+// base64 line geometry (RFC 2045 §6.8): 57 bytes make a 76-character line.
+const (
+	b64LineIn    = 57
+	b64LineOut   = 76
+	b64LinesStep = 64 // lines encoded per write
+)
+
+// writeBase64 encodes r in base64 lines of 76 characters separated by CRLF
+// (the line break before the next boundary belongs to the boundary),
+// writing 64 lines at a time.
+func writeBase64(w io.Writer, r io.Reader) error {
+	in := make([]byte, b64LineIn*b64LinesStep)
+	out := make([]byte, (b64LineOut+2)*b64LinesStep)
+	first := true
+	for {
+		n, rerr := io.ReadFull(r, in)
+		k := 0
+		for off := 0; off < n; off += b64LineIn {
+			if !first {
+				out[k], out[k+1] = '\r', '\n'
+				k += 2
+			}
+			first = false
+			end := min(off+b64LineIn, n)
+			base64.StdEncoding.Encode(out[k:], in[off:end])
+			k += base64.StdEncoding.EncodedLen(end - off)
+		}
+		if k > 0 {
+			if _, err := w.Write(out[:k]); err != nil {
+				return err
+			}
+		}
+		switch rerr {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return nil
+		default:
+			return rerr
+		}
+	}
 }
 
 // Bytes returns the encoded message.

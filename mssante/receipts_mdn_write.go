@@ -1,6 +1,7 @@
 package mssante
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -189,9 +191,12 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	if opts.NIL != "" {
 		f = append(f, [2]string{HeaderNIL, opts.NIL})
 	}
-	f = append(f, [2]string{"Auto-Submitted", "auto-replied"}, [2]string{"MIME-Version", "1.0"},
-		[2]string{"Content-Type", mediaType("multipart/report", map[string]string{"report-type": "disposition-notification", "boundary": newBoundary()})})
-	mw, err := message.CreateWriter(w, newHeader(f...))
+	f = append(f, [2]string{"Auto-Submitted", "auto-replied"}, [2]string{"MIME-Version", "1.0"})
+	bw := bufio.NewWriterSize(w, 32<<10)
+	top := func(fields ...[2]string) (io.Writer, error) {
+		return bw, textproto.WriteHeader(bw, newHeader(append(f, fields...)...).Header)
+	}
+	mw, err := multipart(top, "multipart/report", map[string]string{"report-type": "disposition-notification"})
 	if err != nil {
 		return err
 	}
@@ -205,13 +210,13 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 			text = mdnSuccessText
 		}
 	}
-	if err := writeTextPart(mw, "text/plain", text); err != nil {
+	if err := writeQPPart(partOf(mw), "text/plain", text); err != nil {
 		return err
 	}
 
 	// (2) disposition fields.
-	pw, err := mw.CreatePart(newHeader([2]string{"Content-Type", "message/disposition-notification"},
-		[2]string{"Content-Transfer-Encoding", "7bit"}))
+	pw, err := partOf(mw)([2]string{"Content-Type", "message/disposition-notification"},
+		[2]string{"Content-Transfer-Encoding", "7bit"})
 	if err != nil {
 		return err
 	}
@@ -248,40 +253,23 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	if _, err := io.WriteString(pw, fb.String()); err != nil {
 		return err
 	}
-	if err := pw.Close(); err != nil {
-		return err
-	}
 
 	// (3) the whole original message.
 	cte := "7bit"
 	if has8bit(raw) {
 		cte = "8bit"
 	}
-	opw, err := mw.CreatePart(newHeader([2]string{"Content-Type", "message/rfc822"}, [2]string{"Content-Transfer-Encoding", cte}))
+	opw, err := partOf(mw)([2]string{"Content-Type", "message/rfc822"}, [2]string{"Content-Transfer-Encoding", cte})
 	if err != nil {
 		return err
 	}
 	if err := writeCRLF(opw, raw); err != nil {
 		return err
 	}
-	if err := opw.Close(); err != nil {
+	if err := mw.Close(); err != nil {
 		return err
 	}
-	return mw.Close()
-}
-
-// writeTextPart writes a UTF-8 quoted-printable text part.
-func writeTextPart(mw *message.Writer, typ, text string) error {
-	pw, err := mw.CreatePart(newHeader(
-		[2]string{"Content-Type", typ + "; charset=utf-8"},
-		[2]string{"Content-Transfer-Encoding", "quoted-printable"}))
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(pw, text); err != nil {
-		return err
-	}
-	return pw.Close()
+	return bw.Flush()
 }
 
 // writeCRLF copies b to w with every bare LF turned into CRLF and a final
