@@ -25,6 +25,9 @@ import (
 // is read; an IHE_XDM directory below the root is accepted with a warning.
 func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 	o := opts.get()
+	if r == nil || size < 0 {
+		return nil, fmt.Errorf("%w: no input", ErrNotZip)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("%w: %v", ErrNotZip, err)

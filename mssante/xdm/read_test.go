@@ -128,6 +128,9 @@ func TestReadSafety(t *testing.T) {
 			}
 		})
 	}
+	if _, err := Read(nil, 0, nil); !errors.Is(err, ErrNotZip) {
+		t.Fatalf("nil reader: %v", err)
+	}
 	var pe *UnsafePathError
 	z := makeZip(t, []zipEntry{{name: "../x", data: []byte("x")}})
 	if _, err := Read(bytes.NewReader(z), int64(len(z)), nil); !errors.As(err, &pe) || pe.Name != "../x" {

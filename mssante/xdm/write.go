@@ -42,6 +42,9 @@ func Write(w io.Writer, p *Package, opts *WriteOptions) error {
 	if err != nil {
 		return err
 	}
+	if w == nil {
+		return errors.New("xdm: Write to a nil io.Writer")
+	}
 	return pr.writeZip(w, opts)
 }
 
