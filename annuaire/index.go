@@ -172,7 +172,35 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 			}
 		}
 	}()
+	// A third goroutine builds the name index from the same batches.
+	nb := newNameBuilder(hint)
+	type nameWork struct {
+		recs []record
+		idxs []int32 // index of each record in idx.recs, -1 for a duplicate
+	}
+	namesCh := make(chan nameWork, 8)
+	namesDone := make(chan struct{})
+	go func() {
+		defer close(namesDone)
+		for w := range namesCh {
+			for k := range w.recs {
+				if w.idxs[k] >= 0 {
+					nb.add(int(w.idxs[k]), &w.recs[k], false)
+				}
+			}
+		}
+	}()
+	namesOpen := true
+	stopNames := func() {
+		if namesOpen {
+			namesOpen = false
+			close(namesCh)
+			<-namesDone
+		}
+	}
+	defer stopNames()
 	var dups Findings
+	var merged []uint32
 	for b := range batches {
 		if b.err != nil {
 			return nil, b.err
@@ -180,22 +208,28 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for i := range b.recs {
-			rec := &b.recs[i]
+		idxs := make([]int32, len(b.recs))
+		for k := range b.recs {
+			rec := &b.recs[k]
 			if first, dup := idx.byAddr[rec.key]; dup {
 				idx.stats.Duplicates++
-				idx.merge(&dups, first, rec)
+				idxs[k] = -1
+				if idx.merge(&dups, first, rec) {
+					merged = append(merged, first)
+				}
 				continue
 			}
 			// The secondary keys are indexed here, while the other
 			// goroutine parses.
 			i := len(idx.recs)
+			idxs[k] = int32(i)
 			idx.byAddr[rec.key] = uint32(i)
 			idx.recs = append(idx.recs, *rec)
 			idx.persons.add(rec.field(colPersonID), i)
 			idx.structs.add(rec.field(colStructureID), i)
 			idx.domains.add(recDomain(rec), i)
 		}
+		namesCh <- nameWork{b.recs, idxs}
 		if o.Progress != nil {
 			o.Progress(b.bytes, b.lines)
 		}
@@ -203,6 +237,11 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	stopNames()
+	for _, i := range merged {
+		nb.add(int(i), &idx.recs[i], true)
+	}
+	idx.names = nb.finish()
 	idx.build()
 	idx.stats.ReadStats = er.stats
 	idx.findings = er.findings
@@ -222,13 +261,12 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 
 // merge folds a duplicate line into record i: empty fields are filled,
 // conflicting ones keep the first value and are reported.
-func (idx *Index) merge(dups *Findings, i uint32, dup *record) {
+func (idx *Index) merge(dups *Findings, i uint32, dup *record) (changed bool) {
 	first := &idx.recs[i]
 	if first.s == dup.s {
-		return
+		return false
 	}
 	var conflicts []string
-	changed := false
 	var fields [numCols]string
 	for c := 0; c < numCols; c++ {
 		a, b := first.field(c), dup.field(c)
@@ -266,7 +304,9 @@ func (idx *Index) merge(dups *Findings, i uint32, dup *record) {
 		if !hadStruct {
 			idx.structs.add(first.field(colStructureID), int(i))
 		}
+		return true
 	}
+	return false
 }
 
 func itoa(n int) string {
@@ -288,14 +328,13 @@ func recDomain(r *record) string {
 	return d
 }
 
-// build makes the name index, and sizes the chains.
+// build sizes the chains to the records.
 func (idx *Index) build() {
 	for _, c := range []*chains{&idx.persons, &idx.structs, &idx.domains} {
 		for len(c.next) < len(idx.recs) {
 			c.next = append(c.next, 0)
 		}
 	}
-	idx.names.build(idx.recs)
 }
 
 // Stats describes the load.
@@ -548,68 +587,120 @@ type nameIndex struct {
 	folded []string // per record: its folded name words, space-separated
 }
 
-func (n *nameIndex) build(recs []record) {
-	ids := make(map[string]uint32, len(recs)/4)
-	var list []string
-	type pair struct{ word, rec uint32 }
-	pairs := make([]pair, 0, len(recs)*3)
-	n.folded = make([]string, len(recs))
-	ar := new(arena)
-	var buf, packed []byte
-	for i := range recs {
-		buf = recNames(buf[:0], &recs[i])
-		packed = packed[:0]
-		first := len(pairs)
-		words(buf, func(w []byte) {
-			if len(packed) > 0 {
-				packed = append(packed, ' ')
-			}
-			packed = append(packed, w...)
-			id, ok := ids[string(w)]
-			if !ok {
-				id = uint32(len(list))
-				s := string(w)
-				ids[s] = id
-				list = append(list, s)
-			}
-			for _, q := range pairs[first:] {
-				if q.word == id {
-					return // the same word twice in one record
-				}
-			}
-			pairs = append(pairs, pair{id, uint32(i)})
-		})
-		n.folded[i] = ar.string(packed)
+// nameBuilder collects the words of the records as they come, in record
+// order, and makes the nameIndex at the end.
+type nameBuilder struct {
+	ids    map[string]uint32
+	list   []string // words by id
+	pairs  []namePair
+	folded []string
+	late   bool // pairs added out of record order (merged duplicates)
+	ar     arena
+	buf    []byte
+	packed []byte
+}
+
+type namePair struct{ word, rec uint32 }
+
+func newNameBuilder(hint int) *nameBuilder {
+	return &nameBuilder{
+		ids:    make(map[string]uint32, hint/4),
+		pairs:  make([]namePair, 0, hint*4),
+		folded: make([]string, 0, hint),
 	}
-	// Sort the words and renumber them.
-	order := make([]uint32, len(list))
+}
+
+// add indexes the names of record i; records come in order, except merged
+// duplicates given again with update.
+func (nb *nameBuilder) add(i int, r *record, update bool) {
+	nb.buf = recNames(nb.buf[:0], r)
+	nb.packed = nb.packed[:0]
+	first := len(nb.pairs)
+	var old string
+	if update {
+		old = nb.folded[i]
+	}
+	words(nb.buf, func(w []byte) {
+		if len(nb.packed) > 0 {
+			nb.packed = append(nb.packed, ' ')
+		}
+		nb.packed = append(nb.packed, w...)
+		if update && hasWord(old, w) {
+			return
+		}
+		id, ok := nb.ids[string(w)]
+		if !ok {
+			id = uint32(len(nb.list))
+			s := string(w)
+			nb.ids[s] = id
+			nb.list = append(nb.list, s)
+		}
+		for _, q := range nb.pairs[first:] {
+			if q.word == id {
+				return // the same word twice in one record
+			}
+		}
+		nb.pairs = append(nb.pairs, namePair{id, uint32(i)})
+	})
+	f := nb.ar.string(nb.packed)
+	if update {
+		nb.folded[i] = f
+		nb.late = nb.late || len(nb.pairs) > first
+		return
+	}
+	nb.folded = append(nb.folded, f)
+}
+
+func hasWord(folded string, w []byte) bool {
+	for _, x := range strings.Fields(folded) {
+		if x == string(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// finish sorts the words and lays out the postings.
+func (nb *nameBuilder) finish() nameIndex {
+	var n nameIndex
+	n.folded = nb.folded
+	order := make([]uint32, len(nb.list))
 	for i := range order {
 		order[i] = uint32(i)
 	}
-	sort.Slice(order, func(a, b int) bool { return list[order[a]] < list[order[b]] })
-	rank := make([]uint32, len(list))
-	n.words = make([]string, len(list))
+	sort.Slice(order, func(a, b int) bool { return nb.list[order[a]] < nb.list[order[b]] })
+	rank := make([]uint32, len(nb.list))
+	n.words = make([]string, len(nb.list))
 	for r, id := range order {
 		rank[id] = uint32(r)
-		n.words[r] = list[id]
+		n.words[r] = nb.list[id]
 	}
-	// Counting sort of the postings by word rank (pairs are in record order
-	// and hold each word once per record).
-	n.start = make([]uint32, len(list)+1)
-	for _, p := range pairs {
+	// Counting sort of the postings by word rank (pairs hold each word
+	// once per record, in record order but for the late ones).
+	n.start = make([]uint32, len(nb.list)+1)
+	for _, p := range nb.pairs {
 		n.start[rank[p.word]+1]++
 	}
 	for i := 1; i < len(n.start); i++ {
 		n.start[i] += n.start[i-1]
 	}
-	n.post = make([]uint32, len(pairs))
-	fill := make([]uint32, len(list))
-	copy(fill, n.start[:len(list)])
-	for _, p := range pairs {
+	n.post = make([]uint32, len(nb.pairs))
+	fill := make([]uint32, len(nb.list))
+	copy(fill, n.start[:len(nb.list)])
+	for _, p := range nb.pairs {
 		r := rank[p.word]
 		n.post[fill[r]] = p.rec
 		fill[r]++
 	}
+	if nb.late {
+		for w := range n.words {
+			p := n.postings(w)
+			if !sort.SliceIsSorted(p, func(a, b int) bool { return p[a] < p[b] }) {
+				sort.Slice(p, func(a, b int) bool { return p[a] < p[b] })
+			}
+		}
+	}
+	return n
 }
 
 // prefixRange returns the range of words that start with prefix.

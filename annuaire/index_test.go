@@ -362,3 +362,21 @@ func TestExtractionTime(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeFillsNames(t *testing.T) {
+	text := header() + "\n" +
+		row(map[int]string{0: "PER", 1: "x@pro.mssante.fr", 9: "DURAND"}) + "\n" +
+		row(map[int]string{0: "PER", 1: "y@pro.mssante.fr", 9: "DURAND", 10: "Anne"}) + "\n" +
+		row(map[int]string{0: "PER", 1: "X@pro.mssante.fr", 9: "DURAND", 10: "Zélie", 3: "10001234565"}) + "\n"
+	idx := loadString(t, text)
+	got := idx.Search("zel durand", annuaire.SearchOptions{})
+	if len(got) != 1 || got[0].Address != "x@pro.mssante.fr" || got[0].Person.FirstName != "Zélie" {
+		t.Errorf("merged first name not searchable: %v", got)
+	}
+	if got := idx.Search("durand", annuaire.SearchOptions{}); len(got) != 2 || got[0].Address != "x@pro.mssante.fr" {
+		t.Errorf("durand: %v", got)
+	}
+	if got := idx.ByPerson("10001234565"); len(got) != 1 {
+		t.Errorf("merged person id not indexed: %v", got)
+	}
+}
