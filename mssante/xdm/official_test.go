@@ -84,3 +84,44 @@ func TestOfficialArchives(t *testing.T) {
 		})
 	}
 }
+
+// TestOfficialKnownDefects checks that the defects xdm.md §11 lists for
+// the CSE-CS9 example are reported as warnings, and nothing else.
+func TestOfficialKnownDefects(t *testing.T) {
+	a := readFile(t, filepath.Join(testenv.Shared(t, "xdm", "ansforge"), "CSE-CS9_2025.01.zip"))
+	fs := a.Verify()
+	got := map[string]bool{}
+	for _, f := range fs {
+		if f.Level == LevelError {
+			t.Errorf("error: %v", f)
+		}
+		if f.Level == LevelWarning {
+			got[f.Rule] = true
+		}
+	}
+	want := []string{
+		"XDM-REF-REGISTRY",     // sourceId/uniqueId registryObject, bare UUID for the document uniqueId
+		"XDM-REF-CLASSIFIED",   // document classifications point at the package
+		"XDM-ASSOC-OBJECTTYPE", // objectType="Original"
+		"XDM-EBRIM-ORDER",      // Name before Slot (eventCodeList)
+		"XDM-EXTID-NAME",       // XDSSumissionSet.sourceId
+		"XDM-PATIENT-INS",      // 221042545611404: wrong key
+	}
+	for _, r := range want {
+		if !got[r] {
+			t.Errorf("no %s warning", r)
+		}
+		delete(got, r)
+	}
+	for r := range got {
+		t.Errorf("unexpected warning %s", r)
+	}
+	d := a.Documents[0].Entry
+	if d.TypeCode.Code != "CERT_DECL" || d.ClassCode.Code != "52" || d.FormatCode.Code != "urn:asip:ci-sis:cse-cs9:2017" ||
+		len(d.Authors) != 1 || d.Authors[0].Specialties[0] != "G15_10/SM40^Médecin - Pédiatrie (SM)^1.2.250.1.213.1.1.4.5" {
+		t.Errorf("%+v", d)
+	}
+	if cx, _ := a.PatientID(); cx != "221042545611404^^^&1.2.250.1.213.1.4.10&ISO^NH" {
+		t.Errorf("patient %q", cx)
+	}
+}
