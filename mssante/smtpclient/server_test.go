@@ -34,6 +34,7 @@ type testServer struct {
 	tokens     map[string]bool            // XOAUTH2 tokens accepted; nil: no AUTH
 	plain      bool                       // PLAIN offered (alice/secret)
 	dataDelay  time.Duration
+	keep       bool // keep the messages received (default true)
 	tlsStates  []tls.ConnectionState
 	authTokens []string
 }
@@ -74,7 +75,7 @@ func testPKI(t testing.TB) *testpki.PKI {
 
 func newTestServer(t testing.TB, configure func(*testServer)) *testServer {
 	p := testPKI(t)
-	ts := &testServer{t: t, pki: p, rcptReply: map[string]*smtp.SMTPError{}}
+	ts := &testServer{t: t, pki: p, rcptReply: map[string]*smtp.SMTPError{}, keep: true}
 	ts.tlsCfg = &tls.Config{
 		Certificates: []tls.Certificate{srvCert.TLS},
 		ClientCAs:    p.Pool,
@@ -211,7 +212,9 @@ func (s *testSession) Data(r io.Reader) error {
 	}
 	s.cur.body = body
 	s.ts.mu.Lock()
-	s.ts.messages = append(s.ts.messages, s.cur)
+	if s.ts.keep {
+		s.ts.messages = append(s.ts.messages, s.cur)
+	}
 	s.ts.mu.Unlock()
 	return nil
 }
