@@ -172,7 +172,8 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 			}
 		}
 	}()
-	// A third goroutine builds the name index from the same batches.
+	// A third goroutine builds the name index and the domain chains from
+	// the same batches.
 	nb := newNameBuilder(hint)
 	type nameWork struct {
 		recs []record
@@ -184,8 +185,9 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 		defer close(namesDone)
 		for w := range namesCh {
 			for k := range w.recs {
-				if w.idxs[k] >= 0 {
-					nb.add(int(w.idxs[k]), &w.recs[k], false)
+				if i := w.idxs[k]; i >= 0 {
+					nb.add(int(i), &w.recs[k], false)
+					idx.domains.add(recDomain(&w.recs[k]), int(i))
 				}
 			}
 		}
@@ -227,7 +229,6 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 			idx.recs = append(idx.recs, *rec)
 			idx.persons.add(rec.field(colPersonID), i)
 			idx.structs.add(rec.field(colStructureID), i)
-			idx.domains.add(recDomain(rec), i)
 		}
 		namesCh <- nameWork{b.recs, idxs}
 		if o.Progress != nil {
