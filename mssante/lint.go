@@ -162,7 +162,11 @@ func (l *linter) recipients() {
 				continue
 			}
 			if _, err := ins.ParseMSCAddress(a.Address); err != nil {
-				l.add(LevelError, "ECO.2.2.6", "To", "patient address %s is not built from a valid INS: %v", a.Address, err)
+				if matriculeLike(a.Address) {
+					l.add(LevelError, "ECO.2.2.6", "To", "patient address %s is not built from a valid INS: %v", a.Address, err)
+				} else {
+					l.add(LevelInfo, "ECO.2.2.6", "To", "patient-domain address %s is not an INS mailbox (a CNAM service mailbox?)", a.Address)
+				}
 			}
 		}
 	}
@@ -180,6 +184,27 @@ func (l *linter) size() {
 	if in.Size > PatientMaxMessageSize && in.hasPatientRecipient() {
 		l.add(LevelError, "MSC-SIZE", "message", "message of %d bytes to a patient exceeds the Mon Espace Santé 25 Mo limit", in.Size)
 	}
+}
+
+// matriculeLike reports whether the local part of addr looks like an INS
+// matricule (digits, with 2A/2B for Corsica), key and length aside: the
+// usual mistakes (key dropped, wrong key) are then errors, while service
+// mailboxes of the domain (reponse.automatique-test@...) are not.
+func matriculeLike(addr string) bool {
+	local := addr
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		local = addr[:i]
+	}
+	if local == "" {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if !(c >= '0' && c <= '9') && c != 'A' && c != 'B' && c != 'a' && c != 'b' && c != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 func (in *Incoming) hasPatientRecipient() bool {

@@ -130,3 +130,20 @@ func FuzzRead(f *testing.F) {
 		_ = DisplaySubject(in.Subject)
 	})
 }
+
+func TestLintPatientAddresses(t *testing.T) {
+	for addr, want := range map[string]Level{
+		"2790351215189@patient.mssante.fr":            LevelError, // key dropped
+		"288091234567823@patient.mssante.fr":          LevelError, // wrong key
+		"reponse.automatique-test@patient.mssante.fr": LevelInfo,  // CNAM test mailbox
+	} {
+		in, err := Read(strings.NewReader("From: A <a@x.mssante.fr>\r\nTo: "+addr+"\r\nSubject: x\r\nMessage-ID: <1@x>\r\nX-MSS-NIL: D\r\n\r\nhi\r\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := in.Lint(nil).ByRule("ECO.2.2.6")
+		if len(got) != 1 || got[0].Level != want {
+			t.Errorf("%s: %v", addr, got)
+		}
+	}
+}
