@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -113,29 +111,14 @@ func (e *HandlerError) Unwrap() error { return e.Err }
 
 // New checks opt and returns a Client. It does not connect.
 func New(opt Options) (*Client, error) {
-	if opt.Addr == "" {
-		return nil, errors.New("imapclient: no server address")
-	}
-	host, port, err := net.SplitHostPort(opt.Addr)
-	if err != nil {
-		host, port = strings.Trim(opt.Addr, "[]"), ""
-	}
-	if port == "" {
-		port = strconv.Itoa(DefaultPort)
-		if opt.ImplicitTLS {
-			port = strconv.Itoa(DefaultImplicitTLSPort)
-		}
-	}
-	if _, err := opt.TLS.Config(host); err != nil {
-		return nil, err
-	}
 	if opt.Auth.Mechanism == tlsauth.None {
 		return nil, errors.New("imapclient: IMAP needs a SASL mechanism (XOAUTH2, EXTERNAL or PLAIN)")
 	}
-	if opt.Auth.Mechanism == tlsauth.Plain && !tlsauth.IsLoopback(host) {
-		return nil, fmt.Errorf("%w: %q", tlsauth.ErrPlainNotLoopback, host)
+	port := DefaultPort
+	if opt.ImplicitTLS {
+		port = DefaultImplicitTLSPort
 	}
-	auth, err := tlsauth.NewAuthenticator(opt.Auth)
+	ep, err := tlsauth.NewEndpoint(opt.Addr, port, &opt.TLS, opt.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +139,7 @@ func New(opt Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{opt: opt, addr: net.JoinHostPort(host, port), host: host, auth: auth, log: log,
+	return &Client{opt: opt, addr: ep.Addr, host: ep.Host, auth: ep.Auth, log: log,
 		newMail: make(chan struct{}, 1)}, nil
 }
 

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,28 +84,13 @@ var ErrInvalidEnvelope = errors.New("smtpclient: invalid envelope")
 
 // New checks opt and returns a Client. It does not connect.
 func New(opt Options) (*Client, error) {
-	if opt.Addr == "" {
-		return nil, errors.New("smtpclient: no server address")
+	port := DefaultPort
+	if opt.ImplicitTLS {
+		port = DefaultImplicitTLSPort
 	}
-	host, port, err := net.SplitHostPort(opt.Addr)
-	if err != nil {
-		host, port = strings.Trim(opt.Addr, "[]"), ""
-	}
-	if port == "" {
-		port = strconv.Itoa(DefaultPort)
-		if opt.ImplicitTLS {
-			port = strconv.Itoa(DefaultImplicitTLSPort)
-		}
-	}
-	if _, err := opt.TLS.Config(host); err != nil {
-		return nil, err
-	}
-	auth, err := tlsauth.NewAuthenticator(opt.Auth)
+	ep, err := tlsauth.NewEndpoint(opt.Addr, port, &opt.TLS, opt.Auth)
 	if err != nil {
 		return nil, err
-	}
-	if opt.Auth.Mechanism == tlsauth.Plain && !tlsauth.IsLoopback(host) {
-		return nil, fmt.Errorf("%w: %q", tlsauth.ErrPlainNotLoopback, host)
 	}
 	if opt.LocalName == "" {
 		opt.LocalName = "localhost"
@@ -129,7 +112,7 @@ func New(opt Options) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{opt: opt, addr: net.JoinHostPort(host, port), host: host, auth: auth, log: log}
+	c := &Client{opt: opt, addr: ep.Addr, host: ep.Host, auth: ep.Auth, log: log}
 	c.pool = newPool(opt.MaxConns)
 	return c, nil
 }
