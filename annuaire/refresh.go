@@ -77,8 +77,14 @@ type WhitelistRefresher struct {
 	client *http.Client
 }
 
-// Current returns the last good copy, or nil before the first success.
-func (r *WhitelistRefresher) Current() *Whitelist { return r.cur.Load() }
+// Current returns the last good copy, or nil before the first success (or
+// for a nil refresher).
+func (r *WhitelistRefresher) Current() *Whitelist {
+	if r == nil {
+		return nil
+	}
+	return r.cur.Load()
+}
 
 // Status returns the state of the refreshes.
 func (r *WhitelistRefresher) Status() RefreshStatus {

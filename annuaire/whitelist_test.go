@@ -273,6 +273,10 @@ func TestRecipientChecker(t *testing.T) {
 	if err := zero.CheckRecipient(ctx, "a@medecin.mssante.fr"); !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
 		t.Errorf("zero checker: %v", err)
 	}
+	var nilRef *annuaire.WhitelistRefresher
+	if err := (&annuaire.RecipientChecker{Whitelist: nilRef}).CheckRecipient(ctx, "a@medecin.mssante.fr"); !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
+		t.Errorf("nil refresher: %v", err)
+	}
 	// A refresher before its first success refuses too.
 	c2 := &annuaire.RecipientChecker{Whitelist: &annuaire.WhitelistRefresher{Source: "/nonexistent"}}
 	if err := c2.CheckRecipient(ctx, "a@medecin.mssante.fr"); !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
