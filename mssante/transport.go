@@ -223,3 +223,32 @@ type Received struct {
 	// handler returns.
 	Body io.Reader
 }
+
+// WithReceiver joins a sending Transport and a Receiver (for instance an
+// SMTP and an IMAP client of the same mailbox) into one Transport that also
+// implements Receiver and TokenRefresher, so that code given a Transport
+// finds both add-ons by type assertion.
+func WithReceiver(t Transport, r Receiver) Transport {
+	return &joined{Transport: t, r: r}
+}
+
+type joined struct {
+	Transport
+	r Receiver
+}
+
+func (j *joined) Receive(ctx context.Context, h func(ctx context.Context, m *Received) error) error {
+	return j.r.Receive(ctx, h)
+}
+
+// RefreshToken refreshes the token of both sides that use one.
+func (j *joined) RefreshToken(ctx context.Context) error {
+	var errs []error
+	if tr, ok := j.Transport.(TokenRefresher); ok {
+		errs = append(errs, tr.RefreshToken(ctx))
+	}
+	if tr, ok := j.r.(TokenRefresher); ok {
+		errs = append(errs, tr.RefreshToken(ctx))
+	}
+	return errors.Join(errs...)
+}
