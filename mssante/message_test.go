@@ -283,3 +283,29 @@ func TestFoldField(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMessageWrite writes messages with arbitrary subjects, texts, names
+// and file names: WriteTo refuses them or writes a message that reads back
+// with the same attachment.
+func FuzzMessageWrite(f *testing.F) {
+	f.Add("Résultats", "Bonjour\n", "Dr Anne", "CR d'échographie.pdf", []byte("%PDF"))
+	f.Add("", "", "", "", []byte{})
+	f.Add("=?utf-8?q?x?=", "a\r\n.\r\n", "\"quoted\"", "a\"b;c=d.pdf", []byte{0, 1, 2})
+	f.Fuzz(func(t *testing.T, subject, text, name, filename string, data []byte) {
+		m := tMessage()
+		m.Subject, m.Text = subject, text
+		m.To[0].Name = name
+		m.Attachments = []*Attachment{{Filename: filename, Data: data}}
+		raw, err := m.Bytes()
+		if err != nil {
+			return
+		}
+		in, err := Read(bytes.NewReader(raw), nil)
+		if err != nil {
+			t.Fatalf("written message unreadable: %v\n%q", err, raw)
+		}
+		if len(in.Attachments) != 1 || !bytes.Equal(in.Attachments[0].Data, data) {
+			t.Fatalf("attachment lost: %+v", in.Attachments)
+		}
+	})
+}

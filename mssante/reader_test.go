@@ -3,9 +3,12 @@ package mssante
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-message/mail"
 )
 
 func TestReadTolerance(t *testing.T) {
@@ -128,6 +131,7 @@ func FuzzRead(f *testing.F) {
 		}
 		_ = in.Lint(nil)
 		_ = DisplaySubject(in.Subject)
+		_ = WriteMDN(io.Discard, bytes.NewReader(b), &MDNOptions{From: &mail.Address{Address: "dpi@x.mssante.fr"}, To: "a@y.mssante.fr", Error: CodeOther})
 	})
 }
 
