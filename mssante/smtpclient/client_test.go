@@ -360,3 +360,34 @@ func TestCloseRefusesSend(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestNoPlaintextFallback(t *testing.T) {
+	ts := newTestServer(t, func(ts *testServer) { ts.noStartTLS = true })
+	c := newClient(t, ts.options())
+	_, err := send(t, c, "dr@cabinet.mssante.test")
+	var ce *ConnError
+	if !errors.As(err, &ce) || ce.Op != "starttls" || mssante.IsTemporary(err) {
+		t.Fatalf("err %v, want a permanent starttls ConnError", err)
+	}
+	if len(ts.received()) != 0 {
+		t.Fatal("a message went out in plaintext")
+	}
+}
+
+func TestImplicitTLS(t *testing.T) {
+	ts := newTestServer(t, nil)
+	l, err := tls.Listen("tcp", "127.0.0.1:0", ts.tlsCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ts.srv.Serve(l)
+	opt := ts.options()
+	opt.Addr, opt.ImplicitTLS = l.Addr().String(), true
+	c := newClient(t, opt)
+	if _, err := send(t, c, "dr@cabinet.mssante.test"); err != nil {
+		t.Fatal(err)
+	}
+	if len(ts.received()) != 1 {
+		t.Fatal("not received")
+	}
+}

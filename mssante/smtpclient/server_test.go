@@ -35,6 +35,7 @@ type testServer struct {
 	plain      bool                       // PLAIN offered (alice/secret)
 	dataDelay  time.Duration
 	keep       bool // keep the messages received (default true)
+	noStartTLS bool
 	tlsStates  []tls.ConnectionState
 	authTokens []string
 }
@@ -98,7 +99,9 @@ func newTestServer(t testing.TB, configure func(*testServer)) *testServer {
 		ts.mu.Unlock()
 		return &testSession{ts: ts, c: c}, nil
 	}))
-	ts.srv.TLSConfig = ts.tlsCfg
+	if !ts.noStartTLS {
+		ts.srv.TLSConfig = ts.tlsCfg
+	}
 	ts.srv.Domain = "localhost"
 	ts.srv.EnableDSN = true
 	ts.srv.AllowInsecureAuth = false
