@@ -506,11 +506,30 @@ func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
 	out := make([]Mailbox, 0, capacity)
 	var seen map[uint32]struct{}
 	lo, hi := ranges[d][0], ranges[d][1]
+	var need uint64
+	for _, t := range others {
+		need |= termMask(t)
+	}
+	wantDept := uint64(0)
+	if opts.Departement != "" {
+		wantDept = deptCode(opts.Departement)
+	}
 	for w := lo; w < hi && (limit < 0 || len(out) < limit); w++ {
-		for _, ri := range idx.names.postings(w) {
-			rec := &idx.recs[ri]
-			if opts.Departement != "" && !strings.EqualFold(rec.field(colDepartement), opts.Departement) {
+		base := idx.names.start[w]
+		for k, ri := range idx.names.postings(w) {
+			meta := idx.names.meta[int(base)+k]
+			if meta&need != need {
 				continue
+			}
+			rec := &idx.recs[ri]
+			if opts.Departement != "" {
+				if wantDept != 0 {
+					if meta>>metaDeptShift != wantDept {
+						continue
+					}
+				} else if !strings.EqualFold(rec.field(colDepartement), opts.Departement) {
+					continue
+				}
 			}
 			if len(opts.Types) > 0 && !hasType(opts.Types, MailboxType(rec.field(colType))) {
 				continue
@@ -585,7 +604,65 @@ type nameIndex struct {
 	words  []string
 	start  []uint32 // postings of words[i] are post[start[i]:start[i+1]]
 	post   []uint32
+	meta   []uint64 // per posting: the record's word signature and département (see recMeta)
 	folded []string // per record: its folded name words, space-separated
+}
+
+// The meta word of a posting lets the search discard most candidates
+// without touching the record: bits 0-26 hold the first letters of the
+// record's name words (a-z, 26 for any other), bits 27-47 a hash of their
+// first two letters, bits 48-63 the département code (deptCode).
+const (
+	metaPairBits  = 21
+	metaPairShift = 27
+	metaDeptShift = 48
+)
+
+func firstBit(c byte) uint64 {
+	if c >= 'a' && c <= 'z' {
+		return 1 << (c - 'a')
+	}
+	return 1 << 26
+}
+
+func pairBit(a, b byte) uint64 {
+	return 1 << (metaPairShift + (uint(a)*31+uint(b))%metaPairBits)
+}
+
+// termMask is what a record's signature must contain for term to start
+// one of its words.
+func termMask(term []byte) uint64 {
+	m := firstBit(term[0])
+	if len(term) > 1 {
+		m |= pairBit(term[0], term[1])
+	}
+	return m
+}
+
+// wordSig is the signature bits of one word.
+func wordSig(w []byte) uint64 {
+	m := firstBit(w[0])
+	if len(w) > 1 {
+		m |= pairBit(w[0], w[1])
+	}
+	return m
+}
+
+// deptCode encodes a département in 16 bits: 1-99 for two digits, 100 and
+// 101 for 2A and 2B, the number for three digits (971...); 0 for anything
+// else (compared as a string then).
+func deptCode(d string) uint64 {
+	switch {
+	case len(d) == 2 && d[0] >= '0' && d[0] <= '9' && d[1] >= '0' && d[1] <= '9':
+		return uint64(d[0]-'0')*10 + uint64(d[1]-'0')
+	case len(d) == 2 && d[0] == '2' && (d[1] == 'A' || d[1] == 'a'):
+		return 100
+	case len(d) == 2 && d[0] == '2' && (d[1] == 'B' || d[1] == 'b'):
+		return 101
+	case len(d) == 3 && allDigits(d):
+		return uint64(d[0]-'0')*100 + uint64(d[1]-'0')*10 + uint64(d[2]-'0')
+	}
+	return 0
 }
 
 // nameBuilder collects the words of the records as they come, in record
@@ -595,6 +672,7 @@ type nameBuilder struct {
 	list   []string // words by id
 	pairs  []namePair
 	folded []string
+	meta   []uint64 // per record
 	late   bool // pairs added out of record order (merged duplicates)
 	ar     arena
 	buf    []byte
@@ -608,6 +686,7 @@ func newNameBuilder(hint int) *nameBuilder {
 		ids:    make(map[string]uint32, hint/4),
 		pairs:  make([]namePair, 0, hint*4),
 		folded: make([]string, 0, hint),
+		meta:   make([]uint64, 0, hint),
 	}
 }
 
@@ -621,7 +700,9 @@ func (nb *nameBuilder) add(i int, r *record, update bool) {
 	if update {
 		old = nb.folded[i]
 	}
+	meta := deptCode(r.field(colDepartement)) << metaDeptShift
 	words(nb.buf, func(w []byte) {
+		meta |= wordSig(w)
 		if len(nb.packed) > 0 {
 			nb.packed = append(nb.packed, ' ')
 		}
@@ -646,10 +727,12 @@ func (nb *nameBuilder) add(i int, r *record, update bool) {
 	f := nb.ar.string(nb.packed)
 	if update {
 		nb.folded[i] = f
+		nb.meta[i] = meta
 		nb.late = nb.late || len(nb.pairs) > first
 		return
 	}
 	nb.folded = append(nb.folded, f)
+	nb.meta = append(nb.meta, meta)
 }
 
 func hasWord(folded string, w []byte) bool {
@@ -700,6 +783,10 @@ func (nb *nameBuilder) finish() nameIndex {
 				sort.Slice(p, func(a, b int) bool { return p[a] < p[b] })
 			}
 		}
+	}
+	n.meta = make([]uint64, len(n.post))
+	for k, ri := range n.post {
+		n.meta[k] = nb.meta[ri]
 	}
 	return n
 }
