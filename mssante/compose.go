@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"mime"
 	"mime/quotedprintable"
 	"path"
 	"strings"
@@ -41,7 +42,7 @@ var contentTypes = map[string]string{
 	".tif": "image/tiff", ".tiff": "image/tiff", ".rtf": "application/rtf",
 	".doc": "application/msword", ".odt": "application/vnd.oasis.opendocument.text",
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	".hl7":  "x-application/hl7-v2+er7", ".dcm": "application/dicom",
+	".hl7":  "x-application/hl7-v2+er7", ".dcm": "application/dicom", ".eml": "message/rfc822",
 }
 
 // contentType returns the media type of an attachment.
@@ -180,6 +181,23 @@ func writeAttachment(create partCreator, a *Attachment) error {
 		ct = mediaType(ct, map[string]string{"name": a.Filename})
 		cd = mediaType(cd, map[string]string{"filename": a.Filename})
 	}
+	if isEmbeddedMessage(a.contentType()) {
+		// RFC 2046 §5.2.1: message/rfc822 is never base64-encoded.
+		b, err := a.Bytes()
+		if err != nil {
+			return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
+		}
+		cte := "7bit"
+		if has8bit(b) {
+			cte = "8bit"
+		}
+		w, err := create([2]string{"Content-Type", ct}, [2]string{"Content-Disposition", cd},
+			[2]string{"Content-Transfer-Encoding", cte})
+		if err != nil {
+			return err
+		}
+		return writeCRLF(w, b)
+	}
 	w, err := create([2]string{"Content-Type", ct}, [2]string{"Content-Disposition", cd},
 		[2]string{"Content-Transfer-Encoding", "base64"})
 	if err != nil {
@@ -200,6 +218,13 @@ func writeAttachment(create partCreator, a *Attachment) error {
 		return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
 	}
 	return nil
+}
+
+// isEmbeddedMessage reports whether a media type is message/rfc822, whose
+// content-transfer-encoding may only be 7bit, 8bit or binary.
+func isEmbeddedMessage(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "message/rfc822"
 }
 
 // base64 line geometry (RFC 2045 §6.8): 57 bytes make a 76-character line.

@@ -222,7 +222,7 @@ func (l *linter) documents() {
 	in := l.in
 	x := in.XDM
 	if x == nil {
-		if in.Kind == KindMessage && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") {
+		if in.Kind == KindMessage && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") && !in.answersAnother() {
 			l.add(LevelError, "ECO.2.1.1", "message", "the subject announces health documents but there is no IHE_XDM.ZIP attachment")
 		}
 		if len(in.CodeCDA) > 0 {
@@ -358,6 +358,21 @@ func (l *linter) mdnProfile() {
 	}
 }
 
+// answersAnother reports whether the message answers one carrying health
+// documents (an integration report, a reply, a forward with the original
+// attached), whose subject may keep the XDM prefix without an archive.
+func (in *Incoming) answersAnother() bool {
+	if strings.HasPrefix(in.Subject, MDNErrorSubjectPrefix) || len(in.InReplyTo) > 0 {
+		return true
+	}
+	for _, a := range in.Attachments {
+		if a.ContentType == "message/rfc822" {
+			return true
+		}
+	}
+	return false
+}
+
 func (x *XDMContent) cdaCount() int {
 	n := 0
 	for _, d := range x.Documents {
@@ -384,4 +399,24 @@ func isPDFA1(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// Lint writes the message and checks it like the package function Lint,
+// adding what needs the sender configuration: an applicative (APP) mailbox
+// should give a Reply-To where people can answer (ECO.2.2.5; the text of the
+// rule is UNCONFIRMED, so the finding is informational). A message that
+// cannot be written gives the writer's error.
+func (m *Message) Lint(opts *LintOptions) (Findings, error) {
+	raw, err := m.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	fs, err := Lint(bytes.NewReader(raw), opts)
+	if err != nil {
+		return nil, err
+	}
+	if m.From.Type == MailboxAPP && len(m.ReplyTo) == 0 {
+		fs.Add(LevelInfo, "ECO.2.2.5", "Reply-To", "Référentiel socle MSSanté #2 ECO.2.2.5", "an applicative mailbox sends without Reply-To: answers go to the APP mailbox")
+	}
+	return fs, nil
 }

@@ -309,3 +309,20 @@ func FuzzMessageWrite(f *testing.F) {
 		}
 	})
 }
+
+func TestMessageLint(t *testing.T) {
+	m := tMessage()
+	m.From.Type, m.From.Entity = MailboxAPP, "Résultats de biologie"
+	fs, err := m.Lint(nil)
+	if err != nil || fs.HasErrors() || len(fs.ByRule("ECO.2.2.5")) != 1 {
+		t.Errorf("%v %v", fs, err)
+	}
+	m.ReplyTo = []*mail.Address{{Address: "secretariat@clinique-test.mssante.fr"}}
+	if fs, _ := m.Lint(nil); len(fs.ByRule("ECO.2.2.5")) != 0 {
+		t.Errorf("%v", fs)
+	}
+	m.From.NIL = ""
+	if _, err := m.Lint(nil); !errors.Is(err, ErrNoNIL) {
+		t.Errorf("%v", err)
+	}
+}

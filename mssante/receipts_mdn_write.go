@@ -164,12 +164,7 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	}
 
 	// Header of the MDN.
-	subject := origSubject
-	if opts.Error != 0 {
-		subject = fmt.Sprintf("%s[%d] %s", MDNErrorSubjectPrefix, int(opts.Error), origSubject)
-	} else if subject == "" {
-		subject = "Accusé de traitement"
-	}
+	subject := integrationSubject(origSubject, opts.Error)
 	date := opts.Date
 	if date.IsZero() {
 		date = time.Now()
@@ -204,11 +199,7 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	// (1) human-readable part.
 	text := opts.Text
 	if text == "" {
-		if opts.Error != 0 {
-			text = MDNErrorTextPrefix + label + "\r\nCode d'erreur : " + opts.Error.String()
-		} else {
-			text = mdnSuccessText
-		}
+		text = integrationText(opts.Error, label)
 	}
 	if err := writeQPPart(partOf(mw), "text/plain", text); err != nil {
 		return err
@@ -270,6 +261,59 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// integrationSubject is the subject of an answer about the integration of a
+// message: "[KO Intégration système !][<code>] <subject>" on error, the
+// original subject on success.
+func integrationSubject(orig string, code ErrorCode) string {
+	switch {
+	case code != 0:
+		return strings.TrimSpace(fmt.Sprintf("%s[%d] %s", MDNErrorSubjectPrefix, int(code), orig))
+	case strings.TrimSpace(orig) == "":
+		return "Accusé de traitement"
+	}
+	return strings.TrimSpace(orig)
+}
+
+// integrationText is the human-readable text of an answer about the
+// integration of a message.
+func integrationText(code ErrorCode, label string) string {
+	if code == 0 {
+		return mdnSuccessText
+	}
+	return MDNErrorTextPrefix + label + "\r\nCode d'erreur : " + code.String()
+}
+
+// IntegrationNotice returns the "courriel standard" a receiving system sends
+// instead of an MDN when the message asked for none (volet PFI
+// struct-email-standard.md): addressed to the sender (Reply-To, else From),
+// with the subject and text of the MDN (integrationSubject, the French
+// sentence with the error label), threaded to the original, which is attached
+// whole as message/rfc822 so that nothing is lost. code 0 reports a success.
+// The message is returned for the caller to adjust and send.
+func IntegrationNotice(original io.Reader, from *Sender, code ErrorCode) (*Message, error) {
+	if code != 0 && !code.Valid() {
+		return nil, fmt.Errorf("mssante: unknown error code %d", int(code))
+	}
+	raw, err := io.ReadAll(&sizeReader{r: original, max: DefaultMaxReadSize})
+	if err != nil {
+		return nil, err
+	}
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil && e == nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	oh := mail.Header{Header: e.Header}
+	m := Reply(oh, from)
+	if len(m.To) == 0 {
+		return nil, fmt.Errorf("%w: the original message has no From nor Reply-To", ErrNoRecipient)
+	}
+	subj, _ := oh.Subject()
+	m.Subject = integrationSubject(subj, code)
+	m.Text = integrationText(code, code.Label())
+	m.Attachments = []*Attachment{{Filename: "message-original.eml", ContentType: "message/rfc822", Data: raw}}
+	return m, nil
 }
 
 // writeCRLF copies b to w with every bare LF turned into CRLF and a final

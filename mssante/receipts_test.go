@@ -348,3 +348,34 @@ func TestLintMDNProfile(t *testing.T) {
 		t.Errorf("legacy MDN: %v %v", fs, err)
 	}
 }
+
+func TestIntegrationNotice(t *testing.T) {
+	m, err := IntegrationNotice(strings.NewReader(testOriginal), tSender(), CodeINSIncomplete)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.To[0].Address != "labo@labo-test.mssante.fr" || !strings.HasPrefix(m.Subject, "[KO Intégration système !][905] XDM/1.0/DDM+") ||
+		m.InReplyTo[0] != "orig-44@labo-test.mssante.fr" || !strings.Contains(m.Text, CodeINSIncomplete.Label()) {
+		t.Errorf("%+v", m)
+	}
+	raw, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("Content-Type: message/rfc822; name=message-original.eml\r\nContent-Disposition: attachment; filename=message-original.eml\r\nContent-Transfer-Encoding: 8bit\r\n\r\nReturn-Path:")) {
+		t.Errorf("original not embedded as 8bit message/rfc822:\n%s", raw)
+	}
+	in, err := Read(bytes.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := in.Attachment("message-original.eml"); a == nil || !bytes.Contains(a.Data, []byte("Résultats ci-joints.")) {
+		t.Errorf("attachment %+v", a)
+	}
+	if fs := in.Lint(nil); fs.HasErrors() || fs.Count(LevelWarning) > 0 {
+		t.Errorf("lint %v", fs)
+	}
+	if _, err := IntegrationNotice(strings.NewReader(testOriginal), tSender(), 42); err == nil {
+		t.Error("code 42 accepted")
+	}
+}
