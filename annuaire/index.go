@@ -673,7 +673,7 @@ type nameBuilder struct {
 	pairs  []namePair
 	folded []string
 	meta   []uint64 // per record
-	late   bool // pairs added out of record order (merged duplicates)
+	late   bool     // pairs added out of record order (merged duplicates)
 	ar     arena
 	buf    []byte
 	packed []byte
