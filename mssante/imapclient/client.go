@@ -65,7 +65,13 @@ type Client struct {
 	ic       *imapclient.Client
 	validity uint32
 	newMail  chan struct{}
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed by Close, ends Watch
 }
+
+// ErrClosed is returned by Receive and Watch after Close.
+var ErrClosed = errors.New("imapclient: client closed")
 
 var (
 	_ mssante.Receiver       = (*Client)(nil)
@@ -140,11 +146,13 @@ func New(opt Options) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{opt: opt, addr: ep.Addr, host: ep.Host, auth: ep.Auth, log: log,
-		newMail: make(chan struct{}, 1)}, nil
+		newMail: make(chan struct{}, 1), closed: make(chan struct{})}, nil
 }
 
-// Close logs out and closes the session, if any.
+// Close logs out and closes the session, if any; a Watch in progress
+// returns ErrClosed.
 func (c *Client) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.drop(true)

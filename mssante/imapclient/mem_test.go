@@ -274,3 +274,22 @@ func TestWrongPasswordIsPermanent(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestCloseEndsWatch(t *testing.T) {
+	ms := newMemServer(t)
+	opt := ms.options()
+	opt.PollInterval = time.Hour
+	c := newClient(t, opt)
+	done := make(chan error, 1)
+	go func() { done <- c.Watch(context.Background(), (&collector{}).handle) }()
+	time.Sleep(300 * time.Millisecond) // in IDLE by now
+	c.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Watch returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not end Watch")
+	}
+}

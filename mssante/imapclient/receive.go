@@ -28,6 +28,11 @@ func (c *Client) Receive(ctx context.Context, h func(ctx context.Context, m *mss
 func (c *Client) ReceiveCount(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	select {
+	case <-c.closed:
+		return 0, ErrClosed
+	default:
+	}
 	n, err := c.receive(ctx, h)
 	var ce *ConnError
 	if errors.As(err, &ce) || ctx.Err() != nil {
@@ -163,6 +168,9 @@ func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssan
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if errors.Is(err, ErrClosed) {
+			return err
+		}
 		if err != nil {
 			if !mssante.IsTemporary(err) {
 				return err
@@ -186,7 +194,11 @@ func (c *Client) waitForMail(ctx context.Context) error {
 	ic := c.ic
 	c.mu.Unlock()
 	if ic == nil || !ic.Caps().Has(imap.CapIdle) {
-		sleep(ctx, c.opt.PollInterval)
+		select {
+		case <-time.After(c.opt.PollInterval):
+		case <-ctx.Done():
+		case <-c.closed:
+		}
 		return ctx.Err()
 	}
 	c.mu.Lock()
@@ -200,6 +212,7 @@ func (c *Client) waitForMail(ctx context.Context) error {
 	case <-c.newMail:
 	case <-ctx.Done():
 	case <-ic.Closed():
+	case <-c.closed:
 	}
 	if err := idle.Close(); err != nil {
 		c.drop(false)
