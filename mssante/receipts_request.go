@@ -31,12 +31,14 @@ func RequestReturnReceipt(h *mail.Header, addr string) error {
 
 // DeliveryReceiptDSN returns the RFC 3461 parameters of a delivery receipt
 // request ("accusé de réception", ECO.2.3.1): NOTIFY=SUCCESS,FAILURE,DELAY,
-// RET=HDRS (the DSN carries the headers, not the health documents again) and
-// ENVID=envelopeID when not empty, to correlate the DSN with the message.
+// RET=HDRS (the DSN carries the headers, not the health documents again),
+// ENVID=envelopeID when not empty, to correlate the DSN with the message, and
+// ORCPT for every recipient, so that each DSN names the address as written.
 func DeliveryReceiptDSN(envelopeID string) *DSNRequest {
 	return &DSNRequest{
-		Notify:     []string{"SUCCESS", "FAILURE", "DELAY"},
-		Return:     "HDRS",
-		EnvelopeID: envelopeID,
+		Notify:            []string{"SUCCESS", "FAILURE", "DELAY"},
+		Return:            "HDRS",
+		EnvelopeID:        envelopeID,
+		OriginalRecipient: true,
 	}
 }

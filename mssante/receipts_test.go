@@ -308,7 +308,7 @@ func TestRequestHelpers(t *testing.T) {
 		t.Errorf("bad address: %v", err)
 	}
 	d := DeliveryReceiptDSN("env-1")
-	if d.Return != "HDRS" || d.EnvelopeID != "env-1" || len(d.Notify) != 3 {
+	if d.Return != "HDRS" || d.EnvelopeID != "env-1" || len(d.Notify) != 3 || !d.OriginalRecipient {
 		t.Errorf("%+v", d)
 	}
 }
