@@ -52,6 +52,7 @@ type transportConfig struct {
 	Token       string `json:"token"`        // XOAUTH2 access token, or $MSS_ACCESS_TOKEN
 	Mailbox     string `json:"mailbox"`      // IMAP folder, default INBOX
 	MoveTo      string `json:"move_to"`      // move fetched messages there instead of flagging them seen
+	Cursor      string `json:"cursor"`       // JSON file remembering the last UID fetched (UID-based fetch)
 }
 
 func loadTransportConfig(path string) (*transportConfig, string, error) {
@@ -88,7 +89,7 @@ func transportFlags(fs *flag.FlagSet, cfg *transportConfig) {
 
 // parseTransportArgs reads --config first, then lets the other flags
 // override it.
-func parseTransportArgs(env *cmdEnv, name string, args []string, extra func(fs *flagSet)) (*transportConfig, string, []string, bool) {
+func parseTransportArgs(env *cmdEnv, name string, args []string, extra func(fs *flagSet, cfg *transportConfig)) (*transportConfig, string, []string, bool) {
 	var cfgPath string
 	for i, a := range args {
 		if v, ok := strings.CutPrefix(a, "--config="); ok {
@@ -108,7 +109,7 @@ func parseTransportArgs(env *cmdEnv, name string, args []string, extra func(fs *
 	fs.String("config", cfgPath, "JSON configuration `FILE` (see docs/transports.md)")
 	transportFlags(fs, cfg)
 	if extra != nil {
-		extra(fs)
+		extra(fs, cfg)
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -222,7 +223,7 @@ func runSend(env *cmdEnv, args []string) int {
 	var notify, ret, envid string
 	var asJSON bool
 	var timeout time.Duration
-	cfg, dir, pos, ok := parseTransportArgs(env, "send", args, func(fs *flagSet) {
+	cfg, dir, pos, ok := parseTransportArgs(env, "send", args, func(fs *flagSet, _ *transportConfig) {
 		fs.StringVar(&from, "from", "", "envelope sender `ADDRESS` (default: user, or the From header)")
 		fs.StringVar(&to, "to", "", "comma-separated recipient `ADDRESSES` (default: To, Cc and Bcc headers)")
 		fs.StringVar(&notify, "notify", "", "DSN NOTIFY `LIST`, e.g. SUCCESS,FAILURE")
@@ -373,9 +374,10 @@ func runFetch(env *cmdEnv, args []string) int {
 	var out string
 	var watch bool
 	var timeout time.Duration
-	cfg, dir, pos, ok := parseTransportArgs(env, "fetch", args, func(fs *flagSet) {
+	cfg, dir, pos, ok := parseTransportArgs(env, "fetch", args, func(fs *flagSet, cfg *transportConfig) {
 		fs.StringVar(&out, "out", "", "`DIR` to store the messages in (required)")
 		fs.BoolVar(&watch, "watch", false, "keep running and fetch new mail as it arrives (IDLE)")
+		fs.StringVar(&cfg.Cursor, "cursor", cfg.Cursor, "`FILE` remembering the last UID fetched: fetch every newer message, seen or not")
 		fs.DurationVar(&timeout, "timeout", 5*time.Minute, "give up after `DURATION` (without --watch)")
 	})
 	if !ok {
@@ -395,8 +397,12 @@ func runFetch(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
 		return 2
 	}
-	c, err := imapclient.New(imapclient.Options{Addr: cfg.IMAP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth,
-		Mailbox: cfg.Mailbox, MoveTo: cfg.MoveTo})
+	iopt := imapclient.Options{Addr: cfg.IMAP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth,
+		Mailbox: cfg.Mailbox, MoveTo: cfg.MoveTo}
+	if cfg.Cursor != "" {
+		iopt.Cursor = &imapclient.FileCursor{Path: cfg.path(dir, cfg.Cursor)}
+	}
+	c, err := imapclient.New(iopt)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
 		return 2

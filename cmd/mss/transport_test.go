@@ -78,6 +78,17 @@ func TestSendAndFetchCommands(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != "" {
 		t.Fatalf("second fetch: code %d, out %q", code, out)
 	}
+	// With a cursor, fetching is UID-based: the message already seen is
+	// fetched once more (the cursor starts empty), then never again.
+	cursor := filepath.Join(t.TempDir(), "cursor.json")
+	code, out, errs = runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir(), "--cursor", cursor)
+	if code != 0 || strings.Count(out, ".eml") < 1 {
+		t.Fatalf("cursor fetch: code %d, out %q %s", code, out, errs)
+	}
+	code, out, _ = runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir(), "--cursor", cursor)
+	if code != 0 || strings.TrimSpace(out) != "" {
+		t.Fatalf("second cursor fetch: code %d, out %q", code, out)
+	}
 }
 
 func TestSendCommandWithToken(t *testing.T) {

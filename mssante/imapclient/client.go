@@ -40,6 +40,10 @@ type Options struct {
 	// MoveTo, when set, moves each handled message to that folder instead
 	// of flagging it \Seen; every message of Mailbox is then new.
 	MoveTo string
+	// Cursor, when set, makes reception UID-based: every message above the
+	// saved UID is handed over, \Seen or not, and the cursor is saved after
+	// each one (see Cursor). Messages are still flagged or moved.
+	Cursor Cursor
 	// PollInterval is how often Watch checks for mail when the server has
 	// no IDLE (default 1 minute).
 	PollInterval time.Duration

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -291,5 +293,39 @@ func TestCloseEndsWatch(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not end Watch")
+	}
+}
+
+func TestCursorIgnoresSeenFlag(t *testing.T) {
+	ms := newMemServer(t)
+	ms.deliver(t, "INBOX", "one")
+	ms.deliver(t, "INBOX", "two")
+	opt := ms.options()
+	opt.Cursor = &FileCursor{Path: filepath.Join(t.TempDir(), "cursor.json")}
+	c := newClient(t, opt)
+	col := &collector{}
+	if n, err := c.ReceiveCount(context.Background(), col.handle); n != 2 || err != nil {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	// A person reads the next message in webmail before the software runs:
+	// with a cursor it is handed over all the same.
+	ms.deliver(t, "INBOX", "three")
+	plain := ms.options()
+	reader := newClient(t, plain)
+	if n, err := reader.ReceiveCount(context.Background(), (&collector{}).handle); n != 1 || err != nil {
+		t.Fatalf("webmail reader: n=%d err=%v", n, err)
+	}
+	c2 := newClient(t, opt) // a new process, same cursor file
+	col2 := &collector{}
+	if n, err := c2.ReceiveCount(context.Background(), col2.handle); n != 1 || err != nil {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if !strings.Contains(col2.bodies[0], "Subject: three") {
+		t.Fatalf("got %q", col2.bodies[0])
+	}
+	// Nothing above the cursor: nothing handed (not even the last message,
+	// which "UID n:*" matches).
+	if n, err := c2.ReceiveCount(context.Background(), col2.handle); n != 0 || err != nil {
+		t.Fatalf("n=%d err=%v", n, err)
 	}
 }

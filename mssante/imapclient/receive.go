@@ -66,6 +66,11 @@ func (c *Client) receive(ctx context.Context, h func(ctx context.Context, m *mss
 		if err := c.markDone(ctx, ic, uid); err != nil {
 			return n, err
 		}
+		if c.opt.Cursor != nil {
+			if err := c.opt.Cursor.Save(ctx, c.opt.Mailbox, c.validity, uint32(uid)); err != nil {
+				return n, fmt.Errorf("imapclient: saving the cursor: %w", err)
+			}
+		}
 		n++
 	}
 	return n, nil
@@ -75,14 +80,29 @@ func (c *Client) receive(ctx context.Context, h func(ctx context.Context, m *mss
 // (but deleted ones) when messages are moved away once handled.
 func (c *Client) newUIDs(ctx context.Context, ic *imapclient.Client) ([]imap.UID, error) {
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
-	if c.opt.MoveTo == "" {
+	var after imap.UID
+	if c.opt.Cursor != nil {
+		validity, last, err := c.opt.Cursor.Load(ctx, c.opt.Mailbox)
+		if err != nil {
+			return nil, fmt.Errorf("imapclient: loading the cursor: %w", err)
+		}
+		if validity == c.validity {
+			after = imap.UID(last)
+		}
+		// A new UIDVALIDITY renumbered the mailbox: start from the
+		// beginning (the new ids differ, so the caller sees new messages).
+		var set imap.UIDSet
+		set.AddRange(after+1, 0)
+		criteria.UID = []imap.UIDSet{set}
+	} else if c.opt.MoveTo == "" {
 		criteria.NotFlag = append(criteria.NotFlag, imap.FlagSeen)
 	}
 	data, err := command(c, ctx, ic, func() (*imap.SearchData, error) { return ic.UIDSearch(criteria, nil).Wait() })
 	if err != nil {
 		return nil, &ConnError{Op: "search", Addr: c.addr, Err: err}
 	}
-	uids := data.AllUIDs()
+	// "UID n:*" always matches the last message, even below n.
+	uids := slices.DeleteFunc(data.AllUIDs(), func(u imap.UID) bool { return u <= after })
 	slices.Sort(uids)
 	return uids, nil
 }
