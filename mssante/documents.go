@@ -2,6 +2,7 @@ package mssante
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -27,6 +28,10 @@ const (
 // ErrNoPDF: a structured CDA document has no PDF rendering, and
 // ECO.2.1.1 requires the PDF next to the XDM archive.
 var ErrNoPDF = fmt.Errorf("%w: a PDF rendering is required next to the XDM archive (ECO.2.1.1)", ErrNoDocument)
+
+// ErrDocumentsAttached: the message already carries an IHE_XDM archive;
+// attach every document of the patient in one AttachDocuments call.
+var ErrDocumentsAttached = errors.New("mssante: the message already has an " + XDMArchiveName + " archive")
 
 // HealthDocument is a CDA R2 document to send, with its PDF rendering.
 type HealthDocument struct {
@@ -94,6 +99,11 @@ func (p patientOf) same(q patientOf) bool {
 func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions) error {
 	if len(docs) == 0 {
 		return ErrNoDocument
+	}
+	for _, a := range m.Attachments {
+		if isXDMName(a.Filename) {
+			return ErrDocumentsAttached
+		}
 	}
 	if opts == nil {
 		opts = &DocumentsOptions{}

@@ -175,3 +175,14 @@ func TestOfficialArchives(t *testing.T) {
 		}
 	}
 }
+
+func TestAttachDocumentsTwice(t *testing.T) {
+	m := tMessage()
+	doc := []*HealthDocument{{CDA: tCDA(t, tHeader(t, "DOC-1"), tPDF(100))}}
+	if err := m.AttachDocuments(doc, tDocOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AttachDocuments(doc, tDocOptions()); !errors.Is(err, ErrDocumentsAttached) {
+		t.Errorf("second call: %v", err)
+	}
+}

@@ -159,6 +159,11 @@ func (m *Message) Validate() error {
 			return err
 		}
 	}
+	for _, id := range append(append([]string{m.MessageID}, m.InReplyTo...), m.References...) {
+		if id != "" && !validMsgID(stripAngles(id)) {
+			return fmt.Errorf("%w: %q is not a msg-id (id-left@id-right)", ErrHeader, id)
+		}
+	}
 	if m.INS != "" && m.INS != "O" && m.INS != "N" {
 		return fmt.Errorf("%w: X-MSS-INS must be O or N, not %q", ErrHeader, m.INS)
 	}
@@ -330,4 +335,19 @@ func trimIDs(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// validMsgID checks the RFC 5322 msg-id form without angle brackets:
+// printable ASCII, no space nor angle bracket, one "@" with text on both sides.
+func validMsgID(id string) bool {
+	at := strings.LastIndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
+			return false
+		}
+	}
+	return true
 }

@@ -326,3 +326,18 @@ func TestMessageLint(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+func TestMessageIDValidation(t *testing.T) {
+	for id, ok := range map[string]bool{"a@b": true, "<a@b>": true, "ab": false, "a b@c": false, "@b": false, "a@": false, "a<b@c": false} {
+		m := tMessage()
+		m.MessageID = id
+		if err := m.Validate(); (err == nil) != ok {
+			t.Errorf("%q: %v", id, err)
+		}
+	}
+	m := tMessage()
+	m.References = []string{"bad"}
+	if err := m.Validate(); !errors.Is(err, ErrHeader) {
+		t.Errorf("references: %v", err)
+	}
+}

@@ -117,7 +117,7 @@ func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err != nil {
-		w.warn.Add(LevelWarning, "MIME-CHARSET", "", "RFC 2045", "%v", err)
+		w.warn.Add(LevelWarning, entityErrorRule(err), "message", "RFC 2045", "%v", err)
 	}
 	err = w.walk(e, "", 0, "", 0, visit)
 	if err == nil {
@@ -168,12 +168,21 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 				w.warn.Add(LevelWarning, "MIME-STRUCTURE", partLocation(path), "RFC 2046 §5.1", "multipart body cut short: %v", err)
 				return nil
 			}
-			w.warn.Add(LevelWarning, "MIME-CHARSET", partLocation(childPath(path, i)), "RFC 2045", "%v", err)
+			w.warn.Add(LevelWarning, entityErrorRule(err), partLocation(childPath(path, i)), "RFC 2045", "%v", err)
 		}
 		if err := w.walk(child, childPath(path, i), depth+1, mt, i, visit); err != nil {
 			return err
 		}
 	}
+}
+
+// entityErrorRule names the finding of a readable entity with an unknown
+// charset or transfer encoding.
+func entityErrorRule(err error) string {
+	if message.IsUnknownEncoding(err) {
+		return "MIME-ENCODING"
+	}
+	return "MIME-CHARSET"
 }
 
 func childPath(parent string, i int) string {
