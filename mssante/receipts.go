@@ -340,6 +340,13 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 		rep.ReportingMTA = msg.get("Reporting-MTA")
 		rep.ReceivedFromMTA = msg.get("Received-From-MTA")
 		rep.OriginalEnvelopeID = msg.get("Original-Envelope-Id")
+		// Not RFC 3464, but some MTAs (Exchange) name the message here.
+		for _, f := range []string{"Original-Message-ID", "X-Original-Message-ID"} {
+			if v := stripAngles(stripComments(msg.get(f))); v != "" {
+				rep.OriginalMessageID = v
+				break
+			}
+		}
 		rep.ArrivalDate = parseDate(rep, msg.get("Arrival-Date"), "Arrival-Date", loc)
 		if rep.ReportingMTA == "" {
 			rep.Warnings.Add(LevelWarning, "DSN-REPORTING-MTA", loc, "RFC 3464 §2.2.2", "Reporting-MTA missing")

@@ -379,3 +379,25 @@ func TestIntegrationNotice(t *testing.T) {
 		t.Error("code 42 accepted")
 	}
 }
+
+func TestParseReportDSNVariants(t *testing.T) {
+	// No per-message block, an X-Original-Message-ID, a global type, no
+	// returned message, LF line ends, an unknown action.
+	raw := "From: postmaster@x.mssante.fr\n" +
+		"Content-Type: multipart/report; report-type=global-delivery-status; boundary=b\n\n" +
+		"--b\nContent-Type: text/plain\n\nNon distribué\n" +
+		"--b\nContent-Type: message/global-delivery-status\n\n" +
+		"X-Original-Message-ID: <m1@x.mssante.fr>\n\n" +
+		"Final-Recipient: rfc822; a@y.mssante.fr\nAction: bounced\nStatus: 5.7.1 (refused)\n" +
+		"--b--\n"
+	rep, err := ParseReport(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OriginalMessageID != "m1@x.mssante.fr" || rep.Recipients[0].Status != "5.7.1" || rep.Text != "Non distribué" {
+		t.Errorf("%+v", rep)
+	}
+	if len(rep.Warnings.ByRule("DSN-ACTION")) != 1 || len(rep.Warnings.ByRule("DSN-REPORTING-MTA")) != 1 {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+}
