@@ -130,6 +130,9 @@ func (col *collector) handle(_ context.Context, m *mssante.Received) error {
 	if err != nil {
 		return err
 	}
+	if m.Size != int64(len(data)) || m.Date.IsZero() {
+		return fmt.Errorf("message %s: size %d for %d bytes read, date %v", m.ID, m.Size, len(data), m.Date)
+	}
 	col.ids = append(col.ids, m.ID)
 	col.bodies = append(col.bodies, string(data))
 	return nil
