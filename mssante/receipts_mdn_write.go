@@ -147,7 +147,7 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	if orig == "" {
 		orig = final
 	}
-	for _, v := range [][2]string{{"FinalRecipient", final}, {"OriginalRecipient", orig}, {"ReportingUA", opts.ReportingUA}, {"NIL", opts.NIL}, {"ErrorLabel", opts.ErrorLabel}, {"Type", opts.Type}} {
+	for _, v := range [][2]string{{"From", opts.From.Name}, {"FinalRecipient", final}, {"OriginalRecipient", orig}, {"ReportingUA", opts.ReportingUA}, {"NIL", opts.NIL}, {"ErrorLabel", opts.ErrorLabel}, {"Type", opts.Type}} {
 		if err := checkHeaderValue(v[0], v[1]); err != nil {
 			return err
 		}
