@@ -22,8 +22,8 @@ type LintOptions struct {
 	// MaxSize is the operator's size limit on the raw message;
 	// DefaultMaxMessageSize when 0, no check when negative.
 	MaxSize int64
-	// Reader configures the reader.
-	Reader ReaderOptions
+	// Read configures the reader.
+	Read ReadOptions
 }
 
 // Lint reads a message and checks it against the rules of the Référentiel
@@ -39,7 +39,7 @@ func Lint(r io.Reader, opts *LintOptions) (Findings, error) {
 	if opts == nil {
 		opts = &LintOptions{}
 	}
-	in, err := Read(r, &opts.Reader)
+	in, err := Read(r, &opts.Read)
 	if err != nil {
 		return nil, err
 	}

@@ -144,13 +144,21 @@ type ReceivedDocument struct {
 	Content   []byte            `json:"-"`
 }
 
-// ReaderOptions configures Read. The zero value applies the defaults.
-type ReaderOptions struct {
+// ReadOptions configures the readers of the package (Read, ParseReport,
+// Lint). The zero value (or nil) applies the defaults.
+type ReadOptions struct {
 	Limits ReadLimits
-	// XDM sets the limits of the archive reader.
+	// XDM sets the limits of the archive reader (Read).
 	XDM *xdm.ReadOptions
-	// SkipXDM leaves XDM nil: the archive stays a plain attachment.
+	// SkipXDM leaves Incoming.XDM nil: the archive stays a plain attachment.
 	SkipXDM bool
+}
+
+func (o *ReadOptions) limits() ReadLimits {
+	if o == nil {
+		return ReadLimits{}.withDefaults()
+	}
+	return o.Limits.withDefaults()
 }
 
 // maxBodyText bounds the text and HTML bodies kept by Read.
@@ -166,12 +174,12 @@ const maxBodyText = 8 << 20
 // or a zip attachment with an XDM/1.0/DDM subject), Read opens it with
 // package mssante/xdm, verifies sizes and hashes, and returns the documents
 // and the patient INS in Incoming.XDM.
-func Read(r io.Reader, opts *ReaderOptions) (*Incoming, error) {
+func Read(r io.Reader, opts *ReadOptions) (*Incoming, error) {
 	if opts == nil {
-		opts = &ReaderOptions{}
+		opts = &ReadOptions{}
 	}
 	in := &Incoming{Kind: KindMessage}
-	w := &walker{limits: opts.Limits.withDefaults(), warn: &in.Warnings}
+	w := &walker{limits: opts.limits(), warn: &in.Warnings}
 	cr := &countWriter{w: io.Discard}
 	err := w.walkMessage(io.TeeReader(r, cr), func(p *mimePart) error {
 		if p.Path == "" {

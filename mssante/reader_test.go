@@ -97,12 +97,12 @@ func TestReadLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Read(bytes.NewReader(raw), &ReaderOptions{Limits: ReadLimits{MaxSize: 1000}})
+	_, err = Read(bytes.NewReader(raw), &ReadOptions{Limits: ReadLimits{MaxSize: 1000}})
 	var le *LimitError
 	if !errors.As(err, &le) || le.Limit != "size" {
 		t.Errorf("size: %v", err)
 	}
-	if _, err := Read(bytes.NewReader(raw), &ReaderOptions{Limits: ReadLimits{MaxParts: 2}}); !errors.Is(err, ErrLimit) {
+	if _, err := Read(bytes.NewReader(raw), &ReadOptions{Limits: ReadLimits{MaxParts: 2}}); !errors.Is(err, ErrLimit) {
 		t.Errorf("parts: %v", err)
 	}
 	if _, err := Read(strings.NewReader(" bad\r\n"), nil); !errors.Is(err, ErrMalformed) {
@@ -125,7 +125,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		in, err := Read(bytes.NewReader(b), &ReaderOptions{Limits: ReadLimits{MaxSize: 1 << 20}})
+		in, err := Read(bytes.NewReader(b), &ReadOptions{Limits: ReadLimits{MaxSize: 1 << 20}})
 		if err != nil {
 			return
 		}

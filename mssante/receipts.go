@@ -153,19 +153,6 @@ func (r *DSNRecipient) StatusClass() int {
 	return 0
 }
 
-// ReadOptions configures the readers of the package (Read, ParseReport,
-// Lint). The zero value applies the default limits.
-type ReadOptions struct {
-	Limits ReadLimits
-}
-
-func (o *ReadOptions) limits() ReadLimits {
-	if o == nil {
-		return ReadLimits{}.withDefaults()
-	}
-	return o.Limits.withDefaults()
-}
-
 // maxTextPart bounds how much of a text or report part the readers keep.
 const maxTextPart = 1 << 20
 

@@ -131,7 +131,7 @@ func runReceiptMDN(env *cmdEnv, args []string) int {
 	}
 	var to string
 	if answering == nil || *force {
-		in, err := mssante.Read(bytes.NewReader(original), &mssante.ReaderOptions{SkipXDM: true})
+		in, err := mssante.Read(bytes.NewReader(original), &mssante.ReadOptions{SkipXDM: true})
 		if err != nil {
 			fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
 			return 1
