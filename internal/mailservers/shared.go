@@ -32,7 +32,9 @@ func Shared(t testing.TB) *Servers {
 	}
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
-	if sharedSrv == nil && sharedErr == nil {
+	// A free port may be taken by another test binary between the moment
+	// Start picks it and the moment the server binds it: try again then.
+	for attempt := 0; sharedSrv == nil && attempt < 3; attempt++ {
 		sharedSrv, sharedErr = Start(context.Background(), "", Options{
 			Users:    []string{"alice", "bob", "dpi"},
 			TempFail: []string{TempFailUser + "@hopital.mssante.test"},
