@@ -247,7 +247,7 @@ func (l *linter) documents() {
 		l.add(LevelWarning, "ECO.2.1.2", loc, "the archive patientId %q is not a valid INS", x.PatientID)
 	}
 	// PDF next to the archive (ECO.2.1.1), their names (ECO.2.1.6), PDF/A-1 (ECO.2.1.5).
-	var pdfs []*ReceivedAttachment
+	var pdfs []*IncomingAttachment
 	for _, a := range in.Attachments {
 		if a.ContentType == "application/pdf" || strings.EqualFold(path.Ext(a.Filename), ".pdf") {
 			pdfs = append(pdfs, a)

@@ -63,7 +63,7 @@ type Incoming struct {
 	Text string `json:"text,omitempty"`
 	HTML string `json:"html,omitempty"`
 
-	Attachments []*ReceivedAttachment `json:"attachments,omitempty"`
+	Attachments []*IncomingAttachment `json:"attachments,omitempty"`
 	// Parts describes every MIME entity, in order.
 	Parts []PartInfo `json:"parts"`
 
@@ -102,8 +102,8 @@ type PartInfo struct {
 	RawContentType string `json:"-"`
 }
 
-// ReceivedAttachment is an attachment of a read message.
-type ReceivedAttachment struct {
+// IncomingAttachment is an attachment of a read message.
+type IncomingAttachment struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
 	Size        int    `json:"size"`
@@ -114,7 +114,7 @@ type ReceivedAttachment struct {
 // XDMContent is the IHE_XDM archive of a message, opened and verified.
 type XDMContent struct {
 	// Attachment is the archive attachment.
-	Attachment *ReceivedAttachment `json:"attachment"`
+	Attachment *IncomingAttachment `json:"attachment"`
 	// Archive is the archive as package mssante/xdm reads it; nil when it
 	// could not be read (see Err).
 	Archive *xdm.Archive `json:"-"`
@@ -123,7 +123,7 @@ type XDMContent struct {
 	// Findings are the archive findings (reading and Verify).
 	Findings Findings `json:"findings"`
 	// Documents are the documents the archive describes, with their bytes.
-	Documents []*ReceivedDocument `json:"documents,omitempty"`
+	Documents []*IncomingDocument `json:"documents,omitempty"`
 	// PatientID is the CX of the archive's single patient; PatientINS its
 	// INS when valid (ECO.2.1.2).
 	PatientID  string  `json:"patient_id,omitempty"`
@@ -133,8 +133,8 @@ type XDMContent struct {
 	BySubject bool `json:"by_subject,omitempty"`
 }
 
-// ReceivedDocument is one document of the XDM archive.
-type ReceivedDocument struct {
+// IncomingDocument is one document of the XDM archive.
+type IncomingDocument struct {
 	Entry     xdm.DocumentEntry `json:"-"`
 	Title     string            `json:"title,omitempty"`
 	TypeCode  string            `json:"type_code,omitempty"`
@@ -355,7 +355,7 @@ func (in *Incoming) readPart(p *mimePart) error {
 	if name == "" && !strings.HasPrefix(p.MediaType, "message/") && p.MediaType != "text/rfc822-headers" {
 		in.Warnings.Add(LevelInfo, "MSG-ATTACHMENT-NAME", partLocation(p.Path), "", "attachment of type %s without a file name", p.MediaType)
 	}
-	in.Attachments = append(in.Attachments, &ReceivedAttachment{
+	in.Attachments = append(in.Attachments, &IncomingAttachment{
 		Filename: name, ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b,
 	})
 	return nil
@@ -365,7 +365,7 @@ func (in *Incoming) readPart(p *mimePart) error {
 func isXDMName(name string) bool { return strings.EqualFold(path.Base(name), XDMArchiveName) }
 
 func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
-	var att *ReceivedAttachment
+	var att *IncomingAttachment
 	bySubject := false
 	for _, a := range in.Attachments {
 		if isXDMName(a.Filename) {
@@ -408,7 +408,7 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 	x.PatientID, _ = a.PatientID()
 	x.PatientINS, _ = a.PatientINS()
 	for _, d := range a.Documents {
-		rd := &ReceivedDocument{
+		rd := &IncomingDocument{
 			Entry: d.Entry, Title: d.Entry.Title, TypeCode: d.Entry.TypeCode.Code,
 			MimeType: d.Entry.MimeType, Path: d.Path, Integrity: d.Integrity.Status(),
 		}
@@ -442,7 +442,7 @@ func (in *Incoming) PatientINS() (ins.INS, bool) {
 }
 
 // Attachment returns the first attachment with that name (any case).
-func (in *Incoming) Attachment(name string) *ReceivedAttachment {
+func (in *Incoming) Attachment(name string) *IncomingAttachment {
 	for _, a := range in.Attachments {
 		if strings.EqualFold(a.Filename, name) {
 			return a
