@@ -101,3 +101,62 @@ func ExampleDisplaySubject() {
 	fmt.Println(mssante.DisplaySubject("XDM/1.0/DDM+ECHOGRAPHIE ABDOMINOPELVIENNE PAT-TROIS DOMINIQUE 28/03/1979"))
 	// Output: ECHOGRAPHIE ABDOMINOPELVIENNE PAT-TROIS DOMINIQUE 28/03/1979
 }
+
+// A DPI answers a message it could not integrate with a French-profile MDN.
+func ExampleWriteMDN() {
+	original := "From: Labo <labo@labo.mssante.fr>\r\n" +
+		"To: DPI <dpi@hopital.mssante.fr>\r\n" +
+		"Subject: XDM/1.0/DDM+CR de biologie PAT-TROIS DOMINIQUE 28/03/1979\r\n" +
+		"Message-ID: <cr-42@labo.mssante.fr>\r\n" +
+		"Disposition-Notification-To: <labo@labo.mssante.fr>\r\n" +
+		"\r\n" +
+		"Compte rendu ci-joint.\r\n"
+	var mdn bytes.Buffer
+	err := mssante.WriteMDN(&mdn, strings.NewReader(original), &mssante.MDNOptions{
+		From:  &mail.Address{Name: "Hôpital – DPI", Address: "dpi@hopital.mssante.fr"},
+		Error: mssante.CodeUnknownPatient,
+		NIL:   "DEV000001",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rep, err := mssante.ParseReport(&mdn)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.Subject)
+	fmt.Println(rep.MDN.Disposition)
+	fmt.Println(rep.MDN.Errors[0])
+	fmt.Println(rep.OriginalMessageID)
+	// Output:
+	// [KO Intégration système !][902] XDM/1.0/DDM+CR de biologie PAT-TROIS DOMINIQUE 28/03/1979
+	// automatic-action/MDN-sent-automatically; processed/error
+	// 902^Identifiant patient inconnu^applicationErrorCondition| E^Error^errorSeverity
+	// cr-42@labo.mssante.fr
+}
+
+// Read tells a patient sender by a valid INS in the patient domain.
+func ExampleRead() {
+	raw := "From: Dominique PAT-TROIS <279035121518989@patient.mssante.fr>\r\n" +
+		"To: Pharmacie <pharmacie@pharma.mssante.fr>\r\n" +
+		"Subject: =?utf-8?q?Ordonnance_=C3=A0_pr=C3=A9parer?=\r\n" +
+		"Message-ID: <p1@patient.mssante.fr>\r\n" +
+		"Content-Type: text/plain; charset=iso-8859-1\r\n" +
+		"Content-Transfer-Encoding: quoted-printable\r\n" +
+		"\r\n" +
+		"Bonjour, je passerai apr=E8s-midi.\r\n"
+	in, err := mssante.Read(strings.NewReader(raw), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(in.SenderKind, in.SenderINS)
+	fmt.Println(in.Subject)
+	fmt.Print(in.Text)
+	// Output:
+	// patient 279035121518989
+	// Ordonnance à préparer
+	// Bonjour, je passerai après-midi.
+}
