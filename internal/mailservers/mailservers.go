@@ -25,6 +25,7 @@
 package mailservers
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -147,6 +148,14 @@ func Start(ctx context.Context, parent string, opt Options) (_ *Servers, err err
 		if err := waitPort(ctx, a); err != nil {
 			return nil, err
 		}
+	}
+	// Make sure the ports are ours, not another process's that took a port
+	// between freePorts and the servers binding it.
+	if err := checkBanner(s.SubmissionAddr, "220 mta."+s.Domain); err != nil {
+		return nil, err
+	}
+	if err := checkBanner(s.IMAPAddr, "* OK"); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -523,6 +532,20 @@ func waitPort(ctx context.Context, addr string) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+func checkBanner(addr, prefix string) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, prefix) {
+		return fmt.Errorf("mailservers: %s answered %q (%v), want %q: port taken by another process?", addr, line, err, prefix)
+	}
+	return nil
 }
 
 func waitGone(ctx context.Context, pidFile string) {
