@@ -391,3 +391,27 @@ func TestImplicitTLS(t *testing.T) {
 		t.Fatal("not received")
 	}
 }
+
+func TestServerClosingDuringRecipients(t *testing.T) {
+	ts := newTestServer(t, func(ts *testServer) {
+		ts.rcptReply["second@cabinet.mssante.test"] = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "shutting down"}
+	})
+	c := newClient(t, ts.options())
+	res, err := send(t, c, "first@cabinet.mssante.test", "second@cabinet.mssante.test", "third@cabinet.mssante.test")
+	if !mssante.IsTemporary(err) || len(res.Accepted()) != 0 {
+		t.Fatalf("err %v, accepted %v: a 421 aborts the whole transaction", err, res.Accepted())
+	}
+	if len(ts.received()) != 0 {
+		t.Fatal("message delivered despite 421")
+	}
+	// The session is not reused after 421.
+	ts.mu.Lock()
+	delete(ts.rcptReply, "second@cabinet.mssante.test")
+	ts.mu.Unlock()
+	if _, err := send(t, c, "first@cabinet.mssante.test"); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().Dials; n != 2 {
+		t.Errorf("%d dials, want 2", n)
+	}
+}

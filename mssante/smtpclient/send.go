@@ -140,8 +140,10 @@ func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, 
 			}
 			failAll([]int{i}, err)
 			if isClosing(err) {
+				// The server ends the session: nobody gets the message,
+				// including the recipients it accepted so far.
 				cn.broken = true
-				failAll(pending[slices.Index(pending, i):], err)
+				failAll(pending, err)
 				return false, nil
 			}
 			continue
