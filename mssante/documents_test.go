@@ -68,6 +68,9 @@ func TestAttachDocumentsRoundTrip(t *testing.T) {
 	if len(in.XDM.Documents) != 2 || in.XDM.Documents[0].Integrity != "ok" || !bytes.Equal(in.XDM.Documents[0].Content, docs[0].CDA) {
 		t.Errorf("documents %+v", in.XDM.Documents)
 	}
+	if p := in.XDM.Patient; p == nil || p.Traits.BirthName != "PAT-TROIS" || p.Traits.FirstGiven() != "DOMINIQUE" || p.INS.Matricule != "279035121518989" {
+		t.Errorf("patient %+v", in.XDM.Patient)
+	}
 	if in.DisplaySubject != "CR ou fiche de consultation ou de visite PAT-TROIS DOMINIQUE 28/03/1979" {
 		t.Errorf("display subject %q", in.DisplaySubject)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
@@ -128,6 +129,10 @@ type XDMContent struct {
 	// INS when valid (ECO.2.1.2).
 	PatientID  string  `json:"patient_id,omitempty"`
 	PatientINS ins.INS `json:"patient_ins,omitzero"`
+	// Patient is the identity in the recordTarget of the first CDA
+	// document (INS, birth and used names, birth date, sex), for the display
+	// that ECO.3.1.2 asks for; nil when no CDA header could be read.
+	Patient *ins.Identity `json:"patient,omitempty"`
 	// BySubject is set when the archive was found through the XDM subject
 	// prefix rather than its name.
 	BySubject bool `json:"by_subject,omitempty"`
@@ -420,6 +425,12 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 			}
 		}
 		x.Documents = append(x.Documents, rd)
+		if x.Patient == nil && rd.Content != nil && isCDAMime(rd.MimeType) {
+			if h, err := cda.ReadHeader(bytes.NewReader(rd.Content)); err == nil {
+				id := h.Patient.Identity
+				x.Patient = &id
+			}
+		}
 	}
 }
 

@@ -351,6 +351,20 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 	}
 	if x := in.XDM; x != nil {
 		fmt.Fprintf(w, "XDM patient: %s\n", x.PatientID)
+		if p := x.Patient; p != nil {
+			t := p.Traits
+			fmt.Fprintf(w, "Patient:     %s %s", t.BirthName, t.FirstGiven())
+			if !t.BirthDate.IsZero() {
+				fmt.Fprintf(w, ", %s", t.BirthDate.Format("02/01/2006"))
+			}
+			if t.Sex != "" {
+				fmt.Fprintf(w, ", %s", t.Sex)
+			}
+			if !p.INS.IsZero() {
+				fmt.Fprintf(w, ", INS %s", p.INS)
+			}
+			fmt.Fprintln(w)
+		}
 		for _, d := range x.Documents {
 			fmt.Fprintf(w, "Document:    %s [%s] %s (%s)\n", d.Path, d.TypeCode, d.Title, d.Integrity)
 		}

@@ -42,7 +42,8 @@ func TestMessageBuildInspectLint(t *testing.T) {
 	}
 	code, out, _ = runCmd(t, "message", "inspect", eml)
 	for _, want := range []string{"Subject:     CR d'examens biologiques PAT-TROIS DOMINIQUE 28/03/1979",
-		"X-MSS-INS:   O", "X-MSS-CODECDA: 11502-2", "XDM patient: 279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH", "(ok)"} {
+		"X-MSS-INS:   O", "X-MSS-CODECDA: 11502-2", "XDM patient: 279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH", "(ok)",
+		"Patient:     PAT-TROIS DOMINIQUE, 28/03/1979, F, INS 279035121518989 (1.2.250.1.213.1.4.10)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("inspect lacks %q:\n%s", want, out)
 		}
