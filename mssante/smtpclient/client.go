@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -164,6 +165,12 @@ func (e *ConnError) Unwrap() error { return e.Err }
 func (e *ConnError) Temporary() bool {
 	var se *mssante.SMTPError
 	if errors.As(e.Err, &se) {
+		// A 4.7.x security or policy reply before authentication (Postfix:
+		// "421 4.7.1 No client certificate presented") will not go away by
+		// itself: the configuration must change.
+		if e.Op != "auth" && strings.HasPrefix(se.EnhancedCode, "4.7.") {
+			return false
+		}
 		return se.Temporary()
 	}
 	var ne net.Error

@@ -104,8 +104,9 @@ func TestPostfixRefusesClientWithoutCertificate(t *testing.T) {
 	c := newClient(t, opt)
 	_, err := c.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{"bob@" + s.Domain}},
 		strings.NewReader(postfixMsg(s, "bob@"+s.Domain, "nocert")))
-	if err == nil {
-		t.Fatal("Postfix accepted a client without certificate")
+	var ce *ConnError
+	if !errors.As(err, &ce) || mssante.IsTemporary(err) {
+		t.Fatalf("client without certificate: %v, want a permanent ConnError", err)
 	}
 	t.Logf("refused as expected: %v", err)
 }
