@@ -21,9 +21,16 @@
 //     and message disposition notifications (RFC 8098, with the French
 //     application error codes 900–906); WriteMDN answers a message with an
 //     MDN in the French profile of the volet "Transmission au LPS de documents
-//     CDA provenant d'un courriel MSSanté".
+//     CDA provenant d'un courriel MSSanté", IntegrationNotice with the
+//     "courriel standard" of that volet when no MDN was asked for.
 //   - Lint checks a message (ours or anyone's) against the rules of the
-//     Référentiel socle MSSanté #2 that can be checked on the message itself.
+//     Référentiel socle MSSanté #2 that can be checked on the message itself;
+//     Message.Lint checks what the writer produces.
+//
+// Findings use the levelled model of the SDK (Finding, Findings, LevelError...);
+// errors are sentinels (ErrNoNIL, ErrTwoPatients, ErrLimit...) and typed
+// errors (*LimitError, *SizeError) for errors.Is and errors.As. No input makes
+// the readers panic; they are bounded by ReadLimits.
 //
 // Specifications: RFC 5322, RFC 2045–2047, RFC 2231, RFC 3461, RFC 3464,
 // RFC 6522, RFC 8098; Référentiel socle MSSanté #2 (clients de messagerie)
