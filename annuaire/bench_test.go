@@ -20,8 +20,17 @@ const benchRows = 550000
 var (
 	benchOnce sync.Once
 	benchPath string
+	benchDir  string // generated file's directory, removed by TestMain
 	benchIdx  *annuaire.Index
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
 
 func benchFile(b *testing.B) string {
 	benchOnce.Do(func() {
@@ -33,6 +42,7 @@ func benchFile(b *testing.B) string {
 		if err != nil {
 			b.Fatal(err)
 		}
+		benchDir = dir
 		benchPath = filepath.Join(dir, "extraction.txt")
 		f, err := os.Create(benchPath)
 		if err != nil {

@@ -21,7 +21,7 @@ type TrustError struct {
 }
 
 func (e *TrustError) Error() string {
-	return fmt.Sprintf("annuaire: %s refused, outside the MSSanté trust space: %s (%s); nothing was sent", e.Address, e.Domain, e.Reason)
+	return fmt.Sprintf("annuaire: %s refused, outside the MSSanté trust space: %s (%s)", e.Address, e.Domain, e.Reason)
 }
 
 // Unwrap returns ErrOutsideTrustSpace and Sentinel.
