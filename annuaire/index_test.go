@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -378,5 +379,31 @@ func TestMergeFillsNames(t *testing.T) {
 	}
 	if got := idx.ByPerson("10001234565"); len(got) != 1 {
 		t.Errorf("merged person id not indexed: %v", got)
+	}
+}
+
+func TestLongLineAndMisc(t *testing.T) {
+	text := header() + "\n" +
+		row(map[int]string{0: "PER", 1: "a@pro.mssante.fr", 18: strings.Repeat("X", 70000)}) + "\n" +
+		row(map[int]string{0: "PER", 1: "b@Pro.MSSANTE.fr", 17: "true", 9: "Ében"}) + "\n"
+	idx := loadString(t, text)
+	if idx.Len() != 1 || idx.Stats().BadLines != 1 || idx.Findings().Errors()[0].Location != "line 2" {
+		t.Fatalf("long line: %+v %v", idx.Stats(), idx.Findings())
+	}
+	m, _ := idx.Lookup("b@pro.mssante.fr")
+	if m.Domain() != "pro.mssante.fr" || m.Dematerialisation != annuaire.Yes || idx.DomainCount("PRO.mssante.fr") != 1 {
+		t.Errorf("mailbox %+v", m)
+	}
+	b, err := json.Marshal(m)
+	var back annuaire.Mailbox
+	if err != nil || json.Unmarshal(b, &back) != nil || back != m {
+		t.Errorf("JSON round trip: %s", b)
+	}
+	if annuaire.Fold("Ében-Ézer D’Œuvre") != "eben ezer d oeuvre" {
+		t.Errorf("Fold = %q", annuaire.Fold("Ében-Ézer D’Œuvre"))
+	}
+	var tri annuaire.Tristate
+	if tri.UnmarshalText([]byte("peut-être")) == nil {
+		t.Error("bad tristate accepted")
 	}
 }

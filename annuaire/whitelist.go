@@ -99,6 +99,36 @@ func (w *Whitelist) OperatorDNs(domain string) []string {
 	return out
 }
 
+// MatchOperatorDN reports whether dn (e.g. the subject of the certificate an
+// operator's server presented, in RFC 4514 form) is one of the DNs listed
+// for domain. DNs are compared as sets of attributes: order, spaces around
+// ',' and '=' and the case of attribute names do not matter; values are
+// compared case-insensitively.
+func (w *Whitelist) MatchOperatorDN(domain, dn string) bool {
+	want := dnKey(dn)
+	for _, d := range w.OperatorDNs(domain) {
+		if dnKey(d) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// dnKey normalises a string DN into a sorted list of TYPE=value.
+func dnKey(dn string) string {
+	parts := strings.Split(dn, ",")
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		out = append(out, strings.ToUpper(strings.TrimSpace(k))+"="+strings.ToLower(strings.TrimSpace(v)))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
 // Domains returns the domain names, sorted.
 func (w *Whitelist) Domains() []string {
 	out := make([]string, 0, len(w.domains))

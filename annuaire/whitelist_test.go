@@ -103,6 +103,9 @@ func TestWhitelistQuirks(t *testing.T) {
 	if wl.Len() != 3 || len(wl.OperatorDNs("EXEMPLE.mssante.fr")) != 2 {
 		t.Errorf("domains %v", wl.Domains())
 	}
+	if !wl.MatchOperatorDN("Exemple.mssante.fr", "o=OP B, CN=b") || wl.MatchOperatorDN("exemple.mssante.fr", "CN=c,O=OP C") || wl.MatchOperatorDN("gmail.com", "CN=a,O=OP A") {
+		t.Error("MatchOperatorDN")
+	}
 	if d, _ := wl.Lookup("exemple.mssante.fr"); d.Operators[0].Organization() != "OP A" {
 		t.Errorf("DN with spaces: %+v", d)
 	}
