@@ -2,11 +2,13 @@ package annuaire_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/annuaire/annuairetest"
 )
 
 func ExampleLoadIndex() {
@@ -77,4 +79,44 @@ func ExampleValidateIdentifier() {
 	// []
 	// warning RPPS 10001234567 fails the Luhn check (observed rule, not official)
 	// FINESS 754567860
+}
+
+func ExampleFHIRClient() {
+	// A local server standing for https://gateway.api.esante.gouv.fr/fhir/v2.
+	srv := annuairetest.NewFHIRServer()
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate()) // in production: the IGC-Santé roots
+
+	c := &annuaire.FHIRClient{BaseURL: srv.BaseURL(), APIKey: annuairetest.FHIRAPIKey, RootCAs: roots}
+	ms, err := c.ByPerson(context.Background(), annuairetest.FHIRRPPS)
+	if err != nil {
+		panic(err)
+	}
+	for _, m := range ms {
+		fmt.Println(strings.TrimSpace(fmt.Sprint(m.Type, " ", m.Address, " ", m.Structure.Name)))
+	}
+	// Output:
+	// PER helene.testmedecin@medecin.mssante.fr
+	// PER h.testmedecin@ch-exemple.mssante.fr CENTRE HOSPITALIER D'EXEMPLE
+	// PER helene.testmedecin@cabinet-exemple.mssante.fr CABINET DU DR TESTMEDECIN
+}
+
+func ExampleChain() {
+	idx, _ := annuaire.LoadIndex(context.Background(), strings.NewReader(
+		strings.Join(annuaire.ExtractionHeader[:], "|")+"\n"+"ORG|accueil@ch-exemple.mssante.fr"+strings.Repeat("|", 29)+"\n"), nil)
+	srv := annuairetest.NewFHIRServer()
+	defer srv.Close()
+	api := &annuaire.FHIRClient{BaseURL: srv.BaseURL(), APIKey: annuairetest.FHIRAPIKey, HTTPClient: srv.Client()}
+
+	// The daily extraction first, the API for what it does not know.
+	r := annuaire.Chain{idx, api}
+	for _, a := range []string{"accueil@ch-exemple.mssante.fr", annuairetest.FHIROrgAddress, "inconnu@ch-exemple.mssante.fr"} {
+		m, err := r.ResolveAddress(context.Background(), a)
+		fmt.Println(a, m.Source, errors.Is(err, annuaire.ErrNotFound))
+	}
+	// Output:
+	// accueil@ch-exemple.mssante.fr extraction false
+	// secretariat.cardio@ch-exemple.mssante.fr fhir false
+	// inconnu@ch-exemple.mssante.fr  true
 }
