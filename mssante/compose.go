@@ -292,7 +292,8 @@ func Send(ctx context.Context, t Transport, m *Message) (*SendResult, error) {
 	return SendWithOptions(ctx, t, m, nil)
 }
 
-// SendWithOptions is Send with options. A message larger than MaxSize is
+// SendWithOptions is Send with options. A message larger than MaxSize, or
+// than the 25 Mo of Mon Espace Santé when a recipient is a patient, is
 // refused with a *SizeError before anything is sent.
 func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOptions) (*SendResult, error) {
 	b, err := m.Bytes()
@@ -306,5 +307,19 @@ func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOpt
 	if max > 0 && int64(len(b)) > max {
 		return nil, &SizeError{Size: int64(len(b)), Max: max}
 	}
+	if int64(len(b)) > PatientMaxMessageSize && m.hasPatientRecipient() {
+		return nil, &SizeError{Size: int64(len(b)), Max: PatientMaxMessageSize}
+	}
 	return t.Send(ctx, m.Envelope(), bytes.NewReader(b))
+}
+
+// hasPatientRecipient reports whether a recipient is a Mon Espace Santé
+// mailbox.
+func (m *Message) hasPatientRecipient() bool {
+	for _, r := range m.Recipients() {
+		if IsPatientAddress(r) {
+			return true
+		}
+	}
+	return false
 }

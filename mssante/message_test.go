@@ -341,3 +341,15 @@ func TestMessageIDValidation(t *testing.T) {
 		t.Errorf("references: %v", err)
 	}
 }
+
+func TestSendPatientSizeCap(t *testing.T) {
+	ft := &fakeTransport{}
+	m := tMessage()
+	m.Bcc = []*mail.Address{{Address: "279035121518989@patient.mssante.fr"}}
+	m.Attachments = []*Attachment{{Filename: "big.bin", Data: make([]byte, PatientMaxMessageSize*3/4+1)}}
+	_, err := SendWithOptions(context.Background(), ft, m, &SendOptions{MaxSize: -1})
+	var se *SizeError
+	if !errors.As(err, &se) || se.Max != PatientMaxMessageSize {
+		t.Errorf("patient cap: %v", err)
+	}
+}
