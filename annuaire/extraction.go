@@ -372,14 +372,14 @@ func (r *ExtractionReader) loc() string { return "line " + itoa(r.lineNo) }
 
 // pack copies the canonical fields into one string with their offsets.
 func (r *ExtractionReader) pack(ar *arena) record {
-	r.buf = r.buf[:0]
 	var rec record
+	n := 0
 	for c := range r.fields {
-		rec.off[c] = uint16(len(r.buf))
-		r.buf = append(r.buf, r.fields[c]...)
+		rec.off[c] = uint16(n)
+		n += len(r.fields[c])
 	}
-	rec.off[numCols] = uint16(len(r.buf))
-	rec.s = ar.string(r.buf)
+	rec.off[numCols] = uint16(n)
+	rec.s = ar.strings(r.fields[:], n)
 	rec.line = uint32(r.lineNo)
 	a := rec.field(colAddress)
 	if hasUpper(a) {

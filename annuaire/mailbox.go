@@ -176,6 +176,28 @@ func splitAddress(addr string) (local, domain string, ok bool) {
 	return addr[:i], addr[i+1:], true
 }
 
+// forbiddenInAddress marks the ASCII bytes an address may not hold:
+// controls, space and the RFC 5322 specials other than '@' and '.'.
+var forbiddenInAddress = func() (t [128]bool) {
+	for c := 0; c < 0x21; c++ {
+		t[c] = true
+	}
+	t[0x7f] = true
+	for _, c := range "<>(),;:\"[]\\" {
+		t[c] = true
+	}
+	return t
+}()
+
+func hasForbidden(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 128 && forbiddenInAddress[c] {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckAddress checks the syntax of a bare address (local@domain, no
 // display name, no spaces). It returns an error wrapping ErrInvalidAddress.
 func CheckAddress(addr string) error {
@@ -187,7 +209,7 @@ func CheckAddress(addr string) error {
 		return fmt.Errorf("%w %q: empty local part", ErrInvalidAddress, addr)
 	case domain == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
 		return fmt.Errorf("%w %q: bad domain", ErrInvalidAddress, addr)
-	case strings.ContainsAny(addr, " \t\r\n<>(),;:\"[]\\") || strings.Contains(local, "@"):
+	case hasForbidden(addr) || strings.Contains(local, "@"):
 		return fmt.Errorf("%w %q: forbidden character", ErrInvalidAddress, addr)
 	case len(addr) > 254:
 		return fmt.Errorf("%w: longer than 254 characters", ErrInvalidAddress)
