@@ -124,7 +124,6 @@ type ExtractionReader struct {
 	stats    ReadStats
 	findings Findings
 	fields   [numCols][]byte
-	buf      []byte
 }
 
 // NewExtractionReader reads the header line of r. It returns an error
