@@ -239,3 +239,24 @@ func (r *WhitelistRefresher) expectedSum(ctx context.Context) (string, error) {
 	}
 	return f[0], nil
 }
+
+// Run refreshes now, then every interval (zero means 24 hours) until ctx
+// ends, and returns ctx's error. Failures keep the last good copy and are
+// passed to onError, if set; Status tells the rest.
+func (r *WhitelistRefresher) Run(ctx context.Context, interval time.Duration, onError func(error)) error {
+	if interval <= 0 {
+		interval = 24 * time.Hour
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := r.Refresh(ctx); err != nil && onError != nil && ctx.Err() == nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/internal/testenv"
@@ -284,5 +285,30 @@ func TestRecipientChecker(t *testing.T) {
 	c2 := &annuaire.RecipientChecker{Whitelist: &annuaire.WhitelistRefresher{Source: "/nonexistent"}}
 	if err := c2.CheckRecipient(ctx, "a@medecin.mssante.fr"); !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
 		t.Errorf("no copy yet: %v", err)
+	}
+}
+
+func TestRefresherRun(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lb.xml")
+	ref := &annuaire.WhitelistRefresher{Source: p, MinDomains: 1}
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 100)
+	done := make(chan error, 1)
+	go func() { done <- ref.Run(ctx, 10*time.Millisecond, func(err error) { errs <- err }) }()
+	// The file is missing at first: errors, no copy.
+	if err := <-errs; !strings.Contains(err.Error(), "fetch") {
+		t.Errorf("first error: %v", err)
+	}
+	os.WriteFile(p, []byte(miniWL), 0o600)
+	deadline := time.Now().Add(5 * time.Second)
+	for ref.Current() == nil && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v", err)
+	}
+	if ref.Current() == nil || !ref.Current().Contains("medecin.mssante.fr") {
+		t.Error("Run did not install the file once it appeared")
 	}
 }
