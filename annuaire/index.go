@@ -31,6 +31,10 @@ type LoadStats struct {
 	Domains  int // distinct domains
 	Loaded   time.Time
 	Duration time.Duration
+	// Generated is the generation time in the ANS file name, when
+	// LoadIndexFile read one (see ExtractionTime); zero otherwise. The
+	// extraction has had outages of several days: compare it with now.
+	Generated time.Time
 }
 
 // Index is an immutable in-memory copy of the extraction. Every lookup is
@@ -104,7 +108,11 @@ func LoadIndexFile(ctx context.Context, path string, opts *LoadOptions) (*Index,
 	if o.SizeHint == 0 {
 		o.SizeHint = size
 	}
-	return LoadIndex(ctx, rc, &o)
+	idx, err := LoadIndex(ctx, rc, &o)
+	if err == nil {
+		idx.stats.Generated, _ = ExtractionTime(path)
+	}
+	return idx, err
 }
 
 // LoadIndex reads a whole extraction text and indexes it. Bad lines are

@@ -249,6 +249,9 @@ func TestZip(t *testing.T) {
 	if err != nil || idx.Len() != 4 {
 		t.Fatalf("zip: %v", err)
 	}
+	if g := idx.Stats().Generated; g.Year() != 2026 || g.Hour() != 3 {
+		t.Errorf("Generated = %v", g)
+	}
 	os.WriteFile(p, []byte("PK\x03\x04broken"), 0o600)
 	if _, err := annuaire.LoadIndexFile(context.Background(), p, nil); err == nil {
 		t.Error("broken zip accepted")
