@@ -130,3 +130,30 @@ func TestDovecotRefusesWrongPasswordAndOldTLS(t *testing.T) {
 		t.Fatalf("TLS 1.1: %v", err)
 	}
 }
+
+func TestDovecotXOAuth2(t *testing.T) {
+	s := mailservers.Shared(t)
+	to := "alice@" + s.Domain
+	subject := "xoauth2-" + time.Now().Format("150405.000000")
+	sendViaPostfix(t, s, to, subject)
+	// The first token is revoked before use (as when PSC ends a session):
+	// the client asks for a new one and logs in with it.
+	var issued []string
+	src := tlsauth.TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		tok := s.IssueToken(to, 5*time.Minute)
+		issued = append(issued, tok)
+		if len(issued) == 1 {
+			s.RevokeToken(tok)
+		}
+		return tok, time.Now().Add(5 * time.Minute), nil
+	})
+	c := newClient(t, Options{
+		Addr: s.IMAPAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost"},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: to, Tokens: src},
+	})
+	receiveUntil(t, s, c, subject)
+	if len(issued) != 2 {
+		t.Fatalf("%d tokens asked for, want 2 (one refused, one fresh)", len(issued))
+	}
+}

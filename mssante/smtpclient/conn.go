@@ -50,8 +50,23 @@ func (c *Client) setTimeouts(ctx context.Context, sc *smtp.Client) {
 	sc.SubmissionTimeout = t
 }
 
-// dial opens, secures and authenticates a new session.
-func (c *Client) dial(ctx context.Context) (_ *conn, err error) {
+// dial opens, secures and authenticates a new session. An XOAUTH2 token the
+// server refuses is replaced once by a fresh one, on a new connection: after
+// a failed AUTH go-smtp sends "*", which Postfix takes for a forbidden
+// command and answers by closing the session.
+func (c *Client) dial(ctx context.Context) (*conn, error) {
+	cn, err := c.dialOnce(ctx)
+	var ce *ConnError
+	var se *mssante.SMTPError
+	if err != nil && c.auth.Mechanism() == tlsauth.XOAuth2 && errors.As(err, &ce) && ce.Op == "auth" &&
+		errors.As(err, &se) && se.Code == 535 {
+		c.auth.Invalidate()
+		cn, err = c.dialOnce(ctx)
+	}
+	return cn, err
+}
+
+func (c *Client) dialOnce(ctx context.Context) (_ *conn, err error) {
 	cfg, err := c.opt.TLS.Config(c.host)
 	if err != nil {
 		return nil, err
@@ -108,29 +123,19 @@ func (c *Client) dial(ctx context.Context) (_ *conn, err error) {
 	return &conn{sc: sc, raw: raw, lastUsed: time.Now()}, nil
 }
 
-// authenticate runs the SASL step. An XOAUTH2 token refused by the server is
-// replaced once by a fresh one: the cached token may have been revoked.
+// authenticate runs the SASL step, if any.
 func (c *Client) authenticate(ctx context.Context, sc *smtp.Client) error {
 	if c.auth.Mechanism() == tlsauth.None {
 		return nil
 	}
-	for attempt := 0; ; attempt++ {
-		sa, err := c.auth.Client(ctx, c.host)
-		if err != nil {
-			return &ConnError{Op: "auth", Addr: c.addr, Err: err}
-		}
-		err = sc.Auth(sa)
-		if err == nil {
-			return nil
-		}
-		err = convertError(err)
-		var se *mssante.SMTPError
-		if c.auth.Mechanism() == tlsauth.XOAuth2 && attempt == 0 && errors.As(err, &se) && se.Code == 535 {
-			c.auth.Invalidate()
-			continue
-		}
+	sa, err := c.auth.Client(ctx, c.host)
+	if err != nil {
 		return &ConnError{Op: "auth", Addr: c.addr, Err: err}
 	}
+	if err := sc.Auth(sa); err != nil {
+		return &ConnError{Op: "auth", Addr: c.addr, Err: convertError(err)}
+	}
+	return nil
 }
 
 func deadline(ctx context.Context, d time.Duration) time.Time {

@@ -159,3 +159,36 @@ func TestPostfixBatchReusesOneConnection(t *testing.T) {
 		t.Fatalf("stats %+v, want 20 messages on 1 connection", st)
 	}
 }
+
+// Personal and organisational mailboxes submit with a PSC token: Postfix
+// hands SASL XOAUTH2 to Dovecot, which checks the token with the
+// introspection endpoint.
+func TestPostfixXOAuth2(t *testing.T) {
+	s := mailservers.Shared(t)
+	user := "alice@" + s.Domain
+	src := tlsauth.TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		return s.IssueToken(user, 5*time.Minute), time.Now().Add(5 * time.Minute), nil
+	})
+	opt := Options{
+		Addr: s.PSCSubmissionAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost"},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: user, Tokens: src},
+	}
+	c := newClient(t, opt)
+	to := "bob@" + s.Domain
+	if _, err := c.Send(context.Background(), &mssante.Envelope{From: user, To: []string{to}},
+		strings.NewReader(postfixMsg(s, to, "xoauth2"))); err != nil {
+		t.Fatalf("%v%s", err, s.Logs())
+	}
+	// A token nobody issued is refused: a permanent authentication error.
+	opt.Auth.Tokens = tlsauth.TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+		return "forged", time.Now().Add(time.Minute), nil
+	})
+	bad := newClient(t, opt)
+	_, err := bad.Send(context.Background(), &mssante.Envelope{From: user, To: []string{to}},
+		strings.NewReader(postfixMsg(s, to, "forged")))
+	var ce *ConnError
+	if !errors.As(err, &ce) || ce.Op != "auth" || mssante.IsTemporary(err) {
+		t.Fatalf("forged token: %v%s", err, s.Logs())
+	}
+}
