@@ -2,6 +2,8 @@ package imapclient_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log"
 	"os"
@@ -16,22 +18,10 @@ import (
 // An applicative mailbox stores its new messages as files; each is marked
 // seen only once written.
 func Example() {
-	chain, err := os.ReadFile("igc-sante.pem")
-	if err != nil {
-		log.Fatal(err)
-	}
-	roots, err := tlsauth.LoadRoots(chain)
-	if err != nil {
-		log.Fatal(err)
-	}
-	p12, err := os.ReadFile("dpi.p12")
-	if err != nil {
-		log.Fatal(err)
-	}
-	cert, err := tlsauth.LoadPKCS12(p12, os.Getenv("P12_PASSWORD"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	// The IGC Santé roots and the mailbox's certificate, loaded with
+	// tlsauth.LoadRoots and tlsauth.LoadPKCS12 (see smtpclient's example).
+	var roots *x509.CertPool
+	var cert tls.Certificate
 	r, err := imapclient.New(imapclient.Options{
 		Addr:   "imap.operateur.example", // port 143, STARTTLS
 		TLS:    tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
