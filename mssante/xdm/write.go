@@ -341,8 +341,20 @@ func checkUniqueIDs(ss *SubmissionSet, entries []*DocumentEntry) error {
 func (pr *prepared) writeZip(w io.Writer, opts *WriteOptions) error {
 	zw := zip.NewWriter(w)
 	level := opts.level()
+	// One deflate compressor (about 1 MB of state) serves every entry in
+	// turn: entries are written one after the other, and Close on an entry
+	// flushes it before the next Reset.
+	var fw *flate.Writer
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, level)
+		if fw == nil {
+			var err error
+			if fw, err = flate.NewWriter(out, level); err != nil {
+				return nil, err
+			}
+			return fw, nil
+		}
+		fw.Reset(out)
+		return fw, nil
 	})
 	put := func(name string, data []byte) error {
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: pr.modified})
