@@ -135,7 +135,7 @@ func TestFHIRErrors(t *testing.T) {
 func TestFHIRSlowPageAndTimeout(t *testing.T) {
 	c, srv := fhirClient(t)
 	srv.SlowPage = 300 * time.Millisecond
-	c.Timeout = 2 * time.Second
+	c.Timeout = 10 * time.Second
 	if ms, err := c.ByPerson(context.Background(), annuairetest.FHIRRPPS); err != nil || len(ms) != 3 {
 		t.Fatalf("slow page within the timeout: %v", err)
 	}
