@@ -27,6 +27,12 @@
 // the national IDNPS/IDNST prefixes) are checked by ValidateIdentifier,
 // ParsePersonID and ParseStructureID.
 //
+// Specifications: the SDK's annuaire.md (extraction format §1, FHIR API §3,
+// liste blanche §4, identifiers §6) and mssante.md §10, which cite the ANS
+// sources; HL7 FHIR R4 (search, Bundle paging with "next" links,
+// OperationOutcome); RFC 5322 addr-spec, in its simple dot-atom form, for
+// addresses; RFC 4514 string DNs for the operator certificates.
+//
 // Points the specification marks UNCONFIRMED (value encodings of the
 // identifier-type columns, the literal of "Dématérialisation", the FHIR
 // identifier systems) are kept in tables and options that are easy to change.
