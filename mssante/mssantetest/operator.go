@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mssante-go/sdk/internal/testpki"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 // Errors returned by the operator; test them with errors.Is.
@@ -223,7 +224,7 @@ func (op *Operator) setupPKI() error {
 	op.serverTLS = &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		MaxVersion:   tls.VersionTLS12,
-		CipherSuites: cipherSuites(),
+		CipherSuites: tlsauth.CipherSuites(),
 		Certificates: []tls.Certificate{srv.TLS},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
 		ClientCAs:    pki.Pool,
@@ -235,14 +236,6 @@ func (op *Operator) setupPKI() error {
 // cipherSuites returns the TLS 1.2 suites MSSanté allows that Go implements,
 // in preference order: 0xC030, 0xC02F, 0xC027 (mssante.md §2; 0xC028 is
 // missing from crypto/tls).
-func cipherSuites() []uint16 {
-	return []uint16{
-		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-		tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-	}
-}
-
 func (op *Operator) listen(opts Options) error {
 	smtpAddr, imapAddr := opts.SMTPAddr, opts.IMAPAddr
 	if smtpAddr == "" {
@@ -342,7 +335,7 @@ func (op *Operator) TLSConfig(certs ...tls.Certificate) *tls.Config {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		MaxVersion:   tls.VersionTLS12,
-		CipherSuites: cipherSuites(),
+		CipherSuites: tlsauth.CipherSuites(),
 		RootCAs:      op.RootCAs(),
 		ServerName:   "localhost",
 		Certificates: certs,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 	"runtime"
 	"strings"
 	"testing"
@@ -134,7 +135,7 @@ func TestTLSPolicy(t *testing.T) {
 	if err := handshake(op, cfg); err == nil {
 		t.Error("a suite outside the MSSanté list accepted")
 	}
-	for _, suite := range cipherSuites() {
+	for _, suite := range tlsauth.CipherSuites() {
 		cfg = op.TLSConfig()
 		cfg.CipherSuites = []uint16{suite}
 		if err := handshake(op, cfg); err != nil {

@@ -53,7 +53,7 @@ func TestSendAccepted(t *testing.T) {
 		t.Fatalf("server received %+v", msgs)
 	}
 	st := ts.tlsStates[0]
-	if st.Version != tls.VersionTLS12 || !slices.Contains(tlsauth.CipherSuites, st.CipherSuite) {
+	if st.Version != tls.VersionTLS12 || !slices.Contains(tlsauth.CipherSuites(), st.CipherSuite) {
 		t.Errorf("TLS version %x suite %x, want TLS 1.2 with an MSSanté suite", st.Version, st.CipherSuite)
 	}
 	if len(st.PeerCertificates) != 1 || st.PeerCertificates[0].Subject.CommonName != "dpi@hopital.mssante.test" {

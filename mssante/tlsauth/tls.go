@@ -9,13 +9,16 @@ import (
 	"time"
 )
 
-// CipherSuites are the TLS 1.2 suites the référentiel allows (ECO.1.1.3) that
-// Go implements, in preference order. 0xC027 is in tls.InsecureCipherSuites
-// (CBC mode) but the référentiel allows it, so it is listed explicitly.
-var CipherSuites = []uint16{
-	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, // 0xC030
-	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, // 0xC02F
-	tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, // 0xC027
+// CipherSuites returns the TLS 1.2 suites the référentiel allows (ECO.1.1.3)
+// that Go implements, in preference order, as a new slice each time. 0xC027
+// is in tls.InsecureCipherSuites (CBC mode) but the référentiel allows it, so
+// it is listed explicitly.
+func CipherSuites() []uint16 {
+	return []uint16{
+		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, // 0xC030
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, // 0xC02F
+		tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, // 0xC027
+	}
 }
 
 // MissingSuite is the suite the référentiel allows that Go does not
@@ -66,7 +69,7 @@ func (o *TLSOptions) Config(serverName string) (*tls.Config, error) {
 		ServerName:   o.ServerName,
 		MinVersion:   tls.VersionTLS12,
 		MaxVersion:   tls.VersionTLS12,
-		CipherSuites: append([]uint16(nil), CipherSuites...),
+		CipherSuites: CipherSuites(),
 	}
 	if cfg.ServerName == "" {
 		cfg.ServerName = serverName
