@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"os"
 	"strings"
 	"time"
 
@@ -27,14 +26,7 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "directory:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("directory", run) }
 
 // extraction is a tiny extraction file in the ANS format ('|'-separated,
 // header by name): a fictitious doctor and a hospital service. The

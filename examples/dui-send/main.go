@@ -15,7 +15,6 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/examples/internal/demo"
@@ -28,14 +27,7 @@ import (
 
 const ehpad = "dui@ehpad-test.mssante.fr"
 
-func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "dui-send:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("dui-send", run) }
 
 func run(ctx context.Context, w io.Writer) error {
 	mailboxes := append(mssantetest.DefaultMailboxes(), mssantetest.Mailbox{Address: ehpad, Type: mssantetest.APP, Label: "EHPAD Test – DUI"})

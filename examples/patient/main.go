@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"os"
 	"strings"
 	"time"
 
@@ -23,14 +22,7 @@ import (
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 )
 
-func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "patient:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("patient", run) }
 
 func run(ctx context.Context, w io.Writer) error {
 	// A small Mon Espace Santé size limit makes the "too large" bounce cheap.

@@ -1,21 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/mssante-go/sdk/examples/internal/demo"
 )
 
 func TestPatient(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	if err := run(ctx, &out); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	for _, want := range []string{
+	demo.Check(t, run,
 		"RECUP identity refused",
 		"conversation open",
 		`Patient replied "RE: Votre rendez-vous du 12"`,
@@ -23,9 +15,5 @@ func TestPatient(t *testing.T) {
 		"msc-closed",
 		"msc-unknown-address",
 		"message-too-large",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
+	)
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"os"
 	"time"
 
 	"github.com/mssante-go/sdk/cda"
@@ -24,14 +23,7 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "receive:", err)
-		os.Exit(1)
-	}
-}
+func main() { demo.Main("receive", run) }
 
 // dpi is a toy patient record system: the patients it knows, by INS, and the
 // documents filed for them.
