@@ -23,14 +23,6 @@ func runCDA(env *cmdEnv, args []string) int {
 	})
 }
 
-// cdaOpen opens a file, or standard input for "-".
-func cdaOpen(env *cmdEnv, name string) (io.ReadCloser, error) {
-	if name == "-" {
-		return io.NopCloser(env.stdin), nil
-	}
-	return os.Open(name)
-}
-
 // cdaFinding is one line of `mss cda validate --json`.
 type cdaFinding struct {
 	File     string `json:"file,omitempty"`
@@ -103,7 +95,7 @@ func runCDAValidate(env *cmdEnv, args []string) int {
 }
 
 func cdaValidateFile(env *cmdEnv, name string, opts *cda.ValidateOptions) (cda.Findings, error) {
-	f, err := cdaOpen(env, name)
+	f, err := openInput(env, name)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +127,7 @@ func runCDAInspect(env *cmdEnv, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	f, err := cdaOpen(env, files[0])
+	f, err := openInput(env, files[0])
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss cda inspect: %v\n", err)
 		return 1
@@ -286,7 +278,7 @@ func runCDAPDF(env *cmdEnv, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	in, err := cdaOpen(env, files[0])
+	in, err := openInput(env, files[0])
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss cda pdf: %v\n", err)
 		return 1

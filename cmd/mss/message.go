@@ -39,10 +39,7 @@ func msgInput(env *cmdEnv, fs *flag.FlagSet, args []string) (name string, r io.R
 		fs.Usage()
 		return "", nil, nil, 2
 	}
-	if pos[0] == "-" {
-		return "-", env.stdin, func() {}, 0
-	}
-	f, err := os.Open(pos[0])
+	f, err := openInput(env, pos[0])
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
 		return "", nil, nil, 1

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/mail"
 	"os"
 	"os/signal"
@@ -239,13 +238,7 @@ func runSend(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "usage: mss send --config FILE [flags] MESSAGE.eml (- for stdin)")
 		return 2
 	}
-	var raw []byte
-	var err error
-	if pos[0] == "-" {
-		raw, err = io.ReadAll(env.stdin)
-	} else {
-		raw, err = os.ReadFile(pos[0])
-	}
+	raw, err := readInput(env, pos[0])
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
 		return 1

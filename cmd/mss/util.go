@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -68,4 +69,22 @@ func sortedKeys[V any](m map[string]V) []string {
 		}
 	}
 	return out
+}
+
+// openInput opens the named file, or standard input for "-".
+func openInput(env *cmdEnv, name string) (io.ReadCloser, error) {
+	if name == "-" {
+		return io.NopCloser(env.stdin), nil
+	}
+	return os.Open(name)
+}
+
+// readInput reads the named file, or standard input for "-".
+func readInput(env *cmdEnv, name string) ([]byte, error) {
+	r, err := openInput(env, name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
 }
