@@ -1,13 +1,15 @@
 // Package testpki generates a throw-away public key infrastructure for tests:
-// a root CA standing in for IGC Santé, server certificates for loopback hosts
-// and client certificates for applicative mailboxes. Keys are RSA because the
-// cipher suites MSSanté allows are all ECDHE_RSA (mssante.md §2).
+// a root CA standing in for IGC Santé, server certificates for loopback hosts,
+// client certificates for applicative mailboxes and certificate revocation
+// lists (RFC 5280 §5). Keys are RSA because the cipher suites MSSanté allows
+// are all ECDHE_RSA (mssante.md §2).
 //
 // It is for tests and the embedded test operator only: certificates are valid
 // for a few days and keys are never protected.
 package testpki
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
@@ -25,7 +27,7 @@ import (
 // KeyBits is the RSA key size of every generated key.
 const KeyBits = 2048
 
-// PKI is a root CA able to issue server and client certificates.
+// PKI is a root CA able to issue server and client certificates and CRLs.
 type PKI struct {
 	Root    *x509.Certificate
 	RootPEM []byte
@@ -129,6 +131,33 @@ func (p *PKI) issue(tpl *x509.Certificate) (*Issued, error) {
 		return nil, err
 	}
 	return &Issued{TLS: pair, CertPEM: certPEM, KeyPEM: keyPEM}, nil
+}
+
+// CRL returns a certificate revocation list signed by the root, in DER (as
+// CRL distribution points serve it; tlsauth.ParseCRLs and
+// x509.ParseRevocationList read it), listing the revoked certificates —
+// none for an empty list — and valid until next. Its thisUpdate is an hour
+// ago, or an hour before next when next is sooner: a next in the past gives
+// an expired CRL. Every revoked certificate must have been issued by the
+// root.
+func (p *PKI) CRL(revoked []*x509.Certificate, next time.Time) ([]byte, error) {
+	now := time.Now()
+	tpl := &x509.RevocationList{Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Hour), NextUpdate: next}
+	if !next.After(tpl.ThisUpdate) {
+		tpl.ThisUpdate = next.Add(-time.Hour)
+	}
+	for i, c := range revoked {
+		if c == nil || !bytes.Equal(c.RawIssuer, p.Root.RawSubject) {
+			return nil, fmt.Errorf("testpki: CRL: revoked certificate %d was not issued by %s", i+1, p.Root.Subject.CommonName)
+		}
+		tpl.RevokedCertificateEntries = append(tpl.RevokedCertificateEntries,
+			x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: tpl.ThisUpdate})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tpl, p.Root, p.rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("testpki: CRL: %w", err)
+	}
+	return der, nil
 }
 
 // WriteFiles writes the certificate and key of is as DIR/NAME.pem and

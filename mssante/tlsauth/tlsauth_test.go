@@ -2,16 +2,10 @@ package tlsauth
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -21,82 +15,60 @@ import (
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// miniCA is a CA whose key the test holds, to sign CRLs.
-type miniCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+// newPKI returns a test root named like the others: two of them share an
+// issuer name but not a key.
+func newPKI(t *testing.T) *testpki.PKI {
+	t.Helper()
+	p, err := testpki.New("Test IGC Santé")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
-func newMiniCA(t *testing.T) *miniCA {
+func serverCert(t *testing.T, p *testpki.PKI) tls.Certificate {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Mini IGC Santé"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	is, err := p.Server("localhost")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, _ := x509.ParseCertificate(der)
-	return &miniCA{cert: cert, key: key}
+	return is.TLS
 }
 
-func (ca *miniCA) leaf(t *testing.T, serial int64, pub any) *x509.Certificate {
+// crl returns a CRL of p valid until next that lists revoked.
+func crl(t *testing.T, p *testpki.PKI, next time.Time, revoked ...*x509.Certificate) *x509.RevocationList {
 	t.Helper()
-	tpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, ca.cert, pub, ca.key)
+	der, err := p.CRL(revoked, next)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := x509.ParseCertificate(der)
-	return c
-}
-
-func (ca *miniCA) crl(t *testing.T, next time.Time, revoked ...int64) *x509.RevocationList {
-	t.Helper()
-	tpl := &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: next}
-	for _, s := range revoked {
-		tpl.RevokedCertificateEntries = append(tpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: big.NewInt(s), RevocationTime: time.Now()})
-	}
-	der, err := x509.CreateRevocationList(rand.Reader, tpl, ca.cert, ca.key)
+	l, err := ParseCRLs(der)
 	if err != nil {
 		t.Fatal(err)
 	}
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return crl
+	return l[0]
 }
 
 func TestRevocationCheck(t *testing.T) {
-	ca := newMiniCA(t)
-	other := newMiniCA(t)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	good, bad := ca.leaf(t, 10, &key.PublicKey), ca.leaf(t, 11, &key.PublicKey)
-	crl := ca.crl(t, time.Now().Add(time.Hour), 11)
+	ca, other := newPKI(t), newPKI(t)
+	good, bad := serverCert(t, ca).Leaf, serverCert(t, ca).Leaf
 	now := time.Now()
-	chain := func(c *x509.Certificate) [][]*x509.Certificate { return [][]*x509.Certificate{{c, ca.cert}} }
+	valid := crl(t, ca, now.Add(time.Hour), bad)
+	chain := func(c *x509.Certificate) [][]*x509.Certificate { return [][]*x509.Certificate{{c, ca.Root}} }
 
-	if err := StaticCRLs(crl).Check(chain(good), now); err != nil {
+	if err := StaticCRLs(valid).Check(chain(good), now); err != nil {
 		t.Errorf("good certificate: %v", err)
 	}
 	var re *RevocationError
-	if err := StaticCRLs(crl).Check(chain(bad), now); !errors.Is(err, ErrRevoked) || !errors.As(err, &re) || re.Serial.Int64() != 11 {
+	if err := StaticCRLs(valid).Check(chain(bad), now); !errors.Is(err, ErrRevoked) || !errors.As(err, &re) || re.Serial.Cmp(bad.SerialNumber) != 0 {
 		t.Errorf("revoked certificate: %v", err)
 	}
 	// Fail-closed: no CRL from the issuer, an expired CRL, a CRL signed by
-	// someone else.
+	// someone else under the same name.
 	for name, crls := range map[string][]*x509.RevocationList{
 		"none":    nil,
-		"expired": {ca.crl(t, now.Add(-time.Second))},
-		"forged":  {other.crl(t, now.Add(time.Hour))},
+		"expired": {crl(t, ca, now.Add(-time.Second))},
+		"forged":  {crl(t, other, now.Add(time.Hour))},
 	} {
 		if err := StaticCRLs(crls...).Check(chain(good), now); !errors.Is(err, ErrNoValidCRL) {
 			t.Errorf("%s: %v, want ErrNoValidCRL", name, err)
@@ -107,8 +79,8 @@ func TestRevocationCheck(t *testing.T) {
 		}
 	}
 	// ParseCRLs reads DER and PEM.
-	pemCRL := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl.Raw})
-	for _, data := range [][]byte{crl.Raw, pemCRL} {
+	pemCRL := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: valid.Raw})
+	for _, data := range [][]byte{valid.Raw, pemCRL} {
 		if l, err := ParseCRLs(data); err != nil || len(l) != 1 {
 			t.Errorf("ParseCRLs: %v", err)
 		}
@@ -120,31 +92,24 @@ func TestRevocationCheck(t *testing.T) {
 
 // A revoked operator certificate fails the TLS handshake.
 func TestRevokedServerFailsHandshake(t *testing.T) {
-	ca := newMiniCA(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := ca.leaf(t, 42, &key.PublicKey)
-	srvCert := tls.Certificate{Certificate: [][]byte{leaf.Raw}, PrivateKey: key, Leaf: leaf}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca.cert)
+	ca := newPKI(t)
+	srvCert := serverCert(t, ca)
 	handshake := func(rev *Revocation) error {
 		c1, c2 := net.Pipe()
 		defer c1.Close()
 		defer c2.Close()
 		go tls.Server(c2, &tls.Config{Certificates: []tls.Certificate{srvCert}}).Handshake()
-		o := &TLSOptions{RootCAs: roots, Revocation: rev}
+		o := &TLSOptions{RootCAs: ca.Pool, Revocation: rev}
 		cfg, err := o.Config("localhost")
 		if err != nil {
 			return err
 		}
 		return tls.Client(c1, cfg).Handshake()
 	}
-	if err := handshake(StaticCRLs(ca.crl(t, time.Now().Add(time.Hour)))); err != nil {
+	if err := handshake(StaticCRLs(crl(t, ca, time.Now().Add(time.Hour)))); err != nil {
 		t.Fatalf("valid certificate: %v", err)
 	}
-	if err := handshake(StaticCRLs(ca.crl(t, time.Now().Add(time.Hour), 42))); !errors.Is(err, ErrRevoked) {
+	if err := handshake(StaticCRLs(crl(t, ca, time.Now().Add(time.Hour), srvCert.Leaf))); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("revoked certificate: %v", err)
 	}
 }
