@@ -63,6 +63,11 @@ type Incoming struct {
 	// Text and HTML are the body, decoded to UTF-8.
 	Text string `json:"text,omitempty"`
 	HTML string `json:"html,omitempty"`
+	// MoreTexts are the inline text/plain and text/html parts that follow
+	// the first of their type (several texts in a multipart/mixed, text
+	// after a report...), decoded to UTF-8, cut like Text, without a
+	// Filename.
+	MoreTexts []*IncomingAttachment `json:"more_texts,omitempty"`
 
 	Attachments []*IncomingAttachment `json:"attachments,omitempty"`
 	// Parts describes every MIME entity, in order.
@@ -331,9 +336,6 @@ func (in *Incoming) readPart(p *mimePart) error {
 		if p.MediaType == "text/html" {
 			target = &in.HTML
 		}
-		if *target != "" {
-			return nil // an alternative already read, or a second inline text
-		}
 		b, truncated, err := readBody(p, maxBodyText)
 		if isLimit(err) {
 			return err
@@ -343,6 +345,10 @@ func (in *Incoming) readPart(p *mimePart) error {
 		}
 		if truncated {
 			in.Warnings.Add(LevelWarning, "MSG-TEXT-TRUNCATED", partLocation(p.Path), "", "text body cut at %d bytes", maxBodyText)
+		}
+		if *target != "" { // an alternative already read, or a second inline text
+			in.MoreTexts = append(in.MoreTexts, &IncomingAttachment{ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b})
+			return nil
 		}
 		*target = string(b)
 		return nil
