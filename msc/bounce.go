@@ -117,29 +117,22 @@ func (c *Classifier) Classify(ctx context.Context, r io.Reader) (*Bounce, error)
 
 // ClassifyBytes is Classify on a message in memory. The Bounce keeps raw.
 func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
-	mt, err := readMailText(raw)
-	if mt == nil {
+	bm, err := readBounce(raw)
+	if err != nil {
 		return nil, err
 	}
-	rep, rerr := readReport(raw, int64(len(raw)))
-	if rerr != nil {
-		return nil, rerr
-	}
-	b := &Bounce{Raw: raw, Subject: mt.subject, Text: mt.text.String(), OriginalMessageID: rep.originalMessageID}
-	if b.OriginalMessageID == "" {
-		b.OriginalMessageID = mt.originalMessageID
-	}
+	b := &Bounce{Raw: raw, Subject: bm.subject, Text: bm.text, OriginalMessageID: bm.originalMessageID}
 	if b.OriginalMessageID == "" {
 		b.OriginalMessageID = quotedMessageID(b.Text)
 	}
 	m := c.matchers()
 	body := normalizeText(b.Text)
-	switch rep.kind {
+	switch bm.report.kind {
 	case "mdn":
 		return nil, fmt.Errorf("%w: a disposition notification (read receipt)", ErrNotBounce)
 	case "dsn":
 		b.Source = "dsn"
-		for _, rr := range rep.recipients {
+		for _, rr := range bm.report.recipients {
 			if rr.action != "failed" && rr.action != "delayed" && !(rr.action == "" && (strings.HasPrefix(rr.status, "4") || strings.HasPrefix(rr.status, "5"))) {
 				continue
 			}
@@ -151,10 +144,7 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	default:
 		b.Source = "text"
 		rb, ok := c.classifyText(m, b.Text, body)
-		if !ok && !looksLikeBounce(mt) {
-			if err != nil {
-				return nil, fmt.Errorf("%w (%v)", ErrNotBounce, err)
-			}
+		if !ok && !looksLikeBounce(bm) {
 			return nil, ErrNotBounce
 		}
 		b.Recipients = []RecipientBounce{rb}
@@ -307,15 +297,15 @@ var bounceSubjects = []string{
 
 // looksLikeBounce reports whether a message without a recognised reason is
 // still a bounce: sent by a mailer daemon, or with a bounce subject.
-func looksLikeBounce(mt *mailText) bool {
-	if strings.EqualFold(mt.contentType, "multipart/report") {
+func looksLikeBounce(bm *bounceMail) bool {
+	if strings.EqualFold(bm.contentType, "multipart/report") {
 		return true
 	}
-	from := strings.ToLower(mt.from)
+	from := strings.ToLower(bm.from)
 	if strings.Contains(from, "mailer-daemon") || strings.Contains(from, "postmaster") {
 		return true
 	}
-	s := normalizeText(mt.subject)
+	s := normalizeText(bm.subject)
 	for _, p := range bounceSubjects {
 		if strings.Contains(s, p) {
 			return true
