@@ -2,7 +2,6 @@ package imapclient
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,11 +46,12 @@ type Options struct {
 	// PollInterval is how often Watch checks for mail when the server has
 	// no IDLE (default 1 minute).
 	PollInterval time.Duration
-	// CommandTimeout bounds each command but the handler's work and IDLE
-	// (default 2 minutes).
+	// CommandTimeout bounds each command but the handler's work and IDLE,
+	// and the opening of a session as a whole (default 2 minutes).
 	CommandTimeout time.Duration
-	// DialContext opens the TCP connection (default: a net.Dialer).
-	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialContext opens the TCP connections (default: a net.Dialer with
+	// tlsauth.DefaultDialTimeout).
+	DialContext tlsauth.DialFunc
 	// Logger receives connection events (never tokens or message contents).
 	Logger *slog.Logger
 }
@@ -59,11 +59,9 @@ type Options struct {
 // Client reads one mailbox. Its methods must not be called concurrently
 // (they serialise on a mutex); Close it when done.
 type Client struct {
-	opt  Options
-	addr string
-	host string
-	auth *tlsauth.Authenticator
-	log  *slog.Logger
+	opt Options
+	ep  *tlsauth.Endpoint
+	log *slog.Logger
 
 	mu       sync.Mutex
 	ic       *imapclient.Client
@@ -141,15 +139,12 @@ func New(opt Options) (*Client, error) {
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 2 * time.Minute
 	}
-	if opt.DialContext == nil {
-		d := &net.Dialer{Timeout: 30 * time.Second}
-		opt.DialContext = d.DialContext
-	}
+	ep.ImplicitTLS, ep.DialContext, ep.SetupTimeout = opt.ImplicitTLS, opt.DialContext, opt.CommandTimeout
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{opt: opt, addr: ep.Addr, host: ep.Host, auth: ep.Auth, log: log,
+	return &Client{opt: opt, ep: ep, log: log,
 		newMail: make(chan struct{}, 1), closed: make(chan struct{})}, nil
 }
 
@@ -168,7 +163,7 @@ func (c *Client) Close() error {
 func (c *Client) RefreshToken(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.auth.Invalidate()
+	c.ep.Auth.Invalidate()
 	c.drop(true)
 	return nil
 }
@@ -210,34 +205,29 @@ func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
 	sel, err := wait(ctx, ic, func() (*imap.SelectData, error) { return ic.Select(c.opt.Mailbox, nil).Wait() })
 	if err != nil {
 		ic.Close()
-		return nil, &ConnError{Op: "select", Addr: c.addr, Err: err}
+		return nil, &ConnError{Op: "select", Addr: c.ep.Addr, Err: err}
 	}
 	c.ic, c.validity = ic, sel.UIDValidity
 	return ic, nil
 }
 
-func (c *Client) dial(ctx context.Context) (_ *imapclient.Client, err error) {
-	cfg, err := c.opt.TLS.Config(c.host)
+func (c *Client) dial(ctx context.Context) (*imapclient.Client, error) {
+	ic, err := tlsauth.Dial(ctx, c.ep, c.open)
+	if de, ok := errors.AsType[*tlsauth.DialError](err); ok {
+		return nil, &ConnError{Op: de.Op, Addr: c.ep.Addr, Err: de.Err}
+	}
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opt.CommandTimeout)
-	defer cancel()
-	raw, err := c.opt.DialContext(ctx, "tcp", c.addr)
-	if err != nil {
-		return nil, &ConnError{Op: "dial", Addr: c.addr, Err: err}
-	}
-	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	defer func() {
-		if !stop() && err == nil {
-			err = &ConnError{Op: "dial", Addr: c.addr, Err: ctx.Err()}
-		}
-		if err != nil {
-			raw.Close()
-		}
-	}()
+	c.log.LogAttrs(ctx, slog.LevelDebug, "imap session opened", slog.String("addr", c.ep.Addr))
+	return ic, nil
+}
+
+// open waits for the greeting, after STARTTLS unless TLS is implicit, and
+// authenticates on a new connection.
+func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *imapclient.Client, err error) {
 	opts := &imapclient.Options{
-		TLSConfig: cfg,
+		TLSConfig: nc.Config,
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
 				if d.NumMessages != nil {
@@ -249,49 +239,40 @@ func (c *Client) dial(ctx context.Context) (_ *imapclient.Client, err error) {
 			},
 		},
 	}
-	var ic *imapclient.Client
-	if c.opt.ImplicitTLS {
-		tc := tls.Client(raw, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
-		}
-		ic = imapclient.New(tc, opts)
-	} else {
+	if nc.TLS != nil {
+		ic = imapclient.New(nc.TLS, opts)
+	} else if ic, err = imapclient.NewStartTLS(nc.Raw, opts); err != nil {
 		// go-imap runs the handshake inside NewStartTLS.
-		ic, err = imapclient.NewStartTLS(raw, opts)
-		if err != nil {
-			return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
-		}
+		return nil, &ConnError{Op: "tls", Addr: c.ep.Addr, Err: err}
 	}
 	if err := ic.WaitGreeting(); err != nil {
 		ic.Close()
-		return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
+		return nil, &ConnError{Op: "tls", Addr: c.ep.Addr, Err: err}
 	}
 	if err := c.authenticate(ctx, ic); err != nil {
 		ic.Close()
 		return nil, err
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "imap session opened", slog.String("addr", c.addr))
 	return ic, nil
 }
 
 // authenticate runs the SASL step; a refused XOAUTH2 token is replaced once.
 func (c *Client) authenticate(ctx context.Context, ic *imapclient.Client) error {
 	for attempt := 0; ; attempt++ {
-		sa, err := c.auth.Client(ctx, c.host)
+		sa, err := c.ep.Auth.Client(ctx, c.ep.Host)
 		if err != nil {
-			return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+			return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: err}
 		}
 		err = ic.Authenticate(sa)
 		if err == nil {
 			return nil
 		}
 		var ie *imap.Error
-		if c.auth.Mechanism() == tlsauth.XOAuth2 && attempt == 0 && errors.As(err, &ie) {
-			c.auth.Invalidate()
+		if c.ep.Auth.Mechanism() == tlsauth.XOAuth2 && attempt == 0 && errors.As(err, &ie) {
+			c.ep.Auth.Invalidate()
 			continue
 		}
-		return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+		return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: err}
 	}
 }
 

@@ -99,7 +99,7 @@ func (c *Client) newUIDs(ctx context.Context, ic *imapclient.Client) ([]imap.UID
 	}
 	data, err := command(c, ctx, ic, func() (*imap.SearchData, error) { return ic.UIDSearch(criteria, nil).Wait() })
 	if err != nil {
-		return nil, &ConnError{Op: "search", Addr: c.addr, Err: err}
+		return nil, &ConnError{Op: "search", Addr: c.ep.Addr, Err: err}
 	}
 	// "UID n:*" always matches the last message, even below n.
 	uids := slices.DeleteFunc(data.AllUIDs(), func(u imap.UID) bool { return u <= after })
@@ -146,7 +146,7 @@ func (c *Client) handleOne(ctx context.Context, ic *imapclient.Client, uid imap.
 		}
 	}
 	if err := cmd.Close(); err != nil && handlerErr == nil {
-		return false, &ConnError{Op: "fetch", Addr: c.addr, Err: err}
+		return false, &ConnError{Op: "fetch", Addr: c.ep.Addr, Err: err}
 	}
 	if handlerErr != nil {
 		return false, &HandlerError{ID: id, Err: handlerErr}
@@ -166,7 +166,7 @@ func (c *Client) markDone(ctx context.Context, ic *imapclient.Client, uid imap.U
 		})
 	}
 	if err != nil {
-		return &ConnError{Op: "store", Addr: c.addr, Err: err}
+		return &ConnError{Op: "store", Addr: c.ep.Addr, Err: err}
 	}
 	return nil
 }

@@ -45,14 +45,16 @@ type Options struct {
 	// MaxMessagesPerConn closes a connection after that many messages
 	// (default 0: no limit).
 	MaxMessagesPerConn int
-	// CommandTimeout bounds each SMTP command; the context's deadline, when
-	// sooner, wins (default 5 minutes, RFC 5321 §4.5.3.2).
+	// CommandTimeout bounds each SMTP command, and the opening of a
+	// connection (TCP, TLS, EHLO, AUTH) as a whole; the context's deadline,
+	// when sooner, wins (default 5 minutes, RFC 5321 §4.5.3.2).
 	CommandTimeout time.Duration
 	// RecipientChecker, when set, vets every recipient before anything is
 	// sent (the liste blanche of package annuaire).
 	RecipientChecker mssante.RecipientChecker
-	// DialContext opens the TCP connection (default: a net.Dialer).
-	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DialContext opens the TCP connections (default: a net.Dialer with
+	// tlsauth.DefaultDialTimeout).
+	DialContext tlsauth.DialFunc
 	// Logger receives connection events (never tokens, passwords or
 	// message contents). Default: no logging.
 	Logger *slog.Logger
@@ -62,9 +64,7 @@ type Options struct {
 // Close it when done.
 type Client struct {
 	opt    Options
-	addr   string
-	host   string
-	auth   *tlsauth.Authenticator
+	ep     *tlsauth.Endpoint
 	log    *slog.Logger
 	pool   *pool
 	dials  atomic.Int64
@@ -105,15 +105,12 @@ func New(opt Options) (*Client, error) {
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 5 * time.Minute
 	}
-	if opt.DialContext == nil {
-		d := &net.Dialer{Timeout: 30 * time.Second}
-		opt.DialContext = d.DialContext
-	}
+	ep.ImplicitTLS, ep.DialContext, ep.SetupTimeout = opt.ImplicitTLS, opt.DialContext, opt.CommandTimeout
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{opt: opt, addr: ep.Addr, host: ep.Host, auth: ep.Auth, log: log}
+	c := &Client{opt: opt, ep: ep, log: log}
 	c.pool = newPool(opt.MaxConns)
 	return c, nil
 }
@@ -132,7 +129,7 @@ func (c *Client) Stats() Stats {
 // RefreshToken discards the cached XOAUTH2 token and the idle connections
 // authenticated with it, so that the next Send authenticates anew.
 func (c *Client) RefreshToken(ctx context.Context) error {
-	c.auth.Invalidate()
+	c.ep.Auth.Invalidate()
 	c.pool.closeIdle()
 	return nil
 }

@@ -2,7 +2,6 @@ package smtpclient
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -58,51 +57,45 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	cn, err := c.dialOnce(ctx)
 	var ce *ConnError
 	var se *mssante.SMTPError
-	if err != nil && c.auth.Mechanism() == tlsauth.XOAuth2 && errors.As(err, &ce) && ce.Op == "auth" &&
+	if err != nil && c.ep.Auth.Mechanism() == tlsauth.XOAuth2 && errors.As(err, &ce) && ce.Op == "auth" &&
 		errors.As(err, &se) && se.Code == 535 {
-		c.auth.Invalidate()
+		c.ep.Auth.Invalidate()
 		cn, err = c.dialOnce(ctx)
 	}
 	return cn, err
 }
 
-func (c *Client) dialOnce(ctx context.Context) (_ *conn, err error) {
-	cfg, err := c.opt.TLS.Config(c.host)
+func (c *Client) dialOnce(ctx context.Context) (*conn, error) {
+	cn, err := tlsauth.Dial(ctx, c.ep, c.open)
+	if de, ok := errors.AsType[*tlsauth.DialError](err); ok {
+		return nil, &ConnError{Op: de.Op, Addr: c.ep.Addr, Err: de.Err}
+	}
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.opt.DialContext(ctx, "tcp", c.addr)
-	if err != nil {
-		return nil, &ConnError{Op: "dial", Addr: c.addr, Err: err}
-	}
-	// Cancelling the context aborts whatever the session is doing.
-	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	defer func() {
-		if !stop() && err == nil {
-			err = &ConnError{Op: "dial", Addr: c.addr, Err: ctx.Err()}
-		}
-		if err != nil {
-			raw.Close()
-		}
-	}()
+	c.dials.Add(1)
+	c.log.LogAttrs(ctx, slog.LevelDebug, "smtp session opened", slog.String("addr", c.ep.Addr))
+	return cn, nil
+}
+
+// open runs EHLO, STARTTLS unless TLS is implicit, and authentication on a
+// new connection.
+func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (*conn, error) {
 	var sc *smtp.Client
-	if c.opt.ImplicitTLS {
-		tc := tls.Client(raw, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, &ConnError{Op: "tls", Addr: c.addr, Err: err}
-		}
-		sc = smtp.NewClient(tc)
+	var err error
+	if nc.TLS != nil {
+		sc = smtp.NewClient(nc.TLS)
 		c.setTimeouts(ctx, sc)
 		if err := sc.Hello(c.opt.LocalName); err != nil {
-			return nil, &ConnError{Op: "ehlo", Addr: c.addr, Err: convertError(err)}
+			return nil, &ConnError{Op: "ehlo", Addr: c.ep.Addr, Err: convertError(err)}
 		}
 	} else {
-		raw.SetDeadline(deadline(ctx, c.opt.CommandTimeout))
-		sc, err = smtp.NewClientStartTLS(raw, cfg)
+		nc.Raw.SetDeadline(deadline(ctx, c.opt.CommandTimeout))
+		sc, err = smtp.NewClientStartTLS(nc.Raw, nc.Config)
 		if err != nil {
-			return nil, &ConnError{Op: "starttls", Addr: c.addr, Err: convertError(err)}
+			return nil, &ConnError{Op: "starttls", Addr: c.ep.Addr, Err: convertError(err)}
 		}
-		raw.SetDeadline(time.Time{})
+		nc.Raw.SetDeadline(time.Time{})
 		c.setTimeouts(ctx, sc)
 		// The EHLO after STARTTLS runs the TLS handshake.
 		if err := sc.Hello(c.opt.LocalName); err != nil {
@@ -111,29 +104,27 @@ func (c *Client) dialOnce(ctx context.Context) (_ *conn, err error) {
 				op = "tls"
 			}
 			sc.Close()
-			return nil, &ConnError{Op: op, Addr: c.addr, Err: convertError(err)}
+			return nil, &ConnError{Op: op, Addr: c.ep.Addr, Err: convertError(err)}
 		}
 	}
 	if err := c.authenticate(ctx, sc); err != nil {
 		sc.Close()
 		return nil, err
 	}
-	c.dials.Add(1)
-	c.log.LogAttrs(ctx, slog.LevelDebug, "smtp session opened", slog.String("addr", c.addr))
-	return &conn{sc: sc, raw: raw, lastUsed: time.Now()}, nil
+	return &conn{sc: sc, raw: nc.Raw, lastUsed: time.Now()}, nil
 }
 
 // authenticate runs the SASL step, if any.
 func (c *Client) authenticate(ctx context.Context, sc *smtp.Client) error {
-	if c.auth.Mechanism() == tlsauth.None {
+	if c.ep.Auth.Mechanism() == tlsauth.None {
 		return nil
 	}
-	sa, err := c.auth.Client(ctx, c.host)
+	sa, err := c.ep.Auth.Client(ctx, c.ep.Host)
 	if err != nil {
-		return &ConnError{Op: "auth", Addr: c.addr, Err: err}
+		return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: err}
 	}
 	if err := sc.Auth(sa); err != nil {
-		return &ConnError{Op: "auth", Addr: c.addr, Err: convertError(err)}
+		return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: convertError(err)}
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 			return nil, readErr.err
 		}
 		err = c.contextError(ctx, err)
-		ce := &ConnError{Op: "send", Addr: c.addr, Err: err}
+		ce := &ConnError{Op: "send", Addr: c.ep.Addr, Err: err}
 		for _, i := range pending {
 			if rr := &res.Recipients[i]; rr.Err == nil && rr.Status == mssante.StatusAccepted {
 				rr.Status, rr.Err = mssante.StatusTemporaryFailure, ce
