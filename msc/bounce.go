@@ -99,7 +99,10 @@ type Classifier struct {
 // SMTP reply code ("552 5.3.4"), else the first X.Y.Z code of the text.
 //
 // A message that is no bounce, or a report without failure (a delivery or
-// read receipt), gives an error wrapping ErrNotBounce.
+// read receipt), gives an error wrapping ErrNotBounce. A message larger than
+// MaxBytes gives ErrTooLarge, one nested more than 16 levels deep or with
+// more than 256 MIME parts an error wrapping mssante.ErrLimit, and an
+// unreadable header block an error wrapping ErrMalformedMessage.
 func (c *Classifier) Classify(ctx context.Context, r io.Reader) (*Bounce, error) {
 	max := c.MaxBytes
 	if max <= 0 {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mssante-go/sdk/mssante"
 )
 
 const fixtureMessageID = "20260102-0001.cr@medecin-fictif.mssante.fr"
@@ -235,4 +238,24 @@ func FuzzText(f *testing.F) {
 		}
 		(&Policy{}).Check(&Outgoing{To: []string{addr}, ReplyTo: []string{text}, Patient: testPatient(), Document: &Confidentiality{}})
 	})
+}
+
+func TestClassifyReaderLimits(t *testing.T) {
+	// The MIME limits are mssante's reader limits (ReadLimits), reported as
+	// such; a bounce never comes near them.
+	parts := strings.Repeat("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n", maxMIMEParts+1)
+	raw := "From: MAILER-DAEMON@x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + "--b--\r\n"
+	if _, err := (&Classifier{}).ClassifyBytes([]byte(raw)); !errors.Is(err, mssante.ErrLimit) {
+		t.Errorf("parts: %v, want mssante.ErrLimit", err)
+	}
+	var deep strings.Builder
+	for i := range maxMIMEDepth + 2 {
+		fmt.Fprintf(&deep, "Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n", i, i)
+	}
+	if _, err := (&Classifier{}).ClassifyBytes([]byte("From: MAILER-DAEMON@x\r\n" + deep.String())); !errors.Is(err, mssante.ErrLimit) {
+		t.Errorf("depth: %v, want mssante.ErrLimit", err)
+	}
+	if _, err := (&Classifier{}).ClassifyBytes([]byte("From: MAILER-DAEMON@x\r\nbroken header\r\n\r\n")); !errors.Is(err, ErrMalformedMessage) || !errors.Is(err, mssante.ErrMalformed) {
+		t.Errorf("broken header: %v, want ErrMalformedMessage", err)
+	}
 }

@@ -41,6 +41,8 @@
 // Mon Espace Santé sends (BounceTexts, extensible through the classifier),
 // and gives one of the Kind values: msc-unknown-address, msc-closed,
 // msc-invalid-address, message-too-large, mailbox-unknown, temporary, other.
+// The message itself is read by package mssante (Read, and ParseReport for a
+// report), within its reader limits.
 //
 // # Conversations
 //
