@@ -61,7 +61,6 @@ type Options struct {
 type Client struct {
 	opt Options
 	ep  *tlsauth.Endpoint
-	log *slog.Logger
 
 	mu       sync.Mutex
 	ic       *imapclient.Client
@@ -122,14 +121,6 @@ func New(opt Options) (*Client, error) {
 	if opt.Auth.Mechanism == tlsauth.None {
 		return nil, errors.New("imapclient: IMAP needs a SASL mechanism (XOAUTH2, EXTERNAL or PLAIN)")
 	}
-	port := DefaultPort
-	if opt.ImplicitTLS {
-		port = DefaultImplicitTLSPort
-	}
-	ep, err := tlsauth.NewEndpoint(opt.Addr, port, &opt.TLS, opt.Auth)
-	if err != nil {
-		return nil, err
-	}
 	if opt.Mailbox == "" {
 		opt.Mailbox = "INBOX"
 	}
@@ -139,12 +130,15 @@ func New(opt Options) (*Client, error) {
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 2 * time.Minute
 	}
-	ep.ImplicitTLS, ep.DialContext, ep.SetupTimeout = opt.ImplicitTLS, opt.DialContext, opt.CommandTimeout
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	ep, err := tlsauth.NewEndpoint(tlsauth.EndpointOptions{
+		Addr: opt.Addr, DefaultPort: DefaultPort, DefaultImplicitTLSPort: DefaultImplicitTLSPort,
+		ImplicitTLS: opt.ImplicitTLS, TLS: &opt.TLS, Auth: opt.Auth,
+		DialContext: opt.DialContext, SetupTimeout: opt.CommandTimeout, Logger: opt.Logger,
+	})
+	if err != nil {
+		return nil, err
 	}
-	return &Client{opt: opt, ep: ep, log: log,
+	return &Client{opt: opt, ep: ep,
 		newMail: make(chan struct{}, 1), closed: make(chan struct{})}, nil
 }
 
@@ -216,11 +210,7 @@ func (c *Client) dial(ctx context.Context) (*imapclient.Client, error) {
 	if de, ok := errors.AsType[*tlsauth.DialError](err); ok {
 		return nil, &ConnError{Op: de.Op, Addr: c.ep.Addr, Err: de.Err}
 	}
-	if err != nil {
-		return nil, err
-	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "imap session opened", slog.String("addr", c.ep.Addr))
-	return ic, nil
+	return ic, err
 }
 
 // open waits for the greeting, after STARTTLS unless TLS is implicit, and

@@ -195,7 +195,7 @@ func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssan
 			if !mssante.IsTemporary(err) {
 				return err
 			}
-			c.log.LogAttrs(ctx, slog.LevelWarn, "imap session failed, retrying", slog.String("error", err.Error()))
+			c.ep.Logger.LogAttrs(ctx, slog.LevelWarn, "imap session failed, retrying", slog.String("error", err.Error()))
 			if !sleep(ctx, c.opt.PollInterval) {
 				return ctx.Err()
 			}

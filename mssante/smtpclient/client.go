@@ -65,7 +65,6 @@ type Options struct {
 type Client struct {
 	opt    Options
 	ep     *tlsauth.Endpoint
-	log    *slog.Logger
 	pool   *pool
 	dials  atomic.Int64
 	sent   atomic.Int64
@@ -85,14 +84,6 @@ var ErrInvalidEnvelope = errors.New("smtpclient: invalid envelope")
 
 // New checks opt and returns a Client. It does not connect.
 func New(opt Options) (*Client, error) {
-	port := DefaultPort
-	if opt.ImplicitTLS {
-		port = DefaultImplicitTLSPort
-	}
-	ep, err := tlsauth.NewEndpoint(opt.Addr, port, &opt.TLS, opt.Auth)
-	if err != nil {
-		return nil, err
-	}
 	if opt.LocalName == "" {
 		opt.LocalName = "localhost"
 	}
@@ -105,12 +96,15 @@ func New(opt Options) (*Client, error) {
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 5 * time.Minute
 	}
-	ep.ImplicitTLS, ep.DialContext, ep.SetupTimeout = opt.ImplicitTLS, opt.DialContext, opt.CommandTimeout
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	ep, err := tlsauth.NewEndpoint(tlsauth.EndpointOptions{
+		Addr: opt.Addr, DefaultPort: DefaultPort, DefaultImplicitTLSPort: DefaultImplicitTLSPort,
+		ImplicitTLS: opt.ImplicitTLS, TLS: &opt.TLS, Auth: opt.Auth,
+		DialContext: opt.DialContext, SetupTimeout: opt.CommandTimeout, Logger: opt.Logger,
+	})
+	if err != nil {
+		return nil, err
 	}
-	c := &Client{opt: opt, ep: ep, log: log}
+	c := &Client{opt: opt, ep: ep}
 	c.pool = newPool(opt.MaxConns)
 	return c, nil
 }

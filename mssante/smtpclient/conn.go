@@ -3,7 +3,6 @@ package smtpclient
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -70,12 +69,10 @@ func (c *Client) dialOnce(ctx context.Context) (*conn, error) {
 	if de, ok := errors.AsType[*tlsauth.DialError](err); ok {
 		return nil, &ConnError{Op: de.Op, Addr: c.ep.Addr, Err: de.Err}
 	}
-	if err != nil {
-		return nil, err
+	if err == nil {
+		c.dials.Add(1)
 	}
-	c.dials.Add(1)
-	c.log.LogAttrs(ctx, slog.LevelDebug, "smtp session opened", slog.String("addr", c.ep.Addr))
-	return cn, nil
+	return cn, err
 }
 
 // open runs EHLO, STARTTLS unless TLS is implicit, and authentication on a

@@ -1,6 +1,6 @@
 // Package tlsauth holds what the SMTP and IMAP transports of an MSSanté client
-// share to connect to an operator: the TLS configuration that Ref #2 requires
-// and the SASL mechanisms of each mailbox type.
+// share to connect to an operator: the TLS configuration that Ref #2 requires,
+// the SASL mechanisms of each mailbox type and the opening of a connection.
 //
 // TLS (Référentiel socle MSSanté #2, ECO.1.1.x; mssante.md §2): TLS 1.2 only
 // by default, with the cipher suites the référentiel allows that Go
@@ -19,6 +19,13 @@
 //     SASL EXTERNAL (RFC 4422 appendix A) or no SASL step at all;
 //   - PLAIN (RFC 4616), for tests against local servers only: it is refused
 //     for any host but a loopback one.
+//
+// Connection (NewEndpoint, Dial): an Endpoint is the server's address (with
+// the protocol's default port), its TLS configuration and authenticator,
+// checked once; Dial opens a connection to it, runs the TLS handshake when
+// TLS is implicit, and hands it to the protocol's set-up (greeting, STARTTLS,
+// authentication), which the end of the context or a timeout interrupts by
+// closing the connection.
 //
 // The sasl.Client values are those of github.com/emersion/go-sasl, accepted
 // by both go-smtp and go-imap.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -14,56 +15,87 @@ import (
 // DialFunc opens a network connection, as net.Dialer.DialContext does.
 type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// DefaultDialTimeout bounds the TCP connection when no DialFunc is given.
+// DefaultDialTimeout bounds the TCP connection when EndpointOptions has no
+// DialContext.
 const DefaultDialTimeout = 30 * time.Second
 
-// Endpoint is an operator's server with what it takes to connect to it,
-// checked once by NewEndpoint for both transports. Set the optional fields
-// before the first Dial and leave them alone afterwards.
-type Endpoint struct {
-	Host string         // host name or IP address, as given
-	Addr string         // host:port to dial
-	Auth *Authenticator // SASL clients for each new connection
-
+// EndpointOptions describe an operator's server and how to connect to it,
+// as the options of the SMTP and IMAP clients do. Addr, TLS.RootCAs and the
+// protocol's ports are required; the zero value of the other fields is a
+// documented default.
+type EndpointOptions struct {
+	// Addr is the server, "host" or "host:port".
+	Addr string
+	// DefaultPort is the port when Addr has none, with STARTTLS;
+	// DefaultImplicitTLSPort the port with ImplicitTLS.
+	DefaultPort, DefaultImplicitTLSPort int
 	// ImplicitTLS makes Dial run the TLS handshake as soon as connected;
 	// otherwise the protocol's STARTTLS does it.
 	ImplicitTLS bool
+	// TLS configures TLS; its ServerName defaults to the host of Addr.
+	TLS *TLSOptions
+	// Auth is the SASL mechanism (PLAIN only towards a loopback host).
+	Auth Auth
 	// DialContext opens the TCP connections (default: a net.Dialer with
 	// DefaultDialTimeout).
 	DialContext DialFunc
 	// SetupTimeout, when positive, bounds each connection's set-up: TCP
 	// connection, TLS, greeting and authentication (default: ctx alone).
 	SetupTimeout time.Duration
+	// Logger receives connection events, never tokens, passwords or
+	// message contents (default: no logging).
+	Logger *slog.Logger
+}
 
+// Endpoint is an operator's server with what it takes to connect to it,
+// checked once by NewEndpoint for both transports. Its fields are read-only.
+type Endpoint struct {
+	Host string         // host name or IP address, as given
+	Addr string         // host:port to dial
+	Auth *Authenticator // SASL clients for each new connection
+	// Logger is EndpointOptions.Logger, or a logger that discards: never nil.
+	Logger *slog.Logger
+
+	opt EndpointOptions
 	tls *tls.Config
 }
 
-// NewEndpoint checks addr ("host" or "host:port"; defaultPort when no port
-// is given), the TLS options (roots present, versions allowed) and the
-// authentication (PLAIN only towards a loopback host).
-func NewEndpoint(addr string, defaultPort int, tlsOpt *TLSOptions, a Auth) (*Endpoint, error) {
-	if addr == "" {
+// NewEndpoint checks opt: the address, the TLS options (roots present,
+// versions allowed) and the authentication.
+func NewEndpoint(opt EndpointOptions) (*Endpoint, error) {
+	if opt.Addr == "" {
 		return nil, errors.New("tlsauth: no server address")
 	}
-	host, port, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(opt.Addr)
 	if err != nil {
-		host, port = strings.Trim(addr, "[]"), ""
+		host, port = strings.Trim(opt.Addr, "[]"), ""
 	}
 	if port == "" {
-		port = strconv.Itoa(defaultPort)
+		p := opt.DefaultPort
+		if opt.ImplicitTLS {
+			p = opt.DefaultImplicitTLSPort
+		}
+		port = strconv.Itoa(p)
 	}
-	cfg, err := tlsOpt.Config(host)
+	cfg, err := opt.TLS.Config(host)
 	if err != nil {
 		return nil, err
 	}
-	if a.Mechanism == Plain && !IsLoopback(host) {
+	if opt.Auth.Mechanism == Plain && !IsLoopback(host) {
 		return nil, fmt.Errorf("%w: %q", ErrPlainNotLoopback, host)
 	}
-	au, err := NewAuthenticator(a)
+	au, err := NewAuthenticator(opt.Auth)
 	if err != nil {
 		return nil, err
 	}
-	return &Endpoint{Host: host, Addr: net.JoinHostPort(host, port), Auth: au, tls: cfg}, nil
+	if opt.DialContext == nil {
+		opt.DialContext = (&net.Dialer{Timeout: DefaultDialTimeout}).DialContext
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Endpoint{Host: host, Addr: net.JoinHostPort(host, port), Auth: au, Logger: log, opt: opt, tls: cfg}, nil
 }
 
 // Conn is a new connection to an Endpoint, handed by Dial to the protocol's
@@ -92,23 +124,19 @@ func (e *DialError) Error() string { return fmt.Sprintf("tlsauth: %s: %v", e.Op,
 func (e *DialError) Unwrap() error { return e.Err }
 
 // Dial connects to e and runs setup (greeting, STARTTLS, authentication) on
-// the new connection. While setup runs, the end of ctx or of e.SetupTimeout
+// the new connection. While setup runs, the end of ctx or of the set-up timeout
 // closes the connection, which interrupts protocol libraries that take no
 // context (go-smtp, go-imap); afterwards the connection is the caller's.
-// When setup fails, or ctx ended meanwhile, the connection is closed and the
-// error returned: setup's own errors as they are, the others (the end of ctx
+// A session opened is logged at debug level. When setup fails, or ctx ended
+// meanwhile, the connection is closed and the error returned: setup's own errors as they are, the others (the end of ctx
 // included, whatever setup then returned) as *DialError.
 func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Context, c *Conn) (T, error)) (v T, err error) {
-	if e.SetupTimeout > 0 {
+	if e.opt.SetupTimeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, e.SetupTimeout)
+		ctx, cancel = context.WithTimeout(ctx, e.opt.SetupTimeout)
 		defer cancel()
 	}
-	dial := e.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: DefaultDialTimeout}).DialContext
-	}
-	raw, err := dial(ctx, "tcp", e.Addr)
+	raw, err := e.opt.DialContext(ctx, "tcp", e.Addr)
 	if err != nil {
 		return v, &DialError{Op: "dial", Err: err}
 	}
@@ -128,11 +156,14 @@ func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Contex
 		}
 	}()
 	c := &Conn{Raw: raw, Config: e.tls}
-	if e.ImplicitTLS {
+	if e.opt.ImplicitTLS {
 		c.TLS = tls.Client(raw, e.tls)
 		if err := c.TLS.HandshakeContext(ctx); err != nil {
 			return v, &DialError{Op: "tls", Err: err}
 		}
 	}
-	return setup(ctx, c)
+	if v, err = setup(ctx, c); err == nil {
+		e.Logger.LogAttrs(ctx, slog.LevelDebug, "session opened", slog.String("addr", e.Addr))
+	}
+	return v, err
 }

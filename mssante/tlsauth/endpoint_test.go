@@ -47,14 +47,14 @@ func readGreeting(ctx context.Context, c *Conn) (string, error) {
 func TestDial(t *testing.T) {
 	addr, roots := tlsGreeter(t, false)
 	ctx := context.Background()
-	ep, err := NewEndpoint(addr, 1, &TLSOptions{RootCAs: roots, ServerName: "localhost"}, Auth{})
+	opt := EndpointOptions{Addr: addr, ImplicitTLS: true, TLS: &TLSOptions{RootCAs: roots, ServerName: "localhost"}}
+	ep, err := NewEndpoint(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ep.Host != "127.0.0.1" || ep.Addr != addr {
 		t.Errorf("endpoint %s %s, want %s", ep.Host, ep.Addr, addr)
 	}
-	ep.ImplicitTLS = true
 	if got, err := Dial(ctx, ep, readGreeting); err != nil || got != "hello\n" {
 		t.Fatalf("Dial: %q %v", got, err)
 	}
@@ -80,7 +80,10 @@ func TestDial(t *testing.T) {
 	}
 
 	// Nothing listens: a dial error.
-	ep.Addr = "127.0.0.1:1"
+	opt.Addr = "127.0.0.1:1"
+	if ep, err = NewEndpoint(opt); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Dial(ctx, ep, readGreeting); !errors.As(err, &de) || de.Op != "dial" {
 		t.Errorf("closed port: %v", err)
 	}
@@ -90,11 +93,11 @@ func TestDial(t *testing.T) {
 // so whatever the set-up returned.
 func TestDialSetupTimeout(t *testing.T) {
 	addr, roots := tlsGreeter(t, true)
-	ep, err := NewEndpoint(addr, 1, &TLSOptions{RootCAs: roots, ServerName: "localhost"}, Auth{})
+	ep, err := NewEndpoint(EndpointOptions{Addr: addr, ImplicitTLS: true, SetupTimeout: 300 * time.Millisecond,
+		TLS: &TLSOptions{RootCAs: roots, ServerName: "localhost"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep.ImplicitTLS, ep.SetupTimeout = true, 300*time.Millisecond
 	start := time.Now()
 	_, err = Dial(context.Background(), ep, readGreeting)
 	var de *DialError
@@ -103,5 +106,35 @@ func TestDialSetupTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("set-up took %v", d)
+	}
+}
+
+func TestNewEndpoint(t *testing.T) {
+	tlsOpt := &TLSOptions{RootCAs: x509.NewCertPool()}
+	for _, tc := range []struct {
+		addr     string
+		implicit bool
+		auth     Mechanism
+		want     string // Addr, or "" for an error
+	}{
+		{"smtp.operateur.example", false, None, "smtp.operateur.example:587"},
+		{"smtp.operateur.example", true, None, "smtp.operateur.example:465"},
+		{"smtp.operateur.example:2525", true, None, "smtp.operateur.example:2525"},
+		{"[::1]", false, Plain, "[::1]:587"},
+		{"::1", false, Plain, "[::1]:587"},
+		{"", false, None, ""},
+		{"smtp.operateur.example", false, Plain, ""}, // PLAIN off loopback
+	} {
+		ep, err := NewEndpoint(EndpointOptions{Addr: tc.addr, DefaultPort: 587, DefaultImplicitTLSPort: 465,
+			ImplicitTLS: tc.implicit, TLS: tlsOpt, Auth: Auth{Mechanism: tc.auth, Username: "u", Password: "p"}})
+		switch {
+		case tc.want == "" && err == nil:
+			t.Errorf("%q: accepted", tc.addr)
+		case tc.want != "" && (err != nil || ep.Addr != tc.want):
+			t.Errorf("%q implicit=%v: %v %v, want %s", tc.addr, tc.implicit, ep, err, tc.want)
+		}
+	}
+	if _, err := NewEndpoint(EndpointOptions{Addr: "h"}); !errors.Is(err, ErrNoRootCAs) {
+		t.Errorf("no TLS options: %v", err)
 	}
 }
