@@ -21,7 +21,7 @@ var (
 // Shared returns a Postfix and Dovecot pair started on first use and shared
 // by the tests of one test binary, with the default Options plus
 // TempFailUser@Domain refused temporarily. A missing program skips the test,
-// or fails it under CI=true. Call StopShared at the end of TestMain.
+// or fails it under CI=true. Stop them with Main or StopShared.
 func Shared(t testing.TB) *Servers {
 	t.Helper()
 	for _, p := range Programs {
@@ -52,4 +52,14 @@ func StopShared() {
 	defer sharedMu.Unlock()
 	sharedSrv.Stop()
 	sharedSrv = nil
+}
+
+// Main runs the tests of m, stops the shared servers and exits: the TestMain
+// of a package using Shared is
+//
+//	func TestMain(m *testing.M) { mailservers.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	StopShared()
+	os.Exit(code)
 }

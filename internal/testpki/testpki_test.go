@@ -9,19 +9,25 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-func TestIssueAndVerify(t *testing.T) {
+// issueAll returns a root, a server certificate for the default hosts and a
+// client certificate for an applicative mailbox.
+func issueAll(t *testing.T) (p *PKI, srv, cli *Issued) {
+	t.Helper()
 	p, err := New("Test Root")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := p.Server()
-	if err != nil {
+	if srv, err = p.Server(); err != nil {
 		t.Fatal(err)
 	}
-	cli, err := p.Client("app@hopital.mssante.fr", "app@hopital.mssante.fr")
-	if err != nil {
+	if cli, err = p.Client("app@hopital.mssante.fr", "app@hopital.mssante.fr"); err != nil {
 		t.Fatal(err)
 	}
+	return p, srv, cli
+}
+
+func TestIssueAndVerify(t *testing.T) {
+	p, srv, cli := issueAll(t)
 	if _, err := srv.TLS.Leaf.Verify(x509.VerifyOptions{Roots: p.Pool, DNSName: "localhost"}); err != nil {
 		t.Fatalf("server certificate does not verify: %v", err)
 	}
@@ -41,18 +47,7 @@ func TestIssueAndVerify(t *testing.T) {
 }
 
 func TestCRL(t *testing.T) {
-	p, err := New("Test Root")
-	if err != nil {
-		t.Fatal(err)
-	}
-	good, err := p.Server()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad, err := p.Client("app@hopital.mssante.fr")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, good, bad := issueAll(t)
 	next := time.Now().Add(time.Hour)
 	der, err := p.CRL([]*x509.Certificate{bad.TLS.Leaf}, next)
 	if err != nil {

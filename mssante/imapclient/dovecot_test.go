@@ -3,7 +3,6 @@ package imapclient
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +13,7 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mailservers.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mailservers.Main(m) }
 
 // sendViaPostfix submits a message for to through the shared Postfix.
 func sendViaPostfix(t *testing.T, s *mailservers.Servers, to, subject string) {

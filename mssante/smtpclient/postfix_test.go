@@ -15,11 +15,7 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	mailservers.StopShared()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mailservers.Main(m) }
 
 // postfixOptions returns options for the shared Postfix, authenticated by a
 // client certificate of the test CA.
