@@ -16,10 +16,7 @@ import (
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
-	"github.com/mssante-go/sdk/mssante/imapclient"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
-	"github.com/mssante-go/sdk/mssante/smtpclient"
-	"github.com/mssante-go/sdk/mssante/tlsauth"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
@@ -33,21 +30,18 @@ type scenario struct {
 	report *report
 	out    string // artifact directory, "" for none
 
-	hospital       *mssante.Sender // the DPI's applicative mailbox
-	hospitalSMTP   *smtpclient.Client
-	hospitalIMAP   *imapclient.Client
-	doctor         *mssante.Sender // the recipient, a personal mailbox
-	doctorSMTP     *smtpclient.Client
-	doctorIMAP     *imapclient.Client
-	patient        ins.Identity // the public test identity
-	cdaDoc, pdf    []byte
-	sentMessageID  string
-	patientMessage string
+	hospital      *mssante.Sender // the DPI's applicative mailbox
+	hospitalConn  *demo.Conn      // its SMTP and IMAP clients
+	doctor        *mssante.Sender // the recipient, a personal mailbox
+	doctorConn    *demo.Conn
+	patient       ins.Identity // the public test identity
+	cdaDoc, pdf   []byte
+	sentMessageID string
 }
 
 func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, error) {
 	if outDir != "" {
-		if err := os.MkdirAll(outDir, 0o755); err != nil {
+		if err := os.MkdirAll(outDir, 0o700); err != nil {
 			return nil, err
 		}
 	}
@@ -62,25 +56,13 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 	s.doctor = &mssante.Sender{Address: mssantetest.DefaultDoctor2, Type: mssante.MailboxPER, Title: "Dr", GivenName: "Jean", FamilyName: "DURAND", Entity: "Cabinet Test", NIL: productNIL}
 
 	// The hospital's applicative mailbox authenticates with its IGC Santé
-	// organisation certificate (here issued by the test PKI).
-	cert, err := op.ClientCert(s.hospital.Address)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	appTLS := tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert}
-	appAuth := tlsauth.Auth{Mechanism: tlsauth.External}
-	// The doctor's personal mailbox authenticates with a Pro Santé Connect
-	// access token (SASL XOAUTH2); the operator issues test tokens.
-	perTLS := tlsauth.TLSOptions{RootCAs: op.RootCAs()}
-	perAuth := tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: s.doctor.Address, Tokens: demo.Tokens(op, s.doctor.Address)}
-
-	if s.hospitalSMTP, err = smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: appTLS, Auth: appAuth}); err == nil {
-		if s.hospitalIMAP, err = imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: appTLS, Auth: appAuth}); err == nil {
-			if s.doctorSMTP, err = smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: perTLS, Auth: perAuth}); err == nil {
-				s.doctorIMAP, err = imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: perTLS, Auth: perAuth})
-			}
-		}
+	// organisation certificate (issued here by the test PKI) and SASL
+	// EXTERNAL; the doctor's personal mailbox with a Pro Santé Connect access
+	// token (SASL XOAUTH2), issued here by the operator. demo.Connect shows
+	// the smtpclient and imapclient options; examples/dui-send loads a
+	// PKCS#12 certificate from files as a real installation does.
+	if s.hospitalConn, err = demo.Connect(op, s.hospital.Address); err == nil {
+		s.doctorConn, err = demo.Connect(op, s.doctor.Address)
 	}
 	if err != nil {
 		s.close()
@@ -92,22 +74,12 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 }
 
 func (s *scenario) close() {
-	for _, c := range []io.Closer{s.hospitalSMTP, s.hospitalIMAP, s.doctorSMTP, s.doctorIMAP} {
-		if c != nil && !isNilCloser(c) {
-			_ = c.Close()
+	for _, c := range []*demo.Conn{s.hospitalConn, s.doctorConn} {
+		if c != nil {
+			c.Close()
 		}
 	}
 	s.op.Close()
-}
-
-func isNilCloser(c io.Closer) bool {
-	switch v := c.(type) {
-	case *smtpclient.Client:
-		return v == nil
-	case *imapclient.Client:
-		return v == nil
-	}
-	return false
 }
 
 // buildDocument writes a CDA R2 level 1 document around a generated PDF.
@@ -162,7 +134,7 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 	if lint.HasErrors() {
 		return fmt.Errorf("the message does not lint clean: %v", lint.Errors())
 	}
-	res, err := mssante.Send(ctx, s.hospitalSMTP, m)
+	res, err := mssante.Send(ctx, s.hospitalConn.SMTP, m)
 	if err != nil {
 		return fmt.Errorf("sending: %w", err)
 	}
@@ -190,7 +162,7 @@ func (s *scenario) doctorReceives(ctx context.Context) error {
 		return err
 	}
 	filed := 0
-	err := s.doctorIMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+	err := s.doctorConn.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
 			return err
@@ -224,7 +196,7 @@ func (s *scenario) doctorReceives(ctx context.Context) error {
 			return err
 		}
 		env := &mssante.Envelope{From: s.doctor.Address, To: []string{in.MDNRequestedTo}}
-		if _, err := s.doctorSMTP.Send(ctx, env, bytes.NewReader(mdn.Bytes())); err != nil {
+		if _, err := s.doctorConn.SMTP.Send(ctx, env, bytes.NewReader(mdn.Bytes())); err != nil {
 			return fmt.Errorf("sending the MDN: %w", err)
 		}
 		s.report.step("Doctor answered with an MDN (processed) to %s", in.MDNRequestedTo)
@@ -247,7 +219,7 @@ func (s *scenario) hospitalReadsMDN(ctx context.Context) error {
 		return err
 	}
 	found := false
-	err := s.hospitalIMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+	err := s.hospitalConn.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
 		rep, err := mssante.ParseReport(r.Body)
 		if errors.Is(err, mssante.ErrNotReport) {
 			return nil
@@ -295,10 +267,9 @@ func (s *scenario) writeToPatient(ctx context.Context) error {
 	if fs, err := policy.Validate(o); err != nil {
 		return fmt.Errorf("refused by the Mon Espace Santé rules: %w (%v)", err, fs)
 	}
-	if _, err := mssante.Send(ctx, s.hospitalSMTP, m); err != nil {
+	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m); err != nil {
 		return fmt.Errorf("writing to the patient: %w", err)
 	}
-	s.patientMessage = m.MessageID
 	s.report.step("Wrote to the patient at %s with X-MSS-MES: FIN (closing form: %s)", addr, msc.MessageClosing(m))
 
 	err = s.op.PatientReply(ctx, addr, s.hospital.Address, "Merci docteur")
@@ -328,7 +299,7 @@ func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
 		Subject: "Rappel de rendez-vous",
 		Text:    "Bonjour,\n\nNous vous rappelons votre rendez-vous.\n\nHôpital Test",
 	}
-	if _, err := mssante.Send(ctx, s.hospitalSMTP, m); err != nil {
+	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m); err != nil {
 		return err
 	}
 	if _, err := s.op.WaitForMessage(ctx, s.hospital.Address, func(m *mssantetest.Message) bool {
@@ -337,7 +308,7 @@ func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
 		return err
 	}
 	var bounce *msc.Bounce
-	err := s.hospitalIMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+	err := s.hospitalConn.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
 		b, err := msc.Classify(ctx, r.Body)
 		if errors.Is(err, msc.ErrNotBounce) {
 			return nil
@@ -366,9 +337,9 @@ func (s *scenario) save(name string, data []byte) error {
 		return nil
 	}
 	p := filepath.Join(s.out, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
 	s.report.artifacts = append(s.report.artifacts, p)
-	return os.WriteFile(p, data, 0o644)
+	return os.WriteFile(p, data, 0o600) // health documents: owner only
 }
