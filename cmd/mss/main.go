@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 )
 
 // command is one top-level subcommand. run gets the arguments after its name
@@ -74,12 +73,7 @@ func run(env *cmdEnv, args []string) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: mss COMMAND [ARGS...]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(commands) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 }
