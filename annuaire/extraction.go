@@ -92,7 +92,8 @@ const specExtraction = "annuaire.md §1"
 // ReaderOptions configures an ExtractionReader. The zero value is usable.
 type ReaderOptions struct {
 	// MaxLineBytes bounds a line; longer lines are skipped as bad lines.
-	// Zero means 64 KiB (the index stores offsets on 16 bits).
+	// Zero, or more than 65,000, means 65,000 (the index stores offsets on
+	// 16 bits).
 	MaxLineBytes int
 	// MaxFindings bounds the findings kept (bad lines and warnings); the
 	// others are only counted in Stats. Zero means 1000; negative, none kept.
@@ -223,7 +224,7 @@ func (r *ExtractionReader) addFinding(level Level, rule, loc, format string, arg
 func (r *ExtractionReader) readLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	r.stats.Bytes += int64(len(line))
-	if err == bufio.ErrBufferFull || (err == nil && len(line) > r.opts.MaxLineBytes+2) {
+	if err == bufio.ErrBufferFull || ((err == nil || err == io.EOF) && len(line) > r.opts.MaxLineBytes+2) {
 		for err == bufio.ErrBufferFull {
 			var more []byte
 			more, err = r.br.ReadSlice('\n')
@@ -333,6 +334,15 @@ func (r *ExtractionReader) parse(line []byte, ar *arena) (record, bool) {
 		r.bad("empty address")
 		return record{}, false
 	}
+	total := 0
+	for _, f := range r.fields {
+		total += len(f)
+	}
+	if total > maxRecordBytes {
+		// Replacing invalid UTF-8 can double a line below MaxLineBytes.
+		r.bad("%d bytes of fields once invalid UTF-8 is replaced, more than %d", total, maxRecordBytes)
+		return record{}, false
+	}
 	rec := r.pack(ar)
 	if err := CheckAddress(rec.field(colAddress)); err != nil {
 		r.bad("%v", err)
@@ -398,6 +408,9 @@ func hasUpper(s string) bool {
 	}
 	return false
 }
+
+// maxRecordBytes bounds the fields of a record: their offsets are uint16.
+const maxRecordBytes = 1<<16 - 1
 
 // record is a compact mailbox: the canonical fields concatenated in one
 // string, with their offsets. It keeps the index small (one allocation per

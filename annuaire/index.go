@@ -295,27 +295,32 @@ func (idx *Index) merge(dups *Findings, i uint32, dup *record) (changed bool) {
 		dups.Add(LevelWarning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
 			"address %s already on line %d with other %s: the first values are kept", first.field(colAddress), first.line, strings.Join(conflicts, ", "))
 	}
-	if changed && len(first.s)+len(dup.s) < 65000 {
-		hadPerson, hadStruct := first.field(colPersonID) != "", first.field(colStructureID) != ""
-		var b []byte
-		for c := 0; c < numCols; c++ {
-			first.off[c] = uint16(len(b))
-			b = append(b, fields[c]...)
-		}
-		first.off[numCols] = uint16(len(b))
-		first.s = string(b)
-		if first.key != dup.key || !strings.EqualFold(first.key, first.field(colAddress)) {
-			first.key = strings.ToLower(first.field(colAddress))
-		}
-		if !hadPerson {
-			idx.persons.add(first.field(colPersonID), int(i))
-		}
-		if !hadStruct {
-			idx.structs.add(first.field(colStructureID), int(i))
-		}
-		return true
+	if !changed {
+		return false
 	}
-	return false
+	var n int
+	var off [numCols + 1]uint16
+	for c := range fields {
+		off[c] = uint16(n)
+		n += len(fields[c])
+	}
+	if n > maxRecordBytes {
+		dups.Add(LevelWarning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
+			"address %s already on line %d: the values of this line are dropped, the merged line would exceed %d bytes", first.field(colAddress), first.line, maxRecordBytes)
+		return false
+	}
+	off[numCols] = uint16(n)
+	hadPerson, hadStruct := first.field(colPersonID) != "", first.field(colStructureID) != ""
+	first.s = strings.Join(fields[:], "")
+	first.off = off
+	// The address keeps its first spelling, so first.key stays valid.
+	if !hadPerson {
+		idx.persons.add(first.field(colPersonID), int(i))
+	}
+	if !hadStruct {
+		idx.structs.add(first.field(colStructureID), int(i))
+	}
+	return true
 }
 
 func itoa(n int) string {

@@ -410,3 +410,35 @@ func TestLongLineAndMisc(t *testing.T) {
 		t.Error("bad tristate accepted")
 	}
 }
+
+// TestOversizedRecords covers the lines whose fields would not fit the
+// 16-bit offsets of the index: invalid UTF-8 that doubles once replaced,
+// and a long last line with no line end.
+func TestOversizedRecords(t *testing.T) {
+	text := header() + "\n" +
+		row(map[int]string{0: "PER", 1: "a@pro.mssante.fr", 7: strings.Repeat("a\xff", 15000), 8: strings.Repeat("a\xff", 5000)}) + "\n" +
+		row(map[int]string{0: "PER", 1: "b@pro.mssante.fr"}) + "\n" +
+		row(map[int]string{0: "PER", 1: "c@pro.mssante.fr", 18: strings.Repeat("X", 70000)})
+	r, err := annuaire.NewExtractionReader(strings.NewReader(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		m, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m.Address)
+	}
+	if len(got) != 1 || got[0] != "b@pro.mssante.fr" {
+		t.Errorf("read %v, want only b@pro.mssante.fr", got)
+	}
+	errs := r.Findings().ByRule("ANN-EXT-LINE")
+	if st := r.Stats(); st.BadLines != 2 || len(errs) != 2 || errs[0].Location != "line 2" || errs[1].Location != "line 4" {
+		t.Errorf("stats %+v, findings %v", st, errs)
+	}
+}
