@@ -175,13 +175,29 @@ func writeQPPart(create partCreator, typ, text string) error {
 	return qp.Close()
 }
 
-func writeAttachment(create partCreator, a *Attachment) error {
-	ct, cd := a.contentType(), "attachment"
+// attachmentFields returns the Content-Type and Content-Disposition of an
+// attachment and whether it is an embedded message. The parameters of
+// Attachment.ContentType (charset...) are kept and the file name is added
+// to them; Validate refused a content type that does not parse.
+func (a *Attachment) attachmentFields() (ct, cd string, embedded bool) {
+	mt, params, err := mime.ParseMediaType(a.contentType())
+	if err != nil {
+		mt, params = "application/octet-stream", nil
+	}
+	cd = "attachment"
 	if a.Filename != "" {
-		ct = mediaType(ct, map[string]string{"name": a.Filename})
+		if params == nil {
+			params = map[string]string{}
+		}
+		params["name"] = a.Filename
 		cd = mediaType(cd, map[string]string{"filename": a.Filename})
 	}
-	if isEmbeddedMessage(a.contentType()) {
+	return mediaType(mt, params), cd, mt == "message/rfc822"
+}
+
+func writeAttachment(create partCreator, a *Attachment) error {
+	ct, cd, embedded := a.attachmentFields()
+	if embedded {
 		// RFC 2046 §5.2.1: message/rfc822 is never base64-encoded.
 		b, err := a.Bytes()
 		if err != nil {
@@ -218,13 +234,6 @@ func writeAttachment(create partCreator, a *Attachment) error {
 		return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
 	}
 	return nil
-}
-
-// isEmbeddedMessage reports whether a media type is message/rfc822, whose
-// content-transfer-encoding may only be 7bit, 8bit or binary.
-func isEmbeddedMessage(ct string) bool {
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "message/rfc822"
 }
 
 // base64 line geometry (RFC 2045 §6.8): 57 bytes make a 76-character line.

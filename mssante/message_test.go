@@ -353,3 +353,31 @@ func TestSendPatientSizeCap(t *testing.T) {
 		t.Errorf("patient cap: %v", err)
 	}
 }
+
+// TestAttachmentContentTypeParams: the parameters of Attachment.ContentType
+// are kept next to the file name (they once emptied the Content-Type).
+func TestAttachmentContentTypeParams(t *testing.T) {
+	m := tMessage()
+	m.Attachments = []*Attachment{
+		{Filename: "notes.txt", ContentType: "text/plain; charset=iso-8859-1", Data: []byte("r\xe9sultats")},
+		{ContentType: "application/pdf", Data: []byte("%PDF")},
+	}
+	raw, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("Content-Type: text/plain; charset=iso-8859-1; name=notes.txt\r\n")) ||
+		!bytes.Contains(raw, []byte("Content-Type: application/pdf\r\nContent-Disposition: attachment\r\n")) {
+		t.Fatalf("attachment headers:\n%s", raw)
+	}
+	in, err := Read(bytes.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Parts) != 4 || in.Parts[2].ContentType != "text/plain" || in.Parts[2].Charset != "iso-8859-1" || in.Parts[2].Filename != "notes.txt" {
+		t.Errorf("parts %+v", in.Parts)
+	}
+	if len(in.Attachments) != 2 || in.Attachments[0].Filename != "notes.txt" || string(in.Attachments[0].Data) != "résultats" {
+		t.Errorf("attachments %+v", in.Attachments)
+	}
+}
