@@ -64,6 +64,9 @@ var (
 	// ErrDocumentNotFound: ArchiveDocument.Open on a document whose URI
 	// points at no entry of the archive.
 	ErrDocumentNotFound = errors.New("xdm: document not found in archive")
+	// ErrInvalidOption: a WriteOptions value is out of range (a
+	// CompressionLevel deflate does not know).
+	ErrInvalidOption = errors.New("xdm: invalid option")
 )
 
 // FieldError reports which field of which object a writer error is about.

@@ -32,7 +32,8 @@ const (
 // (ErrNoDocument), with two patients (ErrSeveralPatients), with a bad file
 // name (ErrInvalidName), without a required field (ErrMissingField), with a
 // bad action (ErrInvalidAction) or with a value that is not XML text
-// (ErrInvalidText). Write does not modify p. opts nil means the defaults
+// (ErrInvalidText), or with a CompressionLevel deflate does not know
+// (ErrInvalidOption). Write does not modify p. opts nil means the defaults
 // (random UUIDs, time.Now).
 //
 // Given the same package and fixed WriteOptions.NewUUID and Now, the output
@@ -63,6 +64,10 @@ type prepared struct {
 func prepare(p *Package, opts *WriteOptions) (*prepared, error) {
 	if p == nil || len(p.Documents) == 0 {
 		return nil, ErrNoDocument
+	}
+	if l := opts.level(); l < flate.HuffmanOnly || l > flate.BestCompression {
+		return nil, &FieldError{Object: "WriteOptions", Field: "CompressionLevel",
+			Err: fmt.Errorf("%w: %d (want %d to %d)", ErrInvalidOption, l, flate.HuffmanOnly, flate.BestCompression)}
 	}
 	newUUID := randomUUID
 	if opts != nil && opts.NewUUID != nil {

@@ -227,6 +227,26 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
+func TestWriteCompressionLevel(t *testing.T) {
+	for _, level := range []int{-3, 10, 42} {
+		var buf bytes.Buffer
+		err := Write(&buf, testPackage(), &WriteOptions{CompressionLevel: level})
+		var fe *FieldError
+		if !errors.Is(err, ErrInvalidOption) || !errors.As(err, &fe) || fe.Field != "CompressionLevel" {
+			t.Errorf("level %d: err = %v, want ErrInvalidOption on CompressionLevel", level, err)
+		}
+		if buf.Len() != 0 {
+			t.Errorf("level %d: %d bytes written before the error", level, buf.Len())
+		}
+	}
+	for _, level := range []int{-2, -1, 1, 9} {
+		b := writeBytes(t, testPackage(), &WriteOptions{CompressionLevel: level})
+		if a := readBytes(t, b, nil); a.Verify().HasErrors() {
+			t.Errorf("level %d: %v", level, a.Verify())
+		}
+	}
+}
+
 func TestWriteDoesNotModifyPackage(t *testing.T) {
 	p := testPackage()
 	before := *p.Documents[0]
