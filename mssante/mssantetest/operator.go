@@ -106,10 +106,10 @@ type Operator struct {
 	smtpLn   *trackingListener
 	imapLn   *trackingListener
 	serveWG  sync.WaitGroup
-	stopCtx  func() bool
 	closeOne sync.Once
 
 	mu        sync.Mutex
+	stopCtx   func() bool // unregisters the ctx watch of Start
 	closed    bool
 	mailboxes map[string]*mailbox // professional mailboxes by lower-case address
 	domains   map[string]bool
@@ -195,7 +195,12 @@ func Start(ctx context.Context, opts Options) (*Operator, error) {
 	if err := op.listen(opts); err != nil {
 		return nil, err
 	}
-	op.stopCtx = context.AfterFunc(ctx, op.Close)
+	// With ctx already done, AfterFunc runs Close at once in another
+	// goroutine: stopCtx is shared with it, hence the lock.
+	stop := context.AfterFunc(ctx, op.Close)
+	op.mu.Lock()
+	op.stopCtx = stop
+	op.mu.Unlock()
 	return op, nil
 }
 
@@ -233,9 +238,8 @@ func (op *Operator) setupPKI() error {
 	return nil
 }
 
-// cipherSuites returns the TLS 1.2 suites MSSanté allows that Go implements,
-// in preference order: 0xC030, 0xC02F, 0xC027 (mssante.md §2; 0xC028 is
-// missing from crypto/tls).
+// listen opens the SMTP and IMAP listeners and serves them in the
+// background.
 func (op *Operator) listen(opts Options) error {
 	smtpAddr, imapAddr := opts.SMTPAddr, opts.IMAPAddr
 	if smtpAddr == "" {
@@ -290,13 +294,14 @@ func (op *Operator) listen(opts Options) error {
 // end. It may be called more than once.
 func (op *Operator) Close() {
 	op.closeOne.Do(func() {
-		if op.stopCtx != nil {
-			op.stopCtx()
-		}
 		op.mu.Lock()
+		stop := op.stopCtx
 		op.closed = true
 		op.notifyLocked()
 		op.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
 		_ = op.smtpSrv.Close()
 		_ = op.imapSrv.Close()
 		op.smtpLn.Close()

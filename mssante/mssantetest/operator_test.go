@@ -550,6 +550,27 @@ func TestCloseStopsEverything(t *testing.T) {
 	}
 }
 
+// TestStartWithDoneContext: with ctx already done, Start's context watch
+// closes the operator from another goroutine while Start is still setting
+// it up; run with -race, this caught an unsynchronised field.
+func TestStartWithDoneContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 3 {
+		op, err := Start(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err = op.WaitForMessage(wctx, DefaultDoctor, nil)
+		wcancel()
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("operator started with a done context: %v, want ErrClosed", err)
+		}
+		op.Close()
+	}
+}
+
 func TestBadOptions(t *testing.T) {
 	for name, o := range map[string]Options{
 		"bad type":       {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: "CAB"}}},
