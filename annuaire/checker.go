@@ -74,12 +74,6 @@ type RecipientChecker struct {
 // CheckRecipient implements mssante.RecipientChecker.
 func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) error {
 	address = strings.TrimSpace(address)
-	if err := CheckAddress(address); err != nil {
-		if c.Sentinel != nil {
-			return fmt.Errorf("%w (%w)", err, c.Sentinel)
-		}
-		return err
-	}
 	var wl *Whitelist
 	if c.Whitelist != nil {
 		wl = c.Whitelist.Current()
@@ -88,6 +82,8 @@ func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) e
 		var te *TrustError
 		if errors.As(err, &te) {
 			te.Sentinel = c.Sentinel
+		} else if c.Sentinel != nil {
+			return fmt.Errorf("%w (%w)", err, c.Sentinel)
 		}
 		return err
 	}
@@ -100,7 +96,7 @@ func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) e
 		}
 		if c.Logger != nil {
 			_, domain, _ := splitAddress(address)
-			attrs := []any{slog.String("domain", domain), slog.String("error", err.Error())}
+			attrs := []any{slog.String("domain", domain), slog.String("error", logError(err, c.LogAddresses))}
 			if c.LogAddresses {
 				attrs = append(attrs, slog.String("address", address))
 			}
@@ -112,4 +108,25 @@ func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) e
 		}
 	}
 	return nil
+}
+
+// logError describes a directory error for the log. The error texts of the
+// FHIR client name the request URL, whose query holds the address, so
+// unless addresses may be logged only the kind of failure is given.
+func logError(err error, full bool) string {
+	if full {
+		return err.Error()
+	}
+	var fe *FHIRError
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrNotFound.Error()
+	case errors.As(err, &fe):
+		return fmt.Sprintf("FHIR server answered %d", fe.Status)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "directory request: " + context.DeadlineExceeded.Error()
+	case errors.Is(err, context.Canceled):
+		return "directory request: " + context.Canceled.Error()
+	}
+	return fmt.Sprintf("directory unavailable (%T; details withheld unless LogAddresses)", err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +199,45 @@ func TestChain(t *testing.T) {
 	if _, err := (annuaire.Chain{idx, broken}).ResolvePerson(ctx, "10000000019"); err == nil || errors.Is(err, annuaire.ErrNotFound) {
 		t.Errorf("broken last: %v", err)
 	}
+}
+
+// TestRecipientCheckerDirectoryDown checks that the errors of an
+// unavailable FHIR directory, whose texts hold the request URL and so the
+// address, do not put the address in the log.
+func TestRecipientCheckerDirectoryDown(t *testing.T) {
+	c, srv := fhirClient(t)
+	c.MaxRetries = -1
+	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(miniWL), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := &annuaire.FHIRClient{BaseURL: "http://127.0.0.1:1/fhir/v2", MaxRetries: -1}
+	for _, tc := range []struct {
+		name string
+		dir  annuaire.Resolver
+		want string
+	}{
+		{"503", c, "FHIR server answered 503"},
+		{"connection refused", broken, "directory unavailable"},
+	} {
+		srv.Fail503.Store(10)
+		var logs strings.Builder
+		var got error
+		chk := &annuaire.RecipientChecker{
+			Whitelist: wl,
+			Directory: tc.dir,
+			OnUnknown: func(_ context.Context, _ string, err error) { got = err },
+			Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
+		}
+		if err := chk.CheckRecipient(context.Background(), "secret.patient@medecin.mssante.fr"); err != nil {
+			t.Errorf("%s: refused: %v", tc.name, err)
+		}
+		if got == nil || !strings.Contains(got.Error(), "secret.patient") {
+			t.Errorf("%s: OnUnknown got %v, want the full error", tc.name, got)
+		}
+		if l := logs.String(); strings.Contains(l, "secret.patient") || !strings.Contains(l, tc.want) || !strings.Contains(l, "domain=medecin.mssante.fr") {
+			t.Errorf("%s: log %q", tc.name, l)
+		}
+	}
+	srv.Fail503.Store(0)
 }
