@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -305,6 +306,9 @@ func Send(ctx context.Context, t Transport, m *Message) (*SendResult, error) {
 // than the 25 Mo of Mon Espace Santé when a recipient is a patient, is
 // refused with a *SizeError before anything is sent.
 func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOptions) (*SendResult, error) {
+	if t == nil {
+		return nil, errors.New("mssante: nil Transport")
+	}
 	b, err := m.Bytes()
 	if err != nil {
 		return nil, err

@@ -240,6 +240,9 @@ func zipSizeHint(docs []*HealthDocument) int {
 // (ECO.2.1.3) for a patient's traits: birth name in upper case, first given
 // name, birth date when withBirthDate and known.
 func XDMSubject(label string, t *ins.Traits, withBirthDate bool) string {
+	if t == nil {
+		t = &ins.Traits{}
+	}
 	parts := []string{strings.TrimSpace(label)}
 	if n := patientName(t); n != "" {
 		parts = append(parts, strings.ToUpper(n))
@@ -260,6 +263,9 @@ func XDMSubject(label string, t *ins.Traits, withBirthDate bool) string {
 // "-"; spaces and accents are kept, as in the ANS example
 // "20220531_CR d'imagerie médicale_CORSE_FIGATELLIX.pdf".
 func PDFName(h *cda.Header, typeLabel, fileNumber string) string {
+	if h == nil {
+		h = &cda.Header{}
+	}
 	t := h.ServiceEvent.Start
 	if t.IsZero() {
 		t = h.EffectiveTime

@@ -135,6 +135,9 @@ func (m *Message) Recipients() []string {
 // recipients with valid addresses, header values without line breaks, and
 // extra header fields that do not clash with the ones Message owns.
 func (m *Message) Validate() error {
+	if m == nil {
+		return fmt.Errorf("%w: nil message", ErrNoSender)
+	}
 	if err := m.From.Validate(); err != nil {
 		return err
 	}

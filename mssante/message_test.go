@@ -381,3 +381,28 @@ func TestAttachmentContentTypeParams(t *testing.T) {
 		t.Errorf("attachments %+v", in.Attachments)
 	}
 }
+
+// TestNilArguments: nil pointers given to the public functions give errors
+// or empty results, not panics.
+func TestNilArguments(t *testing.T) {
+	var m *Message
+	if err := m.Validate(); !errors.Is(err, ErrNoSender) {
+		t.Errorf("nil message: %v", err)
+	}
+	if _, err := Send(context.Background(), &fakeTransport{}, nil); !errors.Is(err, ErrNoSender) {
+		t.Errorf("send nil message: %v", err)
+	}
+	if _, err := Send(context.Background(), nil, tMessage()); err == nil {
+		t.Error("nil transport accepted")
+	}
+	var res *SendResult
+	if res.Accepted() != nil {
+		t.Error("nil result accepted someone")
+	}
+	if s := XDMSubject("CR", nil, true); s != "XDM/1.0/DDM+CR" {
+		t.Errorf("subject %q", s)
+	}
+	if n := PDFName(nil, "CR", ""); n != "CR.pdf" {
+		t.Errorf("pdf name %q", n)
+	}
+}

@@ -87,6 +87,9 @@ type SendResult struct {
 
 // Accepted returns the recipients that accepted the message.
 func (r *SendResult) Accepted() []string {
+	if r == nil {
+		return nil
+	}
 	var out []string
 	for _, rr := range r.Recipients {
 		if rr.Status == StatusAccepted {
