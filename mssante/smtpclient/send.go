@@ -112,8 +112,12 @@ func (c *Client) contextError(ctx context.Context, err error) error {
 func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, pending []int, res *mssante.SendResult, msg io.Reader) (started bool, err error) {
 	stop := context.AfterFunc(ctx, func() { cn.raw.Close() })
 	defer func() {
-		if !stop() && err == nil {
-			err = ctx.Err()
+		if !stop() {
+			// ctx ended and the connection is (being) closed. When every
+			// command already had its reply, res holds the server's real
+			// verdict (a message accepted is delivered): keep it, and only
+			// drop the session.
+			cn.broken = true
 		}
 	}()
 	c.setTimeouts(ctx, cn.sc)
