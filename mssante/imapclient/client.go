@@ -196,7 +196,7 @@ func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sel, err := wait(ctx, ic, func() (*imap.SelectData, error) { return ic.Select(c.opt.Mailbox, nil).Wait() })
+	sel, err := command(c, ctx, ic, func() (*imap.SelectData, error) { return ic.Select(c.opt.Mailbox, nil).Wait() })
 	if err != nil {
 		ic.Close()
 		return nil, &ConnError{Op: "select", Addr: c.ep.Addr, Err: err}

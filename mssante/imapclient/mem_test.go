@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -331,4 +333,58 @@ func TestCursorIgnoresSeenFlag(t *testing.T) {
 	if n, err := c2.ReceiveCount(context.Background(), col2.handle); n != 0 || err != nil {
 		t.Fatalf("n=%d err=%v", n, err)
 	}
+}
+
+// tempErr is a handler error that Watch retries.
+type tempErr struct{ msg string }
+
+func (e tempErr) Error() string   { return e.msg }
+func (e tempErr) Temporary() bool { return true }
+
+// Watch retries after a temporary handler failure and logs it, but never the
+// handler's error text, which may quote the message.
+func TestWatchLogsNoHandlerErrorText(t *testing.T) {
+	ms := newMemServer(t)
+	ms.deliver(t, "INBOX", "cr-patient")
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	opt := ms.options()
+	opt.PollInterval = 50 * time.Millisecond
+	opt.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newClient(t, opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var calls atomic.Int32
+	handled := make(chan string, 1)
+	err := c.Watch(ctx, func(_ context.Context, m *mssante.Received) error {
+		if calls.Add(1) == 1 {
+			return tempErr{"cannot file the report of PAT-TROIS DOMINIQUE"}
+		}
+		handled <- m.ID
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Watch returned %v", err)
+	}
+	id := <-handled
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logs.String(), "handler failed") || !strings.Contains(logs.String(), id) {
+		t.Errorf("the retry is not logged with the message id %s:\n%s", id, logs.String())
+	}
+	if strings.Contains(logs.String(), "PAT-TROIS") {
+		t.Errorf("the handler's error text was logged:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

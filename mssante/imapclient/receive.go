@@ -195,7 +195,7 @@ func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssan
 			if !mssante.IsTemporary(err) {
 				return err
 			}
-			c.ep.Logger.LogAttrs(ctx, slog.LevelWarn, "imap session failed, retrying", slog.String("error", err.Error()))
+			logRetry(ctx, c.ep.Logger, err)
 			if !sleep(ctx, c.opt.PollInterval) {
 				return ctx.Err()
 			}
@@ -243,6 +243,17 @@ func (c *Client) waitForMail(ctx context.Context) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// logRetry logs a temporary failure Watch recovers from. The text of a
+// handler's error is the caller's and may quote the message (a patient's
+// name, a subject): only the message's ID is logged for it.
+func logRetry(ctx context.Context, log *slog.Logger, err error) {
+	if he, ok := errors.AsType[*HandlerError](err); ok {
+		log.LogAttrs(ctx, slog.LevelWarn, "imap handler failed, retrying", slog.String("id", he.ID))
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, "imap session failed, retrying", slog.String("error", err.Error()))
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
