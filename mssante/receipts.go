@@ -6,6 +6,7 @@ import (
 	netmail "net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
@@ -410,9 +411,14 @@ func parseDate(rep *Report, v, name, loc string) time.Time {
 	return t
 }
 
+// truncate cuts s to at most n bytes, at a character boundary, and marks
+// the cut with "...".
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
 )
@@ -399,5 +400,23 @@ func TestParseReportDSNVariants(t *testing.T) {
 	}
 	if len(rep.Warnings.ByRule("DSN-ACTION")) != 1 || len(rep.Warnings.ByRule("DSN-REPORTING-MTA")) != 1 {
 		t.Errorf("warnings %v", rep.Warnings)
+	}
+}
+
+func TestTruncateKeepsUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc..."},
+		{"aéé", 2, "a..."}, // the cut would split the first é
+		{"aéé", 3, "aé..."},
+	} {
+		got := truncate(tc.in, tc.n)
+		if got != tc.want || !utf8.ValidString(got) {
+			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
 	}
 }
