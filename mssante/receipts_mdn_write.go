@@ -45,7 +45,8 @@ type MDNOptions struct {
 	Type string
 	// Manual selects manual-action/MDN-sent-manually (default automatic).
 	Manual bool
-	// Error is the French error code; 0 for a success MDN. ErrorLabel
+	// Error is the French error code; 0 for a success MDN. It must have
+	// three digits (900–906 are listed, "à titre indicatif"). ErrorLabel
 	// overrides Error.Label().
 	Error      ErrorCode
 	ErrorLabel string
@@ -110,6 +111,10 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	from, err := parseAddr(opts.From.Address)
 	if err != nil {
 		return err
+	}
+	if opts.Error != 0 && (opts.Error < 100 || opts.Error > 999) {
+		// ParseErrorCode, and the receivers, read three digits only.
+		return fmt.Errorf("mssante: error code %d: want three digits (900-906)", int(opts.Error))
 	}
 	limits := opts.Limits.withDefaults()
 	raw, err := io.ReadAll(&sizeReader{r: original, max: limits.MaxSize})

@@ -267,6 +267,14 @@ func TestWriteMDNRefusals(t *testing.T) {
 	if err := WriteMDN(&bytes.Buffer{}, strings.NewReader(testOriginal), &MDNOptions{From: from, ErrorLabel: "a\r\nBcc: x@y.fr", Error: 906}); !errors.Is(err, ErrHeader) {
 		t.Errorf("injection: %v", err)
 	}
+	for _, code := range []ErrorCode{-1, 42, 1000} {
+		if err := WriteMDN(&bytes.Buffer{}, strings.NewReader(testOriginal), &MDNOptions{From: from, Error: code}); err == nil {
+			t.Errorf("code %d accepted", code)
+		}
+	}
+	if err := WriteMDN(&bytes.Buffer{}, strings.NewReader(testOriginal), &MDNOptions{From: from, Error: 950}); err != nil {
+		t.Errorf("three-digit code outside the list: %v", err)
+	}
 }
 
 func TestErrorCodes(t *testing.T) {
