@@ -40,6 +40,9 @@ func Build(w io.Writer, h *Header, body Body) error {
 	if mt != MediaTypePDF && mt != MediaTypeText {
 		return fmt.Errorf("%w: %q (want %s or %s)", ErrMediaType, mt, MediaTypePDF, MediaTypeText)
 	}
+	if h == nil {
+		return fmt.Errorf("%w: no header", ErrInvalidHeader)
+	}
 	if body.Content == nil {
 		return fmt.Errorf("%w: no body content", ErrInvalidHeader)
 	}
@@ -117,8 +120,12 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 // prev (cda.md §5): a copy of prev with the new id, the same setId,
 // versionNumber + 1 and a relatedDocument RPLC whose parent is prev's id and
 // version. The caller then updates the times, authors and content. Slices
-// are shared with prev; pointers to sub-structures too.
+// are shared with prev; pointers to sub-structures too. A nil prev is read
+// as an empty header (Build then refuses the result).
 func NewReplacement(prev *Header, newID II) *Header {
+	if prev == nil {
+		prev = &Header{}
+	}
 	h := *prev
 	h.ID = newID
 	if h.SetID.IsZero() {

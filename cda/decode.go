@@ -72,12 +72,7 @@ func decodeHeader(root, bodyText *node) *Header {
 		e.FacilityID = decodeII(hf.elem("id"))
 		e.FacilityType = decodeCode(hf.elem("code"))
 	}
-	if bodyText != nil {
-		h.BodyMediaType = bodyText.attr("mediaType")
-		if h.BodyMediaType == "" {
-			h.BodyMediaType = "text/plain" // the CDA default of ED/@mediaType
-		}
-	}
+	h.BodyMediaType = bodyMediaType(bodyText)
 	return h
 }
 

@@ -52,19 +52,29 @@ func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
 	return &Document{header: h, p: p}, nil
 }
 
-// Header returns the document header.
+// Header returns the document header (nil for a zero Document).
 func (d *Document) Header() *Header { return d.header }
 
 // IsLevel1 reports whether the body is a nonXMLBody.
-func (d *Document) IsLevel1() bool { return d.p.bodyText != nil }
+func (d *Document) IsLevel1() bool { return d.p != nil && d.p.bodyText != nil }
 
-// BodyMediaType returns nonXMLBody/text/@mediaType, or "" for a structured
+// BodyMediaType returns nonXMLBody/text/@mediaType (text/plain, the CDA
+// default, when the attribute is empty or absent), or "" for a structured
 // document.
 func (d *Document) BodyMediaType() string {
-	if d.p.bodyText == nil {
+	if d.p == nil {
 		return ""
 	}
-	if mt := d.p.bodyText.attr("mediaType"); mt != "" {
+	return bodyMediaType(d.p.bodyText)
+}
+
+// bodyMediaType is the media type of the body text element, "" when there
+// is none.
+func bodyMediaType(text *node) string {
+	if text == nil {
+		return ""
+	}
+	if mt := text.attr("mediaType"); mt != "" {
 		return mt
 	}
 	return MediaTypeText // the CDA default of ED/@mediaType

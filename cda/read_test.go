@@ -240,3 +240,40 @@ func TestXDSMetadataBuilt(t *testing.T) {
 		t.Errorf("no id: %v", err)
 	}
 }
+
+// TestZeroValues calls the public API on nil and zero values: clear errors
+// or empty answers, never a panic.
+func TestZeroValues(t *testing.T) {
+	var d cda.Document
+	if d.IsLevel1() || d.BodyMediaType() != "" || d.Header() != nil {
+		t.Error("zero Document is not empty")
+	}
+	if _, err := d.Body(); !errors.Is(err, cda.ErrNoBody) {
+		t.Errorf("zero Document Body: %v", err)
+	}
+	if _, ok := cda.LookupValueSet("nope").Lookup(cda.OIDLOINC, "11488-4"); ok || cda.LookupValueSet("nope").HasCode("N") {
+		t.Error("nil ValueSet has a concept")
+	}
+	body := func() cda.Body { return cda.Body{Content: strings.NewReader("%PDF")} }
+	if err := cda.Build(io.Discard, nil, body()); !errors.Is(err, cda.ErrInvalidHeader) {
+		t.Errorf("Build(nil header): %v", err)
+	}
+	var he *cda.HeaderError
+	if err := cda.Build(io.Discard, &cda.Header{}, body()); !errors.As(err, &he) || len(he.Findings.ByRule("CDA-ID")) == 0 {
+		t.Errorf("Build(zero header): %v", err)
+	}
+	next := cda.NewReplacement(nil, cda.II{Root: "1.2.3"})
+	if next.ID.Root != "1.2.3" || next.VersionNumber != 2 || next.RelatedDocument == nil {
+		t.Errorf("NewReplacement(nil) = %+v", next)
+	}
+	var h *cda.Header
+	if _, err := h.XDSMetadata(); !errors.Is(err, cda.ErrNoDocumentID) {
+		t.Errorf("nil Header XDSMetadata: %v", err)
+	}
+	if _, err := (&cda.Header{ID: cda.II{Root: "1.2.3"}}).XDSMetadata(); !errors.Is(err, cda.ErrNoPatientID) {
+		t.Errorf("Header without patient: %v", err)
+	}
+	if cda.XON(nil) != "" {
+		t.Error("XON(nil) is not empty")
+	}
+}

@@ -18,8 +18,12 @@ type ValueSet struct {
 }
 
 // Lookup finds a concept by code system and code, never by display name
-// (cda.md §9).
+// (cda.md §9). A nil ValueSet (an unknown name given to LookupValueSet)
+// has no concept.
 func (vs *ValueSet) Lookup(codeSystem, code string) (Code, bool) {
+	if vs == nil {
+		return Code{}, false
+	}
 	i := sort.Search(len(vs.Concepts), func(i int) bool {
 		c := vs.Concepts[i]
 		return c.CodeSystem > codeSystem || (c.CodeSystem == codeSystem && c.Code >= code)
@@ -32,6 +36,9 @@ func (vs *ValueSet) Lookup(codeSystem, code string) (Code, bool) {
 
 // HasCode reports whether some concept has this code, in any code system.
 func (vs *ValueSet) HasCode(code string) bool {
+	if vs == nil {
+		return false
+	}
 	for _, c := range vs.Concepts {
 		if c.Code == code {
 			return true

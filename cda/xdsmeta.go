@@ -54,7 +54,7 @@ func FormatCodeFor(mediaType string) (Code, bool) {
 // what every DocumentEntry needs. Other fields are derived from what is
 // there, without validation (use Validate).
 func (h *Header) XDSMetadata() (*XDSMetadata, error) {
-	if h.ID.Root == "" {
+	if h == nil || h.ID.Root == "" {
 		return nil, ErrNoDocumentID
 	}
 	m := &XDSMetadata{
@@ -177,8 +177,11 @@ func XCN(id II, n PersonName) string {
 }
 
 // XON formats an organisation as an XDS XON (xdm.md §6):
-// Name^^^^^&root&ISO^IDNST^^^extension.
+// Name^^^^^&root&ISO^IDNST^^^extension; "" for nil.
 func XON(o *Organization) string {
+	if o == nil {
+		return ""
+	}
 	if o.ID.Root == "" || o.ID.NullFlavor != "" {
 		return o.Name
 	}
