@@ -310,14 +310,9 @@ func (c *FHIRClient) ByPerson(ctx context.Context, id string) ([]Mailbox, error)
 	if err := c.fetchOrganizations(ctx, b); err != nil {
 		return nil, err
 	}
-	var out []Mailbox
-	for _, p := range b.practitioners {
-		out = append(out, p.mailboxes(nil, nil)...)
-	}
-	for _, r := range b.roles {
-		out = append(out, r.Telecom.mailboxes(b.practitioner(r.Practitioner.Reference), r, b.organization(r.Organization.Reference))...)
-	}
-	return out, nil
+	// The organisations only label the roles' mailboxes: their own
+	// mailboxes are not the person's.
+	return b.mailboxes(false), nil
 }
 
 // fetchOrganizations gets the organisations the roles point to and that
@@ -328,7 +323,7 @@ func (c *FHIRClient) fetchOrganizations(ctx context.Context, b *bundleSet) error
 	for _, r := range b.roles {
 		ref := r.Organization.Reference
 		id := strings.TrimPrefix(ref, "Organization/")
-		if ref == "" || b.organization(ref) != nil || seen[id] || len(r.Telecom.mss()) == 0 {
+		if ref == "" || b.lookup(ref) != nil || seen[id] || len(r.Telecom.mss()) == 0 {
 			continue
 		}
 		seen[id] = true
@@ -382,18 +377,7 @@ func (c *FHIRClient) ByAddress(ctx context.Context, address string) (Mailbox, er
 		if err != nil {
 			return Mailbox{}, err
 		}
-		b := newBundleSet(res)
-		var all []Mailbox
-		for _, p := range b.practitioners {
-			all = append(all, p.mailboxes(nil, nil)...)
-		}
-		for _, r := range b.roles {
-			all = append(all, r.Telecom.mailboxes(b.practitioner(r.Practitioner.Reference), r, b.organization(r.Organization.Reference))...)
-		}
-		for _, o := range b.orgs {
-			all = append(all, o.Telecom.mailboxes(nil, nil, o)...)
-		}
-		for _, m := range all {
+		for _, m := range newBundleSet(res).mailboxes(true) {
 			if strings.EqualFold(m.Address, address) {
 				return m, nil
 			}

@@ -142,11 +142,11 @@ type mssInfo struct {
 func (t fhirTelecoms) mss() []mssInfo {
 	var out []mssInfo
 	for _, cp := range t {
-		if cp.System != "email" || cp.Value == "" {
+		info := mssInfo{address: strings.TrimSpace(cp.Value)}
+		if cp.System != "email" || info.address == "" {
 			continue
 		}
 		hasType, isMSS, meta := false, false, false
-		info := mssInfo{address: strings.TrimSpace(cp.Value)}
 		for _, e := range cp.Extension {
 			switch {
 			case strings.HasSuffix(e.URL, extEmailType):
@@ -189,10 +189,11 @@ func (t fhirTelecoms) mailboxes(person, role, org *fhirResource) []Mailbox {
 		}
 		m.Structure.Service = info.service
 		if m.Type == "" {
-			switch {
-			case person != nil:
+			// A role's mailbox is a person's even when the bundle left
+			// out the Practitioner.
+			if person != nil || role != nil {
 				m.Type = TypePersonal
-			default:
+			} else {
 				m.Type = TypeOrganisational
 			}
 		}
@@ -208,10 +209,6 @@ func conceptsCode(cs []fhirConcept, system string) (string, string) {
 		}
 	}
 	return "", ""
-}
-
-func (p *fhirResource) mailboxes(role, org *fhirResource) []Mailbox {
-	return p.Telecom.mailboxes(p, role, org)
 }
 
 // Identifier type codes and systems (annuaire.md §3.4): matched on the type
@@ -362,5 +359,21 @@ func (b *bundleSet) lookup(ref string) *fhirResource {
 	return nil
 }
 
-func (b *bundleSet) practitioner(ref string) *fhirResource { return b.lookup(ref) }
-func (b *bundleSet) organization(ref string) *fhirResource { return b.lookup(ref) }
+// mailboxes returns the MSSanté mailboxes of the practitioners, of the
+// roles (labelled with their practitioner and organisation) and, when orgs
+// is true, of the organisations.
+func (b *bundleSet) mailboxes(orgs bool) []Mailbox {
+	var out []Mailbox
+	for _, p := range b.practitioners {
+		out = append(out, p.Telecom.mailboxes(p, nil, nil)...)
+	}
+	for _, r := range b.roles {
+		out = append(out, r.Telecom.mailboxes(b.lookup(r.Practitioner.Reference), r, b.lookup(r.Organization.Reference))...)
+	}
+	if orgs {
+		for _, o := range b.orgs {
+			out = append(out, o.Telecom.mailboxes(nil, nil, o)...)
+		}
+	}
+	return out
+}
