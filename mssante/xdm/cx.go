@@ -29,20 +29,6 @@ func patientKey(cx string) string {
 	return strings.ToUpper(strings.TrimSpace(id)) + "|" + cxAuthority(cx)
 }
 
-// insOIDs are the INS authorities (ins.md §5).
-var insOIDs = map[string]bool{
-	"1.2.250.1.213.1.4.8":  true,
-	"1.2.250.1.213.1.4.9":  true,
-	"1.2.250.1.213.1.4.10": true,
-	"1.2.250.1.213.1.4.11": true,
-}
-
-// testINSOIDs are the test and demonstration INS authorities.
-var testINSOIDs = map[string]bool{
-	"1.2.250.1.213.1.4.10": true,
-	"1.2.250.1.213.1.4.11": true,
-}
-
 // checkPatientID reads a patientId: the INS when it is a valid one, and the
 // finding to report otherwise (zero Finding when there is nothing to say).
 func checkPatientID(cx, loc string, strictKey bool) (ins.INS, Finding) {
@@ -65,7 +51,7 @@ func checkPatientID(cx, loc string, strictKey bool) (ins.INS, Finding) {
 	default:
 		f.Level = LevelWarning
 		what := "production"
-		if testINSOIDs[oid] {
+		if ins.OID(oid).IsTest() {
 			what = "test"
 		}
 		f.Message = "patientId " + quote(cx) + " under the " + what + " INS authority " + oid + " is not a valid matricule (" + err.Error() + "); the official examples carry such keys, a real INS never does"

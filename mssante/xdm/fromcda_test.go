@@ -83,3 +83,32 @@ func TestVerifyCDAPatientMismatch(t *testing.T) {
 		t.Fatal(fs)
 	}
 }
+
+func TestVerifyCDAWithoutINS(t *testing.T) {
+	p := testPackage()
+	p.Documents[0].Content = []byte(strings.Replace(testCDA, `root="1.2.250.1.213.1.4.10"`, `root="1.2.250.1.999.1"`, 1))
+	a := readBytes(t, writeBytes(t, p, fixedOptions()), nil)
+	fs := a.Verify()
+	if !hasRule(fs, "XDM-CDA-PATIENT", LevelWarning) || fs.HasErrors() {
+		t.Fatal(fs)
+	}
+}
+
+func TestCheckPatientIDAuthority(t *testing.T) {
+	for _, tt := range []struct {
+		cx, want string
+	}{
+		{"279035121518988^^^&1.2.250.1.213.1.4.10&ISO^NH", "under the test INS authority"},
+		{"279035121518988^^^&1.2.250.1.213.1.4.11&ISO^NH", "under the test INS authority"},
+		{"279035121518988^^^&1.2.250.1.213.1.4.8&ISO^NH", "under the production INS authority"},
+		{"IPP123^^^&1.2.250.1.999.1&ISO^PI", "is not an INS"},
+	} {
+		i, f := checkPatientID(tt.cx, "here", false)
+		if !i.IsZero() || f.Level != LevelWarning || f.Rule != "XDM-PATIENT-INS" || !strings.Contains(f.Message, tt.want) {
+			t.Errorf("%s: %v %+v, want a warning saying %q", tt.cx, i, f, tt.want)
+		}
+		if _, f := checkPatientID(tt.cx, "here", true); strings.Contains(tt.want, "authority") && f.Level != LevelError {
+			t.Errorf("%s strict: %+v, want an error", tt.cx, f)
+		}
+	}
+}

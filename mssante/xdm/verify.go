@@ -3,9 +3,11 @@ package xdm
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"github.com/mssante-go/sdk/cda"
 	"io"
 	"strings"
+
+	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/ins"
 )
 
 // Verify checks the archive as a receiver must (ITI-32 §3.32.4.1.2, xdm.md
@@ -101,7 +103,7 @@ func (d *ArchiveDocument) crossCheck(h *cda.Header, err error, loc string) Findi
 	e := &d.Entry
 	cdaINS := h.Patient.Identity.INS
 	switch {
-	case cdaINS.IsZero() && e.PatientID != "" && insOIDs[cxAuthority(e.PatientID)]:
+	case cdaINS.IsZero() && e.PatientID != "" && ins.OID(cxAuthority(e.PatientID)).Valid():
 		fs.Add(LevelWarning, "XDM-CDA-PATIENT", loc, spec+", error code 903",
 			"document %s: patientId is an INS but the CDA recordTarget carries none", d.Path)
 	case !cdaINS.IsZero() && e.PatientID != "" &&
