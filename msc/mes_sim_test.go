@@ -14,7 +14,9 @@ import (
 )
 
 // The classifier and the tracker against the simulated Mon Espace Santé of
-// the embedded test operator: both sides must agree on the bounce texts.
+// the embedded test operator: both sides must agree on the bounce texts
+// (the operator renders msc.MESBounceText; the classifier must match them by
+// text, not fall back on the status codes).
 func TestAgainstSimulatedMES(t *testing.T) {
 	op := mssantetest.NewOperator(t, &mssantetest.Options{PatientMaxBytes: 4000})
 	cert, err := op.ClientCert(mssantetest.DefaultApp)
@@ -63,6 +65,12 @@ func TestAgainstSimulatedMES(t *testing.T) {
 			}
 			if b.Kind != tt.kind || !strings.EqualFold(b.Recipient, tt.to) || b.OriginalMessageID != strings.ReplaceAll(tt.name, " ", "-")+"@hopital-test.mssante.fr" {
 				t.Errorf("got %s %q %s %q, want %s %q", b.Kind, b.Recipient, b.Status, b.OriginalMessageID, tt.kind, tt.to)
+			}
+			// The French text itself must decide, not the status code that
+			// comes with it: this is what ties the simulator's texts to the
+			// classifier's table.
+			if want, ok := msc.MESBounceText(tt.kind); ok && (b.Source != "dsn" || b.Matched != want.Text) {
+				t.Errorf("source %s, matched %q; want the DSN decided by %q", b.Source, b.Matched, want.Text)
 			}
 			if err := tracker.Bounced(ctx, mssantetest.DefaultApp, b); err != nil {
 				t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/mssante-go/sdk/msc"
 )
 
 // exchangeKey is a patient and the professional address the patient may
@@ -22,14 +24,6 @@ type exchange struct {
 	subject    string // decoded subject of the last professional message
 	messageID  string
 	references string
-}
-
-// isFIN reports whether a professional message ends the exchange: a Subject
-// of exactly "[FIN]" or the header "X-MSS-MES: FIN" (msc.md §3). Matching is
-// strict (case, no prefix, no encoding), as the spec words it; tolerance is
-// UNCONFIRMED.
-func isFIN(hdr mail.Header) bool {
-	return hdr.Get("Subject") == "[FIN]" || strings.TrimSpace(hdr.Get("X-MSS-MES")) == "FIN"
 }
 
 // recordExchangeLocked notes a professional message delivered to a patient:
@@ -46,7 +40,7 @@ func (op *Operator) recordExchangeLocked(patient, from string, hdr mail.Header) 
 	id := strings.TrimSpace(hdr.Get("Message-ID"))
 	refs := strings.TrimSpace(strings.TrimSpace(hdr.Get("References")) + " " + id)
 	op.exchanges[exchangeKey{strings.ToLower(patient), contact}] = &exchange{
-		open:       !isFIN(hdr),
+		open:       !msc.IsClosing(hdr), // [FIN] or X-MSS-MES: FIN, strictly (msc.md §3)
 		subject:    decodeHeader(hdr.Get("Subject")),
 		messageID:  id,
 		references: refs,

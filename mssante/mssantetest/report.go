@@ -8,6 +8,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/mssante-go/sdk/msc"
 )
 
 // reportKind is the outcome of a delivery that a DSN reports.
@@ -30,28 +32,28 @@ const (
 )
 
 // reports is the table of every DSN the operator writes. The three French
-// texts are those of msc.md §9 [S: DECK], with the real address in place of
-// the deck's placeholder; the subject, the RFC 3464 form and the status codes
-// of the Mon Espace Santé bounces are UNCONFIRMED choices (msc.md §9, §13).
+// texts are not copied here: they come from msc.MESBounceText, the table the
+// SDK's bounce classifier reads (msc.md §9 [S: DECK]), rendered with the real
+// address in place of the deck's placeholder, so that the simulation and the
+// classifier cannot drift apart. The subject, the RFC 3464 form and the
+// status codes of the Mon Espace Santé bounces are UNCONFIRMED choices
+// (msc.md §9, §13).
 var reports = [...]struct {
 	action  string // RFC 3464 Action
 	status  string // RFC 3463 enhanced status code
 	subject string
-	diag    string // Diagnostic-Code text after "smtp; ", %s = address
-	text    string // first (human) part, %s = address; "" = the generic text
+	diag    string   // Diagnostic-Code text after "smtp; ", %s = address
+	mes     msc.Kind // the first (human) part is msc's text for this kind; "" = the generic text
 }{
 	reportDelivered: {"delivered", "2.0.0", subjectSuccessDSN, "250 2.0.0 <%s>: delivered to mailbox", ""},
 	reportUnknownUser: {"failed", "5.1.1", subjectPostfix,
 		"550 5.1.1 <%s>: Recipient address rejected: User unknown", ""},
 	reportNoProfile: {"failed", "5.1.1", subjectMESBounce,
-		"550 5.1.1 <%s>: Recipient address rejected: no Mon espace sante mailbox",
-		`Le message que vous avez envoyé à l'adresse "%s" n'a pas pu être distribué, car cette adresse Mon espace santé n'existe pas.`},
+		"550 5.1.1 <%s>: Recipient address rejected: no Mon espace sante mailbox", msc.KindUnknownAddress},
 	reportClosed: {"failed", "5.2.1", subjectMESBounce,
-		"550 5.2.1 <%s>: Mailbox disabled: Mon espace sante mailbox closed",
-		`Le message que vous avez envoyé à l'adresse "%s" n'a pas pu être distribué, car la messagerie Mon espace santé de votre destinataire est clôturée.`},
+		"550 5.2.1 <%s>: Mailbox disabled: Mon espace sante mailbox closed", msc.KindClosed},
 	reportInvalid: {"failed", "5.1.3", subjectMESBounce,
-		"550 5.1.3 <%s>: Bad destination mailbox address syntax: invalid INS",
-		`Le message que vous avez envoyé à l'adresse "%s" n'a pas pu être distribué, car cette adresse Mon espace santé est invalide.`},
+		"550 5.1.3 <%s>: Bad destination mailbox address syntax: invalid INS", msc.KindInvalidAddress},
 	reportTooLarge: {"failed", "5.3.4", subjectPostfix,
 		"552 5.3.4 <%s>: Message size exceeds fixed maximum message size", ""},
 }
@@ -83,8 +85,8 @@ func (op *Operator) dsnLocked(env envelope, r recipient, original []byte, kind r
 		text += "Your message could not be delivered to the recipient below.\r\n\r\n"
 	}
 	text += "<" + r.addr + ">: " + diag + "\r\n"
-	if rep.text != "" {
-		text = fmt.Sprintf(rep.text, r.addr) + "\r\n"
+	if t, ok := msc.MESBounceText(rep.mes); ok {
+		text = t.Render(r.addr) + "\r\n"
 	}
 
 	// RET: failures return the full message unless HDRS was asked, successes
