@@ -1,6 +1,8 @@
 package xdm
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -431,13 +433,13 @@ func (m *metaReader) hadSlot(n *node, name string) bool {
 // required reports missing R attributes as errors and missing R2 ones as
 // info (xdm.md §5, XDM column).
 func (m *metaReader) required(id, what string, r, r2 map[string]bool) {
-	for _, name := range sortedKeys(r) {
+	for _, name := range slices.Sorted(maps.Keys(r)) {
 		if !r[name] {
 			m.add(LevelError, "XDM-REQUIRED", id, "ITI-32 §3.32.4.1.2, xdm.md §5",
 				"%s %s has no %s (required)", what, id, name)
 		}
 	}
-	for _, name := range sortedKeys(r2) {
+	for _, name := range slices.Sorted(maps.Keys(r2)) {
 		if !r2[name] {
 			m.add(LevelInfo, "XDM-R2", id, "xdm.md §5",
 				"%s %s has no %s (required if known)", what, id, name)
@@ -639,6 +641,9 @@ func (m *metaReader) time(s Slot, id string, required bool) time.Time {
 	return t
 }
 
+// dtmLayouts are the time layouts of a DTM by its number of digits.
+var dtmLayouts = map[int]string{4: "2006", 6: "200601", 8: "20060102", 10: "2006010215", 12: "200601021504", 14: "20060102150405"}
+
 // parseDTM parses an XDS DTM. exact is false when the value carried a
 // fraction or a UTC offset (converted).
 func parseDTM(v string) (t time.Time, exact, ok bool) {
@@ -653,8 +658,7 @@ func parseDTM(v string) (t time.Time, exact, ok bool) {
 		digits = digits[:i]
 		exact = false
 	}
-	layouts := map[int]string{4: "2006", 6: "200601", 8: "20060102", 10: "2006010215", 12: "200601021504", 14: "20060102150405"}
-	layout, known := layouts[len(digits)]
+	layout, known := dtmLayouts[len(digits)]
 	if !known || !isDigits(digits) {
 		return time.Time{}, false, false
 	}
@@ -767,19 +771,6 @@ func schemeLabel(c *node) string {
 		return schemeName(s)
 	}
 	return schemeName(c.attrOr("classificationNode"))
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // knownDocumentSlots are the slots DocumentEntry fields own.

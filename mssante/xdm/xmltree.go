@@ -33,13 +33,11 @@ func (n *node) attrOr(local string) string {
 	return v
 }
 
-// xmlTree is a parsed METADATA.XML and the namespace problems met.
+// xmlTree is a parsed METADATA.XML. Namespace problems (an undeclared
+// prefix, which encoding/xml leaves in Name.Space) are judged by
+// metaReader.rim when it reads the elements.
 type xmlTree struct {
 	root *node
-	// unbound lists the prefixes used without a declaration ("ns3:Slot").
-	unbound map[string]bool
-	// foreign counts elements in a namespace other than rim/lcm.
-	foreign map[string]bool
 }
 
 // parseTree reads an XML document with a depth limit. It accepts a BOM,
@@ -47,7 +45,7 @@ type xmlTree struct {
 func parseTree(data []byte, maxDepth int) (*xmlTree, error) {
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	data = bytes.TrimLeft(data, " \t\r\n")
-	t := &xmlTree{unbound: map[string]bool{}, foreign: map[string]bool{}}
+	t := &xmlTree{}
 	var stack []*node
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
@@ -73,7 +71,6 @@ func parseTree(data []byte, maxDepth int) (*xmlTree, error) {
 			}
 			line, _ := dec.InputPos()
 			n := &node{space: tok.Name.Space, local: tok.Name.Local, attrs: tok.Attr, line: line}
-			t.checkSpace(tok.Name)
 			if len(stack) == 0 {
 				if t.root != nil {
 					return nil, errors.New("several root elements")
@@ -96,18 +93,4 @@ func parseTree(data []byte, maxDepth int) (*xmlTree, error) {
 		return nil, errors.New("no root element")
 	}
 	return t, nil
-}
-
-// checkSpace records an element whose namespace is not ebRIM's. encoding/xml
-// leaves an undeclared prefix in Name.Space instead of failing.
-func (t *xmlTree) checkSpace(n xml.Name) {
-	switch n.Space {
-	case NamespaceRIM, NamespaceLCM:
-		return
-	}
-	if n.Space != "" && !strings.Contains(n.Space, ":") {
-		t.unbound[n.Space] = true
-		return
-	}
-	t.foreign[n.Space] = true
 }
