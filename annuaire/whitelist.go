@@ -61,8 +61,13 @@ type Whitelist struct {
 	SHA256 string
 }
 
-// Len returns the number of distinct domains.
-func (w *Whitelist) Len() int { return len(w.domains) }
+// Len returns the number of distinct domains (0 for a nil list).
+func (w *Whitelist) Len() int {
+	if w == nil {
+		return 0
+	}
+	return len(w.domains)
+}
 
 // Lookup returns the entry of a domain (case-insensitive, trailing dot
 // ignored).
@@ -131,6 +136,9 @@ func dnKey(dn string) string {
 
 // Domains returns the domain names, sorted.
 func (w *Whitelist) Domains() []string {
+	if w == nil {
+		return nil
+	}
 	out := make([]string, 0, len(w.domains))
 	for n := range w.domains {
 		out = append(out, n)
@@ -280,8 +288,9 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, 
 }
 
 type wlEntry struct {
-	name string
-	op   Operator
+	name    string
+	op      Operator
+	badDate string // a DateMAJ that is not RFC 3339
 }
 
 func (e *wlEntry) set(field, v string) {
@@ -297,7 +306,10 @@ func (e *wlEntry) set(field, v string) {
 	case "SupportContact":
 		e.op.Support = v
 	case "DateMAJ":
-		e.op.Updated, _ = time.Parse(time.RFC3339, v)
+		var err error
+		if e.op.Updated, err = time.Parse(time.RFC3339, v); err != nil && v != "" {
+			e.badDate = v
+		}
 	}
 }
 
@@ -313,6 +325,9 @@ func (w *Whitelist) add(e *wlEntry, n int, fs *Findings) {
 	}
 	if e.op.DN == "" {
 		fs.Add(LevelWarning, "ANN-LB-DN", loc, specWhitelist, "domain %s has no DNCertificatOperateur", name)
+	}
+	if e.badDate != "" {
+		fs.Add(LevelWarning, "ANN-LB-DATE", loc+"/DateMAJ", specWhitelist, "unreadable date %q: Updated left zero", e.badDate)
 	}
 	w.Entries++
 	d := w.domains[name]

@@ -53,6 +53,9 @@ func TestWhitelistFull(t *testing.T) {
 	if len(fs.ByRule("ANN-LB-CASE")) == 0 {
 		t.Error("mixed case not reported")
 	}
+	if d := fs.ByRule("ANN-LB-DATE"); len(d) != 0 { // every DateMAJ of the file is RFC 3339
+		t.Errorf("dates reported unreadable: %v", d)
+	}
 	for _, d := range []string{"medecin.mssante.fr", "MEDECIN.MSSANTE.FR.", "patient.mssante.fr", "interop-mssante.apicrypt.org", "uc-cmp.mssante.fr"} {
 		if !wl.Contains(d) {
 			t.Errorf("%s not listed", d)
@@ -94,7 +97,7 @@ const miniWL = `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns
 <Domaine><Nom>exemple.mssante.fr</Nom><DNCertificatOperateur>CN=b,O=OP B</DNCertificatOperateur></Domaine>
 <Domaine><Nom>exemple.mssante.fr</Nom><DNCertificatOperateur>CN=b,O=OP B</DNCertificatOperateur></Domaine>
 <Domaine><Nom>x@bad.mssante.fr</Nom></Domaine>
-<Domaine><Nom>nodn.mssante.fr</Nom></Domaine>
+<Domaine><Nom>nodn.mssante.fr</Nom><DateMAJ>13/03/2025</DateMAJ></Domaine>
 <Domaine><Nom>medecin.mssante.fr</Nom><DNCertificatOperateur>CN=c,O=OP C</DNCertificatOperateur></Domaine>
 </ListeDomaines>`
 
@@ -112,7 +115,7 @@ func TestWhitelistQuirks(t *testing.T) {
 	if d, _ := wl.Lookup("exemple.mssante.fr"); d.Operators[0].Organization() != "OP A" {
 		t.Errorf("DN with spaces: %+v", d)
 	}
-	for _, rule := range []string{"ANN-LB-TRUNCATED", "ANN-LB-ENTRY", "ANN-LB-DUPLICATE", "ANN-LB-CASE", "ANN-LB-DN"} {
+	for _, rule := range []string{"ANN-LB-TRUNCATED", "ANN-LB-ENTRY", "ANN-LB-DUPLICATE", "ANN-LB-CASE", "ANN-LB-DN", "ANN-LB-DATE"} {
 		if len(fs.ByRule(rule)) == 0 {
 			t.Errorf("no %s in %v", rule, fs)
 		}
@@ -278,6 +281,10 @@ func TestRecipientChecker(t *testing.T) {
 	var zero annuaire.RecipientChecker
 	if err := zero.CheckRecipient(ctx, "a@medecin.mssante.fr"); !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
 		t.Errorf("zero checker: %v", err)
+	}
+	var nilWL *annuaire.Whitelist
+	if nilWL.Len() != 0 || nilWL.Domains() != nil || nilWL.Contains("medecin.mssante.fr") || nilWL.MatchOperatorDN("medecin.mssante.fr", "CN=c") {
+		t.Error("nil liste blanche is not empty")
 	}
 	var nilRef *annuaire.WhitelistRefresher
 	if err := (&annuaire.RecipientChecker{Whitelist: nilRef}).CheckRecipient(ctx, "a@medecin.mssante.fr"); !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
