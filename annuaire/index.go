@@ -433,13 +433,14 @@ func (idx *Index) ByStructure(id string) []Mailbox {
 
 // ByDomain returns the mailboxes of a domain (case-insensitive).
 func (idx *Index) ByDomain(domain string) []Mailbox {
-	return idx.collect(&idx.domains, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(domain), ".")))
+	return idx.collect(&idx.domains, normDomain(domain))
 }
 
-// DomainCount returns the number of mailboxes of a domain.
+// DomainCount returns the number of mailboxes of a domain (compared like
+// ByDomain).
 func (idx *Index) DomainCount(domain string) int {
 	n := 0
-	idx.domains.each(strings.ToLower(domain), func(uint32) bool { n++; return true })
+	idx.domains.each(normDomain(domain), func(uint32) bool { n++; return true })
 	return n
 }
 

@@ -394,7 +394,7 @@ func TestLongLineAndMisc(t *testing.T) {
 		t.Fatalf("long line: %+v %v", idx.Stats(), idx.Findings())
 	}
 	m, _ := idx.Lookup("b@pro.mssante.fr")
-	if m.Domain() != "pro.mssante.fr" || m.Dematerialisation != annuaire.Yes || idx.DomainCount("PRO.mssante.fr") != 1 {
+	if m.Domain() != "pro.mssante.fr" || m.Dematerialisation != annuaire.Yes || idx.DomainCount("PRO.mssante.fr") != 1 || idx.DomainCount(" pro.mssante.fr. ") != 1 || len(idx.ByDomain(" pro.mssante.fr. ")) != 1 {
 		t.Errorf("mailbox %+v", m)
 	}
 	b, err := json.Marshal(m)
