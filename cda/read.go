@@ -47,6 +47,7 @@ func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
 	if err := p.readHeader(); err != nil {
 		return nil, err
 	}
+	p.in.maxHdr = 0 // the body and the rest: the document size limit only
 	h := decodeHeader(p.root, p.bodyText)
 	h.AutoPresentable = p.autoPresentable
 	return &Document{header: h, p: p}, nil

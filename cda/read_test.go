@@ -277,3 +277,62 @@ func TestZeroValues(t *testing.T) {
 		t.Error("XON(nil) is not empty")
 	}
 }
+
+// countReader counts the bytes read from it.
+type countReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestHeaderLimitBoundsReading checks that MaxHeaderBytes stops the reader
+// inside a single oversized token (a 4 MiB attribute value or text), not
+// after the XML decoder has taken it whole into memory.
+func TestHeaderLimitBoundsReading(t *testing.T) {
+	const max = 64 << 10
+	for name, doc := range map[string]string{
+		"attribute": `<ClinicalDocument xmlns="urn:hl7-org:v3"><title a="` + strings.Repeat("x", 4<<20) + `"/></ClinicalDocument>`,
+		"text":      `<ClinicalDocument xmlns="urn:hl7-org:v3"><title>` + strings.Repeat("x", 4<<20) + `</title></ClinicalDocument>`,
+		"XSLT":      `<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:x a="` + strings.Repeat("x", 4<<20) + `"/></xsl:stylesheet>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			cr := &countReader{r: strings.NewReader(doc)}
+			_, err := cda.ParseWithOptions(cr, &cda.ReadOptions{MaxHeaderBytes: max})
+			var le *cda.LimitError
+			if !errors.As(err, &le) || le.Limit != "header size" || le.Max != max {
+				t.Fatalf("err = %v, want the header size limit", err)
+			}
+			if cr.n > 2*max {
+				t.Fatalf("read %d bytes before stopping at a %d-byte header limit", cr.n, max)
+			}
+		})
+	}
+}
+
+// TestLongTextKept reads a header element whose text is longer than 64 KiB:
+// it is kept whole, not cut.
+func TestLongTextKept(t *testing.T) {
+	title := strings.Repeat("Compte rendu ", 10000)
+	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3"><title>` + title + `</title></ClinicalDocument>`
+	h, err := cda.ReadHeader(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Title != strings.TrimSpace(title) {
+		t.Fatalf("title cut to %d bytes (want %d)", len(h.Title), len(strings.TrimSpace(title)))
+	}
+}
+
+// TestHugeLimits: limits near the int64 maximum do not overflow into a
+// refusal of every document.
+func TestHugeLimits(t *testing.T) {
+	opts := &cda.ReadOptions{MaxHeaderBytes: 1<<63 - 1, MaxDocumentBytes: 1<<63 - 1}
+	if _, err := cda.ParseWithOptions(bytes.NewReader(build(t, testHeader(t), fakePDF(10))), opts); err != nil {
+		t.Fatal(err)
+	}
+}

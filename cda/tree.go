@@ -2,6 +2,7 @@ package cda
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -28,8 +29,10 @@ const (
 	defaultMaxDepth         = 256
 	defaultMaxHeaderBytes   = 8 << 20
 	defaultMaxDocumentBytes = 512 << 20
-	maxTextPerElement       = 64 << 10
 	maxAttrs                = 64
+	// readBuffer is the size of the input buffer, and so how far the
+	// reader may read beyond the header.
+	readBuffer = 32 << 10
 )
 
 func (o *ReadOptions) limits() (depth int, header, doc int64) {
@@ -156,27 +159,40 @@ func (n *node) close() {
 	n.seen = nil
 }
 
-// countingReader counts bytes and fails past a limit.
+// countingReader counts bytes and fails past the document size limit, and
+// past the header size limit (plus the read-ahead of the input buffer)
+// while the header is read. The decoder's own check on its offset comes
+// between tokens: this one also stops a single oversized token (an
+// attribute value, a text) before the decoder holds it whole in memory.
 type countingReader struct {
-	r   io.Reader
-	n   int64
-	max int64
+	r      io.Reader
+	n      int64
+	max    int64 // document size
+	maxHdr int64 // header size while the header is read, 0 after
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
-	if c.n >= c.max {
+	limit, inHeader := c.max, c.maxHdr > 0 && c.maxHdr < c.max-readBuffer
+	if inHeader {
+		limit = c.maxHdr + readBuffer
+	}
+	if c.n >= limit {
+		if inHeader {
+			return 0, &LimitError{Limit: "header size", Max: c.maxHdr}
+		}
 		return 0, &LimitError{Limit: "document size", Max: c.max}
 	}
-	if rem := c.max - c.n; int64(len(p)) > rem {
+	if rem := limit - c.n; int64(len(p)) > rem {
 		p = p[:rem]
 	}
-	n, err := c.r.Read(p)
+	n, rerr := c.r.Read(p)
 	c.n += int64(n)
-	return n, err
+	return n, rerr
 }
 
 // parser reads a CDA document: the header as a tree, then the body.
 type parser struct {
+	in       *countingReader
 	br       *bufio.Reader
 	dec      *xml.Decoder
 	maxDepth int
@@ -199,7 +215,8 @@ const xslNS = "http://www.w3.org/1999/XSL/Transform"
 
 func newParser(r io.Reader, opts *ReadOptions) *parser {
 	depth, hdr, doc := opts.limits()
-	br := bufio.NewReaderSize(&countingReader{r: r, max: doc}, 32<<10)
+	cr := &countingReader{r: r, max: doc, maxHdr: hdr}
+	br := bufio.NewReaderSize(cr, readBuffer)
 	dec := xml.NewDecoder(br)
 	dec.Strict = true
 	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
@@ -209,7 +226,7 @@ func newParser(r io.Reader, opts *ReadOptions) *parser {
 		}
 		return nil, fmt.Errorf("%w: %q", ErrEncoding, label)
 	}
-	return &parser{br: br, dec: dec, maxDepth: depth, maxHdr: hdr}
+	return &parser{in: cr, br: br, dec: dec, maxDepth: depth, maxHdr: hdr}
 }
 
 // token reads the next token and classifies read errors.
@@ -311,7 +328,10 @@ func (p *parser) readHeader() error {
 				return nil
 			}
 		case xml.CharData:
-			if cur.text.Len()+len(t) <= maxTextPerElement {
+			// Whitespace before an element's first text is dropped (it is
+			// the indentation between children); the rest is kept whole,
+			// bounded by the header size.
+			if cur.text.Len() > 0 || len(bytes.TrimSpace(t)) > 0 {
 				cur.text.Write(t)
 			}
 		}
