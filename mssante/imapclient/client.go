@@ -138,6 +138,9 @@ func New(opt Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The endpoint's authenticator holds the password: a printed Client
+	// must not show it.
+	opt.Auth.Password = ""
 	return &Client{opt: opt, ep: ep,
 		newMail: make(chan struct{}, 1), closed: make(chan struct{})}, nil
 }

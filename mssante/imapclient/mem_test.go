@@ -270,6 +270,17 @@ func TestNewValidation(t *testing.T) {
 	}
 }
 
+func TestPrintedClientShowsNoPassword(t *testing.T) {
+	ms := newMemServer(t)
+	c := newClient(t, ms.options())
+	if err := c.Receive(context.Background(), (&collector{}).handle); err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%+v %+v", c, c.ep); strings.Contains(s, "secret") {
+		t.Errorf("a printed Client shows the password: %s", s)
+	}
+}
+
 func TestWrongPasswordIsPermanent(t *testing.T) {
 	ms := newMemServer(t)
 	opt := ms.options()

@@ -104,6 +104,9 @@ func New(opt Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The endpoint's authenticator holds the password: a printed Client
+	// must not show it.
+	opt.Auth.Password = ""
 	c := &Client{opt: opt, ep: ep}
 	c.pool = newPool(opt.MaxConns)
 	return c, nil

@@ -321,6 +321,9 @@ func TestPlainOnlyOnLoopback(t *testing.T) {
 	if _, err := send(t, c, "x@cabinet.mssante.test"); err != nil {
 		t.Fatal(err)
 	}
+	if s := fmt.Sprintf("%+v %+v", c, c.ep); strings.Contains(s, "secret") {
+		t.Errorf("a printed Client shows the password: %s", s)
+	}
 	opt.Addr = "smtp.operateur.example:587"
 	if _, err := New(opt); !errors.Is(err, tlsauth.ErrPlainNotLoopback) {
 		t.Fatalf("err %v, want ErrPlainNotLoopback", err)

@@ -95,6 +95,7 @@ func NewEndpoint(opt EndpointOptions) (*Endpoint, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	opt.Auth = Auth{} // au holds it; a printed Endpoint must not show the password
 	return &Endpoint{Host: host, Addr: net.JoinHostPort(host, port), Auth: au, Logger: log, opt: opt, tls: cfg}, nil
 }
 

@@ -91,6 +91,11 @@ func NewAuthenticator(a Auth) (*Authenticator, error) {
 		if a.Username == "" {
 			return nil, errors.New("tlsauth: XOAUTH2 needs the mailbox address as user name")
 		}
+		// ^A separates the fields of the XOAUTH2 initial response: a user
+		// name holding one could forge them.
+		if strings.ContainsAny(a.Username, "\x00\x01\r\n") {
+			return nil, fmt.Errorf("tlsauth: XOAUTH2 user name %q holds a control character", a.Username)
+		}
 	default:
 		return nil, fmt.Errorf("tlsauth: unsupported SASL mechanism %q", a.Mechanism)
 	}
@@ -100,6 +105,9 @@ func NewAuthenticator(a Auth) (*Authenticator, error) {
 	}
 	return au, nil
 }
+
+// String shows the mechanism and user name, never the password or a token.
+func (au *Authenticator) String() string { return au.auth.String() }
 
 // Mechanism returns the configured mechanism.
 func (au *Authenticator) Mechanism() Mechanism { return au.auth.Mechanism }
@@ -164,6 +172,9 @@ func NewTokenCache(src TokenSource, margin time.Duration) *TokenCache {
 	}
 	return &TokenCache{src: src, margin: margin, now: time.Now}
 }
+
+// String never shows the cached token.
+func (c *TokenCache) String() string { return "tlsauth.TokenCache" }
 
 // Token returns the cached token, or a new one when it is missing or about
 // to expire.
