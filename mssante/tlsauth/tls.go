@@ -89,6 +89,9 @@ func (o *TLSOptions) Config(serverName string) (*tls.Config, error) {
 		}
 		cfg.MinVersion = o.MinVersion
 	}
+	if cfg.MinVersion > cfg.MaxVersion {
+		return nil, fmt.Errorf("tlsauth: MinVersion %#x above MaxVersion %#x: no TLS version left", cfg.MinVersion, cfg.MaxVersion)
+	}
 	if o.AllowLegacyVersionsForTests && cfg.MinVersion < tls.VersionTLS12 {
 		// The MSSanté suites are TLS 1.2 ones; older versions need others.
 		cfg.CipherSuites = nil

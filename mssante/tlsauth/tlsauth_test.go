@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -224,5 +225,78 @@ func TestSASLClients(t *testing.T) {
 	}
 	if _, err := NewAuthenticator(Auth{Mechanism: "CRAM-MD5"}); err == nil {
 		t.Error("unknown mechanism accepted")
+	}
+}
+
+// The client negotiates only the référentiel's suites over TLS 1.2: a server
+// offering only another suite, or only TLS 1.3, is refused; one offering
+// only 0xC027 (CBC, outside Go's defaults) is reached with it.
+func TestHandshakeSuitesAndVersions(t *testing.T) {
+	ca := newPKI(t)
+	srvCert := serverCert(t, ca)
+	cfg, err := (&TLSOptions{RootCAs: ca.Pool}).Config("localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	handshake := func(srv *tls.Config) (tls.ConnectionState, error) {
+		srv.Certificates = []tls.Certificate{srvCert}
+		c1, c2 := net.Pipe()
+		defer c1.Close()
+		defer c2.Close()
+		go func() {
+			s := tls.Server(c2, srv)
+			s.Handshake()
+			s.Close()
+		}()
+		c := tls.Client(c1, cfg)
+		err := c.Handshake()
+		return c.ConnectionState(), err
+	}
+	for _, id := range CipherSuites() {
+		st, err := handshake(&tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{id}})
+		if err != nil || st.Version != tls.VersionTLS12 || st.CipherSuite != id {
+			t.Errorf("server with only %s: version %#x suite %#x, %v", tls.CipherSuiteName(id), st.Version, st.CipherSuite, err)
+		}
+	}
+	for _, id := range []uint16{tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, tls.TLS_RSA_WITH_AES_128_GCM_SHA256} {
+		if _, err := handshake(&tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{id}}); err == nil {
+			t.Errorf("server with only %s accepted", tls.CipherSuiteName(id))
+		}
+	}
+	if _, err := handshake(&tls.Config{MinVersion: tls.VersionTLS13}); err == nil {
+		t.Error("TLS 1.3-only server accepted")
+	}
+}
+
+func TestConfigRefusesEmptyVersionRange(t *testing.T) {
+	o := &TLSOptions{RootCAs: x509.NewCertPool(), MinVersion: tls.VersionTLS13}
+	if _, err := o.Config("h"); err == nil {
+		t.Error("MinVersion TLS 1.3 with MaxVersion TLS 1.2 accepted")
+	}
+	o.MaxVersion = tls.VersionTLS13
+	if cfg, err := o.Config("h"); err != nil || cfg.MinVersion != tls.VersionTLS13 {
+		t.Errorf("TLS 1.3 only: %v", err)
+	}
+}
+
+func TestNoSecretInStrings(t *testing.T) {
+	tok := TokenSourceFunc(func(context.Context) (string, time.Time, error) { return "tkn-secret", time.Now().Add(time.Hour), nil })
+	au, err := NewAuthenticator(Auth{Mechanism: XOAuth2, Username: "dr@cabinet.mssante.fr", Tokens: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := au.Client(context.Background(), "smtp.operateur.fr")
+	cache := NewTokenCache(tok, 0)
+	cache.Token(context.Background())
+	pl, _ := NewAuthenticator(Auth{Mechanism: Plain, Username: "u", Password: "pw-secret"})
+	for _, v := range []any{au, sc, cache, pl} {
+		for _, f := range []string{"%v", "%+v", "%s"} {
+			if s := fmt.Sprintf(f, v); strings.Contains(s, "secret") {
+				t.Errorf("%T printed with %s shows a secret: %s", v, f, s)
+			}
+		}
+	}
+	if _, err := NewAuthenticator(Auth{Mechanism: XOAuth2, Username: "dr@x.fr\x01auth=Bearer forged", Tokens: tok}); err == nil {
+		t.Error("XOAUTH2 user name with ^A accepted")
 	}
 }
