@@ -174,7 +174,7 @@ func checkIdentifierSyntax(kind IDKind, s string) error {
 // some prefixes an internal identifier after a '/'.
 type NationalID struct {
 	Structure bool   // false: person (IDNPS); true: structure (IDNST)
-	Prefix    string // the prefix digit ("8"), empty for a structure's technical number
+	Prefix    string // the prefix digit ("8")
 	Kind      IDKind // kind of ID
 	ID        string // the identifier after the prefix (without the internal part)
 	Internal  string // the internal identifier after '/', if any
@@ -219,7 +219,9 @@ func ParsePersonID(s string) (NationalID, error) {
 }
 
 // ParseStructureID parses a structure's national identifier (IDNST): "1"+FINESS,
-// "2"+SIREN, "3"+SIRET, "4"+RPPS-rang, "0"+cabinet ADELI.
+// "2"+SIREN, "3"+SIRET, "4"+RPPS-rang, "0"+cabinet ADELI. An IDNST that is a
+// bare technical number (no prefix, annuaire.md §6.1) cannot be told apart
+// from a prefixed one and is not recognised.
 func ParseStructureID(s string) (NationalID, error) {
 	return parseNational(s, true, structurePrefixes)
 }
