@@ -498,13 +498,11 @@ func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
 	// Drive the search with the term whose words have the fewest
 	// postings; check the others on the folded names of each candidate.
 	d, best := 0, -1
-	var ranges [8][2]int
-	if len(terms) > len(ranges) {
-		terms = terms[:len(ranges)]
-	}
+	var rbuf [8][2]int
+	ranges := rbuf[:0]
 	for i, t := range terms {
 		lo, hi := idx.names.prefixRange(t)
-		ranges[i] = [2]int{lo, hi}
+		ranges = append(ranges, [2]int{lo, hi})
 		if n := int(idx.names.start[hi] - idx.names.start[lo]); best < 0 || n < best {
 			d, best = i, n
 		}

@@ -171,7 +171,10 @@ func TestIndexLookups(t *testing.T) {
 		t.Errorf("ByDomain = %d", len(got))
 	}
 	// Name search: accents, case, prefixes, département.
-	for q, want := range map[string]int{"helene": 2, "HÉL dup": 2, "muller": 1, "zoé": 1, "exemple": 2, "d exem": 2, "dupont zzz": 0, "": 0} {
+	for q, want := range map[string]int{"helene": 2, "HÉL dup": 2, "muller": 1, "zoé": 1, "exemple": 2, "d exem": 2, "dupont zzz": 0, "": 0,
+		"dupont helene centre hospitalier d exemple dup hel":     1,
+		"dupont helene centre hospitalier d exemple dup hel zzz": 0, // more than 8 words: all count
+	} {
 		if got := idx.Search(q, annuaire.SearchOptions{}); len(got) != want {
 			t.Errorf("Search(%q) = %d results, want %d", q, len(got), want)
 		}
