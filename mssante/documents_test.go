@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/mssante/xdm"
@@ -96,14 +97,24 @@ func TestAttachDocumentsRefusals(t *testing.T) {
 	if err := m.AttachDocuments(nil, tDocOptions()); !errors.Is(err, ErrNoDocument) {
 		t.Errorf("none: %v", err)
 	}
-	if err := m.AttachDocuments([]*HealthDocument{{CDA: []byte("<not-cda/>")}}, tDocOptions()); err == nil {
-		t.Error("garbage CDA accepted")
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: []byte("<not-cda/>")}}, tDocOptions()); !errors.Is(err, cda.ErrNotCDA) {
+		t.Errorf("garbage CDA: %v", err)
 	}
-	if err := m.AttachDocuments([]*HealthDocument{{CDA: tCDA(t, tHeader(t, "DOC-1"), tPDF(100))}}, &DocumentsOptions{}); err == nil {
-		t.Error("missing sender info accepted")
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: tCDA(t, tHeader(t, "DOC-1"), tPDF(100))}}, &DocumentsOptions{}); !errors.Is(err, xdm.ErrMissingField) {
+		t.Errorf("missing sender info: %v", err)
+	}
+	var textCDA bytes.Buffer
+	if err := cda.Build(&textCDA, tHeader(t, "DOC-T"), cda.Body{MediaType: cda.MediaTypeText, Content: strings.NewReader("texte")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: textCDA.Bytes()}}, tDocOptions()); !errors.Is(err, ErrNoPDF) || !errors.Is(err, ErrNoDocument) {
+		t.Errorf("text body without PDF: %v", err)
 	}
 	if len(m.Attachments) != 0 || m.INS != "" {
 		t.Error("a refused call modified the message")
+	}
+	if err := tMessage().AttachDocuments([]*HealthDocument{{CDA: textCDA.Bytes(), PDF: tPDF(100)}}, tDocOptions()); err != nil {
+		t.Errorf("text body with its PDF: %v", err)
 	}
 }
 
