@@ -51,7 +51,14 @@ func runBounceClassify(env *cmdEnv, args []string) int {
 	}
 	fmt.Fprintf(env.stdout, "kind: %s\nrecipient: %s\nstatus: %s\noriginal message-id: %s\nsource: %s\n",
 		b.Kind, bounceOrNone(b.Recipient), bounceOrNone(b.Status), bounceOrNone(b.OriginalMessageID), b.Source)
-	for _, rb := range b.Recipients[1:] {
+	// b describes the first permanent failure, which need not be
+	// Recipients[0] (a delayed recipient may come first): list the others.
+	shown := false
+	for _, rb := range b.Recipients {
+		if !shown && rb.Kind == b.Kind && rb.Recipient == b.Recipient && rb.Status == b.Status {
+			shown = true
+			continue
+		}
 		fmt.Fprintf(env.stdout, "also: %s %s %s\n", rb.Kind, rb.Recipient, bounceOrNone(rb.Status))
 	}
 	return 0

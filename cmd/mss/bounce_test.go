@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,23 @@ func TestBounceClassifyText(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "bounce", "nope"); code != 2 {
 		t.Errorf("unknown subcommand: %d", code)
+	}
+}
+
+// A delayed recipient listed before the failed one: the summary is the
+// failure, and "also" lists the delayed recipient (and not the failure again).
+func TestBounceClassifySeveralRecipients(t *testing.T) {
+	raw := "From: MAILER-DAEMON@relay.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example\r\n\r\n" +
+		"Final-Recipient: rfc822;jean.dupont@hopital-fictif.mssante.fr\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n" +
+		"Final-Recipient: rfc822;279035121518989@patient.mssante.fr\r\nAction: failed\r\nStatus: 5.2.1\r\n\r\n--b--\r\n"
+	env := &cmdEnv{stdin: strings.NewReader(raw), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	code := run(env, []string{"bounce", "classify", "-"})
+	out := env.stdout.(*bytes.Buffer).String()
+	want := "kind: msc-closed\nrecipient: 279035121518989@patient.mssante.fr\nstatus: 5.2.1\noriginal message-id: -\nsource: dsn\n" +
+		"also: temporary jean.dupont@hopital-fictif.mssante.fr 4.4.1\n"
+	if code != 0 || out != want {
+		t.Errorf("code %d, out:\n%s\nwant:\n%s", code, out, want)
 	}
 }
