@@ -62,17 +62,7 @@ func TestReaderDefects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []annuaire.Mailbox
-	for {
-		m, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, m)
-	}
+	got := readAll(t, r)
 	if len(got) != 5 {
 		t.Fatalf("read %d mailboxes, want 5", len(got))
 	}
@@ -99,6 +89,22 @@ func TestReaderDefects(t *testing.T) {
 	}
 	if e := fs.ByRule("ANN-EXT-LINE"); len(e) > 0 && e[0].Location != "line 5" {
 		t.Errorf("first bad line at %q", e[0].Location)
+	}
+}
+
+// readAll reads the mailboxes of r up to io.EOF.
+func readAll(t *testing.T, r *annuaire.ExtractionReader) []annuaire.Mailbox {
+	t.Helper()
+	var got []annuaire.Mailbox
+	for {
+		m, err := r.Read()
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m)
 	}
 }
 
@@ -426,18 +432,7 @@ func TestOversizedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for {
-		m, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, m.Address)
-	}
-	if len(got) != 1 || got[0] != "b@pro.mssante.fr" {
+	if got := readAll(t, r); len(got) != 1 || got[0].Address != "b@pro.mssante.fr" {
 		t.Errorf("read %v, want only b@pro.mssante.fr", got)
 	}
 	errs := r.Findings().ByRule("ANN-EXT-LINE")
