@@ -25,23 +25,24 @@ func runXDM(env *cmdEnv, args []string) int {
 	})
 }
 
-// openXDM reads an archive file with the default limits.
-func openXDM(name string, opts *xdm.ReadOptions) (*xdm.Archive, error) {
+// openXDM opens an archive file with the given limits. The file is read in
+// place (an *os.File is the io.ReaderAt Read needs), not loaded in memory, so
+// only what the limits allow is ever read; done closes it once the archive
+// is no longer used.
+func openXDM(name string, opts *xdm.ReadOptions) (a *xdm.Archive, done func(), err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
 	st, err := f.Stat()
+	if err == nil {
+		a, err = xdm.Read(f, st.Size(), opts)
+	}
 	if err != nil {
-		return nil, err
+		f.Close()
+		return nil, nil, err
 	}
-	// Read the whole file: the archive stays usable after the file closes.
-	data := make([]byte, st.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, err
-	}
-	return xdm.Read(bytes.NewReader(data), int64(len(data)), opts)
+	return a, func() { f.Close() }, nil
 }
 
 // xdmVerifyResult is one file of the --json output of `mss xdm verify`.
@@ -75,7 +76,7 @@ func runXDMVerify(env *cmdEnv, args []string) int {
 	var results []xdmVerifyResult
 	for _, name := range files {
 		res := xdmVerifyResult{File: name, Findings: xdm.Findings{}}
-		a, err := openXDM(name, &xdm.ReadOptions{StrictINSKey: *strictINS})
+		a, done, err := openXDM(name, &xdm.ReadOptions{StrictINSKey: *strictINS})
 		if err != nil {
 			res.Error = err.Error()
 		} else {
@@ -84,6 +85,7 @@ func runXDMVerify(env *cmdEnv, args []string) int {
 					res.Findings = append(res.Findings, f)
 				}
 			}
+			done()
 			res.Errors = res.Findings.Count(xdm.LevelError)
 			res.Warnings = res.Findings.Count(xdm.LevelWarning)
 			res.OK = res.Errors == 0
@@ -224,11 +226,12 @@ func runXDMInspect(env *cmdEnv, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	a, err := openXDM(pos[0], nil)
+	a, done, err := openXDM(pos[0], nil)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss xdm inspect: %v\n", err)
 		return 1
 	}
+	defer done()
 	res := xdmInspectArchive(pos[0], a)
 	if *asJSON {
 		if err := writeJSON(env.stdout, res); err != nil {

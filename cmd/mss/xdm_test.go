@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -78,6 +79,29 @@ func TestXDMVerifyFailures(t *testing.T) {
 	if code, out, _ := xdmRun("xdm", "verify", bad); code != 1 || !strings.Contains(out, "unreadable") {
 		t.Fatalf("code %d: %s", code, out)
 	}
+	broken := filepath.Join(dir, "broken.zip")
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	if w, err := zw.Create("IHE_XDM/SUBSET01/METADATA.XML"); err != nil {
+		t.Fatal(err)
+	} else if _, err := w.Write([]byte("<a/>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(broken, zb.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := xdmRun("xdm", "verify", broken); code != 1 || !strings.Contains(out, "XDM-META-ROOT") || !strings.Contains(out, ": FAILED (") {
+		t.Fatalf("archive with errors: code %d: %s", code, out)
+	}
+	if _, out, _ := xdmRun("xdm", "verify", broken); strings.Contains(out, "XDM-ZIP-DIR") {
+		t.Fatalf("info finding printed without --all: %s", out)
+	}
+	if _, out, _ := xdmRun("xdm", "verify", "--all", broken); !strings.Contains(out, "info XDM-ZIP-DIR") {
+		t.Fatalf("--all: no info finding: %s", out)
+	}
 	if code, _, _ := xdmRun("xdm", "verify"); code != 2 {
 		t.Fatalf("no file: code %d", code)
 	}
@@ -89,5 +113,17 @@ func TestXDMVerifyFailures(t *testing.T) {
 	}
 	if code, _, _ := xdmRun("xdm", "nope"); code != 2 {
 		t.Fatalf("unknown subcommand: code %d", code)
+	}
+}
+
+// TestXDMVerifyStrictINS: the CSE-CS9 example carries an INS with a wrong
+// key, a warning by default and an error with --strict-ins.
+func TestXDMVerifyStrictINS(t *testing.T) {
+	cs9 := filepath.Join(testenv.Shared(t, "xdm", "ansforge"), "CSE-CS9_2025.01.zip")
+	if code, out, _ := xdmRun("xdm", "verify", cs9); code != 0 || !strings.Contains(out, "XDM-PATIENT-INS") {
+		t.Fatalf("default: code %d: %s", code, out)
+	}
+	if code, out, _ := xdmRun("xdm", "verify", "--strict-ins", cs9); code != 1 || !strings.Contains(out, ": FAILED (2 errors" /* submission set and document */) {
+		t.Fatalf("--strict-ins: code %d: %s", code, out)
 	}
 }
