@@ -205,7 +205,7 @@ func writeAttachment(create partCreator, a *Attachment) error {
 			return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
 		}
 		cte := "7bit"
-		if has8bit(b) {
+		if !isASCII(b) {
 			cte = "8bit"
 		}
 		w, err := create([2]string{"Content-Type", ct}, [2]string{"Content-Disposition", cd},

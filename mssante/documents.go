@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mssante-go/sdk/cda"
@@ -162,7 +163,7 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		pdf.Filename = name
 		pdfs = append(pdfs, pdf)
 
-		if c := strings.TrimSpace(h.Code.Code); c != "" && !contains(codes, c) {
+		if c := strings.TrimSpace(h.Code.Code); c != "" && !slices.Contains(codes, c) {
 			codes = append(codes, c)
 		}
 		id := h.Patient.Identity
@@ -321,13 +322,4 @@ func nonEmpty(l []string) []string {
 		}
 	}
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, v := range l {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

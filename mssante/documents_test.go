@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,7 +173,7 @@ func TestOfficialArchives(t *testing.T) {
 			if !isCDAMime(d.Entry.MimeType) {
 				continue
 			}
-			if c := d.Entry.TypeCode.Code; c != "" && !contains(m.CodeCDA, c) {
+			if c := d.Entry.TypeCode.Code; c != "" && !slices.Contains(m.CodeCDA, c) {
 				m.CodeCDA = append(m.CodeCDA, c)
 			}
 			m.Attachments = append(m.Attachments, &Attachment{Filename: fmt.Sprintf("20250101_CR_PAT-TROIS_DOMINIQUE_%d.pdf", i+1), Data: tPDF(500)})

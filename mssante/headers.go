@@ -200,7 +200,8 @@ func headerSpelling(k string) string {
 	return k
 }
 
-func isASCII(s string) bool {
+// isASCII reports whether s holds 7-bit characters only.
+func isASCII[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false

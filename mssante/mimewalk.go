@@ -66,7 +66,6 @@ func (s *sizeReader) Read(p []byte) (int, error) {
 // mimePart is one entity met while walking a message.
 type mimePart struct {
 	Path      string // "1.2" (IMAP-style numbering), "" for the root
-	Depth     int
 	Entity    *message.Entity
 	MediaType string // lower case; "text/plain" when absent
 	Params    map[string]string
@@ -143,7 +142,7 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 	if params == nil {
 		params = map[string]string{}
 	}
-	p := &mimePart{Path: path, Depth: depth, Entity: e, MediaType: mt, Params: params, Parent: parent, Index: index}
+	p := &mimePart{Path: path, Entity: e, MediaType: mt, Params: params, Parent: parent, Index: index}
 	if err := visit(p); err != nil {
 		return err
 	}

@@ -317,9 +317,9 @@ func DisplaySubject(s string) string {
 }
 
 func splitCodes(v string) []string {
-	var out []string
-	for _, c := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' }) {
-		out = append(out, c)
+	out := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' })
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -252,7 +252,7 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 
 	// (3) the whole original message.
 	cte := "7bit"
-	if has8bit(raw) {
+	if !isASCII(raw) {
 		cte = "8bit"
 	}
 	opw, err := partOf(mw)([2]string{"Content-Type", "message/rfc822"}, [2]string{"Content-Transfer-Encoding", cte})
@@ -344,15 +344,6 @@ func writeCRLF(w io.Writer, b []byte) error {
 		b = b[i+1:]
 	}
 	return nil
-}
-
-func has8bit(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 // asciiFold removes diacritics and replaces any other non-ASCII character
