@@ -386,7 +386,7 @@ func runXDMBuild(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
 		return 1
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, buf.Bytes(), 0o600); err != nil {
 		fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
 		return 1
 	}
