@@ -3,6 +3,8 @@ package imapclient
 import (
 	"context"
 	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +152,54 @@ func TestDovecotXOAuth2(t *testing.T) {
 	receiveUntil(t, s, c, subject)
 	if len(issued) != 2 {
 		t.Fatalf("%d tokens asked for, want 2 (one refused, one fresh)", len(issued))
+	}
+}
+
+// Against Dovecot too, a message is flagged \Seen only once the handler
+// stored it: the fetch itself (BODY.PEEK) leaves it new, so a handler that
+// fails gets it again on the next run.
+func TestDovecotHandlerFailureLeavesMessageNew(t *testing.T) {
+	s := mailservers.Shared(t)
+	to := "dpi@" + s.Domain
+	subject := "keepnew-" + time.Now().Format("150405.000000")
+	sendViaPostfix(t, s, to, subject)
+	opt := Options{
+		Addr: s.IMAPAddr,
+		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost"},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.Plain, Username: to, Password: s.Password},
+	}
+	failing := newClient(t, opt)
+	errFull := errors.New("disk full")
+	var failedID string
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for failedID == "" && ctx.Err() == nil {
+		err := failing.Receive(ctx, func(_ context.Context, m *mssante.Received) error {
+			data, err := io.ReadAll(m.Body)
+			if err != nil {
+				return err
+			}
+			if strings.Contains(string(data), "Subject: "+subject) {
+				return errFull // read in full, then refused
+			}
+			return nil
+		})
+		var he *HandlerError
+		switch {
+		case errors.As(err, &he) && errors.Is(err, errFull):
+			failedID = he.ID
+		case err != nil:
+			t.Fatalf("%v%s", err, s.Logs())
+		default:
+			time.Sleep(100 * time.Millisecond) // not delivered yet
+		}
+	}
+	if failedID == "" {
+		t.Fatalf("message %q never arrived%s", subject, s.Logs())
+	}
+	// A new session (another process) is handed the same message.
+	col := receiveUntil(t, s, newClient(t, opt), subject)
+	if !slices.Contains(col.ids, failedID) {
+		t.Fatalf("handed %v after the failure, want %s again", col.ids, failedID)
 	}
 }
