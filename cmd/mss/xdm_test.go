@@ -32,8 +32,10 @@ func TestXDMBuildVerifyInspect(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: %d %s %s", code, out, errs)
 	}
-	if st, err := os.Stat(zipPath); err != nil || st.Mode().Perm()&0o077 != 0 {
-		t.Fatalf("archive of health documents readable by others: %v %v", st.Mode(), err)
+	if st, err := os.Stat(zipPath); err != nil {
+		t.Fatal(err)
+	} else if st.Mode().Perm()&0o077 != 0 {
+		t.Fatalf("archive of health documents readable by others: %v", st.Mode())
 	}
 	code, out, errs = xdmRun("xdm", "verify", zipPath)
 	if code != 0 || !strings.Contains(out, ": ok (0 errors") {
