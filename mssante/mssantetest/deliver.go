@@ -3,12 +3,13 @@ package mssantetest
 import (
 	"bytes"
 	"context"
-	"github.com/emersion/go-imap/v2"
 	"mime"
 	"net/mail"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // envelope is one SMTP transaction.
@@ -187,7 +188,16 @@ func (op *Operator) storeLocked(from, to string, data []byte) {
 			op.log.Warn("mssantetest: IMAP append failed", "mailbox", to, "err", err)
 		}
 	}
-	op.log.Debug("mssantetest: delivered", "to", to, "bytes", len(full))
+	op.log.Debug("mssantetest: delivered", "to", logAddr(to), "bytes", len(full))
+}
+
+// logAddr is the form of an address in the logs: a patient address is an
+// INS matricule, which is never logged.
+func logAddr(addr string) string {
+	if _, domain, _ := strings.Cut(strings.ToLower(addr), "@"); domain == PatientDomain {
+		return "(patient)@" + PatientDomain
+	}
+	return addr
 }
 
 // notifyLocked wakes WaitForMessage callers.

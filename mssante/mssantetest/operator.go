@@ -85,7 +85,8 @@ type Options struct {
 	PatientMaxBytes int64
 
 	// Logger receives connection errors and deliveries at debug level;
-	// nil discards them. Message contents are never logged.
+	// nil discards them. Message contents and patient addresses (INS
+	// matricules) are never logged.
 	Logger *slog.Logger
 }
 

@@ -1,18 +1,22 @@
 package mssantetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
-	"github.com/mssante-go/sdk/mssante/tlsauth"
+	"log/slog"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 func TestSubmitWithClientCertThenIMAPFetch(t *testing.T) {
@@ -570,6 +574,39 @@ func TestStartWithDoneContext(t *testing.T) {
 		op.Close()
 	}
 }
+
+// The debug log names professional mailboxes but never a patient's
+// matricule nor a message body.
+func TestLogsNoPatientData(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	op := NewOperator(t, &Options{Logger: logger})
+	c := doctorClient(t, op)
+	const body = "Bonjour."
+	mustSend(t, c, DefaultDoctor, []string{DefaultPatient, ClosedPatient}, message(DefaultDoctor, DefaultPatient, "Résultats",
+		"Disposition-Notification-To: <"+DefaultService+">"))
+	op.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	logs := buf.String()
+	if !strings.Contains(logs, "delivered") || !strings.Contains(logs, DefaultDoctor) {
+		t.Fatalf("expected delivery logs naming the doctor's mailbox:\n%s", logs)
+	}
+	for _, secret := range []string{"279035121518989", "295109912611193", body} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log holds %q:\n%s", secret, logs)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestBadOptions(t *testing.T) {
 	for name, o := range map[string]Options{

@@ -68,7 +68,7 @@ func (op *Operator) dsnLocked(env envelope, r recipient, original []byte, kind r
 	}
 	if env.from == "" || !r.wants(want) || op.mailbox(env.from) == nil {
 		if kind != reportDelivered {
-			op.log.Debug("mssantetest: failure not reported", "rcpt", r.addr, "status", reports[kind].status)
+			op.log.Debug("mssantetest: failure not reported", "rcpt", logAddr(r.addr), "status", reports[kind].status)
 		}
 		return
 	}
@@ -131,7 +131,7 @@ func (op *Operator) mdnLocked(r recipient, label string, disp Disposition, from 
 	}
 	to, err := mail.ParseAddress(strings.Split(dnt, ",")[0])
 	if err != nil || !strings.EqualFold(to.Address, from) || op.mailbox(to.Address) == nil {
-		op.log.Debug("mssantetest: MDN not sent", "rcpt", r.addr)
+		op.log.Debug("mssantetest: MDN not sent", "rcpt", logAddr(r.addr))
 		return
 	}
 	_, domain, _ := strings.Cut(r.addr, "@")
