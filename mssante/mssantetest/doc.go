@@ -47,4 +47,11 @@
 // and WaitForMessage. The command "mss operator" runs the same operator
 // standalone. The package is for tests: never use its PKI or tokens for
 // anything else.
+//
+// One exception to the SDK's rule of no global mutable state: RSA key
+// generation is what makes a start slow, so the operators of one process
+// share one test PKI (root, server and client certificates), generated on
+// first use and cached for the life of the process. The cache is guarded by
+// a mutex and only grows; operators may be started from parallel tests.
+// Everything else (mailboxes, tokens, messages) belongs to one Operator.
 package mssantetest

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -607,6 +608,52 @@ func TestLogsNoPatientData(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// Operators started in parallel share the process's test PKI (run with
+// -race): one root, and one client certificate per applicative address.
+func TestSharedPKIConcurrent(t *testing.T) {
+	const n = 4
+	ops := make([]*Operator, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			mbs := []Mailbox{
+				{Address: DefaultApp, Type: APP},
+				{Address: fmt.Sprintf("app%d@parallele-test.mssante.fr", i), Type: APP},
+			}
+			ops[i], errs[i] = Start(context.Background(), Options{Mailboxes: mbs, Hostname: fmt.Sprintf("op%d.localhost", i%2)})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		defer ops[i].Close()
+	}
+	first, err := ops[0].ClientCert(DefaultApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range ops {
+		if !bytes.Equal(op.RootPEM(), ops[0].RootPEM()) {
+			t.Errorf("operator %d has its own root", i)
+		}
+		c, err := op.ClientCert(DefaultApp)
+		if err != nil || !bytes.Equal(c.Certificate[0], first.Certificate[0]) {
+			t.Errorf("operator %d: client certificate of %s not shared (%v)", i, DefaultApp, err)
+		}
+		own, err := op.ClientCert(fmt.Sprintf("app%d@parallele-test.mssante.fr", i))
+		if err != nil || bytes.Equal(own.Certificate[0], first.Certificate[0]) {
+			t.Errorf("operator %d: own client certificate %v", i, err)
+		}
+		// Each one serves with a certificate the shared root verifies.
+		if err := handshake(op, op.TLSConfig()); err != nil {
+			t.Errorf("operator %d: %v", i, err)
+		}
+	}
+}
 
 func TestBadOptions(t *testing.T) {
 	for name, o := range map[string]Options{
