@@ -69,7 +69,7 @@ func Build(w io.Writer, h *Header, body Body) error {
 		return fmt.Errorf("cda: internal error, the written header does not parse: %w", err)
 	}
 	if fs.HasErrors() {
-		return &HeaderError{Findings: fs}
+		return &HeaderError{Findings: fs.Errors()}
 	}
 
 	bw := bufio.NewWriterSize(w, 32<<10)
@@ -78,14 +78,33 @@ func Build(w io.Writer, h *Header, body Body) error {
 	}
 	bw.WriteString("\n")
 	enc := base64.NewEncoder(base64.StdEncoding, &lineWriter{w: bw, width: 76})
-	if _, err := io.Copy(enc, body.Content); err != nil {
-		return fmt.Errorf("cda: reading the body: %w", err)
+	src := &sourceReader{r: body.Content}
+	if _, err := io.Copy(enc, src); err != nil {
+		if src.err != nil {
+			return fmt.Errorf("cda: reading the body: %w", err)
+		}
+		return fmt.Errorf("cda: writing the document: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return err
 	}
 	bw.WriteString("\n      </text>\n    </nonXMLBody>\n  </component>\n</ClinicalDocument>\n")
 	return bw.Flush()
+}
+
+// sourceReader remembers a read error of the body content, to tell it from
+// a write error in io.Copy.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // lineWriter breaks its output into lines of width characters.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/ins"
@@ -153,10 +154,14 @@ func TestBuildErrors(t *testing.T) {
 	h = testHeader(t)
 	h.Title = ""
 	h.Encounter.FacilityType = cda.Code{Code: "SA99", CodeSystem: "1.2.250.1.71.4.2.4"}
+	h.Authors[0].Code.Code = "G15_99" // a warning, not in the HeaderError
 	err := cda.Build(&out, h, pdf())
 	var he *cda.HeaderError
 	if !errors.As(err, &he) || !errors.Is(err, cda.ErrInvalidHeader) {
 		t.Fatalf("invalid header: %v", err)
+	}
+	if len(he.Findings.Errors()) != len(he.Findings) {
+		t.Errorf("HeaderError carries non-error findings:\n%s", findingsString(he.Findings))
 	}
 	if len(he.Findings.ByRule("CDA-TITLE")) == 0 || len(he.Findings.ByRule("CDA-FACILITY-VS")) == 0 {
 		t.Errorf("findings: %s", findingsString(he.Findings))
@@ -167,6 +172,14 @@ func TestBuildErrors(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("refused builds wrote %d bytes", out.Len())
 	}
+	// The error says which side failed: the body content or the output.
+	errRead, errWrite := errors.New("disk gone"), errors.New("connection reset")
+	if err := cda.Build(io.Discard, testHeader(t), cda.Body{Content: io.MultiReader(bytes.NewReader(fakePDF(100)), iotest.ErrReader(errRead))}); !errors.Is(err, errRead) || !strings.Contains(err.Error(), "reading the body") {
+		t.Errorf("body read error: %v", err)
+	}
+	if err := cda.Build(&failWriter{errWrite, 40 << 10}, testHeader(t), cda.Body{Content: bytes.NewReader(fakePDF(100 << 10))}); !errors.Is(err, errWrite) || !strings.Contains(err.Error(), "writing the document") {
+		t.Errorf("output write error: %v", err)
+	}
 	// A patient without INS needs no qualified identity.
 	h = testHeader(t)
 	h.Patient.Identity.INS = ins.INS{}
@@ -174,6 +187,20 @@ func TestBuildErrors(t *testing.T) {
 	if err := cda.Build(&out, h, pdf()); err != nil {
 		t.Errorf("patient without INS: %v", err)
 	}
+}
+
+// failWriter accepts writes until n bytes, then fails with err.
+type failWriter struct {
+	err error
+	n   int
+}
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		return 0, w.err
+	}
+	w.n -= len(p)
+	return len(p), nil
 }
 
 func TestNationalIDs(t *testing.T) {
