@@ -10,13 +10,18 @@ import (
 	"github.com/mssante-go/sdk/ins"
 )
 
-// ErrNotFromPatient: Tracker.Received was given a message whose sender is
-// not a patient's mailbox.
-var ErrNotFromPatient = errors.New("msc: the sender is not a Mon Espace Santé patient")
+// Errors of Tracker.
+var (
+	// ErrNotFromPatient: Tracker.Received was given a message whose sender
+	// is not a patient's mailbox.
+	ErrNotFromPatient = errors.New("msc: the sender is not a Mon Espace Santé patient")
+	// ErrNoStore: the Tracker has no Store.
+	ErrNoStore = errors.New("msc: Tracker.Store is not set")
+)
 
 // Tracker keeps the state of exchanges with patients up to date from what
-// a professional mailbox sends, receives and gets back. The zero value is
-// not usable: set Store.
+// a professional mailbox sends, receives and gets back. Store must be set:
+// without one, every method returns ErrNoStore.
 type Tracker struct {
 	// Store records the conversations (e.g. &MemoryStore{}).
 	Store Store
@@ -52,6 +57,9 @@ func (t *Tracker) Sent(ctx context.Context, mailbox string, h Header) error {
 }
 
 func (t *Tracker) sent(ctx context.Context, mailbox string, rcpts []string, form ClosingForm) error {
+	if t.Store == nil {
+		return ErrNoStore
+	}
 	now := t.now()
 	for _, r := range rcpts {
 		m, err := ParseAddress(r)
@@ -126,6 +134,9 @@ type Inbound struct {
 // domain alone, ECO.3.1.1), else ErrNotFromPatient. The message is never
 // refused: Inbound.Status says whether it was expected.
 func (t *Tracker) Received(ctx context.Context, mailbox string, h Header) (*Inbound, error) {
+	if t.Store == nil {
+		return nil, ErrNoStore
+	}
 	m, ok := PatientSender(h)
 	if !ok {
 		return nil, fmt.Errorf("%w: From %q", ErrNotFromPatient, h.Get("From"))
@@ -159,8 +170,14 @@ func (t *Tracker) Received(ctx context.Context, mailbox string, h Header) (*Inbo
 // Bounced records a bounce of a message sent by mailbox: a patient address
 // that bounced as msc-unknown-address, msc-closed or msc-invalid-address
 // becomes StateUndeliverable. Other kinds (temporary, too large, other)
-// leave the state as it is.
+// leave the state as it is, and a nil b records nothing.
 func (t *Tracker) Bounced(ctx context.Context, mailbox string, b *Bounce) error {
+	if t.Store == nil {
+		return ErrNoStore
+	}
+	if b == nil {
+		return nil
+	}
 	now := t.now()
 	for _, rb := range b.Recipients {
 		if !rb.Kind.Patient() {
@@ -186,6 +203,9 @@ func (t *Tracker) Bounced(ctx context.Context, mailbox string, b *Bounce) error 
 // (a patient address or a bare matricule) and a mailbox; State is StateNone
 // when nothing is recorded.
 func (t *Tracker) Conversation(ctx context.Context, patient, mailbox string) (Conversation, error) {
+	if t.Store == nil {
+		return Conversation{}, ErrNoStore
+	}
 	var m ins.Matricule
 	var err error
 	if strings.ContainsRune(patient, '@') {

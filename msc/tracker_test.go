@@ -175,3 +175,25 @@ func TestConversationJSON(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 }
+
+// A Tracker without a Store fails with ErrNoStore instead of panicking.
+func TestTrackerWithoutStore(t *testing.T) {
+	ctx := context.Background()
+	var tr Tracker
+	if err := tr.Sent(ctx, proAddr, HeaderMap{"To": patientAddr}); !errors.Is(err, ErrNoStore) {
+		t.Errorf("Sent: %v", err)
+	}
+	if _, err := tr.Received(ctx, proAddr, HeaderMap{"From": patientAddr}); !errors.Is(err, ErrNoStore) {
+		t.Errorf("Received: %v", err)
+	}
+	if err := tr.Bounced(ctx, proAddr, &Bounce{}); !errors.Is(err, ErrNoStore) {
+		t.Errorf("Bounced: %v", err)
+	}
+	if _, err := tr.Conversation(ctx, patientAddr, proAddr); !errors.Is(err, ErrNoStore) {
+		t.Errorf("Conversation: %v", err)
+	}
+	tr.Store = &MemoryStore{}
+	if err := tr.Bounced(ctx, proAddr, nil); err != nil {
+		t.Errorf("nil bounce: %v", err)
+	}
+}
