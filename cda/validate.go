@@ -69,10 +69,8 @@ func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (Findings, e
 					return v.fs, err
 				}
 			}
-		} else if d.p.depth+d.p.outer > 0 {
-			if err := d.p.finish(); err != nil {
-				return v.fs, err
-			}
+		} else if err := d.p.finish(); err != nil {
+			return v.fs, err
 		}
 	}
 	return v.fs, nil
@@ -215,17 +213,22 @@ func (v *validator) one(parent *node, name, spec, rule string) *node {
 	return ns[0]
 }
 
-func (v *validator) order(root *node) {
-	pos := map[string]int{}
+// headerPos is the position of each element in headerOrder.
+var headerPos = func() map[string]int {
+	pos := make(map[string]int, len(headerOrder))
 	for i, n := range headerOrder {
 		pos[n] = i
 	}
+	return pos
+}()
+
+func (v *validator) order(root *node) {
 	last := -1
 	for _, c := range root.children {
 		if c.space != NS {
 			continue
 		}
-		i, ok := pos[c.name]
+		i, ok := headerPos[c.name]
 		if !ok {
 			v.add(LevelError, "CDA-ORDER", c, specDoc, "%s is not a ClinicalDocument element", c.name)
 			continue

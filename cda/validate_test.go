@@ -2,6 +2,7 @@ package cda_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,6 +205,18 @@ func TestValidateN1Mutated(t *testing.T) {
 		if len(fs.ByRule(rule).Errors()) == 0 {
 			t.Errorf("no %s error:\n%s", rule, findingsString(fs))
 		}
+	}
+}
+
+// TestValidateTrailingJunk: a document without a body is read to its end
+// too, so what follows the root element is not ignored.
+func TestValidateTrailingJunk(t *testing.T) {
+	doc := cut(`<component>`, `</component>`)(string(build(t, testHeader(t), fakePDF(30))))
+	if _, err := cda.Validate(strings.NewReader(doc), nil); err != nil {
+		t.Fatalf("no body: %v", err)
+	}
+	if _, err := cda.Validate(strings.NewReader(doc+"<x/>"), nil); !errors.Is(err, cda.ErrSyntax) {
+		t.Fatalf("second root element: %v", err)
 	}
 }
 

@@ -64,13 +64,10 @@ func (h *Header) XDSMetadata() (*XDSMetadata, error) {
 		TypeCode:     h.Code,
 		MimeType:     "text/xml",
 		LanguageCode: h.LanguageCode,
-		CreationTime: h.EffectiveTime.UTC(),
+		CreationTime: utc(h.EffectiveTime),
 	}
 	if h.AutoPresentable {
 		m.MimeType = "application/xslt+xml"
-	}
-	if h.EffectiveTime.IsZero() {
-		m.CreationTime = time.Time{}
 	}
 	if h.VersionNumber > 0 {
 		m.Version = fmt.Sprint(h.VersionNumber)
