@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -41,7 +42,7 @@ func (m HeaderMap) Get(key string) string {
 		return v
 	}
 	for k, v := range m {
-		if equalFoldASCII(k, key) {
+		if strings.EqualFold(k, key) {
 			return v
 		}
 	}
@@ -60,23 +61,4 @@ func ReadHeader(r io.Reader) (*textproto.Header, error) {
 		return nil, fmt.Errorf("msc: reading the message header: %w", err)
 	}
 	return &h, nil
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
