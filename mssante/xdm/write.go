@@ -167,6 +167,18 @@ func checkSender(s *SenderInfo) error {
 			return &FieldError{Object: "Sender", Field: f.name, Err: ErrMissingField}
 		}
 	}
+	// README.TXT is plain text, not escaped by the XML writer: its values
+	// get the same check here.
+	for _, f := range []struct{ name, v string }{
+		{"PersonName", s.PersonName}, {"Address", s.Address}, {"Telephone", s.Telephone},
+		{"ApplicationName", s.ApplicationName}, {"ApplicationVersion", s.ApplicationVersion},
+		{"ApplicationVendor", s.ApplicationVendor}, {"Instructions", s.Instructions},
+	} {
+		var w xmlWriter
+		if w.esc(f.v); w.err != nil {
+			return &FieldError{Object: "Sender", Field: f.name, Err: w.err}
+		}
+	}
 	return nil
 }
 
