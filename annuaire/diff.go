@@ -21,12 +21,7 @@ func (d *Diff) Empty() bool { return len(d.Added)+len(d.Removed)+len(d.Modified)
 // DiffIndexes compares two indexes; old may be nil. Added and Modified come
 // in the new file's order, Removed in the old one's.
 func DiffIndexes(old, new *Index) *Diff {
-	if old == nil {
-		old = emptyIndex
-	}
-	if new == nil {
-		new = emptyIndex
-	}
+	old, new = old.orEmpty(), new.orEmpty()
 	d := &Diff{Added: []Mailbox{}, Removed: []Mailbox{}, Modified: []Modification{}}
 	for i := range new.recs {
 		r := &new.recs[i]

@@ -248,8 +248,15 @@ func (r *ExtractionReader) readLine() ([]byte, error) {
 	return line, nil
 }
 
+// errNoReader is returned by the Read of an ExtractionReader that
+// NewExtractionReader did not make.
+var errNoReader = errors.New("annuaire: ExtractionReader not made by NewExtractionReader")
+
 // Read returns the next mailbox, skipping bad lines, and io.EOF at the end.
 func (r *ExtractionReader) Read() (Mailbox, error) {
+	if r == nil || r.br == nil {
+		return Mailbox{}, errNoReader
+	}
 	rec, err := r.next(nil)
 	if err != nil {
 		return Mailbox{}, err

@@ -38,7 +38,8 @@ type LoadStats struct {
 }
 
 // Index is an immutable in-memory copy of the extraction. Every lookup is
-// safe for concurrent use. Build it with LoadIndex or LoadIndexFile.
+// safe for concurrent use. Build it with LoadIndex or LoadIndexFile. A nil
+// *Index (Directory.Current before the first load) is empty.
 //
 // Addresses are unique: when several lines carry the same address (compared
 // case-insensitively) they are merged into one mailbox; each field keeps the
@@ -351,19 +352,32 @@ func (idx *Index) build() {
 	}
 }
 
+// emptyIndex stands for a nil *Index: every lookup finds nothing.
+var emptyIndex = &Index{}
+
+// orEmpty returns idx, or an empty index for nil, so that the methods of a
+// nil *Index (Directory.Current before the first load) answer "nothing".
+func (idx *Index) orEmpty() *Index {
+	if idx == nil {
+		return emptyIndex
+	}
+	return idx
+}
+
 // Stats describes the load.
-func (idx *Index) Stats() LoadStats { return idx.stats }
+func (idx *Index) Stats() LoadStats { return idx.orEmpty().stats }
 
 // Findings returns the findings of the load: skipped lines, warnings on
 // values and duplicates (at most ReaderOptions.MaxFindings).
-func (idx *Index) Findings() Findings { return idx.findings }
+func (idx *Index) Findings() Findings { return idx.orEmpty().findings }
 
 // Len returns the number of mailboxes (distinct addresses).
-func (idx *Index) Len() int { return len(idx.recs) }
+func (idx *Index) Len() int { return len(idx.orEmpty().recs) }
 
 // Lookup finds a mailbox by address. The comparison ignores case (the
 // index keys are lower-cased addresses). It does not allocate.
 func (idx *Index) Lookup(address string) (Mailbox, bool) {
+	idx = idx.orEmpty()
 	i, ok := idx.lookup(address)
 	if !ok {
 		return Mailbox{}, false
@@ -401,6 +415,7 @@ func (idx *Index) lookup(address string) (uint32, bool) {
 // and structure so that the caller can choose. id is an RPPS, an ADELI
 // number, or a national identifier ("8"+RPPS, "0"+ADELI).
 func (idx *Index) ByPerson(id string) []Mailbox {
+	idx = idx.orEmpty()
 	id = strings.TrimSpace(id)
 	out := idx.collect(&idx.persons, id)
 	if len(out) == 0 && (len(id) == 12 && id[0] == '8' || len(id) == 10 && id[0] == '0') {
@@ -414,6 +429,7 @@ func (idx *Index) ByPerson(id string) []Mailbox {
 // like a national structure id ("1"+FINESS...), it is tried without its
 // prefix, and the other way round.
 func (idx *Index) ByStructure(id string) []Mailbox {
+	idx = idx.orEmpty()
 	id = strings.TrimSpace(id)
 	out := idx.collect(&idx.structs, id)
 	if len(out) > 0 {
@@ -433,12 +449,14 @@ func (idx *Index) ByStructure(id string) []Mailbox {
 
 // ByDomain returns the mailboxes of a domain (case-insensitive).
 func (idx *Index) ByDomain(domain string) []Mailbox {
+	idx = idx.orEmpty()
 	return idx.collect(&idx.domains, normDomain(domain))
 }
 
 // DomainCount returns the number of mailboxes of a domain (compared like
 // ByDomain).
 func (idx *Index) DomainCount(domain string) int {
+	idx = idx.orEmpty()
 	n := 0
 	idx.domains.each(normDomain(domain), func(uint32) bool { n++; return true })
 	return n
@@ -458,6 +476,7 @@ func (idx *Index) collect(c *chains, key string) []Mailbox {
 
 // All calls fn for every mailbox in file order until fn returns false.
 func (idx *Index) All(fn func(Mailbox) bool) {
+	idx = idx.orEmpty()
 	for i := range idx.recs {
 		if !fn(idx.recs[i].mailbox()) {
 			return
@@ -481,6 +500,7 @@ type SearchOptions struct {
 // ignoring case and accents ("hel dup" finds "Hélène DUPONT"). Results come
 // in the alphabetical order of the matched word, then in file order.
 func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
+	idx = idx.orEmpty()
 	limit := opts.Limit
 	if limit == 0 {
 		limit = 50

@@ -440,3 +440,29 @@ func TestOversizedRecords(t *testing.T) {
 		t.Errorf("stats %+v, findings %v", st, errs)
 	}
 }
+
+// TestNilAndZero checks that the nil and zero values of the public types
+// answer "nothing" instead of panicking.
+func TestNilAndZero(t *testing.T) {
+	var d annuaire.Directory
+	idx := d.Current()
+	if idx != nil {
+		t.Fatal("index before the first load")
+	}
+	if _, ok := idx.Lookup("a@pro.mssante.fr"); ok || idx.Len() != 0 || idx.ByPerson("10001234565") != nil ||
+		idx.ByStructure("1750712184") != nil || idx.ByDomain("pro.mssante.fr") != nil || idx.DomainCount("pro.mssante.fr") != 0 ||
+		idx.Search("dupont", annuaire.SearchOptions{}) != nil || idx.Stats().Distinct != 0 || idx.Findings() != nil {
+		t.Error("nil index is not empty")
+	}
+	idx.All(func(annuaire.Mailbox) bool { t.Error("nil index has a mailbox"); return false })
+	if _, err := idx.ResolvePerson(context.Background(), "10001234565"); !errors.Is(err, annuaire.ErrNotFound) {
+		t.Errorf("nil index ResolvePerson: %v", err)
+	}
+	if !annuaire.DiffIndexes(nil, nil).Empty() {
+		t.Error("nil diff")
+	}
+	var zero annuaire.ExtractionReader
+	if _, err := zero.Read(); err == nil || err == io.EOF {
+		t.Errorf("zero reader: %v", err)
+	}
+}

@@ -24,9 +24,6 @@ type Resolver interface {
 
 // ResolveAddress implements Resolver.
 func (idx *Index) ResolveAddress(_ context.Context, address string) (Mailbox, error) {
-	if idx == nil {
-		return Mailbox{}, ErrNotFound
-	}
 	if m, ok := idx.Lookup(strings.TrimSpace(address)); ok {
 		return m, nil
 	}
@@ -35,17 +32,11 @@ func (idx *Index) ResolveAddress(_ context.Context, address string) (Mailbox, er
 
 // ResolvePerson implements Resolver.
 func (idx *Index) ResolvePerson(_ context.Context, id string) ([]Mailbox, error) {
-	if idx == nil {
-		return nil, ErrNotFound
-	}
 	return notFoundIfEmpty(idx.ByPerson(id))
 }
 
 // ResolveStructure implements Resolver.
 func (idx *Index) ResolveStructure(_ context.Context, id string) ([]Mailbox, error) {
-	if idx == nil {
-		return nil, ErrNotFound
-	}
 	return notFoundIfEmpty(idx.ByStructure(id))
 }
 
@@ -150,16 +141,11 @@ type Reload struct {
 // "added" on the first load).
 func (r *Reload) Diff() *Diff { return DiffIndexes(r.Previous, r.Current) }
 
-var emptyIndex = &Index{}
-
 func (d *Directory) idx() *Index {
 	if d == nil {
 		return emptyIndex
 	}
-	if i := d.cur.Load(); i != nil {
-		return i
-	}
-	return emptyIndex
+	return d.cur.Load().orEmpty()
 }
 
 // ResolveAddress implements Resolver.
