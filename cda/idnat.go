@@ -14,6 +14,11 @@ var (
 // NewRPPS returns the national identifier of a professional from the RPPS
 // number (11 digits, Luhn key): root 1.2.250.1.71.4.2.1, extension
 // "8"+RPPS (cda.md §4). An already prefixed value (12 characters) is refused.
+//
+// The Luhn key is observed on every real RPPS but no ANS text states it
+// (annuaire.md §6.2, UNCONFIRMED). To write a number that fails it anyway,
+// build II{Root: OIDIdNatPS, Extension: "8" + rpps}: Validate checks the
+// root, the prefix and the length, not the key.
 func NewRPPS(rpps string) (II, error) {
 	if len(rpps) != 11 || !allDigits(rpps) {
 		return II{}, fmt.Errorf("%w: RPPS %q must have 11 digits", ErrNationalID, rpps)
