@@ -10,8 +10,12 @@ import (
 // EntryFromCDA builds the DocumentEntry of a CDA document from the metadata
 // package cda derives from its header (xdm.md §8). The caller may change any
 // field afterwards. The action is set to ActionReplace when the CDA replaces
-// a parent document (relatedDocument RPLC).
+// a parent document (relatedDocument RPLC). A nil m gives the zero
+// DocumentEntry, which Write refuses (ErrMissingField).
 func EntryFromCDA(m *cda.XDSMetadata) DocumentEntry {
+	if m == nil {
+		return DocumentEntry{}
+	}
 	e := DocumentEntry{
 		UniqueID:                   m.UniqueID,
 		LogicalID:                  m.LogicalID,

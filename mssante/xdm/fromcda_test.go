@@ -2,8 +2,10 @@ package xdm
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -33,8 +35,18 @@ func TestDocumentFromCDA(t *testing.T) {
 }
 
 func TestDocumentFromCDAErrors(t *testing.T) {
-	if _, err := DocumentFromCDA([]byte("<notcda/>")); err == nil {
-		t.Fatal("no error for a non-CDA document")
+	for in, want := range map[string]error{
+		"<notcda/>": cda.ErrNotCDA,
+		"":          cda.ErrNotCDA,
+		"<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><id": cda.ErrSyntax,
+	} {
+		d, err := DocumentFromCDA([]byte(in))
+		if d != nil || !errors.Is(err, want) {
+			t.Errorf("%q: %v, %v; want %v", in, d, err, want)
+		}
+	}
+	if e := EntryFromCDA(nil); !reflect.DeepEqual(e, DocumentEntry{}) {
+		t.Errorf("EntryFromCDA(nil) = %+v", e)
 	}
 }
 
