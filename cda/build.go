@@ -72,18 +72,18 @@ func Build(w io.Writer, h *Header, body Body) error {
 		return &HeaderError{Findings: fs.Errors()}
 	}
 
-	bw := bufio.NewWriterSize(w, 32<<10)
+	out := &sinkWriter{w: w}
+	bw := bufio.NewWriterSize(out, 32<<10)
 	if _, err := bw.Write(hdr.Bytes()); err != nil {
 		return err
 	}
 	bw.WriteString("\n")
 	enc := base64.NewEncoder(base64.StdEncoding, &lineWriter{w: bw, width: 76})
-	src := &sourceReader{r: body.Content}
-	if _, err := io.Copy(enc, src); err != nil {
-		if src.err != nil {
-			return fmt.Errorf("cda: reading the body: %w", err)
+	if _, err := io.Copy(enc, body.Content); err != nil {
+		if out.err != nil {
+			return fmt.Errorf("cda: writing the document: %w", err)
 		}
-		return fmt.Errorf("cda: writing the document: %w", err)
+		return fmt.Errorf("cda: reading the body: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return err
@@ -92,16 +92,16 @@ func Build(w io.Writer, h *Header, body Body) error {
 	return bw.Flush()
 }
 
-// sourceReader remembers a read error of the body content, to tell it from
-// a write error in io.Copy.
-type sourceReader struct {
-	r   io.Reader
+// sinkWriter remembers a write error of the output, to tell it from a read
+// error of the body content in io.Copy (which keeps the content's WriteTo).
+type sinkWriter struct {
+	w   io.Writer
 	err error
 }
 
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
+func (s *sinkWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
 		s.err = err
 	}
 	return n, err
