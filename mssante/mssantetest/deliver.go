@@ -129,7 +129,7 @@ func (op *Operator) deliverOneLocked(env envelope, r recipient, hdr mail.Header,
 	switch op.route(r.addr) {
 	case routeMailbox:
 		mb := op.mailbox(r.addr)
-		op.storeLocked(env.from, r.addr, data)
+		op.storeLocked(env.from, r.addr, data, hdr)
 		if r.wants("SUCCESS") {
 			op.dsnLocked(env, r, data, reportDelivered)
 		}
@@ -142,7 +142,7 @@ func (op *Operator) deliverOneLocked(env envelope, r recipient, hdr mail.Header,
 			op.dsnLocked(env, r, data, reason)
 			return
 		}
-		op.storeLocked(env.from, r.addr, data)
+		op.storeLocked(env.from, r.addr, data, hdr)
 		op.recordExchangeLocked(r.addr, env.from, hdr)
 		if r.wants("SUCCESS") {
 			op.dsnLocked(env, r, data, reportDelivered)
@@ -175,13 +175,14 @@ func (op *Operator) patientCheck(addr string, size int) (*Patient, reportKind) {
 }
 
 // storeLocked records a delivered message and, for a professional mailbox,
-// appends it to its IMAP INBOX.
-func (op *Operator) storeLocked(from, to string, data []byte) {
+// appends it to its IMAP INBOX. hdr is the parsed header of data, shared by
+// the copies of one submission (Message values are read-only).
+func (op *Operator) storeLocked(from, to string, data []byte, hdr mail.Header) {
 	to = strings.ToLower(to)
 	full := make([]byte, 0, len(data)+len(from)+16)
 	full = append(full, "Return-Path: <"+from+">\r\n"...)
 	full = append(full, data...)
-	msg := &Message{MailFrom: from, Rcpt: to, Header: parseHeader(data), Data: full, Delivered: time.Now()}
+	msg := &Message{MailFrom: from, Rcpt: to, Header: hdr, Data: full, Delivered: time.Now()}
 	op.messages[to] = append(op.messages[to], msg)
 	if mb := op.mailbox(to); mb != nil {
 		if _, err := mb.imap.Append("INBOX", bytes.NewReader(full), &imap.AppendOptions{Time: msg.Delivered}); err != nil {

@@ -117,7 +117,7 @@ func (op *Operator) dsnLocked(env envelope, r recipient, original []byte, kind r
 		original:   original,
 		headers:    headersOnly,
 	})
-	op.storeLocked("", env.from, msg)
+	op.storeLocked("", env.from, msg, parseHeader(msg))
 }
 
 // mdnLocked has the reader of r answer an MDN request (RFC 8098 with the
@@ -169,7 +169,7 @@ func (op *Operator) mdnLocked(r recipient, label string, disp Disposition, from 
 		status:     st.String(),
 		original:   original,
 	})
-	op.storeLocked("", to.Address, msg)
+	op.storeLocked("", to.Address, msg, parseHeader(msg))
 }
 
 // reportParts describes a multipart/report message (RFC 6522): a text part,
