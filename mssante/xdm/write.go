@@ -358,20 +358,22 @@ func checkUniqueIDs(ss *SubmissionSet, entries []*DocumentEntry) error {
 func (pr *prepared) writeZip(w io.Writer, opts *WriteOptions) error {
 	zw := zip.NewWriter(w)
 	level := opts.level()
-	// One deflate compressor (about 1 MB of state) serves every entry in
-	// turn: entries are written one after the other, and Close on an entry
-	// flushes it before the next Reset.
-	var fw *flate.Writer
+	// One deflate compressor (about 1 MB of state) serves every entry of
+	// this archive in turn: zip.Writer closes (flushes) an entry before it
+	// asks for the next entry's compressor, which Reset then points at the
+	// new output. It is local to this call, so concurrent Writes never share
+	// it (TestWriteConcurrent, TestWriteErrorMidArchive).
+	var comp *flate.Writer
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		if fw == nil {
+		if comp == nil {
 			var err error
-			if fw, err = flate.NewWriter(out, level); err != nil {
+			if comp, err = flate.NewWriter(out, level); err != nil {
 				return nil, err
 			}
-			return fw, nil
+			return comp, nil
 		}
-		fw.Reset(out)
-		return fw, nil
+		comp.Reset(out)
+		return comp, nil
 	})
 	put := func(name string, data []byte) error {
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: pr.modified})
