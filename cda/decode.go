@@ -219,7 +219,9 @@ func decodePatient(pr *node) Patient {
 	id := &p.Identity
 	for _, n := range pr.elems("id") {
 		ii := decodeII(n)
-		if ins.OID(ii.Root).Valid() && id.INS.IsZero() {
+		// An INS root without a matricule (nullFlavor, empty extension)
+		// carries no INS: it stays an id, which Validate reports.
+		if ins.OID(ii.Root).Valid() && ii.Extension != "" && id.INS.IsZero() {
 			// Keep the matricule as written: Validate checks it.
 			id.INS = ins.INS{Matricule: ins.Matricule(ii.Extension), OID: ins.OID(ii.Root)}
 			id.Status = ins.StatusQualified

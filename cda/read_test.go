@@ -247,6 +247,27 @@ func TestReplacement(t *testing.T) {
 	}
 }
 
+// TestMaskedINS: an INS root without a matricule is no INS, so the
+// identity is not marked qualified and the XDS patientId is the local id.
+func TestMaskedINS(t *testing.T) {
+	doc := strings.Replace(string(build(t, testHeader(t), fakePDF(10))),
+		`<id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>`, `<id root="1.2.250.1.213.1.4.10" nullFlavor="MSK"/>`, 1)
+	h, err := cda.ReadHeader(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Patient.Identity.INS.IsZero() || h.Patient.Identity.Status == ins.StatusQualified {
+		t.Fatalf("identity = %+v", h.Patient.Identity)
+	}
+	m, err := h.XDSMetadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.PatientID != "IPP-42^^^&1.2.250.1.999.1.2&ISO^PI" {
+		t.Fatalf("patientId = %q", m.PatientID)
+	}
+}
+
 func TestXDSMetadataBuilt(t *testing.T) {
 	h, err := cda.ReadHeader(bytes.NewReader(build(t, testHeader(t), fakePDF(10))))
 	if err != nil {
