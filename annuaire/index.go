@@ -255,8 +255,11 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 	idx.build()
 	idx.stats.ReadStats = er.stats
 	idx.findings = er.findings
-	for _, f := range dups {
-		if o.MaxFindings >= 0 && len(idx.findings) < max(o.MaxFindings, 1000) {
+	if limit := er.opts.MaxFindings; limit >= 0 { // MaxFindings with its default
+		for _, f := range dups {
+			if len(idx.findings) >= limit {
+				break
+			}
 			idx.findings = append(idx.findings, f)
 		}
 	}

@@ -152,6 +152,12 @@ func TestIndexLookups(t *testing.T) {
 	if st.Duplicates != 1 || st.BadLines != 3 {
 		t.Errorf("stats = %+v", st)
 	}
+	// MaxFindings bounds the duplicate findings too.
+	capped, err := annuaire.LoadIndex(context.Background(), strings.NewReader(handFile()+row(map[int]string{0: "ORG", 1: "secretariat@ch-exemple.mssante.fr", 18: "AUTRE NOM"})+"\n"),
+		&annuaire.LoadOptions{ReaderOptions: annuaire.ReaderOptions{MaxFindings: 2}})
+	if err != nil || len(capped.Findings()) != 2 || capped.Stats().Warnings <= 2 {
+		t.Errorf("MaxFindings 2: %v, %d findings %v", err, len(capped.Findings()), capped.Findings())
+	}
 	// Case-insensitive lookup, merged duplicate.
 	m, ok := idx.Lookup("secretariat@ch-exemple.MSSANTE.fr")
 	if !ok || m.Address != "Secretariat@CH-Exemple.mssante.fr" || m.Type != annuaire.TypeOrganisational || m.Structure.Service != "Accueil" {
