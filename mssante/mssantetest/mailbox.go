@@ -182,7 +182,8 @@ func checkMailboxes(mbs []Mailbox, patients []Patient) error {
 	for _, mb := range mbs {
 		addr := strings.ToLower(mb.Address)
 		local, domain, ok := strings.Cut(addr, "@")
-		if !ok || local == "" || domain == "" || strings.ContainsAny(addr, " <>\r\n") {
+		// No path separator either: WriteFiles names files after addresses.
+		if !ok || local == "" || domain == "" || strings.ContainsAny(addr, " <>\r\n/\\") {
 			return fmt.Errorf("%w: %q is not an address", ErrBadOptions, mb.Address)
 		}
 		if domain == PatientDomain {

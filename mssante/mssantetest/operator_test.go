@@ -657,13 +657,14 @@ func TestSharedPKIConcurrent(t *testing.T) {
 
 func TestBadOptions(t *testing.T) {
 	for name, o := range map[string]Options{
-		"bad type":       {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: "CAB"}}},
-		"not an address": {Mailboxes: []Mailbox{{Address: "a", Type: PER}}},
-		"patient domain": {Mailboxes: []Mailbox{{Address: "x@patient.mssante.fr", Type: PER}}},
-		"pharmacy PER":   {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER, Pharmacy: true}}},
-		"duplicate":      {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER}, {Address: "A@b.fr", Type: ORG}}},
-		"bad receipt":    {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER, ReadReceipt: "deleted"}}},
-		"bad INS":        {Patients: []Patient{{INS: "288091234567823"}}},
+		"bad type":        {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: "CAB"}}},
+		"not an address":  {Mailboxes: []Mailbox{{Address: "a", Type: PER}}},
+		"path in address": {Mailboxes: []Mailbox{{Address: "../../etc/x@b.fr", Type: APP}}},
+		"patient domain":  {Mailboxes: []Mailbox{{Address: "x@patient.mssante.fr", Type: PER}}},
+		"pharmacy PER":    {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER, Pharmacy: true}}},
+		"duplicate":       {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER}, {Address: "A@b.fr", Type: ORG}}},
+		"bad receipt":     {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER, ReadReceipt: "deleted"}}},
+		"bad INS":         {Patients: []Patient{{INS: "288091234567823"}}},
 	} {
 		if _, err := Start(context.Background(), o); !errors.Is(err, ErrBadOptions) {
 			t.Errorf("%s: %v", name, err)
