@@ -247,6 +247,27 @@ func TestReplacement(t *testing.T) {
 	}
 }
 
+// TestForeignBody: a component or body element in another namespace is not
+// the CDA body.
+func TestForeignBody(t *testing.T) {
+	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:x="urn:other"><x:component><nonXMLBody><text>QUJD</text></nonXMLBody></x:component>` +
+		`<component><x:structuredBody/></component></ClinicalDocument>`
+	d, err := cda.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.IsLevel1() {
+		t.Fatal("a nonXMLBody under x:component taken for the body")
+	}
+	fs, err := cda.Validate(strings.NewReader(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs.ByRule("CDA-COMPONENT")) == 0 {
+		t.Fatalf("x:structuredBody taken for the body:\n%s", findingsString(fs))
+	}
+}
+
 // TestMaskedINS: an INS root without a matricule is no INS, so the
 // identity is not marked qualified and the XDS patientId is the local id.
 func TestMaskedINS(t *testing.T) {

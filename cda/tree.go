@@ -52,13 +52,16 @@ func (o *ReadOptions) limits() (depth int, header, doc int64) {
 	return
 }
 
+// is reports whether n is the CDA element name.
+func (n *node) is(name string) bool { return n.name == name && n.space == NS }
+
 // elem returns the first child in the CDA namespace with this local name.
 func (n *node) elem(name string) *node {
 	if n == nil {
 		return nil
 	}
 	for _, c := range n.children {
-		if c.name == name && c.space == NS {
+		if c.is(name) {
 			return c
 		}
 	}
@@ -72,7 +75,7 @@ func (n *node) elems(name string) []*node {
 	}
 	var out []*node
 	for _, c := range n.children {
-		if c.name == name && c.space == NS {
+		if c.is(name) {
 			out = append(out, c)
 		}
 	}
@@ -309,13 +312,14 @@ func (p *parser) readHeader() error {
 			}
 			n := cur.child(t.Name, copyAttrs(t.Attr))
 			stack = append(stack, n)
-			// Stop points: the body.
-			if n.space == NS && len(stack) == 4 && n.name == "text" && n.parent.name == "nonXMLBody" && n.parent.parent.name == "component" {
+			// Stop points: the body (component, nonXMLBody and text, or
+			// component and structuredBody, all in the CDA namespace).
+			if len(stack) == 4 && n.is("text") && n.parent.is("nonXMLBody") && n.parent.parent.is("component") {
 				p.bodyKind, p.bodyText, p.depth = "nonXMLBody", n, len(stack)
 				closeAll(stack)
 				return nil
 			}
-			if n.space == NS && len(stack) == 3 && n.name == "structuredBody" && n.parent.name == "component" {
+			if len(stack) == 3 && n.is("structuredBody") && n.parent.is("component") {
 				p.bodyKind, p.depth = "structuredBody", len(stack)
 				closeAll(stack)
 				return nil
