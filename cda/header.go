@@ -78,7 +78,7 @@ type Header struct {
 // Patient is recordTarget/patientRole.
 //
 // Identity.INS is the INS when the document carries one (an id whose root
-// is an INS authority, ins.md §5); Identity.Traits are the patient's
+// is an INS authority and that has an extension, ins.md §5); Identity.Traits are the patient's
 // traits (birth names, given names, birth date, sex, birthplace COG, used
 // names). A reader sets Identity.Status to QUAL when the document carries
 // an INS, since only a qualified identity may carry one; it does not check

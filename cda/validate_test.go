@@ -70,7 +70,7 @@ var mutations = []mutation{
 	{"version 0", replace(`<versionNumber value="1"/>`, `<versionNumber value="0"/>`), "CDA-VERSION", cda.LevelError},
 	{"no version", cut(`<versionNumber`, `/>`), "CDA-VERSION", cda.LevelError},
 	{"copyTime", replace(`<recordTarget>`, `<copyTime value="2025"/><recordTarget>`), "CDA-COPYTIME", cda.LevelWarning},
-	{"order", replace(`<languageCode code="fr-FR"/>`, ``+"\n"), "CDA-LANG", cda.LevelError},
+	{"no languageCode", replace(`<languageCode code="fr-FR"/>`, ``+"\n"), "CDA-LANG", cda.LevelError},
 	{"out of order", func(s string) string {
 		s = cut(`<title>`, `</title>`)(s)
 		return replace(`<recordTarget>`, `<title>T</title><recordTarget>`)(s)
