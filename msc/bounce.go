@@ -18,7 +18,8 @@ var (
 	// report, no known bounce text, nothing that looks like a bounce), or
 	// it is a report announcing no failure (a delivery or read receipt).
 	ErrNotBounce = errors.New("msc: not a bounce")
-	// ErrMalformedMessage: the message cannot be read as MIME at all.
+	// ErrMalformedMessage: the message cannot be read as MIME at all (also
+	// the error of ReadHeader and IsClosingMessage on a broken header).
 	ErrMalformedMessage = errors.New("msc: malformed message")
 	// ErrTooLarge: the returned message is larger than Classifier.MaxBytes.
 	ErrTooLarge = errors.New("msc: returned message too large to classify")

@@ -1,9 +1,12 @@
 package msc
 
 import (
+	"errors"
+	"io"
 	"net/mail"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	gomail "github.com/emersion/go-message/mail"
 )
@@ -66,8 +69,15 @@ func TestIsClosingMessage(t *testing.T) {
 	if ok, err := IsClosingMessage(strings.NewReader(raw)); ok || err != nil {
 		t.Errorf("RE: [FIN]: %v, %v", ok, err)
 	}
-	if _, err := IsClosingMessage(strings.NewReader("no header at all")); err == nil {
-		t.Error("a truncated header must give an error")
+	for _, broken := range []string{"no header at all", " [FIN]\r\nSubject: x\r\n\r\n"} {
+		if _, err := IsClosingMessage(strings.NewReader(broken)); !errors.Is(err, ErrMalformedMessage) {
+			t.Errorf("%q: %v, want ErrMalformedMessage", broken, err)
+		}
+	}
+	// A failing reader is reported as such, not as a malformed message.
+	_, err := IsClosingMessage(io.MultiReader(strings.NewReader("Subject: x\r\n"), iotest.ErrReader(io.ErrClosedPipe)))
+	if !errors.Is(err, io.ErrClosedPipe) || errors.Is(err, ErrMalformedMessage) {
+		t.Errorf("reader failure: %v", err)
 	}
 	// Header views: go-message and net/mail.
 	var gh gomail.Header

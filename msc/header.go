@@ -50,15 +50,38 @@ func (m HeaderMap) Get(key string) string {
 }
 
 // ReadHeader reads the header of a message (up to the blank line) from r.
-// The result satisfies Header.
+// The result satisfies Header. A header that cannot be read (a malformed
+// line, the end of the input before the blank line) gives an error wrapping
+// ErrMalformedMessage; a failure of r itself is returned wrapped, not as
+// malformed (except when r is a *bufio.Reader, whose source errors cannot be
+// told apart: they wrap both).
 func ReadHeader(r io.Reader) (*textproto.Header, error) {
 	br, ok := r.(*bufio.Reader)
+	var src *errRecorder
 	if !ok {
-		br = bufio.NewReader(r)
+		src = &errRecorder{r: r}
+		br = bufio.NewReader(src)
 	}
 	h, err := textproto.ReadHeader(br)
 	if err != nil {
-		return nil, fmt.Errorf("msc: reading the message header: %w", err)
+		if src != nil && src.err != nil && src.err != io.EOF {
+			return nil, fmt.Errorf("msc: reading the message header: %w", err)
+		}
+		return nil, fmt.Errorf("%w: header: %w", ErrMalformedMessage, err)
 	}
 	return &h, nil
+}
+
+// errRecorder remembers the error of its reader.
+type errRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errRecorder) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
 }
