@@ -95,6 +95,10 @@ func (c *chains) each(k string, fn func(i uint32) bool) {
 	}
 }
 
+// maxSizeHintLines bounds the lines LoadIndex reserves room for from
+// LoadOptions.SizeHint; a larger file grows its tables as it goes.
+const maxSizeHintLines = 1 << 20
+
 // LoadIndexFile loads an extraction file, text or ZIP (see OpenExtraction).
 func LoadIndexFile(ctx context.Context, path string, opts *LoadOptions) (*Index, error) {
 	rc, size, err := OpenExtraction(path)
@@ -138,10 +142,10 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 	if err != nil {
 		return nil, err
 	}
-	hint := int(o.SizeHint / 150) // a line is about 180 bytes
-	if hint < 1024 {
-		hint = 1024
-	}
+	// A line is about 180 bytes. The hint only sizes the first allocations:
+	// it is bounded so that a ZIP header claiming a huge entry cannot make
+	// the load reserve gigabytes up front (the real file has about 550,000 lines).
+	hint := int(min(max(o.SizeHint/150, 1024), maxSizeHintLines))
 	idx := &Index{
 		byAddr:  make(map[string]uint32, hint),
 		recs:    make([]record, 0, hint),

@@ -339,6 +339,16 @@ func TestLoadCancel(t *testing.T) {
 	}
 }
 
+// TestHugeSizeHint checks that SizeHint (set from a ZIP's claimed entry
+// size by LoadIndexFile) only sizes the first allocations: an absurd value
+// used to panic in make.
+func TestHugeSizeHint(t *testing.T) {
+	idx, err := annuaire.LoadIndex(context.Background(), strings.NewReader(handFile()), &annuaire.LoadOptions{SizeHint: 1 << 50})
+	if err != nil || idx.Len() != 4 {
+		t.Fatalf("huge hint: %v", err)
+	}
+}
+
 func TestLoadProgress(t *testing.T) {
 	p := genFile(t, annuairetest.Options{Rows: 5000, Seed: 4})
 	var last int
