@@ -35,9 +35,10 @@ type ValidateOptions struct {
 // IG-only rules and tolerated defects, info for remarks. Each finding has a
 // stable rule id (CDA-...), an XPath-like location and the spec section.
 //
-// The error is non-nil only when the document cannot be read at all (not
-// XML, not CDA, over a limit); a level 1 body whose base64 is corrupt is a
-// finding.
+// The error is non-nil when the document cannot be read (not XML, not CDA,
+// malformed or truncated, over a limit); when that happens after the
+// header, the header findings are returned with it. A level 1 body whose
+// base64 is corrupt is a finding, not an error.
 func Validate(r io.Reader, opts *ValidateOptions) (Findings, error) {
 	if opts == nil {
 		opts = &ValidateOptions{}

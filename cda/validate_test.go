@@ -227,3 +227,17 @@ func TestValidateHeaderOnly(t *testing.T) {
 		t.Fatalf("HeaderOnly read the body: %v\n%s", err, findingsString(fs))
 	}
 }
+
+// TestValidateTruncated: a document cut in its body is an error, and the
+// header findings come with it.
+func TestValidateTruncated(t *testing.T) {
+	doc := string(build(t, testHeader(t), fakePDF(3000)))
+	doc = strings.Replace(doc, `<realmCode code="FR"/>`, `<realmCode code="BE"/>`, 1)
+	fs, err := cda.Validate(strings.NewReader(doc[:len(doc)-40]), nil)
+	if !errors.Is(err, cda.ErrSyntax) {
+		t.Fatalf("err = %v, want ErrSyntax", err)
+	}
+	if len(fs.ByRule("CDA-REALM")) != 1 {
+		t.Fatalf("header findings not returned:\n%s", findingsString(fs))
+	}
+}
