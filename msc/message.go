@@ -37,6 +37,9 @@ func SetClosingMessage(m *mssante.Message) { SetClosing(&m.Header) }
 // MessageClosing returns the closing forms of a composed message: its
 // Subject and its extra header X-MSS-MES.
 func MessageClosing(m *mssante.Message) ClosingForm {
+	if m == nil {
+		return NotClosing
+	}
 	return Closing(HeaderMap{"Subject": m.Subject, HeaderMES: m.Header.Get(HeaderMES)})
 }
 
@@ -45,6 +48,9 @@ func MessageClosing(m *mssante.Message) ClosingForm {
 // measured by writing it (which also fixes its Message-ID, as sending
 // would). The caller adds Patient, Minor, Document and Opposition.
 func NewOutgoingMessage(m *mssante.Message) (*Outgoing, error) {
+	if m == nil {
+		return nil, fmt.Errorf("msc: measuring the message: %w", mssante.ErrNoSender)
+	}
 	o := &Outgoing{
 		To: addrs(m.To), Cc: addrs(m.Cc), Bcc: addrs(m.Bcc), ReplyTo: addrs(m.ReplyTo),
 		Subject: m.Subject, MES: m.Header.Get(HeaderMES),
@@ -60,7 +66,7 @@ func NewOutgoingMessage(m *mssante.Message) (*Outgoing, error) {
 // SentMessage records a composed message as sent by its sender's mailbox
 // (see Tracker.Sent); Bcc recipients count.
 func (t *Tracker) SentMessage(ctx context.Context, m *mssante.Message) error {
-	if m.From == nil {
+	if m == nil || m.From == nil {
 		return mssante.ErrNoSender
 	}
 	return t.sent(ctx, m.From.Address, m.Recipients(), MessageClosing(m))

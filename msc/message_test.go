@@ -83,8 +83,18 @@ func TestMessageAdapters(t *testing.T) {
 	if err := tr.SentMessage(context.Background(), &mssante.Message{}); !errors.Is(err, mssante.ErrNoSender) {
 		t.Errorf("no sender: %v", err)
 	}
-	if _, err := NewOutgoingMessage(&mssante.Message{}); err == nil {
-		t.Error("invalid message: want an error")
+	if _, err := NewOutgoingMessage(&mssante.Message{}); !errors.Is(err, mssante.ErrNoSender) {
+		t.Errorf("invalid message: %v, want ErrNoSender", err)
+	}
+	// nil messages: errors or "nothing", never a panic.
+	if _, err := NewOutgoingMessage(nil); !errors.Is(err, mssante.ErrNoSender) {
+		t.Errorf("nil message: %v", err)
+	}
+	if err := tr.SentMessage(context.Background(), nil); !errors.Is(err, mssante.ErrNoSender) {
+		t.Errorf("SentMessage(nil): %v", err)
+	}
+	if MessageClosing(nil) != NotClosing || len((&Policy{}).Check(nil)) != 0 {
+		t.Error("nil message: closing or findings")
 	}
 }
 

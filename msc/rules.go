@@ -146,7 +146,8 @@ type Policy struct {
 }
 
 // Check applies the rules to o and returns the findings. An error-level
-// finding means the message must not be sent as it is. Rules:
+// finding means the message must not be sent as it is. A nil o, like a zero
+// Outgoing, has no recipient and gets no finding. Rules:
 //
 //   - RuleOnePatient (error): more than one patient address among To, Cc
 //     and Bcc. Professionals in copy are allowed (msc.md §6).
@@ -170,6 +171,9 @@ type Policy struct {
 //     closing forms.
 func (p *Policy) Check(o *Outgoing) Findings {
 	var out Findings
+	if o == nil {
+		return out // nothing is sent: the same as a zero Outgoing
+	}
 	patients, pros := p.recipients(o, &out)
 	opp := o.Opposition
 	if p.OppositionOf != nil {
