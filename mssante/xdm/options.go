@@ -17,7 +17,9 @@ type WriteOptions struct {
 	// or flate.DefaultCompression). Default (0): flate.BestSpeed. Health
 	// documents are mostly base64 payloads (PDF, images) on which higher
 	// levels gain under 1% (6% on the IPS-FR example) for 3 to 10 times
-	// the CPU.
+	// the CPU. flate.NoCompression is 0 and so means the default: use
+	// flate.HuffmanOnly for the cheapest compression. A value outside -2..9
+	// makes Write fail with ErrInvalidOption.
 	CompressionLevel int
 }
 
