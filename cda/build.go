@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Body is the content of a level 1 document: a PDF (or plain text) and its
@@ -29,8 +31,10 @@ type Body struct {
 // header that breaks the CI-SIS rules with a *HeaderError: it runs the same
 // checks as Validate on the header it writes, the INS key included. Missing
 // display names of coded values are taken from the embedded value sets, and
-// an empty LanguageCode is written fr-FR. Nothing is written to w when the
-// header is refused; when reading Body.Content fails, w has received a
+// an empty LanguageCode is written fr-FR. Text or an identifier holding a
+// character XML cannot carry (a control character, invalid UTF-8) is
+// refused with a CDA-XML-CHAR finding, not replaced. Nothing is written to
+// w when the header is refused; when reading Body.Content fails, w has received a
 // partial document and the error says so.
 func Build(w io.Writer, h *Header, body Body) error {
 	mt := body.MediaType
@@ -58,6 +62,11 @@ func Build(w io.Writer, h *Header, body Body) error {
 	x.open("nonXMLBody")
 	x.indent()
 	hdr.WriteString(`<text mediaType="` + mt + `" representation="B64">`)
+	if x.bad != "" {
+		var fs Findings
+		fs.Add(LevelError, "CDA-XML-CHAR", x.bad, "XML 1.0 §2.2", "invalid UTF-8 or a character not allowed in XML (a control character)")
+		return &HeaderError{Findings: fs}
+	}
 
 	// Self-check: the written header, with an empty body, must have no
 	// error-level finding.
@@ -163,6 +172,17 @@ func NewReplacement(prev *Header, newID II) *Header {
 type xw struct {
 	b     *bytes.Buffer
 	depth int
+	path  []string // open elements, for the location of bad text
+	// bad is the location of the first text or attribute value holding a
+	// character XML 1.0 does not allow (or invalid UTF-8): Build refuses it.
+	bad string
+}
+
+// flag records the location of a value that could not be written as is.
+func (x *xw) flag(name string) {
+	if x.bad == "" {
+		x.bad = "/" + strings.Join(x.path, "/") + "/" + name
+	}
 }
 
 func (x *xw) indent() {
@@ -172,8 +192,8 @@ func (x *xw) indent() {
 	}
 }
 
-// attrs writes name="value" pairs, skipping empty values.
-func (x *xw) attrs(kv []string) {
+// attrs writes name="value" pairs of the element elem, skipping empty values.
+func (x *xw) attrs(elem string, kv []string) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i+1] == "" {
 			continue
@@ -181,7 +201,9 @@ func (x *xw) attrs(kv []string) {
 		x.b.WriteByte(' ')
 		x.b.WriteString(kv[i])
 		x.b.WriteString(`="`)
-		escape(x.b, kv[i+1], true)
+		if !escape(x.b, kv[i+1], true) {
+			x.flag(elem + "/@" + kv[i])
+		}
 		x.b.WriteByte('"')
 	}
 }
@@ -191,17 +213,19 @@ func (x *xw) start(name string, kv []string) {
 	x.indent()
 	x.b.WriteByte('<')
 	x.b.WriteString(name)
-	x.attrs(kv)
+	x.attrs(name, kv)
 }
 
 func (x *xw) open(name string, kv ...string) {
 	x.start(name, kv)
 	x.b.WriteByte('>')
 	x.depth++
+	x.path = append(x.path, name)
 }
 
 func (x *xw) close(name string) {
 	x.depth--
+	x.path = x.path[:len(x.path)-1]
 	x.indent()
 	x.b.WriteString("</" + name + ">")
 }
@@ -218,13 +242,24 @@ func (x *xw) text(name, text string, kv ...string) {
 	}
 	x.start(name, kv)
 	x.b.WriteByte('>')
-	escape(x.b, text, false)
+	if !escape(x.b, text, false) {
+		x.flag(name)
+	}
 	x.b.WriteString("</" + name + ">")
 }
 
-func escape(b *bytes.Buffer, s string, attr bool) {
-	for _, r := range s {
+// escape writes s as XML text or attribute value. It reports false when s
+// holds invalid UTF-8 or a character XML 1.0 does not allow, written as
+// U+FFFD.
+func escape(b *bytes.Buffer, s string, attr bool) bool {
+	ok := true
+	for i, r := range s {
 		switch {
+		case r == utf8.RuneError && strings.HasPrefix(s[i:], "\uFFFD"):
+			b.WriteRune(r) // a real U+FFFD
+		case r == utf8.RuneError, r < 0x20 && r != '\n' && r != '\t' && r != '\r', r == 0xFFFE, r == 0xFFFF:
+			b.WriteRune(utf8.RuneError) // not allowed in XML 1.0
+			ok = false
 		case r == '<':
 			b.WriteString("&lt;")
 		case r == '>':
@@ -237,12 +272,11 @@ func escape(b *bytes.Buffer, s string, attr bool) {
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
 		case r == '\r':
 			b.WriteString("&#13;")
-		case r < 0x20 && r != '\n' && r != '\t', r == 0xFFFD, r == 0xFFFE, r == 0xFFFF:
-			b.WriteRune(0xFFFD) // not allowed in XML 1.0
 		default:
 			b.WriteRune(r)
 		}
 	}
+	return ok
 }
 
 // ts formats a time as a CDA TS with its offset: YYYYMMDDhhmmss±hhmm.
@@ -350,6 +384,7 @@ func writeHeader(x *xw, h *Header) {
 	x.indent()
 	x.b.WriteString(`<ClinicalDocument xmlns="` + NS + `">`)
 	x.depth++
+	x.path = append(x.path, "ClinicalDocument")
 	x.empty("realmCode", "code", "FR")
 	x.empty("typeId", "root", OIDTypeID, "extension", "POCD_HD000040")
 	x.empty("templateId", "root", OIDTemplateHL7France)

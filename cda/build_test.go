@@ -2,6 +2,7 @@ package cda_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -100,5 +101,44 @@ func TestBuildXSD(t *testing.T) {
 		if err != nil || fs.HasErrors() {
 			t.Errorf("%s: %v\n%s", name, err, findingsString(fs))
 		}
+	}
+}
+
+// TestBuildRefusesBadCharacters: text XML cannot carry (control
+// characters, invalid UTF-8) is refused with its location, not replaced
+// silently; U+FFFD itself and newlines are written.
+func TestBuildRefusesBadCharacters(t *testing.T) {
+	for _, tt := range []struct {
+		name, loc string
+		edit      func(h *cda.Header)
+	}{
+		{"control in text", "/ClinicalDocument/author/assignedAuthor/assignedPerson/name/family",
+			func(h *cda.Header) { h.Authors[0].Person.Family = "MED\x01ECIN" }},
+		{"invalid UTF-8", "/ClinicalDocument/title", func(h *cda.Header) { h.Title = "Compte rendu \xff" }},
+		{"control in attribute", "/ClinicalDocument/id/@extension", func(h *cda.Header) { h.ID.Extension = "DOC\x00" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := testHeader(t)
+			tt.edit(h)
+			var out bytes.Buffer
+			err := cda.Build(&out, h, cda.Body{Content: bytes.NewReader(fakePDF(10))})
+			var he *cda.HeaderError
+			if !errors.As(err, &he) || len(he.Findings) != 1 || he.Findings[0].Rule != "CDA-XML-CHAR" || he.Findings[0].Location != tt.loc {
+				t.Fatalf("err = %v, want CDA-XML-CHAR at %s", err, tt.loc)
+			}
+			if out.Len() != 0 {
+				t.Fatalf("%d bytes written", out.Len())
+			}
+		})
+	}
+	h := testHeader(t)
+	h.Title = "Compte rendu \uFFFD\nsuite"
+	doc := build(t, h, fakePDF(10))
+	back, err := cda.ReadHeader(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Title != h.Title {
+		t.Fatalf("title read back %q, want %q", back.Title, h.Title)
 	}
 }

@@ -39,8 +39,9 @@ var (
 	ErrBodyRead = errors.New("cda: body already read")
 	// ErrBase64: the base64 content of the body is corrupt.
 	ErrBase64 = errors.New("cda: corrupt base64 body")
-	// ErrInvalidHeader: Build refused a header. Errors wrapping it are
-	// *HeaderError with the error-level findings.
+	// ErrInvalidHeader: Build refused a header. When the header breaks a
+	// rule, the error is a *HeaderError with the error-level findings; a
+	// nil header or body content is a plain wrapped error.
 	ErrInvalidHeader = errors.New("cda: invalid header")
 	// ErrMediaType: the body media type is not one Build writes
 	// (application/pdf, text/plain).
