@@ -120,6 +120,7 @@ func (c *Classifier) Classify(ctx context.Context, r io.Reader) (*Bounce, error)
 }
 
 // ClassifyBytes is Classify on a message in memory. The Bounce keeps raw.
+// MaxBytes, a limit on reading, does not apply; the MIME limits do.
 func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	bm, err := readBounce(raw)
 	if err != nil {
