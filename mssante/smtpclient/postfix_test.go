@@ -115,10 +115,13 @@ func TestPostfixRefusesCertificateFromAnotherCA(t *testing.T) {
 	}
 	opt.TLS.Certificate = other
 	c := newClient(t, opt)
-	if _, err := c.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{"bob@" + s.Domain}},
-		strings.NewReader(postfixMsg(s, "bob@"+s.Domain, "othercert"))); err == nil {
-		t.Fatal("Postfix accepted a certificate from an unknown CA")
+	_, err = c.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{"bob@" + s.Domain}},
+		strings.NewReader(postfixMsg(s, "bob@"+s.Domain, "othercert")))
+	var ce *ConnError
+	if !errors.As(err, &ce) || mssante.IsTemporary(err) {
+		t.Fatalf("certificate from an unknown CA: %v, want a permanent ConnError%s", err, s.Logs())
 	}
+	t.Logf("refused as expected: %v", err)
 }
 
 func TestPostfixRefusesOldTLS(t *testing.T) {
