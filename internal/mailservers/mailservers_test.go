@@ -17,6 +17,9 @@ func TestStartSendDeliver(t *testing.T) {
 	for _, p := range Programs {
 		testenv.LookPath(t, p)
 	}
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root privileges to run Postfix and Dovecot")
+	}
 	ctx := context.Background()
 	s, err := Start(ctx, "", Options{TempFail: []string{"busy@hopital.mssante.test"}})
 	if err != nil {

@@ -331,7 +331,6 @@ func TestPlainOnlyOnLoopback(t *testing.T) {
 }
 
 func TestTLSRequirements(t *testing.T) {
-	p := testPKI(t)
 	if _, err := New(Options{Addr: "127.0.0.1:1"}); !errors.Is(err, tlsauth.ErrNoRootCAs) {
 		t.Errorf("no roots: err %v", err)
 	}
@@ -352,7 +351,6 @@ func TestTLSRequirements(t *testing.T) {
 	if _, err := send(t, c, "x@cabinet.mssante.test"); !errors.As(err, &ce) || ce.Op != "tls" || mssante.IsTemporary(err) {
 		t.Errorf("unknown CA: err %v", err)
 	}
-	_ = p
 }
 
 func TestCloseRefusesSend(t *testing.T) {
