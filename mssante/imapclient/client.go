@@ -21,6 +21,12 @@ const DefaultPort = 143
 // DefaultImplicitTLSPort is the IMAP port with implicit TLS.
 const DefaultImplicitTLSPort = 993
 
+// DefaultIdleRestart is how long Watch stays in one IDLE before ending it and
+// checking the mailbox again: RFC 2177 asks clients to re-issue IDLE at least
+// every 29 minutes, and the check notices a connection that a firewall
+// dropped silently.
+const DefaultIdleRestart = 25 * time.Minute
+
 // Options configure a Client. Addr, TLS.RootCAs and Auth are required; the
 // zero value of every other field is a documented default.
 type Options struct {
@@ -66,6 +72,8 @@ type Client struct {
 	ic       *imapclient.Client
 	validity uint32
 	newMail  chan struct{}
+	// idleRestart ends each IDLE after that long (DefaultIdleRestart).
+	idleRestart time.Duration
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close, ends Watch
@@ -142,7 +150,7 @@ func New(opt Options) (*Client, error) {
 	// must not show it.
 	opt.Auth.Password = ""
 	return &Client{opt: opt, ep: ep,
-		newMail: make(chan struct{}, 1), closed: make(chan struct{})}, nil
+		newMail: make(chan struct{}, 1), closed: make(chan struct{}), idleRestart: DefaultIdleRestart}, nil
 }
 
 // Close logs out and closes the session, if any; a Watch in progress

@@ -399,3 +399,42 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// countingCursor counts the runs of Receive (each loads the cursor once).
+type countingCursor struct {
+	loads atomic.Int32
+}
+
+func (c *countingCursor) Load(context.Context, string) (uint32, uint32, error) {
+	c.loads.Add(1)
+	return 0, 0, nil
+}
+
+func (c *countingCursor) Save(context.Context, string, uint32, uint32) error { return nil }
+
+// Without any new mail, Watch still ends each IDLE after idleRestart and
+// checks the mailbox again (RFC 2177's 29 minutes; a silently dropped
+// connection is noticed then).
+func TestWatchRestartsIdle(t *testing.T) {
+	ms := newMemServer(t)
+	opt := ms.options()
+	opt.PollInterval = time.Hour
+	cur := &countingCursor{}
+	opt.Cursor = cur
+	c := newClient(t, opt)
+	c.idleRestart = 100 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- c.Watch(ctx, (&collector{}).handle) }()
+	for cur.loads.Load() < 4 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Watch returned %v", err)
+	}
+	if n := cur.loads.Load(); n < 4 {
+		t.Fatalf("%d mailbox checks, want IDLE restarted at least 3 times", n)
+	}
+}

@@ -228,17 +228,24 @@ func (c *Client) waitForMail(ctx context.Context) error {
 		c.drop(false)
 		return err
 	}
+	restart := time.NewTimer(c.idleRestart)
+	defer restart.Stop()
 	select {
 	case <-c.newMail:
 	case <-ctx.Done():
 	case <-ic.Closed():
 	case <-c.closed:
+	case <-restart.C:
 	}
-	if err := idle.Close(); err != nil {
-		c.drop(false)
-		return err
-	}
-	if err := idle.Wait(); err != nil {
+	// Ending IDLE is bounded by CommandTimeout, also once ctx ended: a
+	// server that does not answer DONE is dropped instead of hanging Watch.
+	_, err = command(c, context.WithoutCancel(ctx), ic, func() (struct{}, error) {
+		if err := idle.Close(); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, idle.Wait()
+	})
+	if err != nil {
 		c.drop(false)
 		return err
 	}
