@@ -142,9 +142,17 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 	if params == nil {
 		params = map[string]string{}
 	}
+	if strings.HasPrefix(mt, "multipart/") && params["boundary"] == "" {
+		// Nothing delimits the parts: keep the body as text rather than lose it.
+		w.warn.Add(LevelWarning, "MIME-BOUNDARY", partLocation(path), "RFC 2046 §5.1.1", "%s without a boundary parameter, read as text/plain", mt)
+		mt = "text/plain"
+	}
 	p := &mimePart{Path: path, Entity: e, MediaType: mt, Params: params, Parent: parent, Index: index}
 	if err := visit(p); err != nil {
 		return err
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		return nil
 	}
 	mr := e.MultipartReader()
 	if mr == nil {

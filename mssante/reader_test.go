@@ -151,3 +151,15 @@ func TestLintPatientAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestReadMultipartWithoutBoundary: a multipart type without its boundary
+// parameter is read as text with a warning instead of losing the body.
+func TestReadMultipartWithoutBoundary(t *testing.T) {
+	in, err := Read(strings.NewReader("From: a@b.fr\r\nContent-Type: multipart/mixed\r\n\r\nhello body\r\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Text != "hello body\r\n" || len(in.Warnings.ByRule("MIME-BOUNDARY")) != 1 || len(in.Warnings.ByRule("MIME-STRUCTURE")) != 0 {
+		t.Errorf("text %q, warnings %v", in.Text, in.Warnings)
+	}
+}
