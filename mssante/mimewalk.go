@@ -73,22 +73,19 @@ type mimePart struct {
 	Index     int    // position in the parent, from 0
 }
 
-// filename returns the attachment name: Content-Disposition filename, then
-// Content-Type name (RFC 2231 and RFC 2047 forms decoded).
-func (p *mimePart) filename() string {
-	if _, dp, err := p.Entity.Header.ContentDisposition(); err == nil && dp["filename"] != "" {
-		return decodeWords(dp["filename"])
+// dispositionAndFilename returns the lower-case Content-Disposition value
+// and the attachment name: Content-Disposition filename, then Content-Type
+// name (RFC 2231 and RFC 2047 forms decoded).
+func (p *mimePart) dispositionAndFilename() (disp, name string) {
+	d, dp, err := p.Entity.Header.ContentDisposition()
+	disp = strings.ToLower(d)
+	switch {
+	case err == nil && dp["filename"] != "":
+		name = decodeWords(dp["filename"])
+	case p.Params["name"] != "":
+		name = decodeWords(p.Params["name"])
 	}
-	if n := p.Params["name"]; n != "" {
-		return decodeWords(n)
-	}
-	return ""
-}
-
-// disposition returns the lower-case Content-Disposition value.
-func (p *mimePart) disposition() string {
-	d, _, _ := p.Entity.Header.ContentDisposition()
-	return strings.ToLower(d)
+	return disp, name
 }
 
 // walker walks the MIME tree of a message within limits, collecting warnings.
@@ -96,6 +93,7 @@ type walker struct {
 	limits ReadLimits
 	parts  int
 	warn   *Findings
+	size   int64 // raw bytes read by walkMessage
 }
 
 // walkMessage reads a message from r and calls visit for every entity, in
@@ -123,6 +121,7 @@ func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 		// Drain so that the size limit also covers trailing bytes.
 		_, err = io.Copy(io.Discard, sr)
 	}
+	w.size = sr.n
 	return err
 }
 

@@ -190,20 +190,20 @@ func Read(r io.Reader, opts *ReadOptions) (*Incoming, error) {
 	}
 	in := &Incoming{Kind: KindMessage}
 	w := &walker{limits: opts.limits(), warn: &in.Warnings}
-	cr := &countWriter{w: io.Discard}
-	err := w.walkMessage(io.TeeReader(r, cr), func(p *mimePart) error {
+	err := w.walkMessage(r, func(p *mimePart) error {
 		if p.Path == "" {
 			in.readHeader(p)
 		}
+		disp, name := p.dispositionAndFilename()
 		in.Parts = append(in.Parts, PartInfo{
 			Part: p.Path, ContentType: p.MediaType, Charset: strings.ToLower(p.Params["charset"]),
 			Encoding:    strings.ToLower(strings.TrimSpace(p.Entity.Header.Get("Content-Transfer-Encoding"))),
-			Disposition: p.disposition(), Filename: p.filename(),
+			Disposition: disp, Filename: name,
 			RawDisposition: p.Entity.Header.Get("Content-Disposition"), RawContentType: p.Entity.Header.Get("Content-Type"),
 		})
-		return in.readPart(p)
+		return in.readPart(p, disp, name)
 	})
-	in.Size = cr.n
+	in.Size = w.size
 	if err != nil {
 		return nil, err
 	}
@@ -324,12 +324,12 @@ func splitCodes(v string) []string {
 	return out
 }
 
-func (in *Incoming) readPart(p *mimePart) error {
+// readPart keeps the body of a leaf entity whose lower-case disposition and
+// file name are disp and name.
+func (in *Incoming) readPart(p *mimePart, disp, name string) error {
 	if strings.HasPrefix(p.MediaType, "multipart/") {
 		return nil
 	}
-	name := p.filename()
-	disp := p.disposition()
 	isText := p.MediaType == "text/plain" || p.MediaType == "text/html"
 	if isText && name == "" && disp != "attachment" {
 		target := &in.Text

@@ -97,6 +97,9 @@ func TestReadLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if in, err := Read(bytes.NewReader(raw), nil); err != nil || in.Size != int64(len(raw)) {
+		t.Errorf("size %v of %d bytes: %v", in, len(raw), err)
+	}
 	_, err = Read(bytes.NewReader(raw), &ReadOptions{Limits: ReadLimits{MaxSize: 1000}})
 	var le *LimitError
 	if !errors.As(err, &le) || le.Limit != "size" {
