@@ -187,6 +187,10 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	spec.Bcc = append(spec.Bcc, bcc...)
 	spec.ReplyTo = append(spec.ReplyTo, replyTo...)
 	spec.Attachments = append(spec.Attachments, attach...)
+	if len(pdfs) > len(cdas) {
+		fmt.Fprintf(env.stderr, "mss message build: %d --pdf for %d --cda: each PDF goes with the CDA of the same rank\n", len(pdfs), len(cdas))
+		return 2
+	}
 	for i, c := range cdas {
 		d := documentSpec{CDA: c}
 		if i < len(pdfs) {

@@ -80,6 +80,10 @@ func TestMessageBuildJSON(t *testing.T) {
 	if code, _, _ := runCmd(t, "message", "build", "--json", filepath.Join(dir, "missing.json")); code != 2 {
 		t.Errorf("missing spec: %d", code)
 	}
+	// A PDF without its CDA is refused rather than dropped.
+	if code, _, stderr := runCmd(t, "message", "build", "--json", specFile, "--pdf", specFile); code != 2 || !strings.Contains(stderr, "--pdf") {
+		t.Errorf("pdf without cda: %d %s", code, stderr)
+	}
 }
 
 func TestMessageLintBad(t *testing.T) {
