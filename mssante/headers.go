@@ -200,6 +200,18 @@ func headerSpelling(k string) string {
 	return k
 }
 
+// indexFold is strings.Index ignoring case. Unlike an index found in
+// strings.ToUpper(s), which may be longer or shorter than s (invalid UTF-8,
+// "ı"), the result is an index of s.
+func indexFold(s, substr string) int {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(substr)], substr) {
+			return i
+		}
+	}
+	return -1
+}
+
 // isASCII reports whether s holds 7-bit characters only.
 func isASCII[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {

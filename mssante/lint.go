@@ -269,7 +269,7 @@ func (l *linter) documents() {
 		}
 	}
 	// Subject (ECO.2.1.3).
-	if i := strings.Index(strings.ToUpper(in.Subject), XDMSubjectPrefix); i < 0 {
+	if i := indexFold(in.Subject, XDMSubjectPrefix); i < 0 {
 		l.add(LevelError, "ECO.2.1.3", "Subject", "the subject of a message with health documents must start with %s", XDMSubjectPrefix)
 	} else if i > 0 && !strings.HasPrefix(in.Subject, "[KO") && !strings.HasPrefix(strings.ToUpper(in.Subject), "RE") && !strings.HasPrefix(strings.ToUpper(in.Subject), "TR") {
 		l.add(LevelWarning, "ECO.2.1.3", "Subject", "the subject does not start with %s", XDMSubjectPrefix)

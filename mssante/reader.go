@@ -309,7 +309,7 @@ func classifySender(from *mail.Address) (SenderKind, ins.Matricule) {
 // (ECO.3.1.3), wherever it stands ("RE: XDM/1.0/DDM+CR ..." gives "RE: CR
 // ..."); the prefix is matched case-insensitively.
 func DisplaySubject(s string) string {
-	i := strings.Index(strings.ToUpper(s), XDMSubjectPrefix)
+	i := indexFold(s, XDMSubjectPrefix)
 	if i < 0 {
 		return s
 	}

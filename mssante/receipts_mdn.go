@@ -160,7 +160,7 @@ func ParseDisposition(v string) (d Disposition, legacyError string, err error) {
 	}
 	rest := strings.TrimSpace(v[semi+1:])
 	// Legacy French form: the error text sits after "Error:".
-	if i := strings.Index(strings.ToLower(rest), "error:"); i >= 0 {
+	if i := indexFold(rest, "error:"); i >= 0 {
 		legacyError = strings.TrimSpace(rest[i+len("error:"):])
 		rest = strings.TrimRight(strings.TrimSpace(rest[:i]), ",/ ") + "/error"
 		if strings.HasPrefix(rest, "/") {

@@ -428,3 +428,23 @@ func TestTruncateKeepsUTF8(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseFoldedIndexes: prefixes found case-insensitively are cut at the
+// right place whatever precedes them (strings.ToLower changes the length of
+// invalid UTF-8 and of some letters, which once made ParseDisposition panic).
+func TestCaseFoldedIndexes(t *testing.T) {
+	if d, legacy, err := ParseDisposition(";\xffError:"); err != nil || legacy != "" || !d.Failed() {
+		t.Errorf("%+v legacy %q, err %v", d, legacy, err)
+	}
+	if _, legacy, _ := ParseDisposition("a/b; processed\xff\xff/Error: 902^X"); legacy != "902^X" {
+		t.Errorf("legacy %q", legacy)
+	}
+	for in, want := range map[string]string{
+		"\xff\xffXDM/1.0/DDM+CR":  "\xff\xffCR",
+		"RE: ıı xdm/1.0/ddm+CR X": "RE: ıı CR X",
+	} {
+		if got := DisplaySubject(in); got != want {
+			t.Errorf("DisplaySubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
