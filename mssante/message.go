@@ -82,8 +82,9 @@ type Attachment struct {
 	ContentType string
 	Data        []byte
 	// Open, used when Data is nil, returns the content when the message is
-	// written; the content is streamed, never held in memory. It is called
-	// once per WriteTo; a returned io.Closer is closed.
+	// written; the content is streamed, never held in memory (except a
+	// message/rfc822 attachment, read whole to choose 7bit or 8bit). It is
+	// called once per WriteTo; a returned io.Closer is closed.
 	Open func() (io.Reader, error)
 }
 
