@@ -31,6 +31,7 @@ func buildTestMessage(t *testing.T, extra ...string) string {
 
 func TestMessageBuildInspectLint(t *testing.T) {
 	eml := buildTestMessage(t)
+	// The PDF of the level 1 CDA is not PDF/A: a warning only, exit 0.
 	code, out, stderr := runCmd(t, "message", "lint", eml)
 	if code != 0 || !strings.Contains(out, "0 error(s)") {
 		t.Fatalf("lint: %d %s %s", code, out, stderr)
@@ -53,7 +54,7 @@ func TestMessageBuildInspectLint(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &in) != nil || in["ins"] != "O" || in["xdm"] == nil {
 		t.Fatalf("inspect json: %d %s", code, out)
 	}
-	// The message is built from a level 1 CDA whose PDF is not PDF/A: a warning only.
+	// The message is larger than a 1000-byte operator limit: an error.
 	if code, _, _ := runCmd(t, "message", "lint", eml, "--max-size", "1000"); code != 1 {
 		t.Errorf("size limit: exit %d", code)
 	}
