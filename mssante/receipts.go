@@ -198,12 +198,15 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 				rep.Warnings.Add(LevelWarning, "REPORT-EXTRA", partLocation(p.Path), "RFC 6522 §3", "second %s part ignored", p.MediaType)
 				return nil
 			}
-			b, _, err := readBody(p, maxTextPart)
+			b, cut, err := readBody(p, maxTextPart)
 			if isLimit(err) {
 				return err
 			}
 			if err != nil {
 				rep.Warnings.Add(LevelWarning, "REPORT-ENCODING", partLocation(p.Path), "RFC 2045", "%v", err)
+			}
+			if cut {
+				rep.Warnings.Add(LevelWarning, "REPORT-TRUNCATED", partLocation(p.Path), "", "%s part cut at %d bytes", p.MediaType, maxTextPart)
 			}
 			haveStatus, statusBody, statusPath = true, string(b), p.Path
 			if strings.Contains(p.MediaType, "delivery-status") {
@@ -237,9 +240,12 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 			if !inReport && textFallback != "" {
 				return nil
 			}
-			b, _, err := readBody(p, maxTextPart)
+			b, cut, err := readBody(p, maxTextPart)
 			if isLimit(err) {
 				return err
+			}
+			if cut && (inReport || !haveStatus) {
+				rep.Warnings.Add(LevelWarning, "REPORT-TRUNCATED", partLocation(p.Path), "", "text part cut at %d bytes", maxTextPart)
 			}
 			if inReport {
 				rep.Text = string(b)

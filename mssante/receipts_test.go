@@ -448,3 +448,19 @@ func TestCaseFoldedIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestParseReportTruncatedText: a human-readable part above the 1 MiB the
+// parser keeps is cut with a warning, not silently.
+func TestParseReportTruncatedText(t *testing.T) {
+	raw := "From: postmaster@x.mssante.fr\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat("x", maxTextPart+10) + "\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x.mssante.fr\r\n\r\nFinal-Recipient: rfc822; a@y.mssante.fr\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+		"--b--\r\n"
+	rep, err := ParseReport(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Text) != maxTextPart || len(rep.Warnings.ByRule("REPORT-TRUNCATED")) != 1 || !rep.Failed() {
+		t.Errorf("text %d bytes, warnings %v", len(rep.Text), rep.Warnings)
+	}
+}
