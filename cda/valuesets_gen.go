@@ -659,6 +659,78 @@ var vsJ08 = ValueSet{
 	},
 }
 
+// vsJ11: JDV_J11_RelationPatient_CISIS, 37 concepts.
+var vsJ11 = ValueSet{
+	ID:      "1.2.250.1.213.3.3.16",
+	Name:    "JDV_J11_RelationPatient_CISIS",
+	Version: "20200424120000",
+	Concepts: []Code{
+		{Code: "CURATEUR", CodeSystem: "1.2.250.1.213.1.1.4.327", DisplayName: "Curateur"},
+		{Code: "MSVG", CodeSystem: "1.2.250.1.213.1.1.4.327", DisplayName: "Mandataire de sauvegarde"},
+		{Code: "TUTEUR", CodeSystem: "1.2.250.1.213.1.1.4.327", DisplayName: "Tuteur"},
+		{Code: "AUNT", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Tante"},
+		{Code: "BRO", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Frère"},
+		{Code: "CHILD", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Enfant"},
+		{Code: "COUSN", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Cousin(e)"},
+		{Code: "DAU", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Fille biologique"},
+		{Code: "DAUC", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Fille"},
+		{Code: "DOMPART", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Concubin(e) ou partenaire PACS"},
+		{Code: "FAMMEMB", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Autre membre de la famille"},
+		{Code: "FRND", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Autre proche"},
+		{Code: "FTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Père"},
+		{Code: "GGRFTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Arrière-grand-père"},
+		{Code: "GGRMTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Arrière-grand-mère"},
+		{Code: "GRFTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Grand-père"},
+		{Code: "GRMTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Grand-mère"},
+		{Code: "GRNDDAU", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Petite-fille"},
+		{Code: "GRNDSO", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Petit-fils"},
+		{Code: "HBRO", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Demi-frère"},
+		{Code: "HSIS", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Demi-soeur"},
+		{Code: "HUSB", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Epoux"},
+		{Code: "MTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Mère"},
+		{Code: "NBOR", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Voisin(e)"},
+		{Code: "NEPHEW", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Neveu"},
+		{Code: "NFTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Père biologique"},
+		{Code: "NIECE", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Nièce"},
+		{Code: "NMTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Mère biologique"},
+		{Code: "ROOM", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Personne vivant sous le même toit"},
+		{Code: "SIGOTHR", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Conjoint"},
+		{Code: "SIS", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Soeur"},
+		{Code: "SON", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Fils biologique"},
+		{Code: "SONC", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Fils"},
+		{Code: "STPFTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Beau-père - époux du père ou de la mère"},
+		{Code: "STPMTH", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Belle-mère - épouse du père ou de la mère"},
+		{Code: "UNCLE", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Oncle"},
+		{Code: "WIFE", CodeSystem: "2.16.840.1.113883.5.111", DisplayName: "Epouse"},
+	},
+}
+
+// vsJ140: JDV_J140_EncounterParticipationType_CISIS, 6 concepts.
+var vsJ140 = ValueSet{
+	ID:      "1.2.250.1.213.1.1.5.528",
+	Name:    "JDV_J140_EncounterParticipationType_CISIS",
+	Version: "20210326120000",
+	Concepts: []Code{
+		{Code: "ADM", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Responsable de l'admission"},
+		{Code: "ATND", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Superviseur / Responsable des soins"},
+		{Code: "CON", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Consultant"},
+		{Code: "DIS", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Responsable de la sortie"},
+		{Code: "REF", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Référent / Prescripteur"},
+		{Code: "RESP", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Responsable de l'acte"},
+	},
+}
+
+// vsJ141: JDV_J141_RoleClass_CISIS, 2 concepts.
+var vsJ141 = ValueSet{
+	ID:      "1.2.250.1.213.1.1.5.588",
+	Name:    "JDV_J141_RoleClass_CISIS",
+	Version: "20210326120000",
+	Concepts: []Code{
+		{Code: "AGNT", CodeSystem: "2.16.840.1.113883.5.110", DisplayName: "Professionnel caractérisé par son rôle"},
+		{Code: "PROV", CodeSystem: "2.16.840.1.113883.5.110", DisplayName: "Professionnel de santé"},
+	},
+}
+
 // vsJ142: JDV_J142_TypeRencontre_CISIS, 8 concepts.
 var vsJ142 = ValueSet{
 	ID:      "1.2.250.1.213.1.1.5.589",
@@ -688,8 +760,69 @@ var vsJ143 = ValueSet{
 	},
 }
 
+// vsJ144: JDV_J144_ParticipationType_CISIS, 7 concepts.
+var vsJ144 = ValueSet{
+	ID:      "1.2.250.1.213.1.1.5.591",
+	Name:    "JDV_J144_ParticipationType_CISIS",
+	Version: "20210326120000",
+	Concepts: []Code{
+		{Code: "CON", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Consultant"},
+		{Code: "INF", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Informateur"},
+		{Code: "PRF", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Exécutant"},
+		{Code: "REF", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Référent / Prescripteur"},
+		{Code: "REFB", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Personne ayant adressé le patient"},
+		{Code: "RESP", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Responsable de l'acte"},
+		{Code: "VRF", CodeSystem: "2.16.840.1.113883.5.90", DisplayName: "Vérificateur"},
+	},
+}
+
+// vsJ245: JDV_J245_Civilite_CISIS, 2 concepts.
+var vsJ245 = ValueSet{
+	ID:      "1.2.250.1.213.1.1.5.718",
+	Name:    "JDV_J245_Civilite_CISIS",
+	Version: "20230331120000",
+	Concepts: []Code{
+		{Code: "M", CodeSystem: "1.2.250.1.213.1.6.1.69", DisplayName: "Monsieur"},
+		{Code: "MME", CodeSystem: "1.2.250.1.213.1.6.1.69", DisplayName: "Madame"},
+	},
+}
+
+// vsJ246: JDV_J246_Titre_CISIS, 6 concepts.
+var vsJ246 = ValueSet{
+	ID:      "1.2.250.1.213.1.1.5.719",
+	Name:    "JDV_J246_Titre_CISIS",
+	Version: "20240126120000",
+	Concepts: []Code{
+		{Code: "DR", CodeSystem: "1.2.250.1.213.1.6.1.11", DisplayName: "Docteur"},
+		{Code: "MC", CodeSystem: "1.2.250.1.213.1.6.1.11", DisplayName: "Médecin chef"},
+		{Code: "MG", CodeSystem: "1.2.250.1.213.1.6.1.11", DisplayName: "Médecin général"},
+		{Code: "PC", CodeSystem: "1.2.250.1.213.1.6.1.11", DisplayName: "Pharmacien chef"},
+		{Code: "PG", CodeSystem: "1.2.250.1.213.1.6.1.11", DisplayName: "Pharmacien général"},
+		{Code: "PR", CodeSystem: "1.2.250.1.213.1.6.1.11", DisplayName: "Professeur"},
+	},
+}
+
+// vsJ47: JDV_J47_FunctionCode_CISIS, 10 concepts.
+var vsJ47 = ValueSet{
+	ID:      "1.2.250.1.213.1.1.5.124",
+	Name:    "JDV_J47_FunctionCode_CISIS",
+	Version: "20241213120000",
+	Concepts: []Code{
+		{Code: "CORRE", CodeSystem: "1.2.250.1.213.1.1.4.2.280", DisplayName: "Correspondant"},
+		{Code: "ES-PREF", CodeSystem: "1.2.250.1.213.1.1.4.2.280", DisplayName: "Etablissement de santé de préférence"},
+		{Code: "ES-REF", CodeSystem: "1.2.250.1.213.1.1.4.2.280", DisplayName: "Etablissement de santé de référence"},
+		{Code: "PRELV", CodeSystem: "1.2.250.1.213.1.1.4.2.280", DisplayName: "Préleveur"},
+		{Code: "330", CodeSystem: "1.2.250.1.213.1.6.1.107", DisplayName: "Coordonnateur de parcours"},
+		{Code: "353", CodeSystem: "1.2.250.1.213.1.6.1.107", DisplayName: "Membre de l'équipe de soins"},
+		{Code: "ADMPHYS", CodeSystem: "2.16.840.1.113883.5.88", DisplayName: "Responsable de l'admission"},
+		{Code: "ATTPHYS", CodeSystem: "2.16.840.1.113883.5.88", DisplayName: "Référent - Responsable du patient dans la structure de soins"},
+		{Code: "DISPHYS", CodeSystem: "2.16.840.1.113883.5.88", DisplayName: "Responsable de la sortie"},
+		{Code: "PCP", CodeSystem: "2.16.840.1.113883.5.88", DisplayName: "Médecin traitant"},
+	},
+}
+
 // valueSets lists the generated value sets in file name order.
-var valueSets = []*ValueSet{&vsHL7, &vsJ01, &vsJ02, &vsJ04, &vsJ07, &vsJ08, &vsJ142, &vsJ143}
+var valueSets = []*ValueSet{&vsHL7, &vsJ01, &vsJ02, &vsJ04, &vsJ07, &vsJ08, &vsJ11, &vsJ140, &vsJ141, &vsJ142, &vsJ143, &vsJ144, &vsJ245, &vsJ246, &vsJ47}
 
 // assX04 is ASS_X04 (typeCode → classCode), 129 rows sorted by type code system and code.
 var assX04 = []classMapping{
