@@ -1,5 +1,6 @@
 // Package testenv holds what the SDK's own tests share: locating the public
-// test data in ../shared/testdata and requiring external programs
+// test data ($MSS_TESTDATA, ../shared/testdata or the cache of `make testdata`)
+// and requiring external programs
 // (xmllint, postfix, dovecot...). With CI=true a missing dependency fails the
 // test instead of skipping it, so that CI never passes by silently testing less.
 package testenv
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/mssante-go/sdk/internal/testfiles"
 )
 
 // InCI reports whether the tests run under CI (CI=true).
@@ -68,23 +71,76 @@ func ModuleRoot() string {
 	return rootDir
 }
 
-// SharedDir returns ../shared/testdata seen from the module root, or the
-// directory named by MSSANTE_SHARED_TESTDATA. It does not check that it exists.
+// SharedDir returns the folder of the public test data, the layout of
+// ../shared/testdata (see internal/testfiles), looked up in this order:
+// $MSS_TESTDATA when set, else ../shared/testdata seen from the module root
+// when it exists, else the cache folder that `make testdata` fills when it
+// exists. When none exists it returns ../shared/testdata. It is the only place
+// that decides where tests read the test data.
 func SharedDir() string {
-	if d := os.Getenv("MSSANTE_SHARED_TESTDATA"); d != "" {
-		return d
-	}
-	return filepath.Join(ModuleRoot(), "..", "shared", "testdata")
+	dir, _ := dataDir()
+	return dir
 }
 
-// Shared returns the path of a file or folder under ../shared/testdata
-// (e.g. Shared(t, "xdm", "ansforge")). A missing test data folder skips the
-// test, or fails it under CI.
+// dataDir returns SharedDir and where it comes from (for messages).
+func dataDir() (dir, from string) { return dataDirFrom(ModuleRoot()) }
+
+func dataDirFrom(root string) (dir, from string) {
+	for _, env := range []string{"MSS_TESTDATA", "MSSANTE_SHARED_TESTDATA"} { // the second: its former name
+		if d := os.Getenv(env); d != "" {
+			return d, "$" + env
+		}
+	}
+	shared := filepath.Join(root, "..", "shared", "testdata")
+	if isDir(shared) {
+		return shared, "../shared/testdata"
+	}
+	if m, err := testfiles.Embedded(); err == nil {
+		if d, err := m.CacheDir(); err == nil && isDir(d) {
+			return d, "the cache of `make testdata`"
+		}
+	}
+	return shared, ""
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// Shared returns the path of a file or folder of the public test data
+// (e.g. Shared(t, "xdm", "ansforge")), under SharedDir. A missing one skips
+// the test, or fails it under CI, with the way to get it.
 func Shared(t testing.TB, elem ...string) string {
 	t.Helper()
-	p := filepath.Join(append([]string{SharedDir()}, elem...)...)
-	if _, err := os.Stat(p); err != nil {
-		Missing(t, "shared test data %s: %v", p, err)
+	return shared(t, dataDir, elem...)
+}
+
+func shared(t testing.TB, resolve func() (string, string), elem ...string) string {
+	t.Helper()
+	dir, from := resolve()
+	p := filepath.Join(append([]string{dir}, elem...)...)
+	if _, err := os.Stat(p); err == nil {
+		return p
 	}
+	rel := filepath.ToSlash(filepath.Join(elem...))
+	var why string
+	switch {
+	case from == "":
+		why = "no test data: run `make testdata` (downloads the public files, verified, into a cache folder) or set MSS_TESTDATA to a copy of ../shared/testdata"
+	case from == "../shared/testdata":
+		why = "not in ../shared/testdata"
+	default:
+		why = "not in " + dir + " (" + from + "): run `make testdata`"
+		if m, err := testfiles.Embedded(); err == nil {
+			if e := m.Lookup(rel); e != nil && e.Source.Kind == testfiles.KindShared {
+				why = "only ../shared/testdata holds it (" + e.Source.Note + ")"
+			}
+		}
+	}
+	if InCI() {
+		t.Fatalf("missing test data (CI=true, not skipping): %s: %s", rel, why)
+	}
+	t.Skipf("missing test data: %s: %s", rel, why)
 	return p
 }

@@ -1,23 +1,95 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/mssante-go/sdk/internal/testfiles"
 )
 
-func TestModuleRootAndShared(t *testing.T) {
+func TestModuleRoot(t *testing.T) {
 	root := ModuleRoot()
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("ModuleRoot() = %q has no go.mod: %v", root, err)
 	}
-	t.Setenv("MSSANTE_SHARED_TESTDATA", "")
-	if got, want := SharedDir(), filepath.Join(root, "..", "shared", "testdata"); got != want {
-		t.Errorf("SharedDir() = %q, want %q", got, want)
+}
+
+// The test data is looked up in $MSS_TESTDATA, then ../shared/testdata, then
+// the cache of `make testdata`.
+func TestSharedDirOrder(t *testing.T) {
+	m, err := testfiles.Embedded()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Setenv("MSSANTE_SHARED_TESTDATA", "/elsewhere")
-	if got := SharedDir(); got != "/elsewhere" {
-		t.Errorf("SharedDir() with MSSANTE_SHARED_TESTDATA = %q", got)
+	tmp := t.TempDir()
+	root := filepath.Join(tmp, "clone")
+	t.Setenv("MSS_TESTDATA", "")
+	t.Setenv("MSSANTE_SHARED_TESTDATA", "")
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, "cache"))
+	t.Setenv("HOME", tmp)
+	cache, err := m.CacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(root, "..", "shared", "testdata")
+
+	if dir, from := dataDirFrom(root); dir != shared || from != "" {
+		t.Errorf("nothing there: got %q (%q), want %q and no origin", dir, from, shared)
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if dir, _ := dataDirFrom(root); dir != cache {
+		t.Errorf("with a cache: got %q, want %q", dir, cache)
+	}
+	if err := os.MkdirAll(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if dir, _ := dataDirFrom(root); dir != shared {
+		t.Errorf("with ../shared/testdata: got %q, want %q", dir, shared)
+	}
+	t.Setenv("MSSANTE_SHARED_TESTDATA", "/former")
+	if dir, _ := dataDirFrom(root); dir != "/former" {
+		t.Errorf("with MSSANTE_SHARED_TESTDATA: got %q", dir)
+	}
+	t.Setenv("MSS_TESTDATA", "/elsewhere")
+	if dir, _ := dataDirFrom(root); dir != "/elsewhere" {
+		t.Errorf("with MSS_TESTDATA: got %q", dir)
+	}
+}
+
+// A missing file skips (or fails under CI) with the real fix in the message.
+func TestSharedMissingSaysHow(t *testing.T) {
+	t.Setenv("CI", "")
+	cases := []struct {
+		from, elem, want string
+	}{
+		{"", "cda/examples", "run `make testdata`"},
+		{"", "cda/examples", "set MSS_TESTDATA"},
+		{"the cache of `make testdata`", "cda/examples/nothing.xml", "run `make testdata`"},
+		{"the cache of `make testdata`", "mail/bounces/sisimai/expected.json", "only ../shared/testdata holds it"},
+	}
+	for _, c := range cases {
+		ft := &fakeTB{TB: t}
+		func() {
+			defer func() { _ = recover() }()
+			shared(ft, func() (string, string) { return t.TempDir(), c.from }, c.elem)
+		}()
+		if !ft.skipped || !strings.Contains(ft.msg, c.want) || !strings.Contains(ft.msg, c.elem) {
+			t.Errorf("%s from %q: skipped=%v %q, want a skip naming it and saying %q", c.elem, c.from, ft.skipped, ft.msg, c.want)
+		}
+	}
+	t.Setenv("CI", "true")
+	ft := &fakeTB{TB: t}
+	func() {
+		defer func() { _ = recover() }()
+		shared(ft, func() (string, string) { return t.TempDir(), "" }, "cda")
+	}()
+	if !ft.failed {
+		t.Error("under CI=true a missing test file must fail the test")
 	}
 }
 
@@ -53,16 +125,17 @@ func TestMissingFailsInCI(t *testing.T) {
 type fakeTB struct {
 	testing.TB
 	failed, skipped bool
+	msg             string
 }
 
 type stop struct{}
 
 func (f *fakeTB) Helper() {}
-func (f *fakeTB) Fatalf(string, ...any) {
-	f.failed = true
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.failed, f.msg = true, fmt.Sprintf(format, args...)
 	panic(stop{})
 }
-func (f *fakeTB) Skipf(string, ...any) {
-	f.skipped = true
+func (f *fakeTB) Skipf(format string, args ...any) {
+	f.skipped, f.msg = true, fmt.Sprintf(format, args...)
 	panic(stop{})
 }
