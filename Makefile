@@ -2,14 +2,26 @@
 GO ?= go
 GOTESTFLAGS ?= -race -timeout 45m
 
-.PHONY: test deps vet unit bench fmt generate
+.PHONY: test deps testdata testdata-manifest vet unit bench fmt generate
 
-## test: install missing test dependencies, then vet and run every test with the race detector.
-test: deps vet unit
+# Without ../shared/testdata and MSS_TESTDATA, make test fetches the public test data first.
+TESTDATA_IF_ABSENT := $(if $(MSS_TESTDATA)$(wildcard ../shared/testdata),,testdata)
+
+## test: install missing test dependencies (and the test data if absent), then vet and run every test with the race detector.
+test: deps $(TESTDATA_IF_ABSENT) vet unit
 
 ## deps: install the Debian packages the tests need (scripts/apt-packages.txt).
 deps:
 	@bash scripts/deps.sh
+
+## testdata: download the public test files, verified by internal/testfiles/manifest.txt, into
+## $MSS_TESTDATA or a cache folder (from GitHub, or the mirror named by MSS_TESTDATA_MIRROR).
+testdata:
+	$(GO) run ./internal/testfiles/cmd/testfiles fetch -q
+
+## testdata-manifest: regenerate the manifest from ../shared/testdata and internal/testfiles/sources.txt.
+testdata-manifest:
+	$(GO) run ./internal/testfiles/cmd/testfiles manifest
 
 vet:
 	$(GO) vet ./...
