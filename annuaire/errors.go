@@ -3,24 +3,6 @@ package annuaire
 import (
 	"errors"
 	"fmt"
-
-	"github.com/mssante-go/sdk/internal/findings"
-)
-
-// Finding is a levelled validation result (shared by every package of the SDK).
-type Finding = findings.Finding
-
-// Findings is a list of findings.
-type Findings = findings.List
-
-// Level is the severity of a finding.
-type Level = findings.Level
-
-// Finding levels.
-const (
-	LevelInfo    = findings.Info
-	LevelWarning = findings.Warning
-	LevelError   = findings.Error
 )
 
 var (

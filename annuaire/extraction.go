@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // Canonical columns of the extraction (annuaire.md §1.3), in file order.
@@ -123,7 +125,7 @@ type ExtractionReader struct {
 	nFile    int
 	lineNo   int
 	stats    ReadStats
-	findings Findings
+	findings finding.List
 	fields   [numCols][]byte
 }
 
@@ -171,11 +173,11 @@ func NewExtractionReader(r io.Reader, opts *ReaderOptions) (*ExtractionReader, e
 		er.colMap[j] = -1
 		c, ok := byKey[headerKey(n)]
 		if !ok {
-			er.addFinding(LevelInfo, "ANN-EXT-COLUMN", "line 1", "unknown column %q ignored", n)
+			er.addFinding(finding.Info, "ANN-EXT-COLUMN", "line 1", "unknown column %q ignored", n)
 			continue
 		}
 		if seen[c] {
-			er.addFinding(LevelWarning, "ANN-EXT-COLUMN", "line 1", "column %q repeated: the first one is used", n)
+			er.addFinding(finding.Warning, "ANN-EXT-COLUMN", "line 1", "column %q repeated: the first one is used", n)
 			continue
 		}
 		seen[c] = true
@@ -186,7 +188,7 @@ func NewExtractionReader(r io.Reader, opts *ReaderOptions) (*ExtractionReader, e
 	}
 	for c, ok := range seen {
 		if !ok {
-			er.addFinding(LevelWarning, "ANN-EXT-COLUMN", "line 1", "column %q missing: its values are empty", ExtractionHeader[c])
+			er.addFinding(finding.Warning, "ANN-EXT-COLUMN", "line 1", "column %q missing: its values are empty", ExtractionHeader[c])
 		}
 	}
 	return er, nil
@@ -204,13 +206,13 @@ func (r *ExtractionReader) Header() []string { return r.header }
 
 // Findings returns the findings so far: skipped lines (errors), suspicious
 // values (warnings) and header remarks.
-func (r *ExtractionReader) Findings() Findings { return r.findings }
+func (r *ExtractionReader) Findings() finding.List { return r.findings }
 
 // Stats returns the counters so far.
 func (r *ExtractionReader) Stats() ReadStats { return r.stats }
 
-func (r *ExtractionReader) addFinding(level Level, rule, loc, format string, args ...any) {
-	if level == LevelWarning {
+func (r *ExtractionReader) addFinding(level finding.Level, rule, loc, format string, args ...any) {
+	if level == finding.Warning {
 		r.stats.Warnings++
 	}
 	if r.opts.MaxFindings < 0 || len(r.findings) >= r.opts.MaxFindings {
@@ -295,7 +297,7 @@ func (r *ExtractionReader) next(ar *arena) (record, error) {
 func (r *ExtractionReader) bad(format string, args ...any) {
 	r.stats.BadLines++
 	e := &LineError{Line: r.lineNo, Reason: fmt.Sprintf(format, args...)}
-	r.addFinding(LevelError, "ANN-EXT-LINE", fmt.Sprintf("line %d", r.lineNo), "skipped: %s", e.Reason)
+	r.addFinding(finding.Error, "ANN-EXT-LINE", fmt.Sprintf("line %d", r.lineNo), "skipped: %s", e.Reason)
 	if r.opts.OnBadLine != nil {
 		r.opts.OnBadLine(e)
 	}
@@ -303,7 +305,7 @@ func (r *ExtractionReader) bad(format string, args ...any) {
 
 func (r *ExtractionReader) parse(line []byte, ar *arena) (record, bool) {
 	if !utf8.Valid(line) {
-		r.addFinding(LevelWarning, "ANN-EXT-UTF8", fmt.Sprintf("line %d", r.lineNo), "invalid UTF-8 replaced by U+FFFD")
+		r.addFinding(finding.Warning, "ANN-EXT-UTF8", fmt.Sprintf("line %d", r.lineNo), "invalid UTF-8 replaced by U+FFFD")
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
 	r.fields = [numCols][]byte{}
@@ -330,7 +332,7 @@ func (r *ExtractionReader) parse(line []byte, ar *arena) (record, bool) {
 		start += end + 1
 	}
 	if j+1 < r.nFile {
-		r.addFinding(LevelWarning, "ANN-EXT-SHORT", fmt.Sprintf("line %d", r.lineNo), "%d fields, the header has %d: the missing ones are empty", j+1, r.nFile)
+		r.addFinding(finding.Warning, "ANN-EXT-SHORT", fmt.Sprintf("line %d", r.lineNo), "%d fields, the header has %d: the missing ones are empty", j+1, r.nFile)
 	}
 	for c, f := range r.fields {
 		if n := len(f); n > 0 && (f[0] <= ' ' || f[n-1] <= ' ') {
@@ -364,11 +366,11 @@ func countFields(line []byte) int { return bytes.Count(line, []byte("|")) + 1 }
 // checkValues adds warnings for suspicious values of a good line.
 func (r *ExtractionReader) checkValues(rec *record) {
 	if t := MailboxType(rec.field(colType)); !t.Known() {
-		r.addFinding(LevelWarning, "ANN-EXT-TYPE", r.loc(), "unknown mailbox type %q", t)
+		r.addFinding(finding.Warning, "ANN-EXT-TYPE", r.loc(), "unknown mailbox type %q", t)
 	}
 	if v := rec.field(colDematerialisation); v != "" {
 		if _, ok := parseTristate(v); !ok {
-			r.addFinding(LevelWarning, "ANN-EXT-DEMAT", r.loc(), "unrecognised Dématérialisation value %q", v)
+			r.addFinding(finding.Warning, "ANN-EXT-DEMAT", r.loc(), "unrecognised Dématérialisation value %q", v)
 		}
 	}
 	if id := rec.field(colPersonID); id != "" {
@@ -378,7 +380,7 @@ func (r *ExtractionReader) checkValues(rec *record) {
 		}
 		if checkIdentifierSyntax(kind, id) != nil || !Luhn(id) {
 			for _, fd := range ValidateIdentifier(kind, id) {
-				r.addFinding(LevelWarning, fd.Rule, r.loc(), "Identifiant PP: %s", fd.Message)
+				r.addFinding(finding.Warning, fd.Rule, r.loc(), "Identifiant PP: %s", fd.Message)
 			}
 		}
 	}

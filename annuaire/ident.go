@@ -3,6 +3,8 @@ package annuaire
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // IDKind is a kind of French health or business identifier.
@@ -80,32 +82,32 @@ const specIdent = "annuaire.md §6.2"
 // or charset is an error finding; a failed check digit is an error for SIREN
 // and SIRET (established rule) and a warning for RPPS, ADELI and FINESS (the
 // rule is observed on real identifiers, not published by ANS).
-func ValidateIdentifier(kind IDKind, s string) Findings {
-	var out Findings
+func ValidateIdentifier(kind IDKind, s string) finding.List {
+	var out finding.List
 	if err := checkIdentifierSyntax(kind, s); err != nil {
-		out.Add(LevelError, "ANN-ID-FORMAT", kind.String(), specIdent, "%s", err.(*IdentifierError).Reason)
+		out.Add(finding.Error, "ANN-ID-FORMAT", kind.String(), specIdent, "%s", err.(*IdentifierError).Reason)
 		return out
 	}
 	switch kind {
 	case IDRPPS, IDADELI:
 		if !Luhn(s) {
-			out.Add(LevelWarning, "ANN-ID-KEY", kind.String(), specIdent, "%s %s fails the Luhn check (observed rule, not official)", kind, s)
+			out.Add(finding.Warning, "ANN-ID-KEY", kind.String(), specIdent, "%s %s fails the Luhn check (observed rule, not official)", kind, s)
 		}
 	case IDFINESS:
 		if allDigits(s) && !Luhn(s) {
-			out.Add(LevelWarning, "ANN-ID-KEY", kind.String(), specIdent, "FINESS %s fails the Luhn check (observed rule, not official)", s)
+			out.Add(finding.Warning, "ANN-ID-KEY", kind.String(), specIdent, "FINESS %s fails the Luhn check (observed rule, not official)", s)
 		}
 	case IDSIREN:
 		if !Luhn(s) {
-			out.Add(LevelError, "ANN-ID-KEY", kind.String(), specIdent, "SIREN %s fails the Luhn check", s)
+			out.Add(finding.Error, "ANN-ID-KEY", kind.String(), specIdent, "SIREN %s fails the Luhn check", s)
 		}
 	case IDSIRET:
 		if !validSIRETKey(s) {
-			out.Add(LevelError, "ANN-ID-KEY", kind.String(), specIdent, "SIRET %s fails the Luhn check", s)
+			out.Add(finding.Error, "ANN-ID-KEY", kind.String(), specIdent, "SIRET %s fails the Luhn check", s)
 		}
 	case IDRPPSRang:
 		if !Luhn(s[:11]) {
-			out.Add(LevelWarning, "ANN-ID-KEY", kind.String(), specIdent, "RPPS part %s fails the Luhn check (observed rule, not official)", s[:11])
+			out.Add(finding.Warning, "ANN-ID-KEY", kind.String(), specIdent, "RPPS part %s fails the Luhn check (observed rule, not official)", s[:11])
 		}
 	}
 	return out

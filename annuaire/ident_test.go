@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/finding"
 )
 
 func TestLuhn(t *testing.T) {
@@ -26,25 +27,25 @@ func TestValidateIdentifier(t *testing.T) {
 	tests := []struct {
 		kind  annuaire.IDKind
 		value string
-		level annuaire.Level
+		level finding.Level
 		n     int
 	}{
-		{annuaire.IDRPPS, "10001234567", annuaire.LevelWarning, 1}, // placeholder, fails Luhn
-		{annuaire.IDRPPS, "10000000001", annuaire.LevelWarning, 1},
-		{annuaire.IDRPPS, "1000123456", annuaire.LevelError, 1},
+		{annuaire.IDRPPS, "10001234567", finding.Warning, 1}, // placeholder, fails Luhn
+		{annuaire.IDRPPS, "10000000001", finding.Warning, 1},
+		{annuaire.IDRPPS, "1000123456", finding.Error, 1},
 		{annuaire.IDRPPS, "10001234565", 0, 0},
 		{annuaire.IDFINESS, "750712184", 0, 0},
-		{annuaire.IDFINESS, "754567860", annuaire.LevelWarning, 1},
+		{annuaire.IDFINESS, "754567860", finding.Warning, 1},
 		{annuaire.IDFINESS, "2A0000001", 0, 0}, // Corsica: no key check
-		{annuaire.IDFINESS, "2C0000001", annuaire.LevelError, 1},
+		{annuaire.IDFINESS, "2C0000001", finding.Error, 1},
 		{annuaire.IDSIREN, "356000000", 0, 0},
-		{annuaire.IDSIREN, "356000001", annuaire.LevelError, 1},
+		{annuaire.IDSIREN, "356000001", finding.Error, 1},
 		{annuaire.IDSIRET, "35600000000048", 0, 0},
 		{annuaire.IDSIRET, "35600000012346", 0, 0}, // La Poste: digit sum multiple of 5
-		{annuaire.IDSIRET, "35600000012345", annuaire.LevelError, 1},
+		{annuaire.IDSIRET, "35600000012345", finding.Error, 1},
 		{annuaire.IDSIRET, "73282932000074", 0, 0},
-		{annuaire.IDSIRET, "73282932000075", annuaire.LevelError, 1},
-		{annuaire.IDADELI, "75100001x", annuaire.LevelError, 1},
+		{annuaire.IDSIRET, "73282932000075", finding.Error, 1},
+		{annuaire.IDADELI, "75100001x", finding.Error, 1},
 	}
 	for _, tt := range tests {
 		fs := annuaire.ValidateIdentifier(tt.kind, tt.value)

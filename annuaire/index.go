@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // LoadOptions configures LoadIndex. The zero value is usable.
@@ -53,7 +55,7 @@ type Index struct {
 	domains  chains
 	names    nameIndex
 	stats    LoadStats
-	findings Findings
+	findings finding.List
 }
 
 // chains maps a key to the records that share it, in file order: ends
@@ -214,7 +216,7 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 		}
 	}
 	defer stopNames()
-	var dups Findings
+	var dups finding.List
 	var merged []uint32
 	for b := range batches {
 		if b.err != nil {
@@ -278,7 +280,7 @@ func LoadIndex(ctx context.Context, r io.Reader, opts *LoadOptions) (*Index, err
 
 // merge folds a duplicate line into record i: empty fields are filled,
 // conflicting ones keep the first value and are reported.
-func (idx *Index) merge(dups *Findings, i uint32, dup *record) (changed bool) {
+func (idx *Index) merge(dups *finding.List, i uint32, dup *record) (changed bool) {
 	first := &idx.recs[i]
 	if first.s == dup.s {
 		return false
@@ -300,7 +302,7 @@ func (idx *Index) merge(dups *Findings, i uint32, dup *record) (changed bool) {
 		}
 	}
 	if len(conflicts) > 0 {
-		dups.Add(LevelWarning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
+		dups.Add(finding.Warning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
 			"address %s already on line %d with other %s: the first values are kept", first.field(colAddress), first.line, strings.Join(conflicts, ", "))
 	}
 	if !changed {
@@ -313,7 +315,7 @@ func (idx *Index) merge(dups *Findings, i uint32, dup *record) (changed bool) {
 		n += len(fields[c])
 	}
 	if n > maxRecordBytes {
-		dups.Add(LevelWarning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
+		dups.Add(finding.Warning, "ANN-EXT-DUPLICATE", "line "+itoa(int(dup.line)), specExtraction,
 			"address %s already on line %d: the values of this line are dropped, the merged line would exceed %d bytes", first.field(colAddress), first.line, maxRecordBytes)
 		return false
 	}
@@ -376,7 +378,7 @@ func (idx *Index) Stats() LoadStats { return idx.orEmpty().stats }
 
 // Findings returns the findings of the load: skipped lines, warnings on
 // values and duplicates (at most ReaderOptions.MaxFindings).
-func (idx *Index) Findings() Findings { return idx.orEmpty().findings }
+func (idx *Index) Findings() finding.List { return idx.orEmpty().findings }
 
 // Len returns the number of mailboxes (distinct addresses).
 func (idx *Index) Len() int { return len(idx.orEmpty().recs) }

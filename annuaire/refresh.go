@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // OfficialWhitelistURL is where ANS publishes the liste blanche. It is served
@@ -44,7 +46,7 @@ type RefreshStatus struct {
 	SHA256      string           `json:"sha256,omitempty"` // of the copy in use
 	Domains     int              `json:"domains"`
 	Generated   time.Time        `json:"generated,omitzero"`
-	Findings    Findings         `json:"findings"` // of the copy in use
+	Findings    finding.List     `json:"findings"` // of the copy in use
 }
 
 // WhitelistRefresher keeps a liste blanche up to date from a URL or a file,

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 const specWhitelist = "annuaire.md §4; mssante.md §10"
@@ -195,7 +197,7 @@ type WhitelistOptions struct {
 // mixed case (lower-cased), entries whose Nom is not a domain (skipped,
 // warning). It fails, with an error wrapping ErrWhitelist, when the root is
 // not ListeBlancheMSSante, when no entry is usable, or past the limits.
-func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, error) {
+func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, finding.List, error) {
 	var o WhitelistOptions
 	if opts != nil {
 		o = *opts
@@ -210,7 +212,7 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, 
 	dec := xml.NewDecoder(lr)
 	dec.Strict = true
 	w := &Whitelist{domains: make(map[string]*Domain)}
-	var fs Findings
+	var fs finding.List
 	var (
 		stack   []string
 		cur     *wlEntry
@@ -222,7 +224,7 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, 
 		tok, err := dec.Token()
 		if err == io.EOF {
 			if len(stack) > 0 {
-				fs.Add(LevelWarning, "ANN-LB-TRUNCATED", "/"+strings.Join(stack, "/"), specWhitelist, "document ends before </%s>: the complete entries are kept", stack[0])
+				fs.Add(finding.Warning, "ANN-LB-TRUNCATED", "/"+strings.Join(stack, "/"), specWhitelist, "document ends before </%s>: the complete entries are kept", stack[0])
 			}
 			break
 		}
@@ -232,7 +234,7 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, 
 			}
 			var se *xml.SyntaxError
 			if errors.As(err, &se) && strings.Contains(se.Msg, "unexpected EOF") && rootOK {
-				fs.Add(LevelWarning, "ANN-LB-TRUNCATED", "/"+strings.Join(stack, "/"), specWhitelist, "document ends before </%s>: the complete entries are kept", stack[0])
+				fs.Add(finding.Warning, "ANN-LB-TRUNCATED", "/"+strings.Join(stack, "/"), specWhitelist, "document ends before </%s>: the complete entries are kept", stack[0])
 				break
 			}
 			return nil, fs, fmt.Errorf("%w: %v", ErrWhitelist, err)
@@ -248,7 +250,7 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, 
 					return nil, fs, fmt.Errorf("%w: root element is <%s>, want <ListeBlancheMSSante>", ErrWhitelist, t.Name.Local)
 				}
 				if t.Name.Space != WhitelistNamespace {
-					fs.Add(LevelWarning, "ANN-LB-NAMESPACE", "/ListeBlancheMSSante", specWhitelist, "namespace %q, want %q", t.Name.Space, WhitelistNamespace)
+					fs.Add(finding.Warning, "ANN-LB-NAMESPACE", "/ListeBlancheMSSante", specWhitelist, "namespace %q, want %q", t.Name.Space, WhitelistNamespace)
 				}
 				rootOK = true
 			}
@@ -275,7 +277,7 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, Findings, 
 				if ts, err := time.Parse(time.RFC3339, v); err == nil {
 					w.Generated = ts
 				} else {
-					fs.Add(LevelWarning, "ANN-LB-DATE", "/ListeBlancheMSSante/DateDeGeneration", specWhitelist, "unreadable date %q", v)
+					fs.Add(finding.Warning, "ANN-LB-DATE", "/ListeBlancheMSSante/DateDeGeneration", specWhitelist, "unreadable date %q", v)
 				}
 			}
 			stack = stack[:len(stack)-1]
@@ -313,21 +315,21 @@ func (e *wlEntry) set(field, v string) {
 	}
 }
 
-func (w *Whitelist) add(e *wlEntry, n int, fs *Findings) {
+func (w *Whitelist) add(e *wlEntry, n int, fs *finding.List) {
 	loc := fmt.Sprintf("/ListeBlancheMSSante/ListeDomaines/Domaine[%d]", n)
 	if !validDomain(e.name) {
-		fs.Add(LevelWarning, "ANN-LB-ENTRY", loc, specWhitelist, "Nom %q is not a domain name: entry skipped", e.name)
+		fs.Add(finding.Warning, "ANN-LB-ENTRY", loc, specWhitelist, "Nom %q is not a domain name: entry skipped", e.name)
 		return
 	}
 	name := normDomain(e.name)
 	if name != e.name {
-		fs.Add(LevelInfo, "ANN-LB-CASE", loc, specWhitelist, "Nom %q compared as %q", e.name, name)
+		fs.Add(finding.Info, "ANN-LB-CASE", loc, specWhitelist, "Nom %q compared as %q", e.name, name)
 	}
 	if e.op.DN == "" {
-		fs.Add(LevelWarning, "ANN-LB-DN", loc, specWhitelist, "domain %s has no DNCertificatOperateur", name)
+		fs.Add(finding.Warning, "ANN-LB-DN", loc, specWhitelist, "domain %s has no DNCertificatOperateur", name)
 	}
 	if e.badDate != "" {
-		fs.Add(LevelWarning, "ANN-LB-DATE", loc+"/DateMAJ", specWhitelist, "unreadable date %q: Updated left zero", e.badDate)
+		fs.Add(finding.Warning, "ANN-LB-DATE", loc+"/DateMAJ", specWhitelist, "unreadable date %q: Updated left zero", e.badDate)
 	}
 	w.Entries++
 	d := w.domains[name]
@@ -337,7 +339,7 @@ func (w *Whitelist) add(e *wlEntry, n int, fs *Findings) {
 	}
 	for _, o := range d.Operators {
 		if o.DN == e.op.DN {
-			fs.Add(LevelInfo, "ANN-LB-DUPLICATE", loc, specWhitelist, "domain %s repeated with the same operator DN", name)
+			fs.Add(finding.Info, "ANN-LB-DUPLICATE", loc, specWhitelist, "domain %s repeated with the same operator DN", name)
 			return
 		}
 	}

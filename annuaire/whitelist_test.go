@@ -17,10 +17,11 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
-func sharedWhitelist(t *testing.T, name string) (*annuaire.Whitelist, annuaire.Findings) {
+func sharedWhitelist(t *testing.T, name string) (*annuaire.Whitelist, finding.List) {
 	t.Helper()
 	f, err := os.Open(testenv.Shared(t, "listeblanche", name))
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // Body is the content of a level 1 document: a PDF (or plain text) and its
@@ -63,8 +65,8 @@ func Build(w io.Writer, h *Header, body Body) error {
 	x.indent()
 	hdr.WriteString(`<text mediaType="` + mt + `" representation="B64">`)
 	if x.bad != "" {
-		var fs Findings
-		fs.Add(LevelError, "CDA-XML-CHAR", x.bad, "XML 1.0 §2.2", "invalid UTF-8 or a character not allowed in XML (a control character)")
+		var fs finding.List
+		fs.Add(finding.Error, "CDA-XML-CHAR", x.bad, "XML 1.0 §2.2", "invalid UTF-8 or a character not allowed in XML (a control character)")
 		return &HeaderError{Findings: fs}
 	}
 

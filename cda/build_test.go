@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -21,7 +22,7 @@ func TestBuildValidatesAndRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fs.HasErrors() || fs.Count(cda.LevelWarning) > 0 {
+	if fs.HasErrors() || fs.Count(finding.Warning) > 0 {
 		t.Fatalf("findings on a built document:\n%s\n%s", findingsString(fs), doc[:4000])
 	}
 	d, err := cda.Parse(bytes.NewReader(doc))

@@ -43,7 +43,7 @@
 // and HL7 Confidentiality, INS traits when an INS root is present, the INS
 // key (checked with package ins), national identifier roots and prefixes,
 // dates, and the level 1 body. It returns levelled findings
-// (internal/findings) with a stable rule id, an XPath-like location and the
+// (package finding) with a stable rule id, an XPath-like location and the
 // spec section. The value sets are embedded at build time from the kit files
 // (go generate, cda/internal/gen); the package reads no file at run time.
 //

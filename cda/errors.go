@@ -4,21 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mssante-go/sdk/internal/findings"
-)
-
-// Finding, Findings and the levels are the SDK's shared finding model.
-type (
-	Finding  = findings.Finding
-	Findings = findings.List
-	Level    = findings.Level
-)
-
-// Finding levels.
-const (
-	LevelInfo    = findings.Info
-	LevelWarning = findings.Warning
-	LevelError   = findings.Error
+	"github.com/mssante-go/sdk/finding"
 )
 
 var (
@@ -65,7 +51,7 @@ func (e *LimitError) Unwrap() error { return ErrLimit }
 // HeaderError is returned by Build when the header breaks the rules: it
 // carries the error-level findings.
 type HeaderError struct {
-	Findings Findings
+	Findings finding.List
 }
 
 func (e *HeaderError) Error() string {

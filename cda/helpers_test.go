@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -115,7 +116,7 @@ func build(t testing.TB, h *cda.Header, pdf []byte) []byte {
 	return out.Bytes()
 }
 
-func findingsString(fs cda.Findings) string {
+func findingsString(fs finding.List) string {
 	var b strings.Builder
 	for _, f := range fs {
 		b.WriteString(f.String())

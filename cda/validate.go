@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -39,14 +40,14 @@ type ValidateOptions struct {
 // malformed or truncated, over a limit); when that happens after the
 // header, the header findings are returned with it. A level 1 body whose
 // base64 is corrupt is a finding, not an error.
-func Validate(r io.Reader, opts *ValidateOptions) (Findings, error) {
+func Validate(r io.Reader, opts *ValidateOptions) (finding.List, error) {
 	if opts == nil {
 		opts = &ValidateOptions{}
 	}
 	return validateReader(r, opts, !opts.HeaderOnly)
 }
 
-func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (Findings, error) {
+func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (finding.List, error) {
 	d, err := ParseWithOptions(r, opts.Read)
 	if err != nil {
 		return nil, err
@@ -60,12 +61,12 @@ func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (Findings, e
 				var n int64
 				n, err = io.Copy(io.Discard, body)
 				if err == nil && n == 0 {
-					v.add(LevelError, "CDA-BODY-EMPTY", d.p.bodyText, "cda.md §3", "the non-XML body is empty")
+					v.add(finding.Error, "CDA-BODY-EMPTY", d.p.bodyText, "cda.md §3", "the non-XML body is empty")
 				}
 			}
 			if err != nil {
 				if errors.Is(err, ErrBase64) {
-					v.add(LevelError, "CDA-BODY-B64", d.p.bodyText, "cda.md §3", "%v", err)
+					v.add(finding.Error, "CDA-BODY-B64", d.p.bodyText, "cda.md §3", "%v", err)
 				} else if !errors.Is(err, ErrNoBody) {
 					return v.fs, err
 				}
@@ -79,10 +80,10 @@ func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (Findings, e
 
 type validator struct {
 	opts *ValidateOptions
-	fs   Findings
+	fs   finding.List
 }
 
-func (v *validator) add(level Level, rule string, at *node, spec, format string, args ...any) {
+func (v *validator) add(level finding.Level, rule string, at *node, spec, format string, args ...any) {
 	v.fs.Add(level, rule, at.loc(), spec, format, args...)
 }
 
@@ -94,7 +95,7 @@ func locUnder(n *node, name string) string {
 	return n.loc() + "/" + name
 }
 
-func (v *validator) missing(level Level, rule string, parent *node, name, spec, what string) {
+func (v *validator) missing(level finding.Level, rule string, parent *node, name, spec, what string) {
 	v.fs.Add(level, rule, locUnder(parent, name), spec, "%s", what)
 }
 
@@ -135,14 +136,14 @@ const (
 func (v *validator) header(root *node, p *parser) {
 	// §1 document level.
 	if cc, ok := root.lookupAttr("classCode"); ok && cc != "DOCCLIN" {
-		v.add(LevelError, "CDA-DOC-CLASS", root, specDoc, "classCode is %q, want DOCCLIN", cc)
+		v.add(finding.Error, "CDA-DOC-CLASS", root, specDoc, "classCode is %q, want DOCCLIN", cc)
 	}
 	if mc, ok := root.lookupAttr("moodCode"); ok && mc != "EVN" {
-		v.add(LevelError, "CDA-DOC-CLASS", root, specDoc, "moodCode is %q, want EVN", mc)
+		v.add(finding.Error, "CDA-DOC-CLASS", root, specDoc, "moodCode is %q, want EVN", mc)
 	}
 	for _, a := range root.attrs {
 		if a.Name.Local == "schemaLocation" && a.Name.Space == "http://www.w3.org/2001/XMLSchema-instance" {
-			v.add(LevelWarning, "CDA-DOC-SCHEMALOC", root, specDoc, "xsi:schemaLocation must not be sent (the receiver's schema location is unknown); ignored")
+			v.add(finding.Warning, "CDA-DOC-SCHEMALOC", root, specDoc, "xsi:schemaLocation must not be sent (the receiver's schema location is unknown); ignored")
 		}
 	}
 	v.order(root)
@@ -150,10 +151,10 @@ func (v *validator) header(root *node, p *parser) {
 
 	// §2 simple header elements.
 	if n := v.one(root, "realmCode", specHdr, "CDA-REALM"); n != nil && n.attr("code") != "FR" {
-		v.add(LevelError, "CDA-REALM", n, specHdr, "realmCode is %q, want FR", n.attr("code"))
+		v.add(finding.Error, "CDA-REALM", n, specHdr, "realmCode is %q, want FR", n.attr("code"))
 	}
 	if n := v.one(root, "typeId", specHdr, "CDA-TYPEID"); n != nil && (n.attr("root") != OIDTypeID || n.attr("extension") != "POCD_HD000040") {
-		v.add(LevelError, "CDA-TYPEID", n, specHdr, "typeId must be root %s extension POCD_HD000040", OIDTypeID)
+		v.add(finding.Error, "CDA-TYPEID", n, specHdr, "typeId must be root %s extension POCD_HD000040", OIDTypeID)
 	}
 	v.templates(root, p)
 	if n := v.one(root, "id", specHdr, "CDA-ID"); n != nil {
@@ -161,30 +162,30 @@ func (v *validator) header(root *node, p *parser) {
 	}
 	v.docCode(root)
 	if n := v.one(root, "title", specHdr, "CDA-TITLE"); n != nil && n.txt() == "" {
-		v.add(LevelError, "CDA-TITLE", n, specHdr, "title is empty")
+		v.add(finding.Error, "CDA-TITLE", n, specHdr, "title is empty")
 	}
 	if n := v.one(root, "effectiveTime", specHdr, "CDA-EFFTIME"); n != nil {
 		v.ts(n, "CDA-EFFTIME", true)
 		if len(n.children) > 0 {
-			v.add(LevelError, "CDA-EFFTIME", n, specHdr, "effectiveTime must have no child element")
+			v.add(finding.Error, "CDA-EFFTIME", n, specHdr, "effectiveTime must have no child element")
 		}
 	}
 	if n := v.one(root, "confidentialityCode", specHdr, "CDA-CONF"); n != nil {
-		v.inSet(n, &vsHL7, LevelError, "CDA-CONF")
+		v.inSet(n, &vsHL7, finding.Error, "CDA-CONF")
 	}
 	if n := v.one(root, "languageCode", specHdr, "CDA-LANG"); n != nil && !reLang.MatchString(n.attr("code")) {
-		v.add(LevelError, "CDA-LANG", n, specHdr, "languageCode %q does not match ll-CC (fr-FR)", n.attr("code"))
+		v.add(finding.Error, "CDA-LANG", n, specHdr, "languageCode %q does not match ll-CC (fr-FR)", n.attr("code"))
 	}
 	if n := v.one(root, "setId", specHdr, "CDA-SETID"); n != nil {
 		v.ii(n, "CDA-SETID", specHdr, true)
 	}
 	if n := v.one(root, "versionNumber", specHdr, "CDA-VERSION"); n != nil {
 		if k, err := strconv.Atoi(n.attr("value")); err != nil || k < 1 {
-			v.add(LevelError, "CDA-VERSION", n, specHdr, "versionNumber %q is not a positive integer", n.attr("value"))
+			v.add(finding.Error, "CDA-VERSION", n, specHdr, "versionNumber %q is not a positive integer", n.attr("value"))
 		}
 	}
 	if n := root.elem("copyTime"); n != nil {
-		v.add(LevelWarning, "CDA-COPYTIME", n, specHdr, "copyTime is obsolete and must not be used")
+		v.add(finding.Warning, "CDA-COPYTIME", n, specHdr, "copyTime is obsolete and must not be used")
 	}
 
 	v.patient(root)
@@ -205,12 +206,12 @@ func (v *validator) one(parent *node, name, spec, rule string) *node {
 	ns := parent.elems(name)
 	switch len(ns) {
 	case 0:
-		v.missing(LevelError, rule, parent, name, spec, name+" is required")
+		v.missing(finding.Error, rule, parent, name, spec, name+" is required")
 		return nil
 	case 1:
 		return ns[0]
 	}
-	v.add(LevelError, rule, ns[1], spec, "%s occurs %d times, at most once allowed", name, len(ns))
+	v.add(finding.Error, rule, ns[1], spec, "%s occurs %d times, at most once allowed", name, len(ns))
 	return ns[0]
 }
 
@@ -231,11 +232,11 @@ func (v *validator) order(root *node) {
 		}
 		i, ok := headerPos[c.name]
 		if !ok {
-			v.add(LevelError, "CDA-ORDER", c, specDoc, "%s is not a ClinicalDocument element", c.name)
+			v.add(finding.Error, "CDA-ORDER", c, specDoc, "%s is not a ClinicalDocument element", c.name)
 			continue
 		}
 		if i < last {
-			v.add(LevelError, "CDA-ORDER", c, specDoc, "%s is out of the schema order (after %s)", c.name, headerOrder[last])
+			v.add(finding.Error, "CDA-ORDER", c, specDoc, "%s is out of the schema order (after %s)", c.name, headerOrder[last])
 			continue
 		}
 		last = i
@@ -251,13 +252,13 @@ func (v *validator) nullFlavors(root *node) {
 			}
 			// encoding/xml leaves an unbound prefix in Name.Space.
 			if c.space != "" && !strings.Contains(c.space, ":") {
-				v.add(LevelError, "CDA-XML-PREFIX", c, specDoc, "namespace prefix %q is not declared", c.space)
+				v.add(finding.Error, "CDA-XML-PREFIX", c, specDoc, "namespace prefix %q is not declared", c.space)
 			}
 			if nf, ok := c.lookupAttr("nullFlavor"); ok {
 				if c.parent == root && noNullFlavor[c.name] {
-					v.add(LevelError, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor is not allowed on %s", c.name)
+					v.add(finding.Error, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor is not allowed on %s", c.name)
 				} else if !allowedNullFlavors[nf] {
-					v.add(LevelWarning, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor %q is not one of UNK, NASK, ASKU, NAV, MSK", nf)
+					v.add(finding.Warning, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor %q is not one of UNK, NASK, ASKU, NAV, MSK", nf)
 				}
 			}
 			walk(c)
@@ -274,21 +275,21 @@ func (v *validator) templates(root *node, p *parser) {
 	}
 	for _, oid := range []string{OIDTemplateHL7France, OIDTemplateCISIS} {
 		if count[oid] != 1 {
-			v.fs.Add(LevelError, "CDA-TEMPLATE", "/ClinicalDocument/templateId", specHdr,
+			v.fs.Add(finding.Error, "CDA-TEMPLATE", "/ClinicalDocument/templateId", specHdr,
 				"templateId %s must occur exactly once (found %d)", oid, count[oid])
 		}
 	}
 	if len(ts)-count[OIDTemplateHL7France]-count[OIDTemplateCISIS] < 1 {
-		v.fs.Add(LevelError, "CDA-TEMPLATE", "/ClinicalDocument/templateId", specHdr,
+		v.fs.Add(finding.Error, "CDA-TEMPLATE", "/ClinicalDocument/templateId", specHdr,
 			"at least one templateId besides %s and %s is required (the document model)", OIDTemplateHL7France, OIDTemplateCISIS)
 	}
 	if p.bodyKind == "nonXMLBody" {
 		if count[OIDTemplateXDSSD] != 1 {
-			v.fs.Add(LevelError, "CDA-TEMPLATE-N1", "/ClinicalDocument/templateId", specL1,
+			v.fs.Add(finding.Error, "CDA-TEMPLATE-N1", "/ClinicalDocument/templateId", specL1,
 				"a level 1 document needs templateId %s (IHE XDS-SD)", OIDTemplateXDSSD)
 		}
 		if len(ts) != 3 {
-			v.fs.Add(LevelError, "CDA-TEMPLATE-N1", "/ClinicalDocument/templateId", specL1,
+			v.fs.Add(finding.Error, "CDA-TEMPLATE-N1", "/ClinicalDocument/templateId", specL1,
 				"a level 1 document has exactly three templateIds (found %d)", len(ts))
 		}
 	}
@@ -299,19 +300,19 @@ func (v *validator) templates(root *node, p *parser) {
 func (v *validator) ii(n *node, rule, spec string, required bool) {
 	if n.attr("nullFlavor") != "" {
 		if required {
-			v.add(LevelError, rule, n, spec, "identifier must not be null")
+			v.add(finding.Error, rule, n, spec, "identifier must not be null")
 		}
 		return
 	}
 	root, ok := n.lookupAttr("root")
 	switch {
 	case !ok || root == "":
-		v.add(LevelError, rule, n, spec, "identifier has no root")
+		v.add(finding.Error, rule, n, spec, "identifier has no root")
 	case !reOID.MatchString(root) && !reUUID.MatchString(root) && !reToken.MatchString(root):
-		v.add(LevelError, rule, n, spec, "root %q is not an OID, a UUID or a name token", root)
+		v.add(finding.Error, rule, n, spec, "root %q is not an OID, a UUID or a name token", root)
 	}
 	if ext, ok := n.lookupAttr("extension"); ok && (ext == "" || len(ext) > 64) {
-		v.add(LevelError, rule, n, spec, "extension must be non-empty and at most 64 characters (%d)", len(ext))
+		v.add(finding.Error, rule, n, spec, "extension must be non-empty and at most 64 characters (%d)", len(ext))
 	}
 }
 
@@ -320,21 +321,21 @@ func (v *validator) ts(n *node, rule string, required bool) {
 	val, ok := n.lookupAttr("value")
 	if !ok {
 		if required && n.attr("nullFlavor") == "" {
-			v.add(LevelError, rule, n, specHdr, "time has no value")
+			v.add(finding.Error, rule, n, specHdr, "time has no value")
 		}
 		return
 	}
 	if !reTS.MatchString(val) {
-		v.add(LevelError, rule, n, specHdr, "time %q does not match YYYY[MMDD[hhmm[ss]]][±hhmm]", val)
+		v.add(finding.Error, rule, n, specHdr, "time %q does not match YYYY[MMDD[hhmm[ss]]][±hhmm]", val)
 		return
 	}
 	if _, err := parseTS(val); err != nil {
-		v.add(LevelError, "CDA-DATE", n, specHdr, "time %q is not a valid date", val)
+		v.add(finding.Error, "CDA-DATE", n, specHdr, "time %q is not a valid date", val)
 	}
 }
 
 // inSet checks a coded value against a value set by (codeSystem, code).
-func (v *validator) inSet(n *node, vs *ValueSet, level Level, rule string) {
+func (v *validator) inSet(n *node, vs *ValueSet, level finding.Level, rule string) {
 	code, sys := n.attr("code"), n.attr("codeSystem")
 	if n.attr("nullFlavor") != "" && code == "" {
 		return
@@ -355,20 +356,20 @@ func (v *validator) docCode(root *node) {
 	}
 	code, sys := n.attr("code"), n.attr("codeSystem")
 	if code == "" || sys == "" {
-		v.add(LevelError, "CDA-CODE", n, specHdr, "code needs @code and @codeSystem")
+		v.add(finding.Error, "CDA-CODE", n, specHdr, "code needs @code and @codeSystem")
 		return
 	}
 	if n.attr("displayName") == "" {
-		v.add(LevelWarning, "CDA-CODE", n, specHdr, "code has no displayName")
+		v.add(finding.Warning, "CDA-CODE", n, specHdr, "code has no displayName")
 	}
 	if _, ok := vsJ07.Lookup(sys, code); ok {
 		return
 	}
 	if vsJ07.HasCode(code) { // the kit compares the code only
-		v.add(LevelWarning, "CDA-CODE-VS", n, specVS, "%s is in %s but not with code system %s", code, vsJ07.Name, sys)
+		v.add(finding.Warning, "CDA-CODE-VS", n, specVS, "%s is in %s but not with code system %s", code, vsJ07.Name, sys)
 		return
 	}
-	v.add(LevelError, "CDA-CODE-VS", n, specVS, "document type %s (%s) is not in %s", code, sys, vsJ07.Name)
+	v.add(finding.Error, "CDA-CODE-VS", n, specVS, "document type %s (%s) is not in %s", code, sys, vsJ07.Name)
 }
 
 func (v *validator) patient(root *node) {
@@ -382,25 +383,25 @@ func (v *validator) patient(root *node) {
 	}
 	ids := pr.elems("id")
 	if len(ids) == 0 {
-		v.missing(LevelError, "CDA-PAT-ID", pr, "id", specHdr, "patientRole needs at least one id")
+		v.missing(finding.Error, "CDA-PAT-ID", pr, "id", specHdr, "patientRole needs at least one id")
 	}
 	var insID *node
 	for _, id := range ids {
 		if id.attr("root") == "" || id.attr("extension") == "" {
-			v.add(LevelError, "CDA-PAT-ID", id, specHdr, "patient id needs @root and @extension")
+			v.add(finding.Error, "CDA-PAT-ID", id, specHdr, "patient id needs @root and @extension")
 			continue
 		}
 		root := id.attr("root")
 		switch {
 		case ins.OID(root).Valid():
 			if insID != nil {
-				v.add(LevelError, "CDA-INS-DUP", id, specINS, "the patient carries more than one INS")
+				v.add(finding.Error, "CDA-INS-DUP", id, specINS, "the patient carries more than one INS")
 				continue
 			}
 			insID = id
 			v.insKey(id)
 		case root == string(ins.OIDINSC):
-			v.add(LevelWarning, "CDA-INS-OID", id, specINS, "1.2.250.1.213.1.4.2 is the legacy INS-C, not an INS; read as a local identifier")
+			v.add(finding.Warning, "CDA-INS-OID", id, specINS, "1.2.250.1.213.1.4.2 is the legacy INS-C, not an INS; read as a local identifier")
 		}
 	}
 	pt := v.one(pr, "patient", specHdr, "CDA-PAT")
@@ -413,7 +414,7 @@ func (v *validator) patient(root *node) {
 	if name != nil {
 		fams, givens := name.elems("family"), name.elems("given")
 		if len(fams) == 0 || len(givens) == 0 {
-			v.add(LevelError, "CDA-PAT-NAME", name, specHdr, "patient name needs at least one family and one given")
+			v.add(finding.Error, "CDA-PAT-NAME", name, specHdr, "patient name needs at least one family and one given")
 		}
 		for _, f := range fams {
 			switch q := f.attr("qualifier"); q {
@@ -421,7 +422,7 @@ func (v *validator) patient(root *node) {
 				famBR = f.txt() != ""
 			case "CL", "SP", "":
 			default:
-				v.add(LevelWarning, "CDA-PAT-NAME", f, specINS, "family qualifier %q is not BR, CL or SP", q)
+				v.add(finding.Warning, "CDA-PAT-NAME", f, specINS, "family qualifier %q is not BR, CL or SP", q)
 			}
 		}
 		for _, g := range givens {
@@ -436,13 +437,13 @@ func (v *validator) patient(root *node) {
 				givenList = givenList || g.txt() != ""
 			case "CL":
 			default:
-				v.add(LevelWarning, "CDA-PAT-NAME", g, specINS, "given qualifier %q is not BR or CL", q)
+				v.add(finding.Warning, "CDA-PAT-NAME", g, specINS, "given qualifier %q is not BR or CL", q)
 			}
 		}
 	}
 	gender := v.one(pt, "administrativeGenderCode", specHdr, "CDA-PAT-GENDER")
 	if gender != nil {
-		v.inSet(gender, &vsJ143, LevelError, "CDA-PAT-GENDER")
+		v.inSet(gender, &vsJ143, finding.Error, "CDA-PAT-GENDER")
 	}
 	bt := v.one(pt, "birthTime", specHdr, "CDA-PAT-BIRTHTIME")
 	if bt != nil {
@@ -470,41 +471,41 @@ func (v *validator) patient(root *node) {
 			miss = append(miss, "lieu de naissance (birthplace/place/addr/county)")
 		}
 		if len(miss) > 0 {
-			v.add(LevelError, "CDA-INS-TRAITS", pt, specINS, "with an INS, the INS traits are required; missing: %s", strings.Join(miss, ", "))
+			v.add(finding.Error, "CDA-INS-TRAITS", pt, specINS, "with an INS, the INS traits are required; missing: %s", strings.Join(miss, ", "))
 		}
 		if firstGiven != "" && listGiven != "" {
 			t := ins.Traits{BirthGivenNames: listGiven}
 			if t.FirstGiven() != firstGiven {
-				v.add(LevelWarning, "CDA-INS-FIRSTGIVEN", name, "ins.md §6.1", "the first birth given name %q is not the first of the list %q", firstGiven, listGiven)
+				v.add(finding.Warning, "CDA-INS-FIRSTGIVEN", name, "ins.md §6.1", "the first birth given name %q is not the first of the list %q", firstGiven, listGiven)
 			}
 		}
 	}
 	if c := county.txt(); c != "" && len(c) != 5 {
-		v.add(LevelWarning, "CDA-INS-COG", county, specINS, "birthplace county %q is not a 5-character INSEE COG code", c)
+		v.add(finding.Warning, "CDA-INS-COG", county, specINS, "birthplace county %q is not a 5-character INSEE COG code", c)
 	}
 }
 
 // insKey checks the INS matricule with the ins package.
 func (v *validator) insKey(id *node) {
 	if err := v.opts.Environment.Allows(ins.OID(id.attr("root"))); err != nil {
-		v.add(LevelError, "CDA-INS-ENV", id, "ins.md §10", "%v", err)
+		v.add(finding.Error, "CDA-INS-ENV", id, "ins.md §10", "%v", err)
 	}
 	i, err := ins.FromII(ins.II{Root: id.attr("root"), Extension: id.attr("extension")})
 	if err == nil {
 		if i.IsTest() {
-			v.add(LevelInfo, "CDA-INS-TEST", id, specINS, "INS under the %s authority: fictitious test identity", i.OID.Name())
+			v.add(finding.Info, "CDA-INS-TEST", id, specINS, "INS under the %s authority: fictitious test identity", i.OID.Name())
 		}
 		return
 	}
-	level := LevelError
+	level := finding.Error
 	if errors.Is(err, ins.ErrChecksum) && v.opts.TestINSKeyWarning && ins.OID(id.attr("root")).IsTest() {
-		level = LevelWarning
+		level = finding.Warning
 	}
 	v.add(level, "CDA-INS-KEY", id, "ins.md §3, §8.2", "INS matricule %q: %v", id.attr("extension"), err)
 }
 
 // personID checks the id of a professional: root idNat_PS, known prefix.
-func (v *validator) personID(n *node, rule string, level Level) {
+func (v *validator) personID(n *node, rule string, level finding.Level) {
 	if n == nil || n.attr("nullFlavor") != "" {
 		return
 	}
@@ -516,12 +517,12 @@ func (v *validator) personID(n *node, rule string, level Level) {
 	}
 	v.prefix(n, ext, idNatPSPrefixes, "idNat_PS")
 	if strings.HasPrefix(ext, "8") && (len(ext) != 12 || !allDigits(ext)) {
-		v.add(LevelWarning, "CDA-IDNAT-PREFIX", n, specIDNat, "idNat_PS %q: 8 must be followed by the 11-digit RPPS", ext)
+		v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, "idNat_PS %q: 8 must be followed by the 11-digit RPPS", ext)
 	}
 }
 
 // orgID checks the id of an organisation: root idNat_Struct.
-func (v *validator) orgID(n *node, rule string, level Level, alsoRoots ...string) {
+func (v *validator) orgID(n *node, rule string, level finding.Level, alsoRoots ...string) {
 	if n == nil || n.attr("nullFlavor") != "" {
 		return
 	}
@@ -530,7 +531,7 @@ func (v *validator) orgID(n *node, rule string, level Level, alsoRoots ...string
 	if root == OIDIdNatStruct {
 		v.prefix(n, ext, idNatStructPrefixes, "idNat_Struct")
 		if strings.HasPrefix(ext, "1") && len(ext) != 10 {
-			v.add(LevelWarning, "CDA-IDNAT-PREFIX", n, specIDNat, "idNat_Struct %q: 1 must be followed by the 9-character FINESS", ext)
+			v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, "idNat_Struct %q: 1 must be followed by the 9-character FINESS", ext)
 		}
 		return
 	}
@@ -544,11 +545,11 @@ func (v *validator) orgID(n *node, rule string, level Level, alsoRoots ...string
 
 func (v *validator) prefix(n *node, ext, allowed, kind string) {
 	if ext == "" {
-		v.add(LevelWarning, "CDA-IDNAT-PREFIX", n, specIDNat, "%s id has no extension", kind)
+		v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, "%s id has no extension", kind)
 		return
 	}
 	if !strings.ContainsRune(allowed, rune(ext[0])) {
-		v.add(LevelWarning, "CDA-IDNAT-PREFIX", n, specIDNat, "%s %q: unknown prefix %q (want one of %s)", kind, ext, ext[:1], allowed)
+		v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, "%s %q: unknown prefix %q (want one of %s)", kind, ext, ext[:1], allowed)
 	}
 }
 
@@ -560,24 +561,24 @@ func (v *validator) org(o *node, rule string) {
 	}
 	ids := o.elems("id")
 	if len(ids) > 1 {
-		v.add(LevelError, rule, ids[1], specHdr, "representedOrganization has more than one id")
+		v.add(finding.Error, rule, ids[1], specHdr, "representedOrganization has more than one id")
 	}
 	if len(ids) > 0 {
-		v.orgID(ids[0], rule, LevelWarning)
+		v.orgID(ids[0], rule, finding.Warning)
 	}
 	sics := o.elems("standardIndustryClassCode")
 	if len(sics) > 1 {
-		v.add(LevelError, rule, sics[1], specHdr, "more than one standardIndustryClassCode")
+		v.add(finding.Error, rule, sics[1], specHdr, "more than one standardIndustryClassCode")
 	}
 	if len(sics) > 0 {
-		v.inSet(sics[0], &vsJ04, LevelWarning, "CDA-PRACTICE-VS")
+		v.inSet(sics[0], &vsJ04, finding.Warning, "CDA-PRACTICE-VS")
 	}
 }
 
 func (v *validator) authors(root *node) {
 	as := root.elems("author")
 	if len(as) == 0 {
-		v.missing(LevelError, "CDA-AUTHOR", root, "author", specHdr, "at least one author is required")
+		v.missing(finding.Error, "CDA-AUTHOR", root, "author", specHdr, "at least one author is required")
 	}
 	for _, a := range as {
 		if t := v.one(a, "time", specHdr, "CDA-AUTHOR"); t != nil {
@@ -589,33 +590,33 @@ func (v *validator) authors(root *node) {
 		}
 		ids := aa.elems("id")
 		if len(ids) == 0 {
-			v.missing(LevelError, "CDA-AUTHOR", aa, "id", specHdr, "assignedAuthor needs an id")
+			v.missing(finding.Error, "CDA-AUTHOR", aa, "id", specHdr, "assignedAuthor needs an id")
 		}
 		person := aa.elem("assignedPerson")
 		device := aa.elem("assignedAuthoringDevice")
 		for _, id := range ids {
 			if person != nil {
-				v.personID(id, "CDA-AUTHOR", LevelWarning)
+				v.personID(id, "CDA-AUTHOR", finding.Warning)
 			} else {
 				v.ii(id, "CDA-AUTHOR", specIDNat, false)
 			}
 		}
 		if c := aa.elem("code"); c == nil {
-			v.missing(LevelWarning, "CDA-AUTHOR-CODE", aa, "code", specHdr, "assignedAuthor has no code (JDV_J01 specialty)")
+			v.missing(finding.Warning, "CDA-AUTHOR-CODE", aa, "code", specHdr, "assignedAuthor has no code (JDV_J01 specialty)")
 		} else {
-			v.inSet(c, &vsJ01, LevelWarning, "CDA-AUTHOR-CODE")
+			v.inSet(c, &vsJ01, finding.Warning, "CDA-AUTHOR-CODE")
 		}
 		switch {
 		case person != nil:
 			if person.path("name", "family").txt() == "" {
-				v.add(LevelError, "CDA-AUTHOR-PERSON", person, specHdr, "assignedPerson/name/family is required")
+				v.add(finding.Error, "CDA-AUTHOR-PERSON", person, specHdr, "assignedPerson/name/family is required")
 			}
 		case device != nil:
 			if device.elem("manufacturerModelName").txt() == "" || device.elem("softwareName").txt() == "" {
-				v.add(LevelError, "CDA-AUTHOR-PERSON", device, specHdr, "assignedAuthoringDevice needs manufacturerModelName and softwareName")
+				v.add(finding.Error, "CDA-AUTHOR-PERSON", device, specHdr, "assignedAuthoringDevice needs manufacturerModelName and softwareName")
 			}
 		default:
-			v.missing(LevelError, "CDA-AUTHOR-PERSON", aa, "assignedPerson", specHdr, "assignedAuthor needs assignedPerson or assignedAuthoringDevice")
+			v.missing(finding.Error, "CDA-AUTHOR-PERSON", aa, "assignedPerson", specHdr, "assignedAuthor needs assignedPerson or assignedAuthoringDevice")
 		}
 		v.org(aa.elem("representedOrganization"), "CDA-AUTHOR-ORG")
 	}
@@ -628,15 +629,15 @@ func (v *validator) custodian(root *node) {
 		return
 	}
 	if o == nil {
-		v.missing(LevelError, "CDA-CUSTODIAN", c, "assignedCustodian/representedCustodianOrganization", specHdr, "custodian organization is required")
+		v.missing(finding.Error, "CDA-CUSTODIAN", c, "assignedCustodian/representedCustodianOrganization", specHdr, "custodian organization is required")
 		return
 	}
 	ids := o.elems("id")
 	if len(ids) == 0 {
-		v.missing(LevelError, "CDA-CUSTODIAN", o, "id", specHdr, "custodian organization needs an id")
+		v.missing(finding.Error, "CDA-CUSTODIAN", o, "id", specHdr, "custodian organization needs an id")
 	}
 	for _, id := range ids {
-		v.orgID(id, "CDA-CUSTODIAN", LevelError, OIDPatientHost)
+		v.orgID(id, "CDA-CUSTODIAN", finding.Error, OIDPatientHost)
 	}
 }
 
@@ -647,11 +648,11 @@ func (v *validator) recipients(root *node) {
 			continue
 		}
 		for _, id := range ir.elems("id") {
-			v.personID(id, "CDA-RECIPIENT", LevelWarning)
+			v.personID(id, "CDA-RECIPIENT", finding.Warning)
 		}
 		if o := ir.elem("receivedOrganization"); o != nil {
 			for _, id := range o.elems("id") {
-				v.orgID(id, "CDA-RECIPIENT", LevelWarning)
+				v.orgID(id, "CDA-RECIPIENT", finding.Warning)
 			}
 		}
 	}
@@ -666,17 +667,17 @@ func (v *validator) legalAuth(root *node) {
 		v.ts(t, "CDA-LEGALAUTH", true)
 	}
 	if sc := v.one(la, "signatureCode", specHdr, "CDA-LEGALAUTH"); sc != nil && sc.attr("code") != "S" {
-		v.add(LevelError, "CDA-LEGALAUTH", sc, specHdr, "signatureCode is %q, want S", sc.attr("code"))
+		v.add(finding.Error, "CDA-LEGALAUTH", sc, specHdr, "signatureCode is %q, want S", sc.attr("code"))
 	}
 	ae := v.one(la, "assignedEntity", specHdr, "CDA-LEGALAUTH")
 	if ae == nil {
 		return
 	}
 	if id := v.one(ae, "id", specHdr, "CDA-LEGALAUTH"); id != nil {
-		v.personID(id, "CDA-LEGALAUTH", LevelWarning)
+		v.personID(id, "CDA-LEGALAUTH", finding.Warning)
 	}
 	if ae.path("assignedPerson", "name", "family").txt() == "" {
-		v.missing(LevelError, "CDA-LEGALAUTH", ae, "assignedPerson/name/family", specHdr, "legal authenticator needs assignedPerson/name/family")
+		v.missing(finding.Error, "CDA-LEGALAUTH", ae, "assignedPerson/name/family", specHdr, "legal authenticator needs assignedPerson/name/family")
 	}
 }
 
@@ -688,14 +689,14 @@ func (v *validator) authenticators(root *node) {
 			v.ts(t, "CDA-AUTHENTICATOR", true)
 		}
 		if sc := v.one(a, "signatureCode", specHdr, "CDA-AUTHENTICATOR"); sc != nil && sc.attr("code") != "S" {
-			v.add(LevelError, "CDA-AUTHENTICATOR", sc, specHdr, "signatureCode is %q, want S", sc.attr("code"))
+			v.add(finding.Error, "CDA-AUTHENTICATOR", sc, specHdr, "signatureCode is %q, want S", sc.attr("code"))
 		}
 		ae := v.one(a, "assignedEntity", specHdr, "CDA-AUTHENTICATOR")
 		if ae == nil {
 			continue
 		}
 		if id := v.one(ae, "id", specHdr, "CDA-AUTHENTICATOR"); id != nil {
-			v.personID(id, "CDA-AUTHENTICATOR", LevelError)
+			v.personID(id, "CDA-AUTHENTICATOR", finding.Error)
 		}
 	}
 }
@@ -709,10 +710,10 @@ func (v *validator) authorizations(root *node) {
 			continue
 		}
 		if c.elem("code") == nil {
-			v.missing(LevelError, "CDA-AUTHORIZATION", c, "code", specHdr, "consent needs a code")
+			v.missing(finding.Error, "CDA-AUTHORIZATION", c, "code", specHdr, "consent needs a code")
 		}
 		if sc := v.one(c, "statusCode", specHdr, "CDA-AUTHORIZATION"); sc != nil && sc.attr("code") != "completed" {
-			v.add(LevelError, "CDA-AUTHORIZATION", sc, specHdr, "consent statusCode is %q, want completed", sc.attr("code"))
+			v.add(finding.Error, "CDA-AUTHORIZATION", sc, specHdr, "consent statusCode is %q, want completed", sc.attr("code"))
 		}
 	}
 }
@@ -720,7 +721,7 @@ func (v *validator) authorizations(root *node) {
 func (v *validator) documentationOf(root *node) {
 	ds := root.elems("documentationOf")
 	if len(ds) == 0 {
-		v.missing(LevelError, "CDA-DOCOF", root, "documentationOf", specHdr, "at least one documentationOf is required")
+		v.missing(finding.Error, "CDA-DOCOF", root, "documentationOf", specHdr, "at least one documentationOf is required")
 		return
 	}
 	for i, d := range ds {
@@ -730,7 +731,7 @@ func (v *validator) documentationOf(root *node) {
 		}
 		if et := v.one(se, "effectiveTime", specHdr, "CDA-DOCOF"); et != nil {
 			if low := et.elem("low"); low == nil {
-				v.missing(LevelError, "CDA-DOCOF", et, "low", specHdr, "the first serviceEvent needs effectiveTime/low")
+				v.missing(finding.Error, "CDA-DOCOF", et, "low", specHdr, "the first serviceEvent needs effectiveTime/low")
 			} else {
 				v.ts(low, "CDA-DOCOF", true)
 			}
@@ -743,7 +744,7 @@ func (v *validator) documentationOf(root *node) {
 			continue
 		}
 		if tc := pf.attr("typeCode"); tc != "PRF" {
-			v.add(LevelError, "CDA-PERFORMER", pf, specHdr, "performer typeCode is %q, want PRF", tc)
+			v.add(finding.Error, "CDA-PERFORMER", pf, specHdr, "performer typeCode is %q, want PRF", tc)
 		}
 		ae := v.one(pf, "assignedEntity", specHdr, "CDA-PERFORMER")
 		if ae == nil {
@@ -751,21 +752,21 @@ func (v *validator) documentationOf(root *node) {
 		}
 		ids := ae.elems("id")
 		if len(ids) == 0 {
-			v.missing(LevelError, "CDA-PERFORMER", ae, "id", specHdr, "performer assignedEntity needs an id")
+			v.missing(finding.Error, "CDA-PERFORMER", ae, "id", specHdr, "performer assignedEntity needs an id")
 		}
 		for _, id := range ids {
-			v.personID(id, "CDA-PERFORMER", LevelWarning)
+			v.personID(id, "CDA-PERFORMER", finding.Warning)
 		}
 		o := ae.elem("representedOrganization")
 		if o == nil {
-			v.missing(LevelError, "CDA-PRACTICE", ae, "representedOrganization/standardIndustryClassCode", specHdr, "the performer needs representedOrganization/standardIndustryClassCode (practiceSettingCode)")
+			v.missing(finding.Error, "CDA-PRACTICE", ae, "representedOrganization/standardIndustryClassCode", specHdr, "the performer needs representedOrganization/standardIndustryClassCode (practiceSettingCode)")
 			continue
 		}
 		if sic := v.one(o, "standardIndustryClassCode", specHdr, "CDA-PRACTICE"); sic != nil {
-			v.inSet(sic, &vsJ04, LevelError, "CDA-PRACTICE-VS")
+			v.inSet(sic, &vsJ04, finding.Error, "CDA-PRACTICE-VS")
 		}
 		for _, id := range o.elems("id") {
-			v.orgID(id, "CDA-PERFORMER", LevelWarning)
+			v.orgID(id, "CDA-PERFORMER", finding.Warning)
 		}
 	}
 }
@@ -776,11 +777,11 @@ func (v *validator) related(root *node) {
 		return
 	}
 	if len(rds) > 1 {
-		v.add(LevelError, "CDA-RPLC", rds[1], specRPLC, "at most one relatedDocument is allowed")
+		v.add(finding.Error, "CDA-RPLC", rds[1], specRPLC, "at most one relatedDocument is allowed")
 	}
 	rd := rds[0]
 	if tc := rd.attr("typeCode"); tc != "RPLC" {
-		v.add(LevelError, "CDA-RPLC", rd, specRPLC, "relatedDocument typeCode is %q, want RPLC", tc)
+		v.add(finding.Error, "CDA-RPLC", rd, specRPLC, "relatedDocument typeCode is %q, want RPLC", tc)
 	}
 	pd := v.one(rd, "parentDocument", specRPLC, "CDA-RPLC")
 	if pd == nil {
@@ -789,14 +790,14 @@ func (v *validator) related(root *node) {
 	if id := v.one(pd, "id", specRPLC, "CDA-RPLC"); id != nil {
 		v.ii(id, "CDA-RPLC", specRPLC, true)
 		if own := root.elem("id"); own != nil && own.attr("root") == id.attr("root") && own.attr("extension") == id.attr("extension") {
-			v.add(LevelError, "CDA-RPLC", id, specRPLC, "the parent document id is the id of this document")
+			v.add(finding.Error, "CDA-RPLC", id, specRPLC, "the parent document id is the id of this document")
 		}
 	}
 	if vs := pd.elems("versionNumber"); len(vs) > 1 {
-		v.add(LevelError, "CDA-RPLC", vs[1], specRPLC, "parentDocument has more than one versionNumber")
+		v.add(finding.Error, "CDA-RPLC", vs[1], specRPLC, "parentDocument has more than one versionNumber")
 	}
 	if vn := root.elem("versionNumber"); vn != nil && vn.attr("value") == "1" {
-		v.add(LevelWarning, "CDA-RPLC", vn, specRPLC, "a replacement document should have versionNumber > 1")
+		v.add(finding.Warning, "CDA-RPLC", vn, specRPLC, "a replacement document should have versionNumber > 1")
 	}
 }
 
@@ -810,7 +811,7 @@ func (v *validator) encounter(root *node) {
 		return
 	}
 	if c := ee.elem("code"); c != nil {
-		v.inSet(c, &vsJ142, LevelWarning, "CDA-ENCOUNTER-VS")
+		v.inSet(c, &vsJ142, finding.Warning, "CDA-ENCOUNTER-VS")
 	}
 	if et := v.one(ee, "effectiveTime", specHdr, "CDA-ENCOUNTER"); et != nil {
 		if _, ok := et.lookupAttr("value"); ok {
@@ -823,11 +824,11 @@ func (v *validator) encounter(root *node) {
 		}
 	}
 	for _, id := range ee.path("responsibleParty", "assignedEntity").elems("id") {
-		v.personID(id, "CDA-ENCOUNTER", LevelWarning)
+		v.personID(id, "CDA-ENCOUNTER", finding.Warning)
 	}
 	for _, ep := range ee.elems("encounterParticipant") {
 		for _, id := range ep.path("assignedEntity").elems("id") {
-			v.personID(id, "CDA-ENCOUNTER", LevelWarning)
+			v.personID(id, "CDA-ENCOUNTER", finding.Warning)
 		}
 	}
 	loc := v.one(ee, "location", specHdr, "CDA-FACILITY")
@@ -839,20 +840,20 @@ func (v *validator) encounter(root *node) {
 		return
 	}
 	if c := v.one(hf, "code", specHdr, "CDA-FACILITY"); c != nil {
-		v.inSet(c, &vsJ02, LevelError, "CDA-FACILITY-VS")
+		v.inSet(c, &vsJ02, finding.Error, "CDA-FACILITY-VS")
 	}
 }
 
 // bodyMediaTypes are the level 1 media types: those Build writes (ok), and
 // those of ASS_A12 the IG no longer allows (warning).
-var bodyMediaTypes = map[string]Level{
-	MediaTypePDF: LevelInfo, MediaTypeText: LevelInfo,
-	"text/rtf": LevelWarning, "image/jpeg": LevelWarning, "image/tiff": LevelWarning,
+var bodyMediaTypes = map[string]finding.Level{
+	MediaTypePDF: finding.Info, MediaTypeText: finding.Info,
+	"text/rtf": finding.Warning, "image/jpeg": finding.Warning, "image/tiff": finding.Warning,
 }
 
 func (v *validator) component(root *node, p *parser) {
 	if p.bodyKind == "" {
-		v.missing(LevelError, "CDA-COMPONENT", root, "component", specHdr, "component with nonXMLBody or structuredBody is required")
+		v.missing(finding.Error, "CDA-COMPONENT", root, "component", specHdr, "component with nonXMLBody or structuredBody is required")
 		return
 	}
 	if p.bodyKind != "nonXMLBody" {
@@ -865,14 +866,14 @@ func (v *validator) component(root *node, p *parser) {
 	}
 	switch level, known := bodyMediaTypes[mt]; {
 	case !known:
-		v.add(LevelError, "CDA-BODY-MEDIATYPE", t, specL1, "mediaType %q is not allowed (application/pdf or text/plain)", mt)
-	case level == LevelWarning:
-		v.add(LevelWarning, "CDA-BODY-MEDIATYPE", t, specL1, "mediaType %q: the body should be PDF or plain text (convert images to PDF/A-1)", mt)
+		v.add(finding.Error, "CDA-BODY-MEDIATYPE", t, specL1, "mediaType %q is not allowed (application/pdf or text/plain)", mt)
+	case level == finding.Warning:
+		v.add(finding.Warning, "CDA-BODY-MEDIATYPE", t, specL1, "mediaType %q: the body should be PDF or plain text (convert images to PDF/A-1)", mt)
 	}
 	if rep := t.attr("representation"); rep != "B64" {
-		v.add(LevelError, "CDA-BODY-B64", t, specL1, "representation is %q, want B64", rep)
+		v.add(finding.Error, "CDA-BODY-B64", t, specL1, "representation is %q, want B64", rep)
 	}
 	if t.attr("nullFlavor") != "" {
-		v.add(LevelError, "CDA-BODY-B64", t, specL1, "nonXMLBody/text must not be null")
+		v.add(finding.Error, "CDA-BODY-B64", t, specL1, "nonXMLBody/text must not be null")
 	}
 }

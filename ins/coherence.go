@@ -3,20 +3,7 @@ package ins
 import (
 	"fmt"
 
-	"github.com/mssante-go/sdk/internal/findings"
-)
-
-// Finding is a levelled finding (shared by every validator of the SDK).
-type Finding = findings.Finding
-
-// Findings is a list of findings.
-type Findings = findings.List
-
-// Finding levels.
-const (
-	LevelInfo    = findings.Info
-	LevelWarning = findings.Warning
-	LevelError   = findings.Error
+	"github.com/mssante-go/sdk/finding"
 )
 
 // Rule ids of Coherence.
@@ -38,27 +25,27 @@ const (
 //   - the département of birth (positions 6-7, or 6-8 overseas) against the
 //     birthplace COG; a different commune in the same département is info
 //     (communes merge and change codes).
-func Coherence(m Matricule, t *Traits) Findings {
-	var out Findings
+func Coherence(m Matricule, t *Traits) finding.List {
+	var out finding.List
 	if len(m) != 15 || t == nil {
 		return out
 	}
 	const spec = "ins.md §2"
 	switch d := m.SexDigit(); {
 	case d != '1' && d != '2':
-		out.Add(LevelInfo, RuleSexDigit, "matricule[1]", spec, "first digit %c is not 1 or 2 (special number): sex not compared", d)
+		out.Add(finding.Info, RuleSexDigit, "matricule[1]", spec, "first digit %c is not 1 or 2 (special number): sex not compared", d)
 	case t.Sex == SexMale && d != '1', t.Sex == SexFemale && d != '2':
-		out.Add(LevelWarning, RuleSexDigit, "matricule[1]", spec, "sex digit %c does not match sex %s", d, t.Sex)
+		out.Add(finding.Warning, RuleSexDigit, "matricule[1]", spec, "sex digit %c does not match sex %s", d, t.Sex)
 	}
 	if !t.BirthDate.IsZero() {
 		if y := fmt.Sprintf("%02d", t.BirthDate.Year()%100); y != m.BirthYear() {
-			out.Add(LevelWarning, RuleBirthYear, "matricule[2-3]", spec, "year digits %s do not match the birth date %s", m.BirthYear(), t.BirthDate.Format("2006-01-02"))
+			out.Add(finding.Warning, RuleBirthYear, "matricule[2-3]", spec, "year digits %s do not match the birth date %s", m.BirthYear(), t.BirthDate.Format("2006-01-02"))
 		}
 		mm := m.BirthMonth()
 		if mm < "01" || mm > "12" {
-			out.Add(LevelInfo, RuleBirthMonth, "matricule[4-5]", spec, "month digits %s are outside 01-12 (unknown or special month): not compared", mm)
+			out.Add(finding.Info, RuleBirthMonth, "matricule[4-5]", spec, "month digits %s are outside 01-12 (unknown or special month): not compared", mm)
 		} else if mo := fmt.Sprintf("%02d", int(t.BirthDate.Month())); mo != mm {
-			out.Add(LevelWarning, RuleBirthMonth, "matricule[4-5]", spec, "month digits %s do not match the birth date %s", mm, t.BirthDate.Format("2006-01-02"))
+			out.Add(finding.Warning, RuleBirthMonth, "matricule[4-5]", spec, "month digits %s do not match the birth date %s", mm, t.BirthDate.Format("2006-01-02"))
 		}
 	}
 	if validCOG(t.BirthPlace) {
@@ -66,9 +53,9 @@ func Coherence(m Matricule, t *Traits) Findings {
 		dm, dc := departement(place), departement(t.BirthPlace)
 		switch {
 		case dm != dc:
-			out.Add(LevelWarning, RulePlace, "matricule[6-10]", spec, "département of birth %s does not match the birthplace code %s", dm, t.BirthPlace)
+			out.Add(finding.Warning, RulePlace, "matricule[6-10]", spec, "département of birth %s does not match the birthplace code %s", dm, t.BirthPlace)
 		case place != t.BirthPlace:
-			out.Add(LevelInfo, RulePlace, "matricule[6-10]", spec, "place of birth %s differs from the birthplace code %s in the same département", place, t.BirthPlace)
+			out.Add(finding.Info, RulePlace, "matricule[6-10]", spec, "place of birth %s differs from the birthplace code %s in the same département", place, t.BirthPlace)
 		}
 	}
 	return out

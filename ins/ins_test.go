@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // Vectors of ins.md §8.
@@ -316,7 +318,7 @@ func TestCoherence(t *testing.T) {
 	assert.Len(t, got.ByRule(RuleBirthYear), 1)
 	assert.Len(t, got.ByRule(RuleBirthMonth), 1)
 	assert.Len(t, got.ByRule(RulePlace), 1)
-	assert.Equal(t, 4, got.Count(LevelWarning))
+	assert.Equal(t, 4, got.Count(finding.Warning))
 	assert.False(t, got.HasErrors())
 
 	// Same département, other commune: info only.
@@ -324,7 +326,7 @@ func TestCoherence(t *testing.T) {
 	tr.BirthPlace = "51454"
 	got = Coherence(id.INS.Matricule, &tr)
 	require.Len(t, got, 1)
-	assert.Equal(t, LevelInfo, got[0].Level)
+	assert.Equal(t, finding.Info, got[0].Level)
 
 	// Corsica and a special month are not warnings.
 	corse := MustParse("253072B07300470")
@@ -334,7 +336,7 @@ func TestCoherence(t *testing.T) {
 	special := MustParse("1852099123456" + FormatKey(k))
 	got = Coherence(special, &Traits{Sex: SexMale, BirthDate: time.Date(1985, 1, 1, 0, 0, 0, 0, time.UTC)})
 	require.Len(t, got, 1)
-	assert.Equal(t, LevelInfo, got[0].Level)
+	assert.Equal(t, finding.Info, got[0].Level)
 	assert.Equal(t, RuleBirthMonth, got[0].Rule)
 	assert.Empty(t, Coherence("", nil))
 }

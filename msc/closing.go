@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // The two ways a professional ends an exchange with a patient (msc.md §3).
@@ -78,15 +80,15 @@ const (
 // looks like an attempt to close the exchange but that Mon Espace Santé will
 // not honour (wrong case, prefix, spaces, encoding). Each is a warning: the
 // message is sent, but the patient can still answer.
-func ClosingFindings(h Header) Findings {
-	var out Findings
+func ClosingFindings(h Header) finding.List {
+	var out finding.List
 	subj := h.Get("Subject")
 	if subj != SubjectFIN && looksLikeFIN(subj) {
-		out.Add(LevelWarning, RuleClosingSubject, "Subject", "msc.md §3.1",
+		out.Add(finding.Warning, RuleClosingSubject, "Subject", "msc.md §3.1",
 			"subject %q does not close the exchange: it must be exactly %q (upper case, no prefix, no spaces, not encoded)", subj, SubjectFIN)
 	}
 	if v := strings.TrimSpace(h.Get(HeaderMES)); v != "" && v != ValueFIN {
-		out.Add(LevelWarning, RuleClosingHeader, HeaderMES, "msc.md §3.2",
+		out.Add(finding.Warning, RuleClosingHeader, HeaderMES, "msc.md §3.2",
 			"%s: %q is not recognised: the only value is %q (three upper-case letters)", HeaderMES, v, ValueFIN)
 	}
 	return out

@@ -3,6 +3,8 @@ package msc
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // Audience is who receives a document: the patient, professionals, or both.
@@ -81,7 +83,7 @@ func DefaultMatrix() []MatrixRow {
 }
 
 // checkMatrix reports RuleMatrix.
-func (p *Policy) checkMatrix(c *Confidentiality, toPatient, toPros bool, out *Findings) {
+func (p *Policy) checkMatrix(c *Confidentiality, toPatient, toPros bool, out *finding.List) {
 	a := AudienceMixed
 	switch {
 	case !toPatient:
@@ -103,10 +105,10 @@ func (p *Policy) checkMatrix(c *Confidentiality, toPatient, toPros bool, out *Fi
 		}
 	}
 	if warn != "" {
-		out.Add(LevelWarning, RuleMatrix, "", "msc.md §7", "%s (%s): %s", a, c, warn)
+		out.Add(finding.Warning, RuleMatrix, "", "msc.md §7", "%s (%s): %s", a, c, warn)
 		return
 	}
-	out.Add(LevelError, RuleMatrix, "", "msc.md §7", "%s with %s is not an allowed combination: %s", a, c, matrixReason(a, c))
+	out.Add(finding.Error, RuleMatrix, "", "msc.md §7", "%s with %s is not an allowed combination: %s", a, c, matrixReason(a, c))
 }
 
 // matrixReason explains the usual refusals in words.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/mssante"
 )
@@ -53,7 +54,7 @@ func TestPolicyOppositionHook(t *testing.T) {
 		return Opposition{ToProfessionals: m == "279035121518989"}
 	}}
 	f := p.Check(&Outgoing{To: []string{patientAddr}, Cc: []string{proAddr}, Size: 1})
-	if got := rules(f, LevelError); len(got) != 1 || got[0] != RuleOpposition {
+	if got := rules(f, finding.Error); len(got) != 1 || got[0] != RuleOpposition {
 		t.Errorf("%v", f)
 	}
 	if f := p.Check(&Outgoing{To: []string{otherAddr}, Cc: []string{proAddr}, Size: 1}); f.HasErrors() {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -169,8 +170,8 @@ type Policy struct {
 //     professionals in copy is UNCONFIRMED.
 //   - RuleClosingSubject, RuleClosingHeader (warning): a near miss of the
 //     closing forms.
-func (p *Policy) Check(o *Outgoing) Findings {
-	var out Findings
+func (p *Policy) Check(o *Outgoing) finding.List {
+	var out finding.List
 	if o == nil {
 		return out // nothing is sent: the same as a zero Outgoing
 	}
@@ -186,11 +187,11 @@ func (p *Policy) Check(o *Outgoing) Findings {
 		}
 	}
 	if opp.ToPatient && len(patients) > 0 {
-		out.Add(LevelError, RuleOpposition, "To", "msc.md §7 (MSS/va1.20)",
+		out.Add(finding.Error, RuleOpposition, "To", "msc.md §7 (MSS/va1.20)",
 			"the patient opposed receiving MSSanté messages: do not write to %s", patients[0])
 	}
 	if opp.ToProfessionals && len(pros) > 0 {
-		out.Add(LevelError, RuleOpposition, "To", "msc.md §7 (MSS/va1.22)",
+		out.Add(finding.Error, RuleOpposition, "To", "msc.md §7 (MSS/va1.22)",
 			"the patient opposed the sending of their data to professionals by MSSanté (%d professional recipients)", len(pros))
 	}
 	if o.Document != nil && len(patients)+len(pros) > 0 {
@@ -204,7 +205,7 @@ func (p *Policy) Check(o *Outgoing) Findings {
 	p.checkReplyTo(o, &out)
 	closing := Closing(HeaderMap{"Subject": o.Subject, HeaderMES: o.MES})
 	if closing != NotClosing && len(pros) > 0 {
-		out.Add(LevelInfo, RuleFINCopy, HeaderMES, "msc.md §13",
+		out.Add(finding.Info, RuleFINCopy, HeaderMES, "msc.md §13",
 			"the message ends the exchange with the patient (%v); its effect on the %d professionals in copy is not documented", closing, len(pros))
 	}
 	out = append(out, ClosingFindings(HeaderMap{"Subject": o.Subject, HeaderMES: o.MES})...)
@@ -214,7 +215,7 @@ func (p *Policy) Check(o *Outgoing) Findings {
 // recipients splits the recipients into patient addresses (lower case,
 // deduplicated) and professional ones, reporting RuleOnePatient and
 // RuleAddress.
-func (p *Policy) recipients(o *Outgoing, out *Findings) (patients, pros []string) {
+func (p *Policy) recipients(o *Outgoing, out *finding.List) (patients, pros []string) {
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		name string
@@ -235,33 +236,33 @@ func (p *Policy) recipients(o *Outgoing, out *Findings) (patients, pros []string
 				continue
 			}
 			if _, err := ParseAddress(a); err != nil {
-				out.Add(LevelError, RuleAddress, f.name, "msc.md §1",
+				out.Add(finding.Error, RuleAddress, f.name, "msc.md §1",
 					"%s is not a valid Mon Espace Santé address (%v): it would bounce as \"adresse invalide\"", a, unwrapAddress(err))
 			}
 		}
 	}
 	if len(patients) > 1 {
-		out.Add(LevelError, RuleOnePatient, "To", "mssante.md §7 (ECO.2.1.1), msc.md §14.5",
+		out.Add(finding.Error, RuleOnePatient, "To", "mssante.md §7 (ECO.2.1.1), msc.md §14.5",
 			"one patient per message: %d patient addresses (%s)", len(patients), strings.Join(patients, ", "))
 	}
 	return patients, pros
 }
 
 // checkPatient applies RuleQualified, RuleRightPatient and RuleMinor.
-func (p *Policy) checkPatient(o *Outgoing, patients []string, out *Findings) {
+func (p *Policy) checkPatient(o *Outgoing, patients []string, out *finding.List) {
 	minor := o.Minor
 	if o.Patient != nil && !o.Patient.Traits.BirthDate.IsZero() {
 		minor = minor || isMinor(o.Patient.Traits.BirthDate, p.now())
 	}
 	if o.Patient == nil {
 		if minor {
-			out.Add(LevelWarning, RuleMinor, "To", "msc.md §5",
+			out.Add(finding.Warning, RuleMinor, "To", "msc.md §5",
 				"the data concern a minor but the patient is not given: cannot check that %s is the minor's own address", patients[0])
 		}
 		return
 	}
 	if err := o.Patient.CheckQualified(); err != nil {
-		out.Add(LevelError, RuleQualified, "To", "msc.md §1 (ECO.2.2.6)",
+		out.Add(finding.Error, RuleQualified, "To", "msc.md §1 (ECO.2.2.6)",
 			"patient addresses are built from qualified identities only: %v", err)
 		return
 	}
@@ -271,11 +272,11 @@ func (p *Policy) checkPatient(o *Outgoing, patients []string, out *Findings) {
 			continue
 		}
 		if minor {
-			out.Add(LevelError, RuleMinor, "To", "msc.md §5 (ENS-V1.3 §2)",
+			out.Add(finding.Error, RuleMinor, "To", "msc.md §5 (ENS-V1.3 §2)",
 				"the data concern a minor: write to the minor's own address %s, not to %s (a legal representative's mailbox is not allowed)", want, a)
 			continue
 		}
-		out.Add(LevelError, RuleRightPatient, "To", "msc.md §14.5",
+		out.Add(finding.Error, RuleRightPatient, "To", "msc.md §14.5",
 			"the recipient %s is not the patient the content concerns (%s)", a, want)
 	}
 }
@@ -292,41 +293,41 @@ func (p *Policy) now() time.Time {
 	return time.Now()
 }
 
-func (p *Policy) checkSize(o *Outgoing, out *Findings) {
+func (p *Policy) checkSize(o *Outgoing, out *finding.List) {
 	max := p.MaxSize
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
 	switch {
 	case o.Size <= 0:
-		out.Add(LevelInfo, RuleSize, "", "msc.md §8", "message size unknown: the %d-byte limit of Mon Espace Santé was not checked", max)
+		out.Add(finding.Info, RuleSize, "", "msc.md §8", "message size unknown: the %d-byte limit of Mon Espace Santé was not checked", max)
 	case o.Size > max:
-		out.Add(LevelError, RuleSize, "", "msc.md §8",
+		out.Add(finding.Error, RuleSize, "", "msc.md §8",
 			"the encoded message is %d bytes, over the %d-byte limit of Mon Espace Santé: it would bounce", o.Size, max)
 	}
 }
 
-func (p *Policy) checkReplyTo(o *Outgoing, out *Findings) {
+func (p *Policy) checkReplyTo(o *Outgoing, out *finding.List) {
 	if len(o.ReplyTo) == 0 {
 		return
 	}
 	if len(o.ReplyTo) > 1 {
-		out.Add(LevelWarning, RuleReplyTo, "Reply-To", "msc.md §4",
+		out.Add(finding.Warning, RuleReplyTo, "Reply-To", "msc.md §4",
 			"%d Reply-To addresses: which one Mon Espace Santé uses is not documented; give one", len(o.ReplyTo))
 	}
 	for _, r := range o.ReplyTo {
 		a := lowerAddress(r)
 		switch {
 		case IsPatientAddress(a):
-			out.Add(LevelError, RuleReplyTo, "Reply-To", "msc.md §4",
+			out.Add(finding.Error, RuleReplyTo, "Reply-To", "msc.md §4",
 				"Reply-To %s is a patient address: patient replies must go to a professional mailbox", a)
 			continue
 		case p.IsMSSante != nil && !p.IsMSSante(a),
 			p.IsMSSante == nil && !strings.HasSuffix(a, ".mssante.fr"):
-			out.Add(LevelWarning, RuleReplyTo, "Reply-To", "msc.md §4",
+			out.Add(finding.Warning, RuleReplyTo, "Reply-To", "msc.md §4",
 				"Reply-To %s is not known as an MSSanté mailbox: the patient's replies may not be deliverable", a)
 		}
-		out.Add(LevelInfo, RuleReplyTo, "Reply-To", "msc.md §4 (ENS-V1.3 §9)",
+		out.Add(finding.Info, RuleReplyTo, "Reply-To", "msc.md §4 (ENS-V1.3 §9)",
 			"the patient's replies go to %s, which becomes the patient's authorised contact instead of the sender", a)
 	}
 }
@@ -346,7 +347,7 @@ var ErrRefused = errors.New("msc: message refused by the Mon Espace Santé rules
 
 // RefusedError lists the error-level findings that refuse a message.
 type RefusedError struct {
-	Findings Findings
+	Findings finding.List
 }
 
 func (e *RefusedError) Error() string {
@@ -365,7 +366,7 @@ func (e *RefusedError) Unwrap() error { return ErrRefused }
 // Validate is Check for callers that want an error: it returns every
 // finding, and a *RefusedError (wrapping ErrRefused) holding the
 // error-level ones when there are any.
-func (p *Policy) Validate(o *Outgoing) (Findings, error) {
+func (p *Policy) Validate(o *Outgoing) (finding.List, error) {
 	f := p.Check(o)
 	if errs := f.Errors(); len(errs) > 0 {
 		return f, &RefusedError{Findings: errs}

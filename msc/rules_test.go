@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
-	"github.com/mssante-go/sdk/internal/findings"
 )
 
 const (
@@ -24,7 +24,7 @@ func testPatient() *ins.Identity {
 }
 
 // rules returns the rule ids of the findings at level lv.
-func rules(f Findings, lv findings.Level) []string {
+func rules(f finding.List, lv finding.Level) []string {
 	var out []string
 	for _, x := range f {
 		if x.Level == lv {
@@ -59,7 +59,7 @@ func TestPolicyRecipients(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := p.Check(&tt.o)
-			if got := rules(f, LevelError); strings.Join(got, ",") != strings.Join(tt.errors, ",") {
+			if got := rules(f, finding.Error); strings.Join(got, ",") != strings.Join(tt.errors, ",") {
 				t.Errorf("errors = %v, want %v\n%v", got, tt.errors, f)
 			}
 		})
@@ -70,7 +70,7 @@ func TestPolicyUnqualified(t *testing.T) {
 	id := testPatient()
 	id.Status = ins.StatusValidated
 	f := (&Policy{}).Check(&Outgoing{To: []string{patientAddr}, Size: 1, Patient: id})
-	if got := rules(f, LevelError); len(got) != 1 || got[0] != RuleQualified {
+	if got := rules(f, finding.Error); len(got) != 1 || got[0] != RuleQualified {
 		t.Errorf("errors = %v", f)
 	}
 }
@@ -83,7 +83,7 @@ func TestPolicyMinor(t *testing.T) {
 	parent := otherAddr
 
 	f := p.Check(&Outgoing{To: []string{parent}, Size: 1, Patient: &child})
-	if got := rules(f, LevelError); len(got) != 1 || got[0] != RuleMinor {
+	if got := rules(f, finding.Error); len(got) != 1 || got[0] != RuleMinor {
 		t.Errorf("to a parent: %v", f)
 	}
 	if f := p.Check(&Outgoing{To: []string{patientAddr}, Size: 1, Patient: &child}); f.HasErrors() {
@@ -91,11 +91,11 @@ func TestPolicyMinor(t *testing.T) {
 	}
 	child.Traits.BirthDate = time.Date(2008, 6, 1, 0, 0, 0, 0, time.UTC) // 18 today
 	f = p.Check(&Outgoing{To: []string{parent}, Size: 1, Patient: &child})
-	if got := rules(f, LevelError); len(got) != 1 || got[0] != RuleRightPatient {
+	if got := rules(f, finding.Error); len(got) != 1 || got[0] != RuleRightPatient {
 		t.Errorf("adult: %v", f)
 	}
 	f = p.Check(&Outgoing{To: []string{parent}, Size: 1, Minor: true})
-	if got := rules(f, LevelWarning); len(got) != 1 || got[0] != RuleMinor {
+	if got := rules(f, finding.Warning); len(got) != 1 || got[0] != RuleMinor {
 		t.Errorf("minor without identity: %v", f)
 	}
 }
@@ -150,15 +150,15 @@ func TestPolicyMatrix(t *testing.T) {
 func TestPolicyReplyToAndFIN(t *testing.T) {
 	p := &Policy{}
 	f := p.Check(&Outgoing{To: []string{patientAddr}, Size: 1, ReplyTo: []string{orgAddr}})
-	if f.HasErrors() || len(f.ByRule(RuleReplyTo)) != 1 || f.ByRule(RuleReplyTo)[0].Level != LevelInfo {
+	if f.HasErrors() || len(f.ByRule(RuleReplyTo)) != 1 || f.ByRule(RuleReplyTo)[0].Level != finding.Info {
 		t.Errorf("org Reply-To: %v", f)
 	}
 	f = p.Check(&Outgoing{To: []string{patientAddr}, Size: 1, ReplyTo: []string{"contact@example.com", orgAddr}})
-	if got := rules(f, LevelWarning); len(got) != 2 {
+	if got := rules(f, finding.Warning); len(got) != 2 {
 		t.Errorf("two Reply-To, one outside: %v", f)
 	}
 	known := &Policy{IsMSSante: func(a string) bool { return a == "contact@example.com" }}
-	if got := rules(known.Check(&Outgoing{To: []string{patientAddr}, Size: 1, ReplyTo: []string{"contact@example.com"}}), LevelWarning); len(got) != 0 {
+	if got := rules(known.Check(&Outgoing{To: []string{patientAddr}, Size: 1, ReplyTo: []string{"contact@example.com"}}), finding.Warning); len(got) != 0 {
 		t.Errorf("IsMSSante: %v", got)
 	}
 	f = p.Check(&Outgoing{To: []string{patientAddr}, Cc: []string{proAddr}, Size: 1, MES: "FIN"})

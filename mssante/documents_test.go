@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/mssante/xdm"
@@ -80,7 +82,7 @@ func TestAttachDocumentsRoundTrip(t *testing.T) {
 	fs := in.Lint(nil)
 	for _, f := range fs {
 		// Generated PDFs are not PDF/A.
-		if f.Level >= LevelWarning && f.Rule != "ECO.2.1.5" {
+		if f.Level >= finding.Warning && f.Rule != "ECO.2.1.5" {
 			t.Errorf("lint: %v", f)
 		}
 	}

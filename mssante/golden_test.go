@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
@@ -66,7 +68,7 @@ func TestGoldenDocumentsMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fs {
-		if f.Level >= LevelWarning && f.Rule != "ECO.2.1.5" {
+		if f.Level >= finding.Warning && f.Rule != "ECO.2.1.5" {
 			t.Errorf("golden lint: %v", f)
 		}
 	}

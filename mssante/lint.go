@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -35,7 +37,7 @@ type LintOptions struct {
 // when there is one. The reader's own warnings are included.
 //
 // The error is only for an unreadable message or a reader limit.
-func Lint(r io.Reader, opts *LintOptions) (Findings, error) {
+func Lint(r io.Reader, opts *LintOptions) (finding.List, error) {
 	if opts == nil {
 		opts = &LintOptions{}
 	}
@@ -51,7 +53,7 @@ var (
 )
 
 // Lint checks a read message (see the package function Lint).
-func (in *Incoming) Lint(opts *LintOptions) Findings {
+func (in *Incoming) Lint(opts *LintOptions) finding.List {
 	if opts == nil {
 		opts = &LintOptions{}
 	}
@@ -70,10 +72,10 @@ func (in *Incoming) Lint(opts *LintOptions) Findings {
 type linter struct {
 	in   *Incoming
 	opts *LintOptions
-	fs   Findings
+	fs   finding.List
 }
 
-func (l *linter) add(level Level, rule, loc, format string, args ...any) {
+func (l *linter) add(level finding.Level, rule, loc, format string, args ...any) {
 	spec := "mssante.md"
 	if strings.HasPrefix(rule, "ECO.") {
 		spec = "Référentiel socle MSSanté #2 " + rule
@@ -85,34 +87,34 @@ func (l *linter) headers() {
 	in := l.in
 	auto := in.Kind == KindDSN || in.SenderKind == SenderSystem
 	if in.NIL == "" && !auto {
-		l.add(LevelError, "ECO.2.4.3", "X-MSS-NIL", "X-MSS-NIL (product reference) is missing; it is required on every message")
+		l.add(finding.Error, "ECO.2.4.3", "X-MSS-NIL", "X-MSS-NIL (product reference) is missing; it is required on every message")
 	}
 	if in.Header.Has("Message-Id") && in.MessageID != "" {
 		if _, err := in.Header.MessageID(); err != nil {
-			l.add(LevelWarning, "ECO.2.2.1", "Message-ID", "Message-ID %q is not an RFC 5322 msg-id", truncate(in.Header.Get("Message-Id"), 80))
+			l.add(finding.Warning, "ECO.2.2.1", "Message-ID", "Message-ID %q is not an RFC 5322 msg-id", truncate(in.Header.Get("Message-Id"), 80))
 		}
 	} else if !auto {
-		l.add(LevelError, "ECO.2.2.1", "Message-ID", "no Message-ID")
+		l.add(finding.Error, "ECO.2.2.1", "Message-ID", "no Message-ID")
 	}
 	if in.From != nil && !auto {
 		switch name := strings.TrimSpace(in.From.Name); {
 		case name == "":
-			l.add(LevelError, "ECO.2.2.7", "From", "the sender has no label (display name) next to %s", in.From.Address)
+			l.add(finding.Error, "ECO.2.2.7", "From", "the sender has no label (display name) next to %s", in.From.Address)
 		case strings.EqualFold(name, in.From.Address):
-			l.add(LevelWarning, "ECO.2.2.7", "From", "the sender label repeats the address")
+			l.add(finding.Warning, "ECO.2.2.7", "From", "the sender label repeats the address")
 		}
 	}
 	fields := in.Header.Fields()
 	for fields.Next() {
 		if !isASCII(fields.Value()) {
-			l.add(LevelError, "ECO.2.2.3", fields.Key(), "header %s holds raw 8-bit characters; non-ASCII text must be RFC 2047 encoded", fields.Key())
+			l.add(finding.Error, "ECO.2.2.3", fields.Key(), "header %s holds raw 8-bit characters; non-ASCII text must be RFC 2047 encoded", fields.Key())
 		}
 	}
 	if in.MES != "" && in.MES != "FIN" {
-		l.add(LevelError, "ECO.2.2.8", "X-MSS-MES", "X-MSS-MES is %q; the only value is FIN (three capitals)", in.MES)
+		l.add(finding.Error, "ECO.2.2.8", "X-MSS-MES", "X-MSS-MES is %q; the only value is FIN (three capitals)", in.MES)
 	}
 	if (strings.HasPrefix(strings.ToUpper(in.Subject), "RE:") || strings.HasPrefix(strings.ToUpper(in.Subject), "RE :")) && len(in.InReplyTo) == 0 && !auto {
-		l.add(LevelWarning, "ECO.2.2.2", "In-Reply-To", "the subject marks a reply but In-Reply-To is missing")
+		l.add(finding.Warning, "ECO.2.2.2", "In-Reply-To", "the subject marks a reply but In-Reply-To is missing")
 	}
 }
 
@@ -130,7 +132,7 @@ func (l *linter) body() {
 		switch bodyType {
 		case "text/plain", "multipart/alternative":
 		default:
-			l.add(LevelError, "ECO.2.2.4", "message", "the body is %s; it must be text/plain or multipart/alternative", bodyType)
+			l.add(finding.Error, "ECO.2.2.4", "message", "the body is %s; it must be text/plain or multipart/alternative", bodyType)
 		}
 	}
 	for _, p := range in.Parts {
@@ -139,16 +141,16 @@ func (l *linter) body() {
 			switch p.Charset {
 			case "utf-8", "us-ascii", "":
 			default:
-				l.add(LevelError, "ECO.2.2.3", loc, "text part in charset %s; text parts must be UTF-8", p.Charset)
+				l.add(finding.Error, "ECO.2.2.3", loc, "text part in charset %s; text parts must be UTF-8", p.Charset)
 			}
 		}
 		if p.Filename != "" {
 			raw := p.RawDisposition + " " + p.RawContentType
 			switch {
 			case !isASCII(raw):
-				l.add(LevelError, "ECO.2.2.3", loc, "file name %q written with raw 8-bit characters; use RFC 2231", p.Filename)
+				l.add(finding.Error, "ECO.2.2.3", loc, "file name %q written with raw 8-bit characters; use RFC 2231", p.Filename)
 			case !isASCII(p.Filename) && strings.Contains(raw, "=?"):
-				l.add(LevelWarning, "ECO.2.2.3", loc, "file name %q written as RFC 2047 words; the volet asks for RFC 2231 (filename*=UTF-8''...)", p.Filename)
+				l.add(finding.Warning, "ECO.2.2.3", loc, "file name %q written as RFC 2047 words; the volet asks for RFC 2231 (filename*=UTF-8''...)", p.Filename)
 			}
 		}
 	}
@@ -163,9 +165,9 @@ func (l *linter) recipients() {
 			}
 			if _, err := ins.ParseMSCAddress(a.Address); err != nil {
 				if matriculeLike(a.Address) {
-					l.add(LevelError, "ECO.2.2.6", "To", "patient address %s is not built from a valid INS: %v", a.Address, err)
+					l.add(finding.Error, "ECO.2.2.6", "To", "patient address %s is not built from a valid INS: %v", a.Address, err)
 				} else {
-					l.add(LevelInfo, "ECO.2.2.6", "To", "patient-domain address %s is not an INS mailbox (a CNAM service mailbox?)", a.Address)
+					l.add(finding.Info, "ECO.2.2.6", "To", "patient-domain address %s is not an INS mailbox (a CNAM service mailbox?)", a.Address)
 				}
 			}
 		}
@@ -179,10 +181,10 @@ func (l *linter) size() {
 		max = DefaultMaxMessageSize
 	}
 	if max > 0 && in.Size > max {
-		l.add(LevelError, "MSG-SIZE", "message", "message of %d bytes exceeds the %d bytes limit (per operator, mssante.md §8)", in.Size, max)
+		l.add(finding.Error, "MSG-SIZE", "message", "message of %d bytes exceeds the %d bytes limit (per operator, mssante.md §8)", in.Size, max)
 	}
 	if in.Size > PatientMaxMessageSize && in.hasPatientRecipient() {
-		l.add(LevelError, "MSC-SIZE", "message", "message of %d bytes to a patient exceeds the Mon Espace Santé 25 Mo limit", in.Size)
+		l.add(finding.Error, "MSC-SIZE", "message", "message of %d bytes to a patient exceeds the Mon Espace Santé 25 Mo limit", in.Size)
 	}
 }
 
@@ -223,28 +225,28 @@ func (l *linter) documents() {
 	x := in.XDM
 	if x == nil {
 		if in.Kind == KindMessage && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") && !in.answersAnother() {
-			l.add(LevelError, "ECO.2.1.1", "message", "the subject announces health documents but there is no IHE_XDM.ZIP attachment")
+			l.add(finding.Error, "ECO.2.1.1", "message", "the subject announces health documents but there is no IHE_XDM.ZIP attachment")
 		}
 		if len(in.CodeCDA) > 0 {
-			l.add(LevelError, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is set but the message has no CDA in an IHE_XDM archive")
+			l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is set but the message has no CDA in an IHE_XDM archive")
 		}
 		if in.INS != "" {
-			l.add(LevelError, "ECO.2.4.2", HeaderINS, "X-MSS-INS is set but the message has no CDA in an IHE_XDM archive")
+			l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is set but the message has no CDA in an IHE_XDM archive")
 		}
 		return
 	}
 	loc := partLocation(x.Attachment.Part)
 	if x.Attachment.Filename != XDMArchiveName && isXDMName(x.Attachment.Filename) {
-		l.add(LevelInfo, "ECO.2.1.1", loc, "archive named %q; %s is the usual spelling", x.Attachment.Filename, XDMArchiveName)
+		l.add(finding.Info, "ECO.2.1.1", loc, "archive named %q; %s is the usual spelling", x.Attachment.Filename, XDMArchiveName)
 	}
 	if x.Archive == nil {
 		return // XDM-UNREADABLE already reported
 	}
 	// One patient, a valid INS (ECO.2.1.1, ECO.2.1.2).
 	if len(x.Documents) > 0 && x.PatientID == "" {
-		l.add(LevelError, "ECO.2.1.1", loc, "the archive does not concern exactly one patient")
+		l.add(finding.Error, "ECO.2.1.1", loc, "the archive does not concern exactly one patient")
 	} else if x.PatientID != "" && x.PatientINS.IsZero() {
-		l.add(LevelWarning, "ECO.2.1.2", loc, "the archive patientId %q is not a valid INS", x.PatientID)
+		l.add(finding.Warning, "ECO.2.1.2", loc, "the archive patientId %q is not a valid INS", x.PatientID)
 	}
 	// PDF next to the archive (ECO.2.1.1), their names (ECO.2.1.6), PDF/A-1 (ECO.2.1.5).
 	var pdfs []*IncomingAttachment
@@ -254,25 +256,25 @@ func (l *linter) documents() {
 		}
 	}
 	if cdaDocs := x.cdaCount(); len(pdfs) < cdaDocs {
-		l.add(LevelError, "ECO.2.1.1", "message", "%d CDA document(s) in the archive but %d PDF attachment(s); each document must also be attached as PDF/A-1", cdaDocs, len(pdfs))
+		l.add(finding.Error, "ECO.2.1.1", "message", "%d CDA document(s) in the archive but %d PDF attachment(s); each document must also be attached as PDF/A-1", cdaDocs, len(pdfs))
 	}
 	for _, a := range pdfs {
 		ploc := partLocation(a.Part)
 		if !pdfNameRE.MatchString(a.Filename) {
-			l.add(LevelWarning, "ECO.2.1.6", ploc, "PDF name %q does not follow <date de l'acte>_<type document>_<NOM>_<prénom>[_<numéro de dossier>].pdf", a.Filename)
+			l.add(finding.Warning, "ECO.2.1.6", ploc, "PDF name %q does not follow <date de l'acte>_<type document>_<NOM>_<prénom>[_<numéro de dossier>].pdf", a.Filename)
 		}
 		if !isPDFA1(a.Data) {
-			l.add(LevelWarning, "ECO.2.1.5", ploc, "PDF %q has no PDF/A-1 identification (pdfaid:part 1)", a.Filename)
+			l.add(finding.Warning, "ECO.2.1.5", ploc, "PDF %q has no PDF/A-1 identification (pdfaid:part 1)", a.Filename)
 		}
 		if a.ContentType != "application/pdf" {
-			l.add(LevelWarning, "MSG-CONTENT-TYPE", ploc, "PDF %q sent as %s", a.Filename, a.ContentType)
+			l.add(finding.Warning, "MSG-CONTENT-TYPE", ploc, "PDF %q sent as %s", a.Filename, a.ContentType)
 		}
 	}
 	// Subject (ECO.2.1.3).
 	if i := indexFold(in.Subject, XDMSubjectPrefix); i < 0 {
-		l.add(LevelError, "ECO.2.1.3", "Subject", "the subject of a message with health documents must start with %s", XDMSubjectPrefix)
+		l.add(finding.Error, "ECO.2.1.3", "Subject", "the subject of a message with health documents must start with %s", XDMSubjectPrefix)
 	} else if i > 0 && !strings.HasPrefix(in.Subject, "[KO") && !strings.HasPrefix(strings.ToUpper(in.Subject), "RE") && !strings.HasPrefix(strings.ToUpper(in.Subject), "TR") {
-		l.add(LevelWarning, "ECO.2.1.3", "Subject", "the subject does not start with %s", XDMSubjectPrefix)
+		l.add(finding.Warning, "ECO.2.1.3", "Subject", "the subject does not start with %s", XDMSubjectPrefix)
 	}
 	// X-MSS-CODECDA (ECO.2.4.1).
 	want := map[string]bool{}
@@ -283,7 +285,7 @@ func (l *linter) documents() {
 	}
 	switch {
 	case len(in.CodeCDA) == 0 && len(want) > 0:
-		l.add(LevelError, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is missing; it carries the code of each CDA document")
+		l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is missing; it carries the code of each CDA document")
 	case len(in.CodeCDA) > 0:
 		got := map[string]bool{}
 		for _, c := range in.CodeCDA {
@@ -291,26 +293,26 @@ func (l *linter) documents() {
 		}
 		for c := range want {
 			if !got[c] {
-				l.add(LevelWarning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA lacks the code %s of a document in the archive", c)
+				l.add(finding.Warning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA lacks the code %s of a document in the archive", c)
 			}
 		}
 		for c := range got {
 			if !want[c] {
-				l.add(LevelWarning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA has the code %s that no document of the archive carries", c)
+				l.add(finding.Warning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA has the code %s that no document of the archive carries", c)
 			}
 		}
 	}
 	// X-MSS-INS (ECO.2.4.2).
 	switch in.INS {
 	case "":
-		l.add(LevelError, "ECO.2.4.2", HeaderINS, "X-MSS-INS is missing; it must be O or N with a CDA document")
+		l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is missing; it must be O or N with a CDA document")
 	case "O":
 		if x.PatientINS.IsZero() {
-			l.add(LevelWarning, "ECO.2.4.2", HeaderINS, "X-MSS-INS is O but the archive carries no valid INS")
+			l.add(finding.Warning, "ECO.2.4.2", HeaderINS, "X-MSS-INS is O but the archive carries no valid INS")
 		}
 	case "N":
 	default:
-		l.add(LevelError, "ECO.2.4.2", HeaderINS, "X-MSS-INS is %q; it must be O or N", in.INS)
+		l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is %q; it must be O or N", in.INS)
 	}
 	// A patient recipient must be the archive's patient (msc.md §14.5).
 	if !x.PatientINS.IsZero() {
@@ -320,7 +322,7 @@ func (l *linter) documents() {
 					continue
 				}
 				if m, err := ins.ParseMSCAddress(a.Address); err == nil && m != x.PatientINS.Matricule {
-					l.add(LevelError, "MSC-PATIENT", "To", "patient recipient %s is not the patient of the documents", a.Address)
+					l.add(finding.Error, "MSC-PATIENT", "To", "patient recipient %s is not the patient of the documents", a.Address)
 				}
 			}
 		}
@@ -346,14 +348,14 @@ func (l *linter) mdnProfile() {
 	for i, w := range want {
 		if i >= len(kids) {
 			if w == "message/rfc822" {
-				l.fs.Add(LevelWarning, "MDN-FR-ORIGINAL", "message", spec, "the MDN does not return the original message (message/rfc822 required by the French profile)")
+				l.fs.Add(finding.Warning, "MDN-FR-ORIGINAL", "message", spec, "the MDN does not return the original message (message/rfc822 required by the French profile)")
 			} else {
-				l.fs.Add(LevelWarning, "MDN-FR-PARTS", "message", spec, "the MDN lacks its %s part", w)
+				l.fs.Add(finding.Warning, "MDN-FR-PARTS", "message", spec, "the MDN lacks its %s part", w)
 			}
 			continue
 		}
 		if kids[i] != w {
-			l.fs.Add(LevelWarning, "MDN-FR-PARTS", partLocation(fmt.Sprint(i+1)), spec, "part %d is %s, the French profile expects %s", i+1, kids[i], w)
+			l.fs.Add(finding.Warning, "MDN-FR-PARTS", partLocation(fmt.Sprint(i+1)), spec, "part %d is %s, the French profile expects %s", i+1, kids[i], w)
 		}
 	}
 }
@@ -406,7 +408,7 @@ func isPDFA1(b []byte) bool {
 // should give a Reply-To where people can answer (ECO.2.2.5; the text of the
 // rule is UNCONFIRMED, so the finding is informational). A message that
 // cannot be written gives the writer's error.
-func (m *Message) Lint(opts *LintOptions) (Findings, error) {
+func (m *Message) Lint(opts *LintOptions) (finding.List, error) {
 	raw, err := m.Bytes()
 	if err != nil {
 		return nil, err
@@ -416,7 +418,7 @@ func (m *Message) Lint(opts *LintOptions) (Findings, error) {
 		return nil, err
 	}
 	if m.From.Type == MailboxAPP && len(m.ReplyTo) == 0 {
-		fs.Add(LevelInfo, "ECO.2.2.5", "Reply-To", "Référentiel socle MSSanté #2 ECO.2.2.5", "an applicative mailbox sends without Reply-To: answers go to the APP mailbox")
+		fs.Add(finding.Info, "ECO.2.2.5", "Reply-To", "Référentiel socle MSSanté #2 ECO.2.2.5", "an applicative mailbox sends without Reply-To: answers go to the APP mailbox")
 	}
 	return fs, nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 func TestSenderDisplayName(t *testing.T) {
@@ -171,10 +173,10 @@ func TestMessageGolden(t *testing.T) {
 					t.Errorf("attachment %d: %q", i, in.Attachments[i].Filename)
 				}
 			}
-			if w := in.Warnings.Count(LevelWarning) + in.Warnings.Count(LevelError); w != 0 {
+			if w := in.Warnings.Count(finding.Warning) + in.Warnings.Count(finding.Error); w != 0 {
 				t.Errorf("warnings %v", in.Warnings)
 			}
-			if lint, err := Lint(bytes.NewReader(raw), nil); err != nil || lint.HasErrors() || lint.Count(LevelWarning) > 0 {
+			if lint, err := Lint(bytes.NewReader(raw), nil); err != nil || lint.HasErrors() || lint.Count(finding.Warning) > 0 {
 				t.Errorf("lint: %v %v", lint, err)
 			}
 			if name == "reply" {

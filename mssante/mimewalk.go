@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message"
+
+	"github.com/mssante-go/sdk/finding"
 	// Decode the legacy charsets (ISO-8859-x, Windows-125x...) that real
 	// messages carry; the import registers message.CharsetReader.
 	_ "github.com/emersion/go-message/charset"
@@ -92,7 +94,7 @@ func (p *mimePart) dispositionAndFilename() (disp, name string) {
 type walker struct {
 	limits ReadLimits
 	parts  int
-	warn   *Findings
+	warn   *finding.List
 	size   int64 // raw bytes read by walkMessage
 }
 
@@ -103,7 +105,7 @@ func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 	sr := &sizeReader{r: r, max: w.limits.MaxSize}
 	br := bufio.NewReader(sr)
 	if skipMboxFromLine(br) {
-		w.warn.Add(LevelInfo, "MIME-MBOX", "message", "RFC 4155", "leading mbox \"From \" line ignored")
+		w.warn.Add(finding.Info, "MIME-MBOX", "message", "RFC 4155", "leading mbox \"From \" line ignored")
 	}
 	e, err := message.Read(br)
 	if err != nil && e == nil {
@@ -114,7 +116,7 @@ func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err != nil {
-		w.warn.Add(LevelWarning, entityErrorRule(err), "message", "RFC 2045", "%v", err)
+		w.warn.Add(finding.Warning, entityErrorRule(err), "message", "RFC 2045", "%v", err)
 	}
 	err = w.walk(e, "", 0, "", 0, visit)
 	if err == nil {
@@ -132,7 +134,7 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 	}
 	mt, params, err := e.Header.ContentType()
 	if err != nil {
-		w.warn.Add(LevelWarning, "MIME-CONTENT-TYPE", partLocation(path), "RFC 2045 §5", "unparsable Content-Type %q: %v", e.Header.Get("Content-Type"), err)
+		w.warn.Add(finding.Warning, "MIME-CONTENT-TYPE", partLocation(path), "RFC 2045 §5", "unparsable Content-Type %q: %v", e.Header.Get("Content-Type"), err)
 	}
 	mt = strings.ToLower(mt)
 	if mt == "" {
@@ -143,7 +145,7 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 	}
 	if strings.HasPrefix(mt, "multipart/") && params["boundary"] == "" {
 		// Nothing delimits the parts: keep the body as text rather than lose it.
-		w.warn.Add(LevelWarning, "MIME-BOUNDARY", partLocation(path), "RFC 2046 §5.1.1", "%s without a boundary parameter, read as text/plain", mt)
+		w.warn.Add(finding.Warning, "MIME-BOUNDARY", partLocation(path), "RFC 2046 §5.1.1", "%s without a boundary parameter, read as text/plain", mt)
 		mt = "text/plain"
 	}
 	p := &mimePart{Path: path, Entity: e, MediaType: mt, Params: params, Parent: parent, Index: index}
@@ -171,10 +173,10 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 				return le
 			}
 			if child == nil {
-				w.warn.Add(LevelWarning, "MIME-STRUCTURE", partLocation(path), "RFC 2046 §5.1", "multipart body cut short: %v", err)
+				w.warn.Add(finding.Warning, "MIME-STRUCTURE", partLocation(path), "RFC 2046 §5.1", "multipart body cut short: %v", err)
 				return nil
 			}
-			w.warn.Add(LevelWarning, entityErrorRule(err), partLocation(childPath(path, i)), "RFC 2045", "%v", err)
+			w.warn.Add(finding.Warning, entityErrorRule(err), partLocation(childPath(path, i)), "RFC 2045", "%v", err)
 		}
 		if err := w.walk(child, childPath(path, i), depth+1, mt, i, visit); err != nil {
 			return err

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
@@ -91,7 +93,7 @@ type Incoming struct {
 
 	// Warnings lists what the reader had to tolerate, with the archive
 	// findings of XDM.
-	Warnings Findings `json:"warnings"`
+	Warnings finding.List `json:"warnings"`
 }
 
 // PartInfo describes one MIME entity of a read message.
@@ -127,7 +129,7 @@ type XDMContent struct {
 	// Err is the error that prevented reading the archive.
 	Err error `json:"-"`
 	// Findings are the archive findings (reading and Verify).
-	Findings Findings `json:"findings"`
+	Findings finding.List `json:"findings"`
 	// Documents are the documents the archive describes, with their bytes.
 	Documents []*IncomingDocument `json:"documents,omitempty"`
 	// PatientID is the CX of the archive's single patient; PatientINS its
@@ -208,7 +210,7 @@ func Read(r io.Reader, opts *ReadOptions) (*Incoming, error) {
 		return nil, err
 	}
 	if in.Text == "" && in.HTML == "" && len(in.Attachments) == 0 {
-		in.Warnings.Add(LevelInfo, "MSG-EMPTY", "message", "", "the message has no body and no attachment")
+		in.Warnings.Add(finding.Info, "MSG-EMPTY", "message", "", "the message has no body and no attachment")
 	}
 	if !opts.SkipXDM {
 		in.findXDM(opts.XDM)
@@ -223,9 +225,9 @@ func (in *Incoming) readHeader(p *mimePart) {
 		in.From = l[0]
 	} else if v := h.Get("From"); v != "" {
 		in.From = &mail.Address{Address: firstAddress(h, "From")}
-		in.Warnings.Add(LevelWarning, "HDR-FROM", "From", "RFC 5322 §3.6.2", "unparsable From %q", truncate(v, 80))
+		in.Warnings.Add(finding.Warning, "HDR-FROM", "From", "RFC 5322 §3.6.2", "unparsable From %q", truncate(v, 80))
 	} else {
-		in.Warnings.Add(LevelWarning, "HDR-FROM", "From", "RFC 5322 §3.6.2", "no From field")
+		in.Warnings.Add(finding.Warning, "HDR-FROM", "From", "RFC 5322 §3.6.2", "no From field")
 	}
 	in.SenderKind, in.SenderINS = classifySender(in.From)
 	in.To = addressList(in, h, "To")
@@ -233,20 +235,20 @@ func (in *Incoming) readHeader(p *mimePart) {
 	in.ReplyTo = addressList(in, h, "Reply-To")
 	subj, err := h.Subject()
 	if err != nil {
-		in.Warnings.Add(LevelWarning, "HDR-SUBJECT", "Subject", "RFC 2047", "subject not fully decoded: %v", err)
+		in.Warnings.Add(finding.Warning, "HDR-SUBJECT", "Subject", "RFC 2047", "subject not fully decoded: %v", err)
 	}
 	in.Subject = subj
 	in.DisplaySubject = DisplaySubject(subj)
 	in.MessageID = headerMessageID(p.Entity.Header)
 	if in.MessageID == "" {
-		in.Warnings.Add(LevelWarning, "HDR-MESSAGE-ID", "Message-ID", "ECO.2.2.1", "no Message-ID")
+		in.Warnings.Add(finding.Warning, "HDR-MESSAGE-ID", "Message-ID", "ECO.2.2.1", "no Message-ID")
 	}
 	in.InReplyTo, _ = h.MsgIDList("In-Reply-To")
 	in.References, _ = h.MsgIDList("References")
 	if d, err := h.Date(); err == nil {
 		in.Date = d
 	} else if h.Has("Date") {
-		in.Warnings.Add(LevelWarning, "HDR-DATE", "Date", "RFC 5322 §3.3", "unparsable Date %q", truncate(h.Get("Date"), 60))
+		in.Warnings.Add(finding.Warning, "HDR-DATE", "Date", "RFC 5322 §3.3", "unparsable Date %q", truncate(h.Get("Date"), 60))
 	}
 	in.NIL = strings.TrimSpace(h.Get(HeaderNIL))
 	in.CodeCDA = splitCodes(h.Get(HeaderCodeCDA))
@@ -277,7 +279,7 @@ func addressList(in *Incoming, h mail.Header, key string) []*mail.Address {
 	}
 	l, err := h.AddressList(key)
 	if err != nil {
-		in.Warnings.Add(LevelWarning, "HDR-ADDRESS", key, "RFC 5322 §3.4", "unparsable %s: %v", key, err)
+		in.Warnings.Add(finding.Warning, "HDR-ADDRESS", key, "RFC 5322 §3.4", "unparsable %s: %v", key, err)
 	}
 	return l
 }
@@ -341,10 +343,10 @@ func (in *Incoming) readPart(p *mimePart, disp, name string) error {
 			return err
 		}
 		if err != nil {
-			in.Warnings.Add(LevelWarning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
+			in.Warnings.Add(finding.Warning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
 		}
 		if truncated {
-			in.Warnings.Add(LevelWarning, "MSG-TEXT-TRUNCATED", partLocation(p.Path), "", "text body cut at %d bytes", maxBodyText)
+			in.Warnings.Add(finding.Warning, "MSG-TEXT-TRUNCATED", partLocation(p.Path), "", "text body cut at %d bytes", maxBodyText)
 		}
 		if *target != "" { // an alternative already read, or a second inline text
 			in.MoreTexts = append(in.MoreTexts, &IncomingAttachment{ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b})
@@ -354,17 +356,17 @@ func (in *Incoming) readPart(p *mimePart, disp, name string) error {
 		return nil
 	}
 	if p.Path == "" && !isText && name == "" {
-		in.Warnings.Add(LevelWarning, "MSG-BODY-TYPE", "message", "ECO.2.2.4", "single-part body of type %s", p.MediaType)
+		in.Warnings.Add(finding.Warning, "MSG-BODY-TYPE", "message", "ECO.2.2.4", "single-part body of type %s", p.MediaType)
 	}
 	b, _, err := readBody(p, -1)
 	if isLimit(err) {
 		return err
 	}
 	if err != nil {
-		in.Warnings.Add(LevelWarning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
+		in.Warnings.Add(finding.Warning, "MIME-ENCODING", partLocation(p.Path), "RFC 2045 §6", "%v", err)
 	}
 	if name == "" && !strings.HasPrefix(p.MediaType, "message/") && p.MediaType != "text/rfc822-headers" {
-		in.Warnings.Add(LevelInfo, "MSG-ATTACHMENT-NAME", partLocation(p.Path), "", "attachment of type %s without a file name", p.MediaType)
+		in.Warnings.Add(finding.Info, "MSG-ATTACHMENT-NAME", partLocation(p.Path), "", "attachment of type %s without a file name", p.MediaType)
 	}
 	in.Attachments = append(in.Attachments, &IncomingAttachment{
 		Filename: name, ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b,
@@ -399,15 +401,15 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 	in.XDM = x
 	loc := partLocation(att.Part)
 	if bySubject {
-		in.Warnings.Add(LevelWarning, "XDM-NAME", loc, "ECO.2.1.1", "XDM archive found by the subject; its name is %q, not %s", att.Filename, XDMArchiveName)
+		in.Warnings.Add(finding.Warning, "XDM-NAME", loc, "ECO.2.1.1", "XDM archive found by the subject; its name is %q, not %s", att.Filename, XDMArchiveName)
 	}
 	if att.ContentType != "application/zip" {
-		in.Warnings.Add(LevelWarning, "XDM-CONTENT-TYPE", loc, "xdm.md §3", "archive sent as %s, not application/zip", att.ContentType)
+		in.Warnings.Add(finding.Warning, "XDM-CONTENT-TYPE", loc, "xdm.md §3", "archive sent as %s, not application/zip", att.ContentType)
 	}
 	a, err := xdm.Read(bytes.NewReader(att.Data), int64(len(att.Data)), opts)
 	if err != nil {
 		x.Err = err
-		in.Warnings.Add(LevelError, "XDM-UNREADABLE", loc, "ECO.2.1.1", "archive %q unreadable: %v", att.Filename, err)
+		in.Warnings.Add(finding.Error, "XDM-UNREADABLE", loc, "ECO.2.1.1", "archive %q unreadable: %v", att.Filename, err)
 		return
 	}
 	x.Archive = a
@@ -427,7 +429,7 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 			if b, err := readArchiveDocument(d); err == nil {
 				rd.Content = b
 			} else {
-				in.Warnings.Add(LevelError, "XDM-DOCUMENT", loc, "ITI-32 §3.32.4.1.2", "document %s unreadable: %v", d.Entry.URI, err)
+				in.Warnings.Add(finding.Error, "XDM-DOCUMENT", loc, "ITI-32 §3.32.4.1.2", "document %s unreadable: %v", d.Entry.URI, err)
 			}
 		}
 		x.Documents = append(x.Documents, rd)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 func TestReadTolerance(t *testing.T) {
@@ -139,10 +141,10 @@ func FuzzRead(f *testing.F) {
 }
 
 func TestLintPatientAddresses(t *testing.T) {
-	for addr, want := range map[string]Level{
-		"2790351215189@patient.mssante.fr":            LevelError, // key dropped
-		"288091234567823@patient.mssante.fr":          LevelError, // wrong key
-		"reponse.automatique-test@patient.mssante.fr": LevelInfo,  // CNAM test mailbox
+	for addr, want := range map[string]finding.Level{
+		"2790351215189@patient.mssante.fr":            finding.Error, // key dropped
+		"288091234567823@patient.mssante.fr":          finding.Error, // wrong key
+		"reponse.automatique-test@patient.mssante.fr": finding.Info,  // CNAM test mailbox
 	} {
 		in, err := Read(strings.NewReader("From: A <a@x.mssante.fr>\r\nTo: "+addr+"\r\nSubject: x\r\nMessage-ID: <1@x>\r\nX-MSS-NIL: D\r\n\r\nhi\r\n"), nil)
 		if err != nil {

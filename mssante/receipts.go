@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // ReportKind tells a delivery status notification from a message disposition
@@ -75,7 +77,7 @@ type Report struct {
 	MDN *MDN `json:"mdn,omitempty"`
 
 	// Warnings lists what the parser had to tolerate.
-	Warnings Findings `json:"warnings,omitempty"`
+	Warnings finding.List `json:"warnings,omitempty"`
 }
 
 // Failed reports whether the report announces a failure: a DSN with a
@@ -195,7 +197,7 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 		case "message/delivery-status", "message/global-delivery-status",
 			"message/disposition-notification", "message/global-disposition-notification":
 			if haveStatus {
-				rep.Warnings.Add(LevelWarning, "REPORT-EXTRA", partLocation(p.Path), "RFC 6522 §3", "second %s part ignored", p.MediaType)
+				rep.Warnings.Add(finding.Warning, "REPORT-EXTRA", partLocation(p.Path), "RFC 6522 §3", "second %s part ignored", p.MediaType)
 				return nil
 			}
 			b, cut, err := readBody(p, maxTextPart)
@@ -203,10 +205,10 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 				return err
 			}
 			if err != nil {
-				rep.Warnings.Add(LevelWarning, "REPORT-ENCODING", partLocation(p.Path), "RFC 2045", "%v", err)
+				rep.Warnings.Add(finding.Warning, "REPORT-ENCODING", partLocation(p.Path), "RFC 2045", "%v", err)
 			}
 			if cut {
-				rep.Warnings.Add(LevelWarning, "REPORT-TRUNCATED", partLocation(p.Path), "", "%s part cut at %d bytes", p.MediaType, maxTextPart)
+				rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "%s part cut at %d bytes", p.MediaType, maxTextPart)
 			}
 			haveStatus, statusBody, statusPath = true, string(b), p.Path
 			if strings.Contains(p.MediaType, "delivery-status") {
@@ -224,7 +226,7 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 			}
 			h, herr := readHeaderOnly(b)
 			if herr != nil {
-				rep.Warnings.Add(LevelWarning, "REPORT-ORIGINAL", partLocation(p.Path), "RFC 6522 §3", "returned message unreadable: %v", herr)
+				rep.Warnings.Add(finding.Warning, "REPORT-ORIGINAL", partLocation(p.Path), "RFC 6522 §3", "returned message unreadable: %v", herr)
 				return nil
 			}
 			rep.OriginalHeader = mail.Header{Header: h}
@@ -245,7 +247,7 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 				return err
 			}
 			if cut && (inReport || !haveStatus) {
-				rep.Warnings.Add(LevelWarning, "REPORT-TRUNCATED", partLocation(p.Path), "", "text part cut at %d bytes", maxTextPart)
+				rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "text part cut at %d bytes", maxTextPart)
 			}
 			if inReport {
 				rep.Text = string(b)
@@ -268,19 +270,19 @@ func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
 		rep.Text = textFallback
 	}
 	if !haveReport {
-		rep.Warnings.Add(LevelWarning, "REPORT-CONTAINER", partLocation(statusPath), "RFC 6522 §3", "status part outside a multipart/report entity")
+		rep.Warnings.Add(finding.Warning, "REPORT-CONTAINER", partLocation(statusPath), "RFC 6522 §3", "status part outside a multipart/report entity")
 	} else {
 		want := "delivery-status"
 		if rep.Kind == ReportMDN {
 			want = "disposition-notification"
 		}
 		if reportType != want && reportType != "global-"+want {
-			rep.Warnings.Add(LevelWarning, "REPORT-TYPE", partLocation(reportPath), "RFC 6522 §3", "report-type %q does not match the status part (%s)", reportType, want)
+			rep.Warnings.Add(finding.Warning, "REPORT-TYPE", partLocation(reportPath), "RFC 6522 §3", "report-type %q does not match the status part (%s)", reportType, want)
 		}
 	}
 	blocks, bad := parseFieldBlocks(statusBody)
 	for _, l := range bad {
-		rep.Warnings.Add(LevelWarning, "REPORT-FIELD", partLocation(statusPath), "RFC 3464 §2.1", "unparsable line %q", truncate(l, 80))
+		rep.Warnings.Add(finding.Warning, "REPORT-FIELD", partLocation(statusPath), "RFC 3464 §2.1", "unparsable line %q", truncate(l, 80))
 	}
 	if rep.Kind == ReportDSN {
 		parseDSNFields(rep, blocks, statusPath)
@@ -323,13 +325,13 @@ func headerMessageID(h message.Header) string {
 func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 	loc := partLocation(path)
 	if len(blocks) == 0 {
-		rep.Warnings.Add(LevelWarning, "DSN-EMPTY", loc, "RFC 3464 §2.1", "empty delivery-status part")
+		rep.Warnings.Add(finding.Warning, "DSN-EMPTY", loc, "RFC 3464 §2.1", "empty delivery-status part")
 		return
 	}
 	msg := blocks[0]
 	if msg.has("Final-Recipient") || msg.has("Action") {
 		// No per-message block: tolerate it.
-		rep.Warnings.Add(LevelWarning, "DSN-NO-MESSAGE-FIELDS", loc, "RFC 3464 §2.2", "per-message fields missing (Reporting-MTA)")
+		rep.Warnings.Add(finding.Warning, "DSN-NO-MESSAGE-FIELDS", loc, "RFC 3464 §2.2", "per-message fields missing (Reporting-MTA)")
 	} else {
 		rep.ReportingMTA = msg.get("Reporting-MTA")
 		rep.ReceivedFromMTA = msg.get("Received-From-MTA")
@@ -343,7 +345,7 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 		}
 		rep.ArrivalDate = parseDate(rep, msg.get("Arrival-Date"), "Arrival-Date", loc)
 		if rep.ReportingMTA == "" {
-			rep.Warnings.Add(LevelWarning, "DSN-REPORTING-MTA", loc, "RFC 3464 §2.2.2", "Reporting-MTA missing")
+			rep.Warnings.Add(finding.Warning, "DSN-REPORTING-MTA", loc, "RFC 3464 §2.2.2", "Reporting-MTA missing")
 		}
 		blocks = blocks[1:]
 	}
@@ -356,18 +358,18 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 		}
 		if rc.FinalRecipient == "" {
 			rc.FinalRecipient = rc.OriginalRecipient
-			rep.Warnings.Add(LevelWarning, "DSN-FINAL-RECIPIENT", bloc, "RFC 3464 §2.3.2", "Final-Recipient missing")
+			rep.Warnings.Add(finding.Warning, "DSN-FINAL-RECIPIENT", bloc, "RFC 3464 §2.3.2", "Final-Recipient missing")
 		}
 		rc.Action = DSNAction(strings.ToLower(stripComments(b.get("Action"))))
 		if !rc.Action.Valid() {
-			rep.Warnings.Add(LevelWarning, "DSN-ACTION", bloc, "RFC 3464 §2.3.3", "unknown Action %q", rc.Action)
+			rep.Warnings.Add(finding.Warning, "DSN-ACTION", bloc, "RFC 3464 §2.3.3", "unknown Action %q", rc.Action)
 		}
 		rc.Status = stripComments(b.get("Status"))
 		if f := strings.Fields(rc.Status); len(f) > 0 {
 			rc.Status = f[0]
 		}
 		if !validStatus(rc.Status) {
-			rep.Warnings.Add(LevelWarning, "DSN-STATUS", bloc, "RFC 3464 §2.3.4", "malformed Status %q", rc.Status)
+			rep.Warnings.Add(finding.Warning, "DSN-STATUS", bloc, "RFC 3464 §2.3.4", "malformed Status %q", rc.Status)
 		}
 		rc.RemoteMTA = b.get("Remote-MTA")
 		if d := b.get("Diagnostic-Code"); d != "" {
@@ -379,7 +381,7 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 		rep.Recipients = append(rep.Recipients, rc)
 	}
 	if len(rep.Recipients) == 0 {
-		rep.Warnings.Add(LevelWarning, "DSN-NO-RECIPIENT", loc, "RFC 3464 §2.3", "no per-recipient block")
+		rep.Warnings.Add(finding.Warning, "DSN-NO-RECIPIENT", loc, "RFC 3464 §2.3", "no per-recipient block")
 	}
 }
 
@@ -411,7 +413,7 @@ func parseDate(rep *Report, v, name, loc string) time.Time {
 	}
 	t, err := netmail.ParseDate(stripComments(v))
 	if err != nil {
-		rep.Warnings.Add(LevelWarning, "REPORT-DATE", loc, "RFC 5322 §3.3", "unparsable %s %q", name, truncate(v, 60))
+		rep.Warnings.Add(finding.Warning, "REPORT-DATE", loc, "RFC 5322 §3.3", "unparsable %s %q", name, truncate(v, 60))
 		return time.Time{}
 	}
 	return t

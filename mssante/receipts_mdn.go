@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // ErrorCode is a French application error code (applicationErrorCondition)
@@ -209,24 +211,24 @@ func parseMDNFields(rep *Report, blocks []fieldBlock, path string) {
 	}
 	_, m.FinalRecipient = splitTyped(stripComments(b.get("Final-Recipient")))
 	if m.FinalRecipient == "" {
-		rep.Warnings.Add(LevelWarning, "MDN-FINAL-RECIPIENT", loc, "RFC 8098 §3.2.4", "Final-Recipient missing")
+		rep.Warnings.Add(finding.Warning, "MDN-FINAL-RECIPIENT", loc, "RFC 8098 §3.2.4", "Final-Recipient missing")
 	}
 	m.OriginalMessageID = stripAngles(stripComments(b.get("Original-Message-ID")))
 	if m.OriginalMessageID != "" {
 		rep.OriginalMessageID = m.OriginalMessageID
 	}
 	if dv := b.get("Disposition"); dv == "" {
-		rep.Warnings.Add(LevelWarning, "MDN-DISPOSITION", loc, "RFC 8098 §3.2.6", "Disposition missing")
+		rep.Warnings.Add(finding.Warning, "MDN-DISPOSITION", loc, "RFC 8098 §3.2.6", "Disposition missing")
 	} else {
 		d, legacy, err := ParseDisposition(dv)
 		m.Disposition = d
 		if err != nil {
-			rep.Warnings.Add(LevelWarning, "MDN-DISPOSITION", loc, "RFC 8098 §3.2.6", "%v", err)
+			rep.Warnings.Add(finding.Warning, "MDN-DISPOSITION", loc, "RFC 8098 §3.2.6", "%v", err)
 		}
 		if legacy != "" {
 			m.Errors = append(m.Errors, legacy)
 			m.LegacyError = true
-			rep.Warnings.Add(LevelInfo, "MDN-LEGACY-ERROR", loc, "volet PFI v1.1.3 struct-msg-mdn", "error text inside the Disposition field (pre-1.1.3 French form)")
+			rep.Warnings.Add(finding.Info, "MDN-LEGACY-ERROR", loc, "volet PFI v1.1.3 struct-msg-mdn", "error text inside the Disposition field (pre-1.1.3 French form)")
 		}
 	}
 	m.Errors = append(m.Errors, b.all("Error")...)

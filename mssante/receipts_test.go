@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 func openTestdata(t testing.TB, name string) *os.File {
@@ -238,7 +240,7 @@ func TestWriteMDNRoundTrip(t *testing.T) {
 					t.Errorf("text %q", rep.Text)
 				}
 			}
-			if rep.Warnings.Count(LevelWarning) != 0 {
+			if rep.Warnings.Count(finding.Warning) != 0 {
 				t.Errorf("warnings %v", rep.Warnings)
 			}
 			if !strings.Contains(out.String(), "Résultats ci-joints.") {
@@ -348,7 +350,7 @@ func TestLintMDNProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs, err := Lint(bytes.NewReader(out.Bytes()), nil)
-	if err != nil || fs.Count(LevelWarning)+fs.Count(LevelError) != 0 {
+	if err != nil || fs.Count(finding.Warning)+fs.Count(finding.Error) != 0 {
 		t.Errorf("our MDN: %v %v", fs, err)
 	}
 	// The legacy example has no returned original.
@@ -381,7 +383,7 @@ func TestIntegrationNotice(t *testing.T) {
 	if a := in.Attachment("message-original.eml"); a == nil || !bytes.Contains(a.Data, []byte("Résultats ci-joints.")) {
 		t.Errorf("attachment %+v", a)
 	}
-	if fs := in.Lint(nil); fs.HasErrors() || fs.Count(LevelWarning) > 0 {
+	if fs := in.Lint(nil); fs.HasErrors() || fs.Count(finding.Warning) > 0 {
 		t.Errorf("lint %v", fs)
 	}
 	if _, err := IntegrationNotice(strings.NewReader(testOriginal), tSender(), 42); err == nil {

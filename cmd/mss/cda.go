@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 )
 
 func init() {
@@ -57,13 +58,13 @@ func runCDAValidate(env *cmdEnv, args []string) int {
 	for _, name := range files {
 		list, err := cdaValidateFile(env, name, opts)
 		if err != nil {
-			list = append(list, cda.Finding{Level: cda.LevelError, Rule: "CDA-READ", Message: err.Error()})
+			list = append(list, finding.Finding{Level: finding.Error, Rule: "CDA-READ", Message: err.Error()})
 		}
 		if list.HasErrors() {
 			failed = true
 		}
 		for _, f := range list {
-			if *quiet && f.Level != cda.LevelError {
+			if *quiet && f.Level != finding.Error {
 				continue
 			}
 			cf := cdaFinding{Level: f.Level.String(), Rule: f.Rule, Location: f.Location, Message: f.Message}
@@ -80,7 +81,7 @@ func runCDAValidate(env *cmdEnv, args []string) int {
 			fmt.Fprintln(env.stdout, f.String())
 		}
 		if !*asJSON && len(files) > 1 {
-			fmt.Fprintf(env.stdout, "%s: %d error(s), %d warning(s)\n", name, list.Count(cda.LevelError), list.Count(cda.LevelWarning))
+			fmt.Fprintf(env.stdout, "%s: %d error(s), %d warning(s)\n", name, list.Count(finding.Error), list.Count(finding.Warning))
 		}
 	}
 	if *asJSON {
@@ -94,7 +95,7 @@ func runCDAValidate(env *cmdEnv, args []string) int {
 	return 0
 }
 
-func cdaValidateFile(env *cmdEnv, name string, opts *cda.ValidateOptions) (cda.Findings, error) {
+func cdaValidateFile(env *cmdEnv, name string, opts *cda.ValidateOptions) (finding.List, error) {
 	f, err := openInput(env, name)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
@@ -384,9 +386,9 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 
 // lintResult is the --json output of `mss message lint`.
 type lintResult struct {
-	File     string           `json:"file"`
-	Valid    bool             `json:"valid"`
-	Findings mssante.Findings `json:"findings"`
+	File     string       `json:"file"`
+	Valid    bool         `json:"valid"`
+	Findings finding.List `json:"findings"`
 }
 
 func runMessageLint(env *cmdEnv, args []string) int {
@@ -416,7 +418,7 @@ func runMessageLint(env *cmdEnv, args []string) int {
 		for _, f := range fsList {
 			fmt.Fprintln(env.stdout, f.String())
 		}
-		fmt.Fprintf(env.stdout, "%s: %d error(s), %d warning(s)\n", name, fsList.Count(mssante.LevelError), fsList.Count(mssante.LevelWarning))
+		fmt.Fprintf(env.stdout, "%s: %d error(s), %d warning(s)\n", name, fsList.Count(finding.Error), fsList.Count(finding.Warning))
 	}
 	if !res.Valid {
 		return 1

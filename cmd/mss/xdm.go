@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
@@ -52,7 +53,7 @@ type xdmVerifyResult struct {
 	Error    string       `json:"error,omitempty"`
 	Errors   int          `json:"errors"`
 	Warnings int          `json:"warnings"`
-	Findings xdm.Findings `json:"findings"`
+	Findings finding.List `json:"findings"`
 }
 
 func runXDMVerify(env *cmdEnv, args []string) int {
@@ -75,19 +76,19 @@ func runXDMVerify(env *cmdEnv, args []string) int {
 	code := 0
 	var results []xdmVerifyResult
 	for _, name := range files {
-		res := xdmVerifyResult{File: name, Findings: xdm.Findings{}}
+		res := xdmVerifyResult{File: name, Findings: finding.List{}}
 		a, done, err := openXDM(name, &xdm.ReadOptions{StrictINSKey: *strictINS})
 		if err != nil {
 			res.Error = err.Error()
 		} else {
 			for _, f := range a.Verify() {
-				if f.Level > xdm.LevelInfo || *all {
+				if f.Level > finding.Info || *all {
 					res.Findings = append(res.Findings, f)
 				}
 			}
 			done()
-			res.Errors = res.Findings.Count(xdm.LevelError)
-			res.Warnings = res.Findings.Count(xdm.LevelWarning)
+			res.Errors = res.Findings.Count(finding.Error)
+			res.Warnings = res.Findings.Count(finding.Warning)
 			res.OK = res.Errors == 0
 		}
 		if !res.OK {
@@ -125,7 +126,7 @@ type (
 		PatientID      string             `json:"patient_id,omitempty"`
 		SubmissionSets []xdmSubmissionSet `json:"submission_sets"`
 		Documents      []xdmDocument      `json:"documents"`
-		Findings       xdm.Findings       `json:"findings"`
+		Findings       finding.List       `json:"findings"`
 	}
 	xdmSubmissionSet struct {
 		EntryUUID          string   `json:"entry_uuid"`
@@ -269,7 +270,7 @@ func runXDMInspect(env *cmdEnv, args []string) int {
 		xdmPrintField(w, "action", d.Action)
 	}
 	fmt.Fprintf(w, "findings: %d errors, %d warnings (mss xdm verify for details)\n",
-		res.Findings.Count(xdm.LevelError), res.Findings.Count(xdm.LevelWarning))
+		res.Findings.Count(finding.Error), res.Findings.Count(finding.Warning))
 	return 0
 }
 

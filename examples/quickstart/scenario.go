@@ -13,6 +13,7 @@ import (
 
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/examples/internal/demo"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
@@ -105,7 +106,7 @@ func (s *scenario) buildDocument(context.Context) error {
 		return fmt.Errorf("the CDA does not validate: %v", fs.Errors())
 	}
 	s.report.step("Built a CDA R2 level 1 document (%d bytes, PDF of %d bytes) for INS %s: %d error, %d warning",
-		len(s.cdaDoc), len(s.pdf), s.patient.INS.Matricule, fs.Count(cda.LevelError), fs.Count(cda.LevelWarning))
+		len(s.cdaDoc), len(s.pdf), s.patient.INS.Matricule, fs.Count(finding.Error), fs.Count(finding.Warning))
 	return s.save("document.xml", s.cdaDoc)
 }
 
@@ -187,7 +188,7 @@ func (s *scenario) doctorReceives(ctx context.Context) error {
 				return err
 			}
 			s.report.step("Doctor received %q from %s: archive verified (%d warnings), filed %q (%s, hash %s) for INS %s (%s)",
-				in.DisplaySubject, in.From.Address, in.XDM.Findings.Count(mssante.LevelWarning), d.Title, d.TypeCode, d.Integrity, patient.Matricule, patient.OID.Name())
+				in.DisplaySubject, in.From.Address, in.XDM.Findings.Count(finding.Warning), d.Title, d.TypeCode, d.Integrity, patient.Matricule, patient.OID.Name())
 			filed++
 		}
 		// Read receipt in the French profile: "processed", the document was integrated.

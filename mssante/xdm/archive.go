@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"fmt"
 	"io"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
 // Archive is an IHE_XDM.ZIP read by Read: the submission sets and documents
@@ -17,7 +19,7 @@ type Archive struct {
 	Files []string
 	// Findings are the problems met while reading (malformed XML, misplaced
 	// references, unexpected layout...). Verify adds the integrity checks.
-	Findings Findings
+	Findings finding.List
 
 	zr   *zip.Reader
 	opts ReadOptions

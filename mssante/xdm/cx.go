@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -31,25 +32,25 @@ func patientKey(cx string) string {
 
 // checkPatientID reads a patientId: the INS when it is a valid one, and the
 // finding to report otherwise (zero Finding when there is nothing to say).
-func checkPatientID(cx, loc string, strictKey bool) (ins.INS, Finding) {
+func checkPatientID(cx, loc string, strictKey bool) (ins.INS, finding.Finding) {
 	i, err := ins.ParseCX(cx)
 	if err == nil {
-		return i, Finding{}
+		return i, finding.Finding{}
 	}
-	f := Finding{Rule: "XDM-PATIENT-INS", Location: loc, Spec: "ins.md §7.2, §8.2"}
+	f := finding.Finding{Rule: "XDM-PATIENT-INS", Location: loc, Spec: "ins.md §7.2, §8.2"}
 	oid := cxAuthority(cx)
 	switch {
 	case errors.Is(err, ins.ErrSyntax):
-		f.Level, f.Rule = LevelError, "XDM-PATIENT-CX"
+		f.Level, f.Rule = finding.Error, "XDM-PATIENT-CX"
 		f.Message = "patientId " + quote(cx) + " is not a CX value: " + err.Error()
 	case errors.Is(err, ins.ErrNotINS):
-		f.Level = LevelWarning
+		f.Level = finding.Warning
 		f.Message = "patientId " + quote(cx) + " is not an INS (authority " + oid + "): the receiver cannot match the patient on the INS"
 	case strictKey:
-		f.Level = LevelError
+		f.Level = finding.Error
 		f.Message = "patientId " + quote(cx) + " is not a valid INS: " + err.Error()
 	default:
-		f.Level = LevelWarning
+		f.Level = finding.Warning
 		what := "production"
 		if ins.OID(oid).IsTest() {
 			what = "test"

@@ -3,24 +3,6 @@ package xdm
 import (
 	"errors"
 	"fmt"
-
-	"github.com/mssante-go/sdk/internal/findings"
-)
-
-// Finding is one levelled result of reading or verifying an archive.
-type Finding = findings.Finding
-
-// Findings is a list of findings.
-type Findings = findings.List
-
-// Level is the severity of a finding.
-type Level = findings.Level
-
-// Levels of a finding.
-const (
-	LevelInfo    = findings.Info
-	LevelWarning = findings.Warning
-	LevelError   = findings.Error
 )
 
 // Errors of the reader's safety limits, usable with errors.Is. Read returns

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -29,7 +30,7 @@ func TestDocumentFromCDA(t *testing.T) {
 	p := testPackage()
 	p.Documents = []*Document{d}
 	a := readBytes(t, writeBytes(t, p, fixedOptions()), nil)
-	if fs := a.Verify(); fs.HasErrors() || fs.Count(LevelWarning) > 0 {
+	if fs := a.Verify(); fs.HasErrors() || fs.Count(finding.Warning) > 0 {
 		t.Fatal(fs)
 	}
 }
@@ -91,7 +92,7 @@ func TestVerifyCDAPatientMismatch(t *testing.T) {
 	other := strings.Replace(testCDA, "279035121518989", "295109912611193", 1)
 	p.Documents[0].Content = []byte(other)
 	a := readBytes(t, writeBytes(t, p, fixedOptions()), nil)
-	if fs := a.Verify(); !hasRule(fs, "XDM-CDA-PATIENT", LevelError) {
+	if fs := a.Verify(); !hasRule(fs, "XDM-CDA-PATIENT", finding.Error) {
 		t.Fatal(fs)
 	}
 }
@@ -101,7 +102,7 @@ func TestVerifyCDAWithoutINS(t *testing.T) {
 	p.Documents[0].Content = []byte(strings.Replace(testCDA, `root="1.2.250.1.213.1.4.10"`, `root="1.2.250.1.999.1"`, 1))
 	a := readBytes(t, writeBytes(t, p, fixedOptions()), nil)
 	fs := a.Verify()
-	if !hasRule(fs, "XDM-CDA-PATIENT", LevelWarning) || fs.HasErrors() {
+	if !hasRule(fs, "XDM-CDA-PATIENT", finding.Warning) || fs.HasErrors() {
 		t.Fatal(fs)
 	}
 }
@@ -116,10 +117,10 @@ func TestCheckPatientIDAuthority(t *testing.T) {
 		{"IPP123^^^&1.2.250.1.999.1&ISO^PI", "is not an INS"},
 	} {
 		i, f := checkPatientID(tt.cx, "here", false)
-		if !i.IsZero() || f.Level != LevelWarning || f.Rule != "XDM-PATIENT-INS" || !strings.Contains(f.Message, tt.want) {
+		if !i.IsZero() || f.Level != finding.Warning || f.Rule != "XDM-PATIENT-INS" || !strings.Contains(f.Message, tt.want) {
 			t.Errorf("%s: %v %+v, want a warning saying %q", tt.cx, i, f, tt.want)
 		}
-		if _, f := checkPatientID(tt.cx, "here", true); strings.Contains(tt.want, "authority") && f.Level != LevelError {
+		if _, f := checkPatientID(tt.cx, "here", true); strings.Contains(tt.want, "authority") && f.Level != finding.Error {
 			t.Errorf("%s strict: %+v, want an error", tt.cx, f)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -17,7 +18,7 @@ import (
 type metaReader struct {
 	loc  string // zip path of METADATA.XML
 	opts ReadOptions
-	fs   Findings
+	fs   finding.List
 
 	ids      map[string]string // ebRIM id -> element local name
 	topClass []*node           // Classifications directly under RegistryObjectList
@@ -31,7 +32,7 @@ type metaReader struct {
 	nsReported bool
 }
 
-func (m *metaReader) add(level Level, rule, where, spec, format string, args ...any) {
+func (m *metaReader) add(level finding.Level, rule, where, spec, format string, args ...any) {
 	loc := m.loc
 	if where != "" {
 		loc += "#" + where
@@ -58,7 +59,7 @@ func (m *metaReader) rim(n *node, local string) bool {
 		if n.space != "" {
 			what = "the undeclared prefix " + quote(n.space)
 		}
-		m.add(LevelError, "XDM-META-NS", "", "xdm.md §4, §12 reader 3",
+		m.add(finding.Error, "XDM-META-NS", "", "xdm.md §4, §12 reader 3",
 			"element %s has %s: METADATA.XML elements must be in the ebRIM 3.0 namespace %s", n.local, what, NamespaceRIM)
 	}
 	return true
@@ -123,7 +124,7 @@ func (m *metaReader) checkOrder(n *node, what string) {
 			continue
 		}
 		if r < last {
-			m.add(LevelWarning, "XDM-EBRIM-ORDER", n.attrOr("id"), "xdm.md §4, §11",
+			m.add(finding.Warning, "XDM-EBRIM-ORDER", n.attrOr("id"), "xdm.md §4, §11",
 				"%s: %s comes after an element that ebRIM 3.0 puts after it (line %d)", what, c.local, c.line)
 			return
 		}
@@ -138,19 +139,19 @@ func (m *metaReader) read(t *xmlTree) {
 	case m.rim(root, "SubmitObjectsRequest"):
 		list = m.child(root, "RegistryObjectList")
 	case m.rim(root, "RegistryObjectList"):
-		m.add(LevelWarning, "XDM-META-ROOT", "", "xdm.md §4",
+		m.add(finding.Warning, "XDM-META-ROOT", "", "xdm.md §4",
 			"root element is RegistryObjectList, not lcm:SubmitObjectsRequest")
 		list = root
 	default:
-		m.add(LevelError, "XDM-META-ROOT", "", "xdm.md §4",
+		m.add(finding.Error, "XDM-META-ROOT", "", "xdm.md §4",
 			"root element {%s}%s is not lcm:SubmitObjectsRequest", root.space, root.local)
 		return
 	}
 	if root.space != NamespaceLCM && root.local == "SubmitObjectsRequest" && !m.nsReported {
-		m.add(LevelError, "XDM-META-NS", "", "xdm.md §4", "root element is not in the namespace %s", NamespaceLCM)
+		m.add(finding.Error, "XDM-META-NS", "", "xdm.md §4", "root element is not in the namespace %s", NamespaceLCM)
 	}
 	if list == nil {
-		m.add(LevelError, "XDM-META-ROOT", "", "xdm.md §4", "no RegistryObjectList")
+		m.add(finding.Error, "XDM-META-ROOT", "", "xdm.md §4", "no RegistryObjectList")
 		return
 	}
 	m.ids = map[string]string{}
@@ -173,7 +174,7 @@ func (m *metaReader) read(t *xmlTree) {
 		}
 		if id, ok := c.attr("id"); ok {
 			if prev, dup := m.ids[id]; dup {
-				m.add(LevelError, "XDM-ID-DUP", id, "ebRIM 3.0",
+				m.add(finding.Error, "XDM-ID-DUP", id, "ebRIM 3.0",
 					"id %s is used by a %s and a %s", id, prev, c.local)
 			}
 			m.ids[id] = c.local
@@ -190,7 +191,7 @@ func (m *metaReader) read(t *xmlTree) {
 		m.association(a)
 	}
 	if len(m.sets) == 0 {
-		m.add(LevelError, "XDM-SS-MISSING", "", "ITI-32 §3.32.4.1.2",
+		m.add(finding.Error, "XDM-SS-MISSING", "", "ITI-32 §3.32.4.1.2",
 			"no submission set (RegistryPackage classified as XDSSubmissionSet)")
 	}
 	for _, d := range m.docs {
@@ -200,7 +201,7 @@ func (m *metaReader) read(t *xmlTree) {
 		if len(m.sets) == 1 {
 			m.members[d] = m.sets[0]
 		}
-		m.add(LevelError, "XDM-ASSOC-MISSING", d.EntryUUID, "xdm.md §4",
+		m.add(finding.Error, "XDM-ASSOC-MISSING", d.EntryUUID, "xdm.md §4",
 			"document %s is not a member of a submission set (no HasMember association)", d.EntryUUID)
 	}
 }
@@ -219,7 +220,7 @@ func (m *metaReader) checkNestedIDs(list *node) {
 				continue
 			}
 			if _, top := m.ids[id]; top || seen[id] {
-				m.add(LevelWarning, "XDM-ID-DUP", id, "ebRIM 3.0", "id %s is used more than once", id)
+				m.add(finding.Warning, "XDM-ID-DUP", id, "ebRIM 3.0", "id %s is used more than once", id)
 				continue
 			}
 			seen[id] = true
@@ -240,7 +241,7 @@ func (m *metaReader) classifications(n *node, id, what string) []*node {
 		}
 	}
 	if len(wrong) > 0 {
-		m.add(LevelWarning, "XDM-REF-CLASSIFIED", id, "xdm.md §11",
+		m.add(finding.Warning, "XDM-REF-CLASSIFIED", id, "xdm.md §11",
 			"%s %s: nested classifications (%s) have classifiedObject=%q; attached by nesting",
 			what, id, strings.Join(wrong, ", "), bad)
 	}
@@ -258,7 +259,7 @@ func (m *metaReader) externalIDs(n *node, id, what string) map[string]*node {
 	bad := ""
 	defer func() {
 		if len(wrong) > 0 {
-			m.add(LevelWarning, "XDM-REF-REGISTRY", id, "xdm.md §11",
+			m.add(finding.Warning, "XDM-REF-REGISTRY", id, "xdm.md §11",
 				"%s %s: nested external identifiers (%s) have registryObject=%q; attached by nesting",
 				what, id, strings.Join(wrong, ", "), bad)
 		}
@@ -271,12 +272,12 @@ func (m *metaReader) externalIDs(n *node, id, what string) map[string]*node {
 		}
 		if label, ok := externalIDNames[scheme]; ok {
 			if got := m.localized(e, "Name"); got != "" && got != label {
-				m.add(LevelWarning, "XDM-EXTID-NAME", e.attrOr("id"), "xdm.md §11",
+				m.add(finding.Warning, "XDM-EXTID-NAME", e.attrOr("id"), "xdm.md §11",
 					"external identifier %s is named %q (want %q); found by its scheme", schemeName(scheme), got, label)
 			}
 		}
 		if _, dup := out[scheme]; dup {
-			m.add(LevelError, "XDM-EXTID-DUP", e.attrOr("id"), "TF-3 §4.2.3",
+			m.add(finding.Error, "XDM-EXTID-DUP", e.attrOr("id"), "TF-3 §4.2.3",
 				"%s %s has two %s", what, id, schemeName(scheme))
 			continue
 		}
@@ -301,7 +302,7 @@ func (m *metaReader) code(c *node, what string) Code {
 		}
 	}
 	if code.CodeSystem == "" {
-		m.add(LevelWarning, "XDM-CODE-SCHEME", c.attrOr("id"), "TF-3 §4.2.3.1.7",
+		m.add(finding.Warning, "XDM-CODE-SCHEME", c.attrOr("id"), "TF-3 §4.2.3.1.7",
 			"%s %s has no codingScheme slot", what, schemeName(c.attrOr("classificationScheme")))
 	}
 	m.checkOrder(c, "Classification "+c.attrOr("id"))
@@ -346,16 +347,16 @@ func (m *metaReader) registryPackage(p *node) {
 	id := p.attrOr("id")
 	isSet, isFolder := m.isSubmissionSetQuiet(p, id)
 	if isFolder && !isSet {
-		m.add(LevelInfo, "XDM-FOLDER", id, "TF-3 §4.1.4", "folder %s ignored", id)
+		m.add(finding.Info, "XDM-FOLDER", id, "TF-3 §4.1.4", "folder %s ignored", id)
 		return
 	}
 	ext := m.externalIDs(p, id, "RegistryPackage")
 	if !isSet {
 		if ext[SchemeSubmissionSetUniqueID] == nil {
-			m.add(LevelWarning, "XDM-PACKAGE", id, "TF-3 §4.2.3.3", "RegistryPackage %s is neither a submission set nor a folder; ignored", id)
+			m.add(finding.Warning, "XDM-PACKAGE", id, "TF-3 §4.2.3.3", "RegistryPackage %s is neither a submission set nor a folder; ignored", id)
 			return
 		}
-		m.add(LevelWarning, "XDM-SS-NODE", id, "TF-3 §4.2.3.3",
+		m.add(finding.Warning, "XDM-SS-NODE", id, "TF-3 §4.2.3.3",
 			"RegistryPackage %s has no XDSSubmissionSet classification; read as a submission set", id)
 	}
 	const what = "submission set"
@@ -435,13 +436,13 @@ func (m *metaReader) hadSlot(n *node, name string) bool {
 func (m *metaReader) required(id, what string, r, r2 map[string]bool) {
 	for _, name := range slices.Sorted(maps.Keys(r)) {
 		if !r[name] {
-			m.add(LevelError, "XDM-REQUIRED", id, "ITI-32 §3.32.4.1.2, xdm.md §5",
+			m.add(finding.Error, "XDM-REQUIRED", id, "ITI-32 §3.32.4.1.2, xdm.md §5",
 				"%s %s has no %s (required)", what, id, name)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(r2)) {
 		if !r2[name] {
-			m.add(LevelInfo, "XDM-R2", id, "xdm.md §5",
+			m.add(finding.Info, "XDM-R2", id, "xdm.md §5",
 				"%s %s has no %s (required if known)", what, id, name)
 		}
 	}
@@ -476,13 +477,13 @@ func (m *metaReader) extrinsic(x *node) {
 			hasHash = true
 			d.Hash = first
 			if !isHexSHA1(first) {
-				m.add(LevelError, "XDM-HASH-FORMAT", id, "ITI-32 §3.32.4.1.2",
+				m.add(finding.Error, "XDM-HASH-FORMAT", id, "ITI-32 §3.32.4.1.2",
 					"document %s: hash %q is not 40 hexadecimal digits", id, first)
 			}
 		case "size":
 			n, err := strconv.ParseInt(first, 10, 64)
 			if err != nil || n < 0 {
-				m.add(LevelError, "XDM-SIZE-FORMAT", id, "ITI-32 §3.32.4.1.2",
+				m.add(finding.Error, "XDM-SIZE-FORMAT", id, "ITI-32 §3.32.4.1.2",
 					"document %s: size %q is not a number of bytes", id, first)
 			} else {
 				d.Size = n
@@ -504,7 +505,7 @@ func (m *metaReader) extrinsic(x *node) {
 		case ActionSlotName:
 			d.Action = Action(first)
 			if d.Action != ActionReplace && d.Action != ActionDelete {
-				m.add(LevelError, "XDM-ACTION", id, "xdm.md §7.2",
+				m.add(finding.Error, "XDM-ACTION", id, "xdm.md §7.2",
 					"document %s: action %q is neither C (replace) nor D (delete)", id, first)
 			}
 		default:
@@ -543,7 +544,7 @@ func (m *metaReader) extrinsic(x *node) {
 	switch d.ObjectType {
 	case ObjectTypeStable, ObjectTypeOnDemand:
 	default:
-		m.add(LevelWarning, "XDM-OBJECTTYPE", id, "TF-3 §4.2.5.2",
+		m.add(finding.Warning, "XDM-OBJECTTYPE", id, "TF-3 §4.2.5.2",
 			"document %s: objectType %q is not the stable or on-demand DocumentEntry type", id, d.ObjectType)
 	}
 	m.required(id, what, map[string]bool{
@@ -587,13 +588,13 @@ func (m *metaReader) association(a *node) {
 	typ := a.attrOr("associationType")
 	src, tgt := a.attrOr("sourceObject"), a.attrOr("targetObject")
 	if ot, ok := a.attr("objectType"); ok && ot != "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association" {
-		m.add(LevelWarning, "XDM-ASSOC-OBJECTTYPE", id, "xdm.md §11",
+		m.add(finding.Warning, "XDM-ASSOC-OBJECTTYPE", id, "xdm.md §11",
 			"association %s has objectType=%q (an ebRIM object type is expected)", id, ot)
 	}
 	switch typ {
 	case AssociationHasMember:
 	case "HasMember":
-		m.add(LevelWarning, "XDM-ASSOC-TYPE", id, "TF-3 §4.2.2",
+		m.add(finding.Warning, "XDM-ASSOC-TYPE", id, "TF-3 §4.2.2",
 			"association %s: associationType %q is not the ebRIM 3.0 URN %s", id, typ, AssociationHasMember)
 	default:
 		return // other associations (e.g. RPLC) may point outside the archive
@@ -601,19 +602,19 @@ func (m *metaReader) association(a *node) {
 	ss, okS := m.setIDs[src]
 	d, okD := m.docIDs[tgt]
 	if !okS {
-		m.add(LevelError, "XDM-REF-ASSOC", id, "xdm.md §4",
+		m.add(finding.Error, "XDM-REF-ASSOC", id, "xdm.md §4",
 			"association %s: sourceObject %q is not a submission set of this METADATA.XML", id, src)
 	}
 	if !okD {
 		if _, other := m.ids[tgt]; !other {
-			m.add(LevelError, "XDM-REF-ASSOC", id, "xdm.md §4",
+			m.add(finding.Error, "XDM-REF-ASSOC", id, "xdm.md §4",
 				"association %s: targetObject %q is not an object of this METADATA.XML", id, tgt)
 		}
 		return
 	}
 	if okS {
 		if prev := m.members[d]; prev != nil && prev != ss {
-			m.add(LevelError, "XDM-ASSOC-DUP", id, "xdm.md §4",
+			m.add(finding.Error, "XDM-ASSOC-DUP", id, "xdm.md §4",
 				"document %s is a member of two submission sets", tgt)
 		}
 		m.members[d] = ss
@@ -628,15 +629,15 @@ func (m *metaReader) time(s Slot, id string, required bool) time.Time {
 		v = s.Values[0]
 	}
 	t, exact, ok := parseDTM(v)
-	level := LevelWarning
+	level := finding.Warning
 	if required {
-		level = LevelError
+		level = finding.Error
 	}
 	switch {
 	case !ok:
 		m.add(level, "XDM-TIME", id, "xdm.md §7.3", "%s %q is not an XDS time (YYYYMMDDhhmmss, UTC)", s.Name, v)
 	case !exact:
-		m.add(LevelWarning, "XDM-TIME", id, "xdm.md §7.3", "%s %q has an offset or fraction; XDS times are UTC digits", s.Name, v)
+		m.add(finding.Warning, "XDM-TIME", id, "xdm.md §7.3", "%s %q has an offset or fraction; XDS times are UTC digits", s.Name, v)
 	}
 	return t
 }

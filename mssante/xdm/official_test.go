@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -52,7 +53,7 @@ func TestOfficialArchives(t *testing.T) {
 			a := readFile(t, p)
 			fs := a.Verify()
 			for _, f := range fs {
-				if f.Level == LevelWarning && !officialQuirks[f.Rule] {
+				if f.Level == finding.Warning && !officialQuirks[f.Rule] {
 					t.Errorf("warning outside the known quirks of the examples: %v", f)
 				}
 			}
@@ -99,10 +100,10 @@ func TestOfficialKnownDefects(t *testing.T) {
 	fs := a.Verify()
 	got := map[string]bool{}
 	for _, f := range fs {
-		if f.Level == LevelError {
+		if f.Level == finding.Error {
 			t.Errorf("error: %v", f)
 		}
-		if f.Level == LevelWarning {
+		if f.Level == finding.Warning {
 			got[f.Rule] = true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -42,7 +43,7 @@ func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 		a.Files = append(a.Files, f.Name)
 		key := strings.ToUpper(strings.TrimSuffix(f.Name, "/"))
 		if prev, dup := byName[key]; dup {
-			a.Findings.Add(LevelError, "XDM-ZIP-DUP", f.Name, "ITI-32 §3.32.4.1.2",
+			a.Findings.Add(finding.Error, "XDM-ZIP-DUP", f.Name, "ITI-32 §3.32.4.1.2",
 				"entry %q has the same name as %q (names are case-insensitive)", f.Name, prev.Name)
 			continue
 		}
@@ -79,7 +80,7 @@ func (a *Archive) checkUnreferenced(metas []*zip.File) {
 			continue
 		}
 		if dirs[strings.ToUpper(path.Dir(f.Name))] {
-			a.Findings.Add(LevelInfo, "XDM-UNREFERENCED", f.Name, "ITI-32 §3.32.4.1.2",
+			a.Findings.Add(finding.Info, "XDM-UNREFERENCED", f.Name, "ITI-32 §3.32.4.1.2",
 				"%s is described by no METADATA.XML (importers ignore it)", f.Name)
 		}
 	}
@@ -163,21 +164,21 @@ func (a *Archive) checkLayout(byName map[string]*zip.File, metas []*zip.File) {
 		f, ok := byName[want]
 		switch {
 		case !ok:
-			a.Findings.Add(LevelWarning, "XDM-ZIP-ROOT", want, spec, "the archive has no %s at its root", want)
+			a.Findings.Add(finding.Warning, "XDM-ZIP-ROOT", want, spec, "the archive has no %s at its root", want)
 		case f.Name != want:
-			a.Findings.Add(LevelWarning, "XDM-NAME", f.Name, spec, "%q should be written %s (upper case)", f.Name, want)
+			a.Findings.Add(finding.Warning, "XDM-NAME", f.Name, spec, "%q should be written %s (upper case)", f.Name, want)
 		}
 	}
 	if len(metas) == 0 {
-		a.Findings.Add(LevelError, "XDM-ZIP-ROOT", RootDir, spec, "no %s/<subset>/%s in the archive", RootDir, MetadataName)
+		a.Findings.Add(finding.Error, "XDM-ZIP-ROOT", RootDir, spec, "no %s/<subset>/%s in the archive", RootDir, MetadataName)
 		return
 	}
 	if _, ok := byName[RootDir]; !ok {
-		a.Findings.Add(LevelInfo, "XDM-ZIP-DIR", RootDir+"/", spec, "the archive has no directory entries")
+		a.Findings.Add(finding.Info, "XDM-ZIP-DIR", RootDir+"/", spec, "the archive has no directory entries")
 	}
 	for _, m := range metas {
 		if !strings.HasPrefix(strings.ToUpper(m.Name), RootDir+"/") {
-			a.Findings.Add(LevelWarning, "XDM-ZIP-ROOT", m.Name, spec, "%s is not at the root of the archive", RootDir)
+			a.Findings.Add(finding.Warning, "XDM-ZIP-ROOT", m.Name, spec, "%s is not at the root of the archive", RootDir)
 		}
 	}
 	for _, f := range a.zr.File {
@@ -192,7 +193,7 @@ func (a *Archive) checkLayout(byName map[string]*zip.File, metas []*zip.File) {
 				ok = IsLevel1Dir(e)
 			}
 			if !ok {
-				a.Findings.Add(LevelWarning, "XDM-NAME", f.Name, "ITI-32 §3.32.4.1.2 (ISO 9660 level 1)",
+				a.Findings.Add(finding.Warning, "XDM-NAME", f.Name, "ITI-32 §3.32.4.1.2 (ISO 9660 level 1)",
 					"%q is not an upper-case ISO 9660 level 1 name", e)
 				break
 			}
@@ -208,16 +209,16 @@ func (a *Archive) readMetadata(mf *zip.File, byName map[string]*zip.File) error 
 	}
 	data, err := readEntry(mf)
 	if err != nil {
-		a.Findings.Add(LevelError, "XDM-ZIP-READ", loc, "", "cannot read %s: %v", loc, err)
+		a.Findings.Add(finding.Error, "XDM-ZIP-READ", loc, "", "cannot read %s: %v", loc, err)
 		return nil
 	}
 	if !utf8.Valid(data) {
-		a.Findings.Add(LevelError, "XDM-META-XML", loc, "xdm.md §4", "%s is not UTF-8", loc)
+		a.Findings.Add(finding.Error, "XDM-META-XML", loc, "xdm.md §4", "%s is not UTF-8", loc)
 		return nil
 	}
 	t, err := parseTree(data, a.opts.MaxXMLDepth)
 	if err != nil {
-		a.Findings.Add(LevelError, "XDM-META-XML", loc, "xdm.md §4", "%s is not well-formed XML: %v", loc, err)
+		a.Findings.Add(finding.Error, "XDM-META-XML", loc, "xdm.md §4", "%s is not well-formed XML: %v", loc, err)
 		return nil
 	}
 	m := &metaReader{loc: loc, opts: a.opts}
@@ -261,21 +262,21 @@ func (a *Archive) resolve(d *ArchiveDocument, dir string, byName map[string]*zip
 		return // reported as a missing URI
 	}
 	if strings.HasPrefix(uri, "/") || strings.Contains(uri, "\\") || strings.Contains(uri, ":") {
-		a.Findings.Add(LevelError, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
+		a.Findings.Add(finding.Error, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
 			"URI %q is not a relative path", uri)
 		return
 	}
 	root := path.Dir(dir) // the IHE_XDM directory
 	target := path.Join(dir, uri)
 	if !strings.HasPrefix(strings.ToUpper(target)+"/", strings.ToUpper(root)+"/") {
-		a.Findings.Add(LevelError, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
+		a.Findings.Add(finding.Error, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
 			"URI %q leaves the %s directory", uri, RootDir)
 		return
 	}
 	if f, ok := byName[strings.ToUpper(target)]; ok && !strings.HasSuffix(f.Name, "/") {
 		d.Path, d.file = f.Name, f
 		if f.Name != target {
-			a.Findings.Add(LevelWarning, "XDM-URI-CASE", id, "xdm.md §12 reader 2",
+			a.Findings.Add(finding.Warning, "XDM-URI-CASE", id, "xdm.md §12 reader 2",
 				"URI %q matches entry %q only case-insensitively", uri, f.Name)
 		}
 		return
@@ -286,12 +287,12 @@ func (a *Archive) resolve(d *ArchiveDocument, dir string, byName map[string]*zip
 		alt := path.Join(root, uri)
 		if f, ok := byName[strings.ToUpper(alt)]; ok {
 			d.Path, d.file = f.Name, f
-			a.Findings.Add(LevelWarning, "XDM-URI-SUBSET", id, "xdm.md §12 reader 5",
+			a.Findings.Add(finding.Warning, "XDM-URI-SUBSET", id, "xdm.md §12 reader 5",
 				"URI %q repeats the subset directory; it should be relative to %s", uri, dir)
 			return
 		}
 	}
-	a.Findings.Add(LevelError, "XDM-DOC-NOT-FOUND", id, "ITI-32 §3.32.4.1.2",
+	a.Findings.Add(finding.Error, "XDM-DOC-NOT-FOUND", id, "ITI-32 §3.32.4.1.2",
 		"document %s: URI %q matches no entry of the archive (looked for %s)", d.Entry.EntryUUID, uri, target)
 }
 
@@ -315,7 +316,7 @@ func (a *Archive) checkPatients() {
 	ids, where := a.patientIDs()
 	for i := 1; i < len(ids); i++ {
 		if patientKey(ids[i]) != patientKey(ids[0]) {
-			a.Findings.Add(LevelError, "XDM-PATIENT-MULTI", "", "xdm.md §1 (one patient per archive)",
+			a.Findings.Add(finding.Error, "XDM-PATIENT-MULTI", "", "xdm.md §1 (one patient per archive)",
 				"%s names patient %s but %s names %s", where[0], ids[0], where[i], ids[i])
 			return
 		}

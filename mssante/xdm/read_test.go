@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mssante-go/sdk/finding"
 )
 
-func hasRule(fs Findings, rule string, level Level) bool {
+func hasRule(fs finding.List, rule string, level finding.Level) bool {
 	for _, f := range fs {
 		if f.Rule == rule && f.Level == level {
 			return true
@@ -38,51 +40,51 @@ func TestVerifyTampered(t *testing.T) {
 		name  string
 		zip   func([]zipEntry) []zipEntry
 		rule  string
-		level Level
+		level finding.Level
 	}{
 		{"changed byte", replaceEntry(docPath, func(b []byte) []byte {
 			b = bytes.Clone(b)
 			b[10] ^= 1
 			return b
-		}), "XDM-HASH", LevelError},
+		}), "XDM-HASH", finding.Error},
 		{"wrong size", replaceEntry(metaPath, func(b []byte) []byte {
 			return []byte(strings.Replace(string(b), `<rim:Slot name="size"><rim:ValueList><rim:Value>`, `<rim:Slot name="size"><rim:ValueList><rim:Value>1`, 1))
-		}), "XDM-SIZE", LevelError},
+		}), "XDM-SIZE", finding.Error},
 		{"lower-case hash is fine", replaceEntry(metaPath, func(b []byte) []byte {
 			s := string(b)
 			i := strings.Index(s, `name="hash"`) + len(`name="hash"><rim:ValueList><rim:Value>`)
 			return []byte(s[:i] + strings.ToLower(s[i:i+40]) + s[i+40:])
 		}), "", 0},
-		{"missing document", func(es []zipEntry) []zipEntry { return es[:len(es)-1] }, "XDM-DOC-NOT-FOUND", LevelError},
-		{"missing index", func(es []zipEntry) []zipEntry { return es[1:] }, "XDM-ZIP-ROOT", LevelWarning},
+		{"missing document", func(es []zipEntry) []zipEntry { return es[:len(es)-1] }, "XDM-DOC-NOT-FOUND", finding.Error},
+		{"missing index", func(es []zipEntry) []zipEntry { return es[1:] }, "XDM-ZIP-ROOT", finding.Warning},
 		{"missing slot", replaceEntry(metaPath, func(b []byte) []byte {
 			return []byte(strings.Replace(string(b), `name="URI"`, `name="uri"`, 1))
-		}), "XDM-REQUIRED", LevelError},
+		}), "XDM-REQUIRED", finding.Error},
 		{"second patient", replaceEntry(metaPath, func(b []byte) []byte {
 			i := strings.LastIndex(string(b), "279035121518989")
 			return []byte(string(b[:i]) + "295109912611193" + string(b[i+15:]))
-		}), "XDM-PATIENT-MULTI", LevelError},
+		}), "XDM-PATIENT-MULTI", finding.Error},
 		{"broken association", replaceEntry(metaPath, func(b []byte) []byte {
 			return []byte(strings.Replace(string(b), `targetObject="urn:uuid:`, `targetObject="urn:uuid:f`, 1))
-		}), "XDM-REF-ASSOC", LevelError},
+		}), "XDM-REF-ASSOC", finding.Error},
 		{"unbound prefix", replaceEntry(metaPath, func(b []byte) []byte {
 			return []byte(strings.Replace(string(b), ` xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"`, ``, 1))
-		}), "XDM-META-NS", LevelError},
-		{"not XML", replaceEntry(metaPath, func(b []byte) []byte { return b[:len(b)/2] }), "XDM-META-XML", LevelError},
+		}), "XDM-META-NS", finding.Error},
+		{"not XML", replaceEntry(metaPath, func(b []byte) []byte { return b[:len(b)/2] }), "XDM-META-XML", finding.Error},
 		{"lower-case name", func(es []zipEntry) []zipEntry {
 			es[0].name = "index.htm"
 			return es
-		}, "XDM-NAME", LevelWarning},
+		}, "XDM-NAME", finding.Warning},
 		{"bad action", replaceEntry(metaPath, func(b []byte) []byte {
 			return []byte(strings.Replace(string(b), `<rim:Slot name="URI">`, `<rim:Slot name="urn:action:extraMetadataSlot"><rim:ValueList><rim:Value>X</rim:Value></rim:ValueList></rim:Slot><rim:Slot name="URI">`, 1))
-		}), "XDM-ACTION", LevelError},
+		}), "XDM-ACTION", finding.Error},
 		{"empty document", func(es []zipEntry) []zipEntry {
 			es[len(es)-1].data = nil
 			return es
-		}, "XDM-EMPTY", LevelError},
+		}, "XDM-EMPTY", finding.Error},
 		{"bad time", replaceEntry(metaPath, func(b []byte) []byte {
 			return []byte(strings.Replace(string(b), `20250110083000`, `2025-01-10`, 1))
-		}), "XDM-TIME", LevelError},
+		}), "XDM-TIME", finding.Error},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +148,7 @@ func TestReadDepthLimit(t *testing.T) {
 	deep := strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100)
 	z := makeZip(t, []zipEntry{{name: metaPath, data: []byte(deep)}})
 	a := readBytes(t, z, nil)
-	if !hasRule(a.Findings, "XDM-META-XML", LevelError) || !strings.Contains(a.Findings.Errors()[0].Message, "nested too deeply") {
+	if !hasRule(a.Findings, "XDM-META-XML", finding.Error) || !strings.Contains(a.Findings.Errors()[0].Message, "nested too deeply") {
 		t.Fatal(a.Findings)
 	}
 }
@@ -194,11 +196,11 @@ func TestReadTolerant(t *testing.T) {
 	}
 	fs := a.Verify()
 	for _, rule := range []string{"XDM-URI-SUBSET", "XDM-ZIP-ROOT", "XDM-REF-CLASSIFIED", "XDM-REF-REGISTRY", "XDM-EBRIM-ORDER", "XDM-TIME"} {
-		if !hasRule(fs, rule, LevelWarning) {
+		if !hasRule(fs, rule, finding.Warning) {
 			t.Errorf("no warning %s", rule)
 		}
 	}
-	if !hasRule(fs, "XDM-HASH", LevelError) {
+	if !hasRule(fs, "XDM-HASH", finding.Error) {
 		t.Error("hash mismatch not reported")
 	}
 	if d.Integrity.Status() != "hash mismatch" {
@@ -235,7 +237,7 @@ func TestReadSeveralSubsets(t *testing.T) {
 	other.Documents[0].Entry.PatientID = "295109912611193^^^&1.2.250.1.213.1.4.10&ISO^NH"
 	other.Documents[0].Content = []byte(strings.Replace(testCDA, "279035121518989", "295109912611193", 1))
 	a = readBytes(t, twoSubsets(t, testPackage(), other), nil)
-	if fs := a.Verify(); !hasRule(fs, "XDM-PATIENT-MULTI", LevelError) {
+	if fs := a.Verify(); !hasRule(fs, "XDM-PATIENT-MULTI", finding.Error) {
 		t.Fatal(fs)
 	}
 	if _, ok := a.PatientID(); ok {
@@ -265,7 +267,7 @@ func TestReadUnreferenced(t *testing.T) {
 	z := rewrite(t, writeBytes(t, testPackage(), fixedOptions()), func(es []zipEntry) []zipEntry {
 		return append(es, zipEntry{name: "IHE_XDM/SUBSET01/EXTRA.TXT", data: []byte("x")})
 	})
-	if a := readBytes(t, z, nil); !hasRule(a.Findings, "XDM-UNREFERENCED", LevelInfo) {
+	if a := readBytes(t, z, nil); !hasRule(a.Findings, "XDM-UNREFERENCED", finding.Info) {
 		t.Fatal(a.Findings)
 	}
 }

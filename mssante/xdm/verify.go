@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -17,16 +18,16 @@ import (
 // (CRC). Integrity problems are errors; quirks of the official examples are
 // warnings. Verify reads every document once and records the result in
 // ArchiveDocument.Integrity; it does not change Archive.Findings.
-func (a *Archive) Verify() Findings {
-	out := append(Findings(nil), a.Findings...)
+func (a *Archive) Verify() finding.List {
+	out := append(finding.List(nil), a.Findings...)
 	for _, d := range a.Documents {
 		out = append(out, d.verify()...)
 	}
 	return out
 }
 
-func (d *ArchiveDocument) verify() Findings {
-	var fs Findings
+func (d *ArchiveDocument) verify() finding.List {
+	var fs finding.List
 	loc := d.Metadata + "#" + d.Entry.EntryUUID
 	const spec = "ITI-32 §3.32.4.1.2"
 	d.Integrity = Integrity{Checked: true}
@@ -36,7 +37,7 @@ func (d *ArchiveDocument) verify() Findings {
 	d.Integrity.Found = true
 	rc, err := d.file.Open()
 	if err != nil {
-		fs.Add(LevelError, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
+		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
 		return fs
 	}
 	h := sha1.New()
@@ -52,7 +53,7 @@ func (d *ArchiveDocument) verify() Findings {
 	n += m
 	rc.Close()
 	if err != nil {
-		fs.Add(LevelError, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
+		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
 		return fs
 	}
 	d.Integrity.ActualSize = n
@@ -60,13 +61,13 @@ func (d *ArchiveDocument) verify() Findings {
 	d.Integrity.SizeOK = d.Entry.Size == n
 	d.Integrity.HashOK = strings.EqualFold(d.Entry.Hash, d.Integrity.ActualHash)
 	if n == 0 {
-		fs.Add(LevelError, "XDM-EMPTY", loc, "xdm.md §10", "document %s is empty", d.Path)
+		fs.Add(finding.Error, "XDM-EMPTY", loc, "xdm.md §10", "document %s is empty", d.Path)
 	}
 	if !d.Integrity.SizeOK && d.Entry.Size >= 0 {
-		fs.Add(LevelError, "XDM-SIZE", loc, spec, "document %s has %d bytes, the metadata says %d", d.Path, n, d.Entry.Size)
+		fs.Add(finding.Error, "XDM-SIZE", loc, spec, "document %s has %d bytes, the metadata says %d", d.Path, n, d.Entry.Size)
 	}
 	if !d.Integrity.HashOK && d.Entry.Hash != "" {
-		fs.Add(LevelError, "XDM-HASH", loc, spec, "document %s has SHA-1 %s, the metadata says %s", d.Path, d.Integrity.ActualHash, d.Entry.Hash)
+		fs.Add(finding.Error, "XDM-HASH", loc, spec, "document %s has SHA-1 %s, the metadata says %s", d.Path, d.Integrity.ActualHash, d.Entry.Hash)
 	}
 	if hdr != nil || hdrErr != nil {
 		fs = append(fs, d.crossCheck(hdr, hdrErr, loc)...)
@@ -93,30 +94,30 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // crossCheck compares the metadata with the CDA header (xdm.md §9.1 step
 // 6, §12 reader 8): the patient's INS and the document id.
-func (d *ArchiveDocument) crossCheck(h *cda.Header, err error, loc string) Findings {
-	var fs Findings
+func (d *ArchiveDocument) crossCheck(h *cda.Header, err error, loc string) finding.List {
+	var fs finding.List
 	const spec = "xdm.md §8, §9.1"
 	if err != nil {
-		fs.Add(LevelInfo, "XDM-CDA-HEADER", loc, spec, "document %s is not a readable CDA header (%v); not cross-checked", d.Path, err)
+		fs.Add(finding.Info, "XDM-CDA-HEADER", loc, spec, "document %s is not a readable CDA header (%v); not cross-checked", d.Path, err)
 		return fs
 	}
 	e := &d.Entry
 	cdaINS := h.Patient.Identity.INS
 	switch {
 	case cdaINS.IsZero() && e.PatientID != "" && ins.OID(cxAuthority(e.PatientID)).Valid():
-		fs.Add(LevelWarning, "XDM-CDA-PATIENT", loc, spec+", error code 903",
+		fs.Add(finding.Warning, "XDM-CDA-PATIENT", loc, spec+", error code 903",
 			"document %s: patientId is an INS but the CDA recordTarget carries none", d.Path)
 	case !cdaINS.IsZero() && e.PatientID != "" &&
 		patientKey(e.PatientID) != strings.ToUpper(string(cdaINS.Matricule))+"|"+string(cdaINS.OID):
-		fs.Add(LevelError, "XDM-CDA-PATIENT", loc, spec+", error code 904",
+		fs.Add(finding.Error, "XDM-CDA-PATIENT", loc, spec+", error code 904",
 			"document %s: patientId %s does not match the CDA recordTarget INS %s (%s)", d.Path, e.PatientID, cdaINS.Matricule, cdaINS.OID)
 	}
 	if id := h.ID.String(); id != "" && e.UniqueID != "" && id != e.UniqueID {
-		fs.Add(LevelWarning, "XDM-CDA-ID", loc, spec,
+		fs.Add(finding.Warning, "XDM-CDA-ID", loc, spec,
 			"document %s: uniqueId %s is not the CDA ClinicalDocument/id %s", d.Path, e.UniqueID, id)
 	}
 	if c := h.Code; c.Code != "" && e.TypeCode.Code != "" && (c.Code != e.TypeCode.Code || c.CodeSystem != e.TypeCode.CodeSystem) {
-		fs.Add(LevelWarning, "XDM-CDA-TYPE", loc, spec,
+		fs.Add(finding.Warning, "XDM-CDA-TYPE", loc, spec,
 			"document %s: typeCode %s (%s) is not the CDA code %s (%s)", d.Path, e.TypeCode.Code, e.TypeCode.CodeSystem, c.Code, c.CodeSystem)
 	}
 	return fs

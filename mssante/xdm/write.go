@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -145,7 +146,7 @@ func selfCheck(metadata []byte) error {
 	m := &metaReader{loc: MetadataName}
 	m.read(t)
 	for _, f := range m.fs {
-		if f.Level == LevelError || strings.HasPrefix(f.Rule, "XDM-REF") || strings.HasPrefix(f.Rule, "XDM-ID") {
+		if f.Level == finding.Error || strings.HasPrefix(f.Rule, "XDM-REF") || strings.HasPrefix(f.Rule, "XDM-ID") {
 			if f.Rule == "XDM-PATIENT-INS" || f.Rule == "XDM-PATIENT-CX" {
 				continue // the caller's identifier, checked by the caller's ins policy
 			}

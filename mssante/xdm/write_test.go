@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -53,7 +54,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	a := readBytes(t, b, nil)
 	fs := a.Verify()
 	for _, f := range fs {
-		if f.Level >= LevelWarning {
+		if f.Level >= finding.Warning {
 			t.Errorf("our archive: %v", f)
 		}
 	}

@@ -1,4 +1,4 @@
-package findings
+package finding
 
 import (
 	"encoding/json"
