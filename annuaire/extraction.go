@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 // Canonical columns of the extraction (annuaire.md §1.3), in file order.
@@ -533,7 +534,7 @@ func openZipText(ra io.ReaderAt, size int64) (io.ReadCloser, int64, error) {
 		return nil, 0, fmt.Errorf("annuaire: extraction ZIP holds no file")
 	}
 	if entry.UncompressedSize64 > MaxZipEntry {
-		return nil, 0, fmt.Errorf("annuaire: extraction ZIP entry %s is %d bytes, more than %d", entry.Name, entry.UncompressedSize64, MaxZipEntry)
+		return nil, 0, &limit.Error{What: "extraction ZIP entry " + entry.Name, Limit: limit.EntrySize, Max: MaxZipEntry, Value: int64(entry.UncompressedSize64)}
 	}
 	rc, err := entry.Open()
 	if err != nil {

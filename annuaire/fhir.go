@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // DefaultFHIRBaseURL is the Annuaire Santé FHIR API v2 (annuaire.md §3.1).
@@ -25,6 +27,10 @@ const (
 	DefaultFHIRRateLimit = 17
 	DefaultFHIRTimeout   = 30 * time.Second
 )
+
+// maxFHIRResponse bounds one response body: a page of Bundle entries is a
+// few hundred kilobytes; a larger body gives a *limit.Error.
+const maxFHIRResponse = 32 << 20
 
 // FHIR extension and code values used to recognise MSSanté mailboxes
 // (annuaire.md §3.2). They are matched on the end of the URL, since the
@@ -190,11 +196,14 @@ func (c *FHIRClient) getOnce(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("annuaire: FHIR request: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFHIRResponse+1))
 	if ctx.Err() != nil {
 		// The timeout or the caller's cancellation may race with a
 		// truncated answer: report the real cause.
 		return fmt.Errorf("annuaire: FHIR request %s: %w", u, ctx.Err())
+	}
+	if err == nil && len(body) > maxFHIRResponse {
+		err = &limit.Error{What: "FHIR response", Limit: limit.Size, Max: maxFHIRResponse}
 	}
 	if err != nil {
 		return fmt.Errorf("annuaire: FHIR response: %w", err)

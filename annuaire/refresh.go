@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 // OfficialWhitelistURL is where ANS publishes the liste blanche. It is served
@@ -216,7 +217,7 @@ func (r *WhitelistRefresher) fetch(ctx context.Context, src string, maxBytes int
 		return nil, err
 	}
 	if int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("%s is larger than %d bytes", src, maxBytes)
+		return nil, &limit.Error{What: src, Limit: limit.Size, Max: maxBytes}
 	}
 	return data, nil
 }

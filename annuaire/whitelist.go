@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 const specWhitelist = "annuaire.md §4; mssante.md §10"
@@ -230,7 +231,7 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, finding.Li
 		}
 		if err != nil {
 			if lr.N <= 0 {
-				return nil, fs, fmt.Errorf("%w: larger than %d bytes", ErrWhitelist, o.MaxBytes)
+				return nil, fs, fmt.Errorf("%w: %w", ErrWhitelist, &limit.Error{What: "liste blanche", Limit: limit.Size, Max: o.MaxBytes})
 			}
 			var se *xml.SyntaxError
 			if errors.As(err, &se) && strings.Contains(se.Msg, "unexpected EOF") && rootOK {

@@ -32,7 +32,7 @@
 // reader stops at the body: Document.Body streams the decoded PDF of a level
 // 1 document from the input without holding the base64 text in memory.
 // Inputs beyond the limits of ReadOptions (depth, header size, document
-// size) give a *LimitError; other failures are ErrSyntax, ErrEncoding or
+// size) give a *limit.Error; other failures are ErrSyntax, ErrEncoding or
 // ErrNotCDA.
 //
 // # Validation

@@ -15,9 +15,6 @@ var (
 	ErrSyntax = errors.New("cda: malformed XML")
 	// ErrEncoding: the XML declaration names an encoding other than UTF-8.
 	ErrEncoding = errors.New("cda: unsupported character encoding (CDA documents are UTF-8)")
-	// ErrLimit: the input exceeds a size or depth limit. Errors wrapping it
-	// are *LimitError.
-	ErrLimit = errors.New("cda: input exceeds a limit")
 	// ErrNoBody: the document has no component/nonXMLBody to extract
 	// (a structured document, or no component).
 	ErrNoBody = errors.New("cda: document has no non-XML body")
@@ -35,18 +32,6 @@ var (
 	// ErrNationalID: a national identifier (RPPS, FINESS...) is malformed.
 	ErrNationalID = errors.New("cda: malformed national identifier")
 )
-
-// LimitError tells which limit was exceeded.
-type LimitError struct {
-	Limit string // "depth", "header size", "document size", "attribute count"
-	Max   int64
-}
-
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("cda: input exceeds the %s limit (%d)", e.Limit, e.Max)
-}
-
-func (e *LimitError) Unwrap() error { return ErrLimit }
 
 // HeaderError is returned by Build when the header breaks the rules: it
 // carries the error-level findings.

@@ -27,7 +27,7 @@ type Document struct {
 // ReadHeader reads the CI-SIS header of any CDA R2 document, level 1 or
 // structured, including an auto-presentable one. It stops at the body (r is
 // read through a 32 KiB buffer, so a little beyond the header). The errors
-// are ErrNotCDA, ErrSyntax, ErrEncoding and *LimitError (ErrLimit).
+// are ErrNotCDA, ErrSyntax, ErrEncoding and *limit.Error (limit.ErrExceeded).
 func ReadHeader(r io.Reader) (*Header, error) {
 	d, err := Parse(r)
 	if err != nil {

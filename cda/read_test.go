@@ -10,6 +10,7 @@ import (
 
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/limit"
 )
 
 func TestReadErrors(t *testing.T) {
@@ -30,10 +31,10 @@ func TestReadErrors(t *testing.T) {
 		{"truncated", `<ClinicalDocument xmlns="urn:hl7-org:v3"><title>`, nil, cda.ErrSyntax},
 		{"mismatched", `<ClinicalDocument xmlns="urn:hl7-org:v3"><title></id></ClinicalDocument>`, nil, cda.ErrSyntax},
 		{"latin1", `<?xml version="1.0" encoding="ISO-8859-1"?><ClinicalDocument xmlns="urn:hl7-org:v3"/>`, nil, cda.ErrEncoding},
-		{"deep", deep, nil, cda.ErrLimit},
-		{"deep, low limit", `<ClinicalDocument xmlns="urn:hl7-org:v3"><a><b><c/></b></a></ClinicalDocument>`, &cda.ReadOptions{MaxDepth: 3}, cda.ErrLimit},
-		{"header size", big, &cda.ReadOptions{MaxHeaderBytes: 1 << 20}, cda.ErrLimit},
-		{"document size", big, &cda.ReadOptions{MaxDocumentBytes: 1000}, cda.ErrLimit},
+		{"deep", deep, nil, limit.ErrExceeded},
+		{"deep, low limit", `<ClinicalDocument xmlns="urn:hl7-org:v3"><a><b><c/></b></a></ClinicalDocument>`, &cda.ReadOptions{MaxDepth: 3}, limit.ErrExceeded},
+		{"header size", big, &cda.ReadOptions{MaxHeaderBytes: 1 << 20}, limit.ErrExceeded},
+		{"document size", big, &cda.ReadOptions{MaxDocumentBytes: 1000}, limit.ErrExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,10 +42,10 @@ func TestReadErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			if errors.Is(err, cda.ErrLimit) {
-				var le *cda.LimitError
+			if errors.Is(err, limit.ErrExceeded) {
+				var le *limit.Error
 				if !errors.As(err, &le) || le.Max <= 0 {
-					t.Fatalf("not a *LimitError: %#v", err)
+					t.Fatalf("not a *limit.Error: %#v", err)
 				}
 			}
 		})
@@ -372,8 +373,8 @@ func TestHeaderLimitBoundsReading(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cr := &countReader{r: strings.NewReader(doc)}
 			_, err := cda.ParseWithOptions(cr, &cda.ReadOptions{MaxHeaderBytes: max})
-			var le *cda.LimitError
-			if !errors.As(err, &le) || le.Limit != "header size" || le.Max != max {
+			var le *limit.Error
+			if !errors.As(err, &le) || le.Limit != limit.HeaderSize || le.Max != max {
 				t.Fatalf("err = %v, want the header size limit", err)
 			}
 			if cr.n > 2*max {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // node is an element of the header, kept as a small tree so that the
@@ -162,6 +164,11 @@ func (n *node) close() {
 	n.seen = nil
 }
 
+// limitErr is the error of a reader limit of this package.
+func limitErr(name string, max int64) error {
+	return &limit.Error{What: "CDA document", Limit: name, Max: max}
+}
+
 // countingReader counts bytes and fails past the document size limit, and
 // past the header size limit (plus the read-ahead of the input buffer)
 // while the header is read. The decoder's own check on its offset comes
@@ -175,17 +182,17 @@ type countingReader struct {
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
-	limit, inHeader := c.max, c.maxHdr > 0 && c.maxHdr < c.max-readBuffer
+	lim, inHeader := c.max, c.maxHdr > 0 && c.maxHdr < c.max-readBuffer
 	if inHeader {
-		limit = c.maxHdr + readBuffer
+		lim = c.maxHdr + readBuffer
 	}
-	if c.n >= limit {
+	if c.n >= lim {
 		if inHeader {
-			return 0, &LimitError{Limit: "header size", Max: c.maxHdr}
+			return 0, limitErr(limit.HeaderSize, c.maxHdr)
 		}
-		return 0, &LimitError{Limit: "document size", Max: c.max}
+		return 0, limitErr(limit.Size, c.max)
 	}
-	if rem := limit - c.n; int64(len(p)) > rem {
+	if rem := lim - c.n; int64(len(p)) > rem {
 		p = p[:rem]
 	}
 	n, rerr := c.r.Read(p)
@@ -242,8 +249,7 @@ func (p *parser) token() (xml.Token, error) {
 }
 
 func (p *parser) wrap(err error) error {
-	var le *LimitError
-	if errors.As(err, &le) || errors.Is(err, ErrEncoding) {
+	if errors.Is(err, limit.ErrExceeded) || errors.Is(err, ErrEncoding) {
 		return err
 	}
 	if err == io.EOF {
@@ -295,7 +301,7 @@ func (p *parser) readHeader() error {
 	stack := []*node{p.root}
 	for {
 		if p.dec.InputOffset() > p.maxHdr {
-			return &LimitError{Limit: "header size", Max: p.maxHdr}
+			return limitErr(limit.HeaderSize, p.maxHdr)
 		}
 		t, err := p.token()
 		if err != nil {
@@ -305,10 +311,10 @@ func (p *parser) readHeader() error {
 		switch t := t.(type) {
 		case xml.StartElement:
 			if len(stack) >= p.maxDepth {
-				return &LimitError{Limit: "depth", Max: int64(p.maxDepth)}
+				return limitErr(limit.Depth, int64(p.maxDepth))
 			}
 			if len(t.Attr) > maxAttrs {
-				return &LimitError{Limit: "attribute count", Max: maxAttrs}
+				return limitErr(limit.Attributes, maxAttrs)
 			}
 			n := cur.child(t.Name, copyAttrs(t.Attr))
 			stack = append(stack, n)
@@ -362,7 +368,7 @@ func (p *parser) findEmbedded() (xml.StartElement, error) {
 	p.outer = 1
 	for {
 		if p.dec.InputOffset() > p.maxHdr {
-			return xml.StartElement{}, &LimitError{Limit: "header size", Max: p.maxHdr}
+			return xml.StartElement{}, limitErr(limit.HeaderSize, p.maxHdr)
 		}
 		t, err := p.token()
 		if err != nil {
@@ -376,7 +382,7 @@ func (p *parser) findEmbedded() (xml.StartElement, error) {
 			}
 			p.outer++
 			if p.outer >= p.maxDepth {
-				return xml.StartElement{}, &LimitError{Limit: "depth", Max: int64(p.maxDepth)}
+				return xml.StartElement{}, limitErr(limit.Depth, int64(p.maxDepth))
 			}
 		case xml.EndElement:
 			p.outer--
@@ -401,7 +407,7 @@ func (p *parser) finish() error {
 		case xml.StartElement:
 			depth++
 			if depth > p.maxDepth {
-				return &LimitError{Limit: "depth", Max: int64(p.maxDepth)}
+				return limitErr(limit.Depth, int64(p.maxDepth))
 			}
 		case xml.EndElement:
 			depth--

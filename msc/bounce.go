@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/limit"
 )
 
 // Errors of Classify.
@@ -21,8 +22,6 @@ var (
 	// ErrMalformedMessage: the message cannot be read as MIME at all (also
 	// the error of ReadHeader and IsClosingMessage on a broken header).
 	ErrMalformedMessage = errors.New("msc: malformed message")
-	// ErrTooLarge: the returned message is larger than Classifier.MaxBytes.
-	ErrTooLarge = errors.New("msc: returned message too large to classify")
 )
 
 // DefaultMaxBounceBytes is the default limit on the size of a returned
@@ -101,8 +100,8 @@ type Classifier struct {
 //
 // A message that is no bounce, or a report without failure (a delivery or
 // read receipt), gives an error wrapping ErrNotBounce. A message larger than
-// MaxBytes gives ErrTooLarge, one nested more than 16 levels deep or with
-// more than 256 MIME parts an error wrapping mssante.ErrLimit, and an
+// MaxBytes, nested more than 16 levels deep or with more than 256 MIME parts
+// gives a *limit.Error (limit.Size, limit.Depth, limit.Parts), and an
 // unreadable header block an error wrapping ErrMalformedMessage.
 func (c *Classifier) Classify(ctx context.Context, r io.Reader) (*Bounce, error) {
 	max := c.MaxBytes
@@ -114,7 +113,7 @@ func (c *Classifier) Classify(ctx context.Context, r io.Reader) (*Bounce, error)
 		return nil, err
 	}
 	if int64(len(raw)) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+		return nil, &limit.Error{What: "returned message", Limit: limit.Size, Max: max}
 	}
 	return c.ClassifyBytes(raw)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
 
@@ -159,7 +160,7 @@ func TestClassifyMultipleRecipients(t *testing.T) {
 
 func TestClassifyLimits(t *testing.T) {
 	c := Classifier{MaxBytes: 100}
-	if _, err := c.Classify(context.Background(), strings.NewReader(strings.Repeat("x", 101))); !errors.Is(err, ErrTooLarge) {
+	if _, err := c.Classify(context.Background(), strings.NewReader(strings.Repeat("x", 101))); !errors.Is(err, limit.ErrExceeded) {
 		t.Errorf("size: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -247,15 +248,15 @@ func TestClassifyReaderLimits(t *testing.T) {
 	// such; a bounce never comes near them.
 	parts := strings.Repeat("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n", maxMIMEParts+1)
 	raw := "From: MAILER-DAEMON@x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + "--b--\r\n"
-	if _, err := (&Classifier{}).ClassifyBytes([]byte(raw)); !errors.Is(err, mssante.ErrLimit) {
-		t.Errorf("parts: %v, want mssante.ErrLimit", err)
+	if _, err := (&Classifier{}).ClassifyBytes([]byte(raw)); !errors.Is(err, limit.ErrExceeded) {
+		t.Errorf("parts: %v, want limit.ErrExceeded", err)
 	}
 	var deep strings.Builder
 	for i := range maxMIMEDepth + 2 {
 		fmt.Fprintf(&deep, "Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n", i, i)
 	}
-	if _, err := (&Classifier{}).ClassifyBytes([]byte("From: MAILER-DAEMON@x\r\n" + deep.String())); !errors.Is(err, mssante.ErrLimit) {
-		t.Errorf("depth: %v, want mssante.ErrLimit", err)
+	if _, err := (&Classifier{}).ClassifyBytes([]byte("From: MAILER-DAEMON@x\r\n" + deep.String())); !errors.Is(err, limit.ErrExceeded) {
+		t.Errorf("depth: %v, want limit.ErrExceeded", err)
 	}
 	if _, err := (&Classifier{}).ClassifyBytes([]byte("From: MAILER-DAEMON@x\r\nbroken header\r\n\r\n")); !errors.Is(err, ErrMalformedMessage) || !errors.Is(err, mssante.ErrMalformed) {
 		t.Errorf("broken header: %v, want ErrMalformedMessage", err)

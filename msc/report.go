@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
 
@@ -45,7 +46,7 @@ type reportRecipient struct {
 
 // readBounce reads raw with mssante.Read, then, when it holds a delivery or
 // disposition status part, with mssante.ParseReport for the report fields.
-// The errors are the reader limits (mssante.ErrLimit) and an unreadable
+// The errors are the reader limits (*limit.Error) and an unreadable
 // header block (ErrMalformedMessage).
 func readBounce(raw []byte) (*bounceMail, error) {
 	opts := &mssante.ReadOptions{
@@ -54,7 +55,7 @@ func readBounce(raw []byte) (*bounceMail, error) {
 	}
 	in, err := mssante.Read(bytes.NewReader(raw), opts)
 	if err != nil {
-		if errors.Is(err, mssante.ErrLimit) {
+		if errors.Is(err, limit.ErrExceeded) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
@@ -69,7 +70,7 @@ func readBounce(raw []byte) (*bounceMail, error) {
 	}
 	rep, err := mssante.ParseReportOptions(bytes.NewReader(raw), opts)
 	if err != nil {
-		if errors.Is(err, mssante.ErrLimit) {
+		if errors.Is(err, limit.ErrExceeded) {
 			return nil, err
 		}
 		return bm, nil // an unparsable report: the classifier reads the text

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/ins"
 )
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // DefaultMaxMessageSize is the default size limit of Send on the encoded
@@ -21,18 +23,6 @@ import (
 // each operator (mssante.md §8, UNCONFIRMED). Mon Espace Santé accepts 25 Mo
 // (package msc enforces it).
 const DefaultMaxMessageSize = 10 << 20
-
-// SizeError reports a message larger than the allowed size.
-type SizeError struct {
-	Size, Max int64
-}
-
-func (e *SizeError) Error() string {
-	return fmt.Sprintf("mssante: message of %d bytes exceeds the %d bytes limit", e.Size, e.Max)
-}
-
-// Unwrap returns ErrTooLarge.
-func (e *SizeError) Unwrap() error { return ErrTooLarge }
 
 // contentTypes maps extensions to media types; mime.TypeByExtension depends
 // on the system files and is not used.
@@ -304,7 +294,7 @@ func Send(ctx context.Context, t Transport, m *Message) (*SendResult, error) {
 
 // SendWithOptions is Send with options. A message larger than MaxSize, or
 // than the 25 Mo of Mon Espace Santé when a recipient is a patient, is
-// refused with a *SizeError before anything is sent.
+// refused with a *limit.Error (limit.Size) before anything is sent.
 func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOptions) (*SendResult, error) {
 	if t == nil {
 		return nil, errors.New("mssante: nil Transport")
@@ -318,10 +308,10 @@ func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOpt
 		max = opts.MaxSize
 	}
 	if max > 0 && int64(len(b)) > max {
-		return nil, &SizeError{Size: int64(len(b)), Max: max}
+		return nil, &limit.Error{What: "message", Limit: limit.Size, Max: max, Value: int64(len(b))}
 	}
 	if int64(len(b)) > PatientMaxMessageSize && m.hasPatientRecipient() {
-		return nil, &SizeError{Size: int64(len(b)), Max: PatientMaxMessageSize}
+		return nil, &limit.Error{What: "message to a Mon Espace Santé mailbox", Limit: limit.Size, Max: PatientMaxMessageSize, Value: int64(len(b))}
 	}
 	return t.Send(ctx, m.Envelope(), bytes.NewReader(b))
 }

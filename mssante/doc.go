@@ -27,9 +27,10 @@
 //     Référentiel socle MSSanté #2 that can be checked on the message itself;
 //     Message.Lint checks what the writer produces.
 //
-// Findings use the levelled model of the SDK (Finding, Findings, LevelError...);
-// errors are sentinels (ErrNoNIL, ErrTwoPatients, ErrLimit...) and typed
-// errors (*LimitError, *SizeError) for errors.Is and errors.As. No input makes
+// Findings are the SDK's levelled findings (package finding);
+// errors are sentinels (ErrNoNIL, ErrTwoPatients...) and typed
+// errors (*SMTPError, *PartialError, and *limit.Error for every size or depth
+// limit) for errors.Is and errors.As. No input makes
 // the readers panic; they are bounded by ReadLimits.
 //
 // Specifications: RFC 5322, RFC 2045–2047, RFC 2231, RFC 3461, RFC 3464,

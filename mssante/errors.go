@@ -2,7 +2,6 @@ package mssante
 
 import (
 	"errors"
-	"fmt"
 )
 
 // Sentinel errors. Functions of the package return them wrapped with
@@ -13,9 +12,6 @@ var (
 	ErrNotReport = errors.New("mssante: not a delivery or disposition report")
 	// ErrMalformed: the message cannot be parsed at all (no header block...).
 	ErrMalformed = errors.New("mssante: malformed message")
-	// ErrLimit: a reader limit (size, MIME depth, part count) was exceeded;
-	// the error is a *LimitError.
-	ErrLimit = errors.New("mssante: reader limit exceeded")
 	// ErrNoNIL: the message has no X-MSS-NIL product reference (ECO.2.4.3).
 	ErrNoNIL = errors.New("mssante: X-MSS-NIL product reference missing (ECO.2.4.3)")
 	// ErrNoSender: the message has no sender address.
@@ -32,23 +28,7 @@ var (
 	ErrTwoPatients = errors.New("mssante: documents for more than one patient in one message (ECO.2.1.1)")
 	// ErrNoDocument: AttachDocuments was called without a document.
 	ErrNoDocument = errors.New("mssante: no health document")
-	// ErrTooLarge: the encoded message exceeds the size limit; the error is
-	// a *SizeError.
-	ErrTooLarge = errors.New("mssante: message too large")
 	// ErrNoMDNRequested: WriteMDN was asked to answer a message that does not
 	// request a disposition notification.
 	ErrNoMDNRequested = errors.New("mssante: the message does not request a disposition notification")
 )
-
-// LimitError reports which reader limit was exceeded.
-type LimitError struct {
-	Limit string // "size", "depth" or "parts"
-	Max   int64  // the configured maximum
-}
-
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("mssante: message exceeds the %s limit (%d)", e.Limit, e.Max)
-}
-
-// Unwrap returns ErrLimit.
-func (e *LimitError) Unwrap() error { return ErrLimit }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/mssante"
 )
 

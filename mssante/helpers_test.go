@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/mssante/xdm"

@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 func TestSenderDisplayName(t *testing.T) {
@@ -249,8 +250,8 @@ func TestSend(t *testing.T) {
 	}
 	m.Attachments = []*Attachment{{Filename: "big.pdf", Data: make([]byte, 2000)}}
 	_, err = SendWithOptions(context.Background(), ft, m, &SendOptions{MaxSize: 1000})
-	var se *SizeError
-	if !errors.As(err, &se) || !errors.Is(err, ErrTooLarge) {
+	var se *limit.Error
+	if !errors.As(err, &se) || !errors.Is(err, limit.ErrExceeded) || se.Limit != limit.Size || se.Max != 1000 || se.Value <= 1000 {
 		t.Errorf("size: %v", err)
 	}
 }
@@ -350,8 +351,8 @@ func TestSendPatientSizeCap(t *testing.T) {
 	m.Bcc = []*mail.Address{{Address: "279035121518989@patient.mssante.fr"}}
 	m.Attachments = []*Attachment{{Filename: "big.bin", Data: make([]byte, PatientMaxMessageSize*3/4+1)}}
 	_, err := SendWithOptions(context.Background(), ft, m, &SendOptions{MaxSize: -1})
-	var se *SizeError
-	if !errors.As(err, &se) || se.Max != PatientMaxMessageSize {
+	var se *limit.Error
+	if !errors.As(err, &se) || se.Limit != limit.Size || se.Max != PatientMaxMessageSize {
 		t.Errorf("patient cap: %v", err)
 	}
 }

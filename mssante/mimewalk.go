@@ -11,6 +11,8 @@ import (
 	"github.com/emersion/go-message"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
+
 	// Decode the legacy charsets (ISO-8859-x, Windows-125x...) that real
 	// messages carry; the import registers message.CharsetReader.
 	_ "github.com/emersion/go-message/charset"
@@ -46,7 +48,7 @@ func (l ReadLimits) withDefaults() ReadLimits {
 	return l
 }
 
-// sizeReader fails with a *LimitError once more than max bytes were read.
+// sizeReader fails with a *limit.Error once more than max bytes were read.
 type sizeReader struct {
 	r   io.Reader
 	n   int64
@@ -55,12 +57,12 @@ type sizeReader struct {
 
 func (s *sizeReader) Read(p []byte) (int, error) {
 	if s.max >= 0 && s.n > s.max {
-		return 0, &LimitError{Limit: "size", Max: s.max}
+		return 0, limitErr(limit.Size, s.max)
 	}
 	n, err := s.r.Read(p)
 	s.n += int64(n)
 	if s.max >= 0 && s.n > s.max {
-		return n, &LimitError{Limit: "size", Max: s.max}
+		return n, limitErr(limit.Size, s.max)
 	}
 	return n, err
 }
@@ -109,8 +111,7 @@ func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 	}
 	e, err := message.Read(br)
 	if err != nil && e == nil {
-		var le *LimitError
-		if errors.As(err, &le) {
+		if le, ok := errors.AsType[*limit.Error](err); ok {
 			return le
 		}
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -130,7 +131,7 @@ func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 func (w *walker) walk(e *message.Entity, path string, depth int, parent string, index int, visit func(*mimePart) error) error {
 	w.parts++
 	if w.limits.MaxParts >= 0 && w.parts > w.limits.MaxParts {
-		return &LimitError{Limit: "parts", Max: int64(w.limits.MaxParts)}
+		return limitErr(limit.Parts, int64(w.limits.MaxParts))
 	}
 	mt, params, err := e.Header.ContentType()
 	if err != nil {
@@ -160,7 +161,7 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 		return nil
 	}
 	if w.limits.MaxDepth >= 0 && depth+1 > w.limits.MaxDepth {
-		return &LimitError{Limit: "depth", Max: int64(w.limits.MaxDepth)}
+		return limitErr(limit.Depth, int64(w.limits.MaxDepth))
 	}
 	for i := 0; ; i++ {
 		child, err := mr.NextPart()
@@ -168,8 +169,7 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 			return nil
 		}
 		if err != nil {
-			var le *LimitError
-			if errors.As(err, &le) {
+			if le, ok := errors.AsType[*limit.Error](err); ok {
 				return le
 			}
 			if child == nil {
@@ -208,7 +208,7 @@ func partLocation(path string) string {
 }
 
 // readBody reads at most max bytes of a part body (max < 0: no cap) and
-// reports whether it was cut. The error is a *LimitError when the message
+// reports whether it was cut. The error is a *limit.Error when the message
 // exceeds its size limit, and wraps ErrMalformed (with what could be read)
 // when the transfer encoding is broken.
 func readBody(p *mimePart, max int64) (b []byte, truncated bool, err error) {
@@ -218,8 +218,7 @@ func readBody(p *mimePart, max int64) (b []byte, truncated bool, err error) {
 	}
 	b, err = io.ReadAll(r)
 	if err != nil {
-		var le *LimitError
-		if errors.As(err, &le) {
+		if le, ok := errors.AsType[*limit.Error](err); ok {
 			return b, false, le
 		}
 		return b, false, fmt.Errorf("%w: %s: %v", ErrMalformed, partLocation(p.Path), err)
@@ -231,7 +230,12 @@ func readBody(p *mimePart, max int64) (b []byte, truncated bool, err error) {
 }
 
 // isLimit reports whether err is a reader limit error (to be propagated).
-func isLimit(err error) bool { return errors.Is(err, ErrLimit) }
+func isLimit(err error) bool { return errors.Is(err, limit.ErrExceeded) }
+
+// limitErr is the error of a reader limit.
+func limitErr(name string, max int64) error {
+	return &limit.Error{What: "message", Limit: name, Max: max}
+}
 
 // readHeaderOnly parses the header block at the start of an embedded message
 // (message/rfc822) or a text/rfc822-headers part.

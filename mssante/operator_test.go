@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 	"github.com/mssante-go/sdk/mssante/smtpclient"

@@ -180,7 +180,7 @@ const maxBodyText = 8 << 20
 // a patient, a report or a regular message. It is tolerant: odd charsets,
 // missing parts, wrong content types and malformed headers give warnings,
 // not errors. The errors are an unreadable header block (ErrMalformed) and
-// the limits (*LimitError).
+// the limits (*limit.Error).
 //
 // When the message carries an IHE_XDM archive (attachment name, any case,
 // or a zip attachment with an XDM/1.0/DDM subject), Read opens it with

@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 func TestReadTolerance(t *testing.T) {
@@ -103,11 +104,11 @@ func TestReadLimits(t *testing.T) {
 		t.Errorf("size %v of %d bytes: %v", in, len(raw), err)
 	}
 	_, err = Read(bytes.NewReader(raw), &ReadOptions{Limits: ReadLimits{MaxSize: 1000}})
-	var le *LimitError
-	if !errors.As(err, &le) || le.Limit != "size" {
+	var le *limit.Error
+	if !errors.As(err, &le) || le.Limit != limit.Size {
 		t.Errorf("size: %v", err)
 	}
-	if _, err := Read(bytes.NewReader(raw), &ReadOptions{Limits: ReadLimits{MaxParts: 2}}); !errors.Is(err, ErrLimit) {
+	if _, err := Read(bytes.NewReader(raw), &ReadOptions{Limits: ReadLimits{MaxParts: 2}}); !errors.Is(err, limit.ErrExceeded) {
 		t.Errorf("parts: %v", err)
 	}
 	if _, err := Read(strings.NewReader(" bad\r\n"), nil); !errors.Is(err, ErrMalformed) {

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 func openTestdata(t testing.TB, name string) *os.File {
@@ -173,8 +174,8 @@ func TestParseReportLimits(t *testing.T) {
 	}
 	b.WriteString("--x--\r\n")
 	_, err := ParseReportOptions(bytes.NewReader(b.Bytes()), &ReadOptions{Limits: ReadLimits{MaxParts: 5}})
-	var le *LimitError
-	if !errors.As(err, &le) || le.Limit != "parts" || !errors.Is(err, ErrLimit) {
+	var le *limit.Error
+	if !errors.As(err, &le) || le.Limit != limit.Parts || !errors.Is(err, limit.ErrExceeded) {
 		t.Fatalf("err = %v", err)
 	}
 	_, err = ParseReportOptions(bytes.NewReader(b.Bytes()), &ReadOptions{Limits: ReadLimits{MaxSize: 100}})

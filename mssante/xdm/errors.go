@@ -5,24 +5,15 @@ import (
 	"fmt"
 )
 
-// Errors of the reader's safety limits, usable with errors.Is. Read returns
-// them wrapped in an error that names the entry.
+// Errors of the reader, usable with errors.Is. Read returns them wrapped in
+// an error that names the entry; the size, entry and depth limits give a
+// *limit.Error.
 var (
 	// ErrNotZip: the input is not a readable zip archive.
 	ErrNotZip = errors.New("xdm: not a zip archive")
-	// ErrTooManyEntries: the archive has more entries than ReadOptions.MaxEntries.
-	ErrTooManyEntries = errors.New("xdm: too many entries in archive")
-	// ErrTooLarge: the uncompressed size of the archive, of one entry or of
-	// METADATA.XML exceeds its limit.
-	ErrTooLarge = errors.New("xdm: archive too large once uncompressed")
-	// ErrCompressionRatio: an entry expands more than ReadOptions.MaxCompressionRatio
-	// (a zip bomb).
-	ErrCompressionRatio = errors.New("xdm: compression ratio too high")
 	// ErrUnsafePath: an entry name is absolute, climbs out with "..", uses a
 	// backslash or a drive letter, or holds a control character.
 	ErrUnsafePath = errors.New("xdm: unsafe entry name")
-	// ErrXMLTooDeep: an XML document nests deeper than ReadOptions.MaxXMLDepth.
-	ErrXMLTooDeep = errors.New("xdm: XML nested too deeply")
 )
 
 // Errors of the writer, usable with errors.Is.

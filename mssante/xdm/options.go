@@ -67,7 +67,7 @@ type ReadOptions struct {
 	StrictINSKey bool
 }
 
-func limit[T int | int64](v, def T) T {
+func orDefault[T int | int64](v, def T) T {
 	switch {
 	case v == 0:
 		return def
@@ -82,10 +82,10 @@ func (o *ReadOptions) get() ReadOptions {
 	if o != nil {
 		r = *o
 	}
-	r.MaxEntries = limit(r.MaxEntries, DefaultMaxEntries)
-	r.MaxTotalSize = limit(r.MaxTotalSize, DefaultMaxTotalSize)
-	r.MaxMetadataSize = limit(r.MaxMetadataSize, DefaultMaxMetadataSize)
-	r.MaxCompressionRatio = limit(r.MaxCompressionRatio, DefaultMaxCompressionRatio)
-	r.MaxXMLDepth = limit(r.MaxXMLDepth, DefaultMaxXMLDepth)
+	r.MaxEntries = orDefault(r.MaxEntries, DefaultMaxEntries)
+	r.MaxTotalSize = orDefault(r.MaxTotalSize, DefaultMaxTotalSize)
+	r.MaxMetadataSize = orDefault(r.MaxMetadataSize, DefaultMaxMetadataSize)
+	r.MaxCompressionRatio = orDefault(r.MaxCompressionRatio, DefaultMaxCompressionRatio)
+	r.MaxXMLDepth = orDefault(r.MaxXMLDepth, DefaultMaxXMLDepth)
 	return r
 }

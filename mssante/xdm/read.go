@@ -12,11 +12,13 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/limit"
 )
 
 // Read opens an IHE XDM archive. It fails only when the archive cannot be
 // used safely: not a zip (ErrNotZip), beyond a limit of opts
-// (ErrTooManyEntries, ErrTooLarge, ErrCompressionRatio) or with an unsafe
+// (a *limit.Error: limit.Entries, limit.Size, limit.CompressionRatio,
+// limit.EntrySize for METADATA.XML) or with an unsafe
 // entry name (ErrUnsafePath). Everything else — malformed METADATA.XML,
 // missing files, defects of the official examples — is reported in
 // Archive.Findings. opts nil means the default limits.
@@ -91,7 +93,7 @@ func (a *Archive) checkUnreferenced(metas []*zip.File) {
 // size of an entry).
 func checkLimits(zr *zip.Reader, o ReadOptions) error {
 	if o.MaxEntries > 0 && len(zr.File) > o.MaxEntries {
-		return fmt.Errorf("%w: %d entries (limit %d)", ErrTooManyEntries, len(zr.File), o.MaxEntries)
+		return &limit.Error{What: "IHE_XDM.ZIP", Limit: limit.Entries, Max: int64(o.MaxEntries), Value: int64(len(zr.File))}
 	}
 	var total uint64
 	for _, f := range zr.File {
@@ -100,12 +102,15 @@ func checkLimits(zr *zip.Reader, o ReadOptions) error {
 		}
 		total += f.UncompressedSize64
 		if o.MaxTotalSize > 0 && (total > uint64(o.MaxTotalSize) || f.UncompressedSize64 > uint64(o.MaxTotalSize)) {
-			return fmt.Errorf("%w: %d bytes or more uncompressed (limit %d) at %q", ErrTooLarge, total, o.MaxTotalSize, f.Name)
+			return &limit.Error{What: "IHE_XDM.ZIP at " + f.Name, Limit: limit.Size, Max: o.MaxTotalSize, Value: int64(max(total, f.UncompressedSize64))}
 		}
 		if o.MaxCompressionRatio > 0 && f.UncompressedSize64 >= ratioFloor &&
 			(f.CompressedSize64 == 0 || f.UncompressedSize64/f.CompressedSize64 > uint64(o.MaxCompressionRatio)) {
-			return fmt.Errorf("%w: %q expands from %d to %d bytes (limit %d:1)", ErrCompressionRatio, f.Name,
-				f.CompressedSize64, f.UncompressedSize64, o.MaxCompressionRatio)
+			ratio := int64(f.UncompressedSize64)
+			if f.CompressedSize64 > 0 {
+				ratio = int64(f.UncompressedSize64 / f.CompressedSize64)
+			}
+			return &limit.Error{What: f.Name, Limit: limit.CompressionRatio, Max: int64(o.MaxCompressionRatio), Value: ratio}
 		}
 	}
 	return nil
@@ -205,7 +210,7 @@ func (a *Archive) checkLayout(byName map[string]*zip.File, metas []*zip.File) {
 func (a *Archive) readMetadata(mf *zip.File, byName map[string]*zip.File) error {
 	loc := mf.Name
 	if max := a.opts.MaxMetadataSize; max > 0 && mf.UncompressedSize64 > uint64(max) {
-		return fmt.Errorf("%w: %s is %d bytes (limit %d)", ErrTooLarge, loc, mf.UncompressedSize64, max)
+		return &limit.Error{What: loc, Limit: limit.EntrySize, Max: max, Value: int64(mf.UncompressedSize64)}
 	}
 	data, err := readEntry(mf)
 	if err != nil {

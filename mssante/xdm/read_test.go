@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/limit"
 )
 
 func hasRule(fs finding.List, rule string, level finding.Level) bool {
@@ -111,22 +112,26 @@ func TestReadSafety(t *testing.T) {
 		zip  []byte
 		opts *ReadOptions
 		want error
+		lim  string // the limit named by the *limit.Error
 	}{
-		{"traversal", makeZip(t, []zipEntry{{name: "IHE_XDM/../../etc/passwd", data: []byte("x")}}), nil, ErrUnsafePath},
-		{"absolute", makeZip(t, []zipEntry{{name: "/etc/passwd", data: []byte("x")}}), nil, ErrUnsafePath},
-		{"backslash", makeZip(t, []zipEntry{{name: "IHE_XDM\\..\\X", data: []byte("x")}}), nil, ErrUnsafePath},
-		{"drive", makeZip(t, []zipEntry{{name: "C:/X", data: []byte("x")}}), nil, ErrUnsafePath},
-		{"bomb", bomb, nil, ErrCompressionRatio},
-		{"too large", good, &ReadOptions{MaxTotalSize: 100}, ErrTooLarge},
-		{"too many entries", good, &ReadOptions{MaxEntries: 3}, ErrTooManyEntries},
-		{"metadata too large", good, &ReadOptions{MaxMetadataSize: 100}, ErrTooLarge},
-		{"not a zip", []byte("PK\x03\x04 not really"), nil, ErrNotZip},
+		{"traversal", makeZip(t, []zipEntry{{name: "IHE_XDM/../../etc/passwd", data: []byte("x")}}), nil, ErrUnsafePath, ""},
+		{"absolute", makeZip(t, []zipEntry{{name: "/etc/passwd", data: []byte("x")}}), nil, ErrUnsafePath, ""},
+		{"backslash", makeZip(t, []zipEntry{{name: "IHE_XDM\\..\\X", data: []byte("x")}}), nil, ErrUnsafePath, ""},
+		{"drive", makeZip(t, []zipEntry{{name: "C:/X", data: []byte("x")}}), nil, ErrUnsafePath, ""},
+		{"bomb", bomb, nil, limit.ErrExceeded, limit.CompressionRatio},
+		{"too large", good, &ReadOptions{MaxTotalSize: 100}, limit.ErrExceeded, limit.Size},
+		{"too many entries", good, &ReadOptions{MaxEntries: 3}, limit.ErrExceeded, limit.Entries},
+		{"metadata too large", good, &ReadOptions{MaxMetadataSize: 100}, limit.ErrExceeded, limit.EntrySize},
+		{"not a zip", []byte("PK\x03\x04 not really"), nil, ErrNotZip, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Read(bytes.NewReader(tt.zip), int64(len(tt.zip)), tt.opts)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if le, ok := errors.AsType[*limit.Error](err); ok && le.Limit != tt.lim {
+				t.Fatalf("limit %q, want %q", le.Limit, tt.lim)
 			}
 		})
 	}
@@ -148,7 +153,7 @@ func TestReadDepthLimit(t *testing.T) {
 	deep := strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100)
 	z := makeZip(t, []zipEntry{{name: metaPath, data: []byte(deep)}})
 	a := readBytes(t, z, nil)
-	if !hasRule(a.Findings, "XDM-META-XML", finding.Error) || !strings.Contains(a.Findings.Errors()[0].Message, "nested too deeply") {
+	if !hasRule(a.Findings, "XDM-META-XML", finding.Error) || !strings.Contains(a.Findings.Errors()[0].Message, "exceeds the depth limit") {
 		t.Fatal(a.Findings)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // node is an element of a parsed XML document: enough of a DOM to read
@@ -67,7 +69,7 @@ func parseTree(data []byte, maxDepth int) (*xmlTree, error) {
 		switch tok := tok.(type) {
 		case xml.StartElement:
 			if len(stack) >= maxDepth && maxDepth > 0 {
-				return nil, fmt.Errorf("%w (more than %d levels)", ErrXMLTooDeep, maxDepth)
+				return nil, &limit.Error{What: "XML document", Limit: limit.Depth, Max: int64(maxDepth)}
 			}
 			line, _ := dec.InputPos()
 			n := &node{space: tok.Name.Space, local: tok.Name.Local, attrs: tok.Attr, line: line}
