@@ -9,28 +9,19 @@ import (
 )
 
 // TrustError refuses an address whose domain is not on the liste blanche.
-// It matches ErrOutsideTrustSpace with errors.Is, and also Sentinel when set:
-// RecipientChecker puts its Sentinel option there, which is how the error
-// matches mssante.ErrOutsideTrustSpace without this package importing
-// mssante.
+// It matches ErrOutsideTrustSpace with errors.Is.
 type TrustError struct {
-	Address  string
-	Domain   string // lower-cased domain that was looked up
-	Reason   string
-	Sentinel error // an extra error to match, e.g. mssante.ErrOutsideTrustSpace
+	Address string
+	Domain  string // lower-cased domain that was looked up
+	Reason  string
 }
 
 func (e *TrustError) Error() string {
 	return fmt.Sprintf("annuaire: %s refused, outside the MSSanté trust space: %s (%s)", e.Address, e.Domain, e.Reason)
 }
 
-// Unwrap returns ErrOutsideTrustSpace and Sentinel.
-func (e *TrustError) Unwrap() []error {
-	if e.Sentinel != nil {
-		return []error{ErrOutsideTrustSpace, e.Sentinel}
-	}
-	return []error{ErrOutsideTrustSpace}
-}
+// Unwrap returns ErrOutsideTrustSpace.
+func (e *TrustError) Unwrap() error { return ErrOutsideTrustSpace }
 
 // WhitelistSource gives the current liste blanche. *Whitelist (always
 // itself) and *WhitelistRefresher (its last good copy) implement it.
@@ -44,21 +35,20 @@ func (w *Whitelist) Current() *Whitelist { return w }
 // RecipientChecker vets a recipient before anything is sent. It implements
 // mssante.RecipientChecker (CheckRecipient(ctx, address) error):
 //
-//   - a syntactically bad address is refused (ErrInvalidAddress);
+//   - a syntactically bad address is refused with an error matching both
+//     ErrInvalidAddress and ErrOutsideTrustSpace;
 //   - a domain outside the liste blanche is refused with a *TrustError,
-//     which wraps ErrOutsideTrustSpace and Sentinel;
+//     which wraps ErrOutsideTrustSpace;
 //   - an address that Directory does not know is accepted, and reported
 //     through OnUnknown or Logger: a red-listed address is valid but never
 //     published, so absence from the directory is no reason to refuse.
 //
-// Its zero value refuses everything (no liste blanche). Plug it into a
-// transport with Sentinel: mssante.ErrOutsideTrustSpace.
+// Every refusal matches ErrOutsideTrustSpace, which is what a caller of
+// mssante.Send tests for. Its zero value refuses everything (no liste
+// blanche).
 type RecipientChecker struct {
 	// Whitelist gives the liste blanche; nil refuses every address.
 	Whitelist WhitelistSource
-	// Sentinel, if set, is also matched by the refusal errors (pass
-	// mssante.ErrOutsideTrustSpace).
-	Sentinel error
 	// Directory, if set, is asked about each accepted address.
 	Directory Resolver
 	// OnUnknown is called for an accepted address that Directory does not
@@ -79,11 +69,8 @@ func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) e
 		wl = c.Whitelist.Current()
 	}
 	if err := wl.CheckAddress(address); err != nil {
-		var te *TrustError
-		if errors.As(err, &te) {
-			te.Sentinel = c.Sentinel
-		} else if c.Sentinel != nil {
-			return fmt.Errorf("%w (%w)", err, c.Sentinel)
+		if !errors.Is(err, ErrOutsideTrustSpace) {
+			return fmt.Errorf("%w (%w)", err, ErrOutsideTrustSpace)
 		}
 		return err
 	}

@@ -11,8 +11,11 @@ var (
 	// address is invalid: red-listed mailboxes are never published.
 	ErrNotFound = errors.New("annuaire: not found in the directory")
 
-	// ErrOutsideTrustSpace is wrapped by the error of RecipientChecker for an
-	// address whose domain is not on the liste blanche.
+	// ErrOutsideTrustSpace is wrapped by every refusal of RecipientChecker
+	// (a domain not on the liste blanche, an invalid address): nothing is
+	// sent to such a recipient. It is the SDK's one trust-space error;
+	// mssante.Send returns it, inside a *mssante.PartialError, for a
+	// recipient that a transport's RecipientChecker refused.
 	ErrOutsideTrustSpace = errors.New("annuaire: domain outside the MSSanté trust space (not on the liste blanche)")
 
 	// ErrInvalidAddress is wrapped for a string that is not an e-mail address.

@@ -38,10 +38,6 @@ func ExampleLoadIndex() {
 	// structure: accueil@ch-exemple.mssante.fr Accueil
 }
 
-// errOutside stands for mssante.ErrOutsideTrustSpace, which a transport
-// checks with errors.Is.
-var errOutside = errors.New("mssante: recipient outside the MSSanté trust space")
-
 func ExampleRecipientChecker() {
 	const lb = `<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>
 <Domaine><Nom>medecin.mssante.fr</Nom><DNCertificatOperateur>CN=smtp.example,O=OPERATEUR</DNCertificatOperateur></Domaine>
@@ -51,8 +47,7 @@ func ExampleRecipientChecker() {
 		panic(err)
 	}
 	checker := &annuaire.RecipientChecker{
-		Whitelist: wl,         // or a *WhitelistRefresher
-		Sentinel:  errOutside, // mssante.ErrOutsideTrustSpace
+		Whitelist: wl, // or a *WhitelistRefresher
 		OnUnknown: func(_ context.Context, addr string, err error) {
 			fmt.Println("warning: not in the directory (may be red-listed):", addr)
 		},
@@ -61,7 +56,8 @@ func ExampleRecipientChecker() {
 	ctx := context.Background()
 	fmt.Println(checker.CheckRecipient(ctx, "dr.exemple@medecin.mssante.fr"))
 	err = checker.CheckRecipient(ctx, "someone@gmail.com")
-	fmt.Println(errors.Is(err, annuaire.ErrOutsideTrustSpace), errors.Is(err, errOutside))
+	var te *annuaire.TrustError
+	fmt.Println(errors.Is(err, annuaire.ErrOutsideTrustSpace), errors.As(err, &te) && te.Domain == "gmail.com")
 	// Output:
 	// warning: not in the directory (may be red-listed): dr.exemple@medecin.mssante.fr
 	// <nil>

@@ -173,10 +173,6 @@ func (e *PartialError) Unwrap() []error {
 	return out
 }
 
-// ErrOutsideTrustSpace is returned (wrapped) for a recipient whose domain is
-// not on the MSSanté liste blanche: nothing is sent to it.
-var ErrOutsideTrustSpace = errors.New("mssante: recipient outside the MSSanté trust space")
-
 // IsTemporary reports whether err, returned by a Transport, is a temporary
 // failure (a 4xx reply, a network failure): sending again later may succeed.
 // It looks in err's chain for the first error with a Temporary() bool method
@@ -187,8 +183,10 @@ func IsTemporary(err error) bool {
 }
 
 // RecipientChecker vets a recipient before any byte is sent, typically
-// against the liste blanche (package annuaire provides one). It returns nil to
-// accept the address, and an error wrapping ErrOutsideTrustSpace to refuse it.
+// against the liste blanche. It returns nil to accept the address, and an
+// error to refuse it: the transport reports the recipient as
+// StatusPermanentFailure with that error. annuaire.RecipientChecker is
+// one; its refusals match annuaire.ErrOutsideTrustSpace.
 type RecipientChecker interface {
 	CheckRecipient(ctx context.Context, address string) error
 }

@@ -22,6 +22,9 @@ func (f *fakeReceiver) Receive(context.Context, func(context.Context, *Received)
 }
 func (f *fakeReceiver) RefreshToken(context.Context) error { f.refreshed++; return nil }
 
+// errOutside stands for the refusal of a RecipientChecker.
+var errOutside = errors.New("outside the trust space")
+
 func TestWithReceiverAddOns(t *testing.T) {
 	s, r := &fakeSender{}, &fakeReceiver{}
 	var tr Transport = WithReceiver(s, r)
@@ -53,9 +56,9 @@ func TestTemporaryAndPartialErrors(t *testing.T) {
 		t.Errorf("errors.As through PartialError: %v", se)
 	}
 	res.Recipients = append(res.Recipients, RecipientResult{Recipient: "c@x.fr", Status: StatusPermanentFailure,
-		Err: fmt.Errorf("%w: gmail.com", ErrOutsideTrustSpace)})
+		Err: fmt.Errorf("%w: gmail.com", errOutside)})
 	err = res.Err()
-	if IsTemporary(err) || !errors.Is(err, ErrOutsideTrustSpace) {
+	if IsTemporary(err) || !errors.Is(err, errOutside) {
 		t.Errorf("%v", err)
 	}
 	if IsTemporary(perm) || !IsTemporary(fmt.Errorf("wrapped: %w", temp)) || IsTemporary(nil) || IsTemporary(errors.New("x")) {

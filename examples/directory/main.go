@@ -98,7 +98,6 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "Liste blanche: %d domains, %d findings\n", wl.Len(), len(findings))
 	checker := &annuaire.RecipientChecker{
 		Whitelist: wl,
-		Sentinel:  mssante.ErrOutsideTrustSpace,
 		Directory: idx,
 		OnUnknown: func(_ context.Context, addr string, _ error) {
 			fmt.Fprintf(w, "Warning: %s is not in the directory (it may be red-listed)\n", addr)
@@ -124,7 +123,7 @@ func run(ctx context.Context, w io.Writer) error {
 		m := &mssante.Message{From: from, To: []*mail.Address{{Address: to}}, Subject: "Courrier", Text: "Bonjour."}
 		res, err := mssante.Send(ctx, client, m)
 		switch {
-		case errors.Is(err, mssante.ErrOutsideTrustSpace):
+		case errors.Is(err, annuaire.ErrOutsideTrustSpace):
 			fmt.Fprintf(w, "%s: refused before sending: %v\n", to, res.Recipients[0].Err)
 		case err != nil:
 			return err

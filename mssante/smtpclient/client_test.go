@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
@@ -112,10 +113,13 @@ func TestPerRecipientResults(t *testing.T) {
 
 type listeBlanche map[string]bool
 
+// errOutside is the refusal of listeBlanche.
+var errOutside = errors.New("outside the trust space")
+
 func (l listeBlanche) CheckRecipient(_ context.Context, addr string) error {
 	_, domain, _ := strings.Cut(addr, "@")
 	if !l[domain] {
-		return fmt.Errorf("%w: %s", mssante.ErrOutsideTrustSpace, domain)
+		return fmt.Errorf("%w: %s", errOutside, domain)
 	}
 	return nil
 }
@@ -126,7 +130,7 @@ func TestRecipientCheckerBeforeAnyByte(t *testing.T) {
 	opt.RecipientChecker = listeBlanche{"cabinet.mssante.test": true}
 	c := newClient(t, opt)
 	res, err := send(t, c, "someone@gmail.com")
-	if !errors.Is(err, mssante.ErrOutsideTrustSpace) || res.Recipients[0].Status != mssante.StatusPermanentFailure {
+	if !errors.Is(err, errOutside) || res.Recipients[0].Status != mssante.StatusPermanentFailure {
 		t.Fatalf("err %v, res %+v", err, res)
 	}
 	if n := ts.sessionCount(); n != 0 {
