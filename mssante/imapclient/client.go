@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
@@ -87,28 +88,21 @@ var (
 	_ mssante.TokenRefresher = (*Client)(nil)
 )
 
-// ConnError reports a failure to reach, secure or log in to the server, or a
-// session that broke. Temporary tells network failures from refusals.
-type ConnError struct {
-	Op   string // "dial", "tls", "auth", "select", "fetch", "store", "search"
-	Addr string
-	Err  error
+// connError is the *tlsauth.ConnError of a failed step, classified: network
+// failures and a busy server may go away (Retry); TLS, authentication and
+// protocol refusals will not.
+func (c *Client) connError(op string, err error) *tlsauth.ConnError {
+	return &tlsauth.ConnError{Op: op, Addr: c.ep.Addr, Err: err, Retry: retryable(op, err)}
 }
 
-func (e *ConnError) Error() string { return fmt.Sprintf("imapclient: %s %s: %v", e.Op, e.Addr, e.Err) }
-
-func (e *ConnError) Unwrap() error { return e.Err }
-
-// Temporary reports whether trying again later may succeed: network
-// failures are temporary; TLS, authentication and protocol refusals are not.
-func (e *ConnError) Temporary() bool {
+func retryable(op string, err error) bool {
 	var ie *imap.Error
-	if errors.As(e.Err, &ie) {
+	if errors.As(err, &ie) {
 		return ie.Code == imap.ResponseCodeUnavailable || ie.Code == imap.ResponseCodeInUse
 	}
-	if e.Op == "tls" || e.Op == "auth" {
+	if op == "tls" || op == "auth" {
 		var ne net.Error
-		return errors.As(e.Err, &ne) && ne.Timeout()
+		return errors.As(err, &ne) && ne.Timeout()
 	}
 	return true
 }
@@ -210,7 +204,7 @@ func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
 	sel, err := command(c, ctx, ic, func() (*imap.SelectData, error) { return ic.Select(c.opt.Mailbox, nil).Wait() })
 	if err != nil {
 		ic.Close()
-		return nil, &ConnError{Op: "select", Addr: c.ep.Addr, Err: err}
+		return nil, c.connError("select", err)
 	}
 	c.ic, c.validity = ic, sel.UIDValidity
 	return ic, nil
@@ -218,8 +212,8 @@ func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
 
 func (c *Client) dial(ctx context.Context) (*imapclient.Client, error) {
 	ic, err := tlsauth.Dial(ctx, c.ep, c.open)
-	if de, ok := errors.AsType[*tlsauth.DialError](err); ok {
-		return nil, &ConnError{Op: de.Op, Addr: c.ep.Addr, Err: de.Err}
+	if ce, ok := errors.AsType[*tlsauth.ConnError](err); ok {
+		ce.Retry = retryable(ce.Op, ce.Err) // IMAP's view of a failed dial or handshake
 	}
 	return ic, err
 }
@@ -244,11 +238,11 @@ func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *imapclient.Cli
 		ic = imapclient.New(nc.TLS, opts)
 	} else if ic, err = imapclient.NewStartTLS(nc.Raw, opts); err != nil {
 		// go-imap runs the handshake inside NewStartTLS.
-		return nil, &ConnError{Op: "tls", Addr: c.ep.Addr, Err: err}
+		return nil, c.connError("tls", err)
 	}
 	if err := ic.WaitGreeting(); err != nil {
 		ic.Close()
-		return nil, &ConnError{Op: "tls", Addr: c.ep.Addr, Err: err}
+		return nil, c.connError("tls", err)
 	}
 	if err := c.authenticate(ctx, ic); err != nil {
 		ic.Close()
@@ -262,7 +256,7 @@ func (c *Client) authenticate(ctx context.Context, ic *imapclient.Client) error 
 	for attempt := 0; ; attempt++ {
 		sa, err := c.ep.Auth.Client(ctx, c.ep.Host)
 		if err != nil {
-			return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: err}
+			return c.connError("auth", err)
 		}
 		err = ic.Authenticate(sa)
 		if err == nil {
@@ -273,7 +267,7 @@ func (c *Client) authenticate(ctx context.Context, ic *imapclient.Client) error 
 			c.ep.Auth.Invalidate()
 			continue
 		}
-		return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: err}
+		return c.connError("auth", err)
 	}
 }
 

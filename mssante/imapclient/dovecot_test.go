@@ -109,7 +109,7 @@ func TestDovecotRefusesWrongPasswordAndOldTLS(t *testing.T) {
 	}
 	c := newClient(t, base)
 	err := c.Receive(context.Background(), (&collector{}).handle)
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || ce.Op != "auth" {
 		t.Fatalf("wrong password: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
 	"github.com/mssante-go/sdk/internal/testpki"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
@@ -287,7 +288,7 @@ func TestWrongPasswordIsPermanent(t *testing.T) {
 	opt.Auth.Password = "wrong"
 	c := newClient(t, opt)
 	err := c.Receive(context.Background(), (&collector{}).handle)
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || ce.Op != "auth" || mssante.IsTemporary(err) {
 		t.Fatalf("err %v", err)
 	}

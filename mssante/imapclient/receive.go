@@ -10,14 +10,16 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 // Receive hands every new message of the mailbox to h, oldest first, and
 // marks it \Seen (or moves it to Options.MoveTo) once h returned nil. It
 // returns when the messages that were new when it started are all handled,
 // with the number handled, or at the first error: a *HandlerError when h
-// failed (that message and the next ones stay new) or a *ConnError. The
+// failed (that message and the next ones stay new) or a *tlsauth.ConnError. The
 // message body given to h is valid only until h returns.
 func (c *Client) Receive(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) error {
 	_, err := c.ReceiveCount(ctx, h)
@@ -34,7 +36,7 @@ func (c *Client) ReceiveCount(ctx context.Context, h func(ctx context.Context, m
 	default:
 	}
 	n, err := c.receive(ctx, h)
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if errors.As(err, &ce) || ctx.Err() != nil {
 		// The session may be in any state: start afresh next time.
 		c.drop(false)
@@ -99,7 +101,7 @@ func (c *Client) newUIDs(ctx context.Context, ic *imapclient.Client) ([]imap.UID
 	}
 	data, err := command(c, ctx, ic, func() (*imap.SearchData, error) { return ic.UIDSearch(criteria, nil).Wait() })
 	if err != nil {
-		return nil, &ConnError{Op: "search", Addr: c.ep.Addr, Err: err}
+		return nil, c.connError("search", err)
 	}
 	// "UID n:*" always matches the last message, even below n.
 	uids := slices.DeleteFunc(data.AllUIDs(), func(u imap.UID) bool { return u <= after })
@@ -146,7 +148,7 @@ func (c *Client) handleOne(ctx context.Context, ic *imapclient.Client, uid imap.
 		}
 	}
 	if err := cmd.Close(); err != nil && handlerErr == nil {
-		return false, &ConnError{Op: "fetch", Addr: c.ep.Addr, Err: err}
+		return false, c.connError("fetch", err)
 	}
 	if handlerErr != nil {
 		return false, &HandlerError{ID: id, Err: handlerErr}
@@ -166,7 +168,7 @@ func (c *Client) markDone(ctx context.Context, ic *imapclient.Client, uid imap.U
 		})
 	}
 	if err != nil {
-		return &ConnError{Op: "store", Addr: c.ep.Addr, Err: err}
+		return c.connError("store", err)
 	}
 	return nil
 }
@@ -181,7 +183,7 @@ func command[T any](c *Client, ctx context.Context, ic *imapclient.Client, f fun
 // Watch calls Receive, then waits for new mail — with IDLE when the server
 // supports it, polling every PollInterval otherwise — and calls Receive
 // again, until ctx ends or Receive fails. It reconnects after a broken
-// session (a temporary *ConnError), waiting PollInterval first.
+// session (a temporary *tlsauth.ConnError), waiting PollInterval first.
 func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) error {
 	for {
 		_, err := c.ReceiveCount(ctx, h)

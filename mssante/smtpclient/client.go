@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -140,43 +138,25 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// ConnError reports a failure to reach or authenticate with the server,
-// before any recipient was submitted. Temporary tells network failures and
-// 4xx replies (retry later) from refused certificates, TLS failures and
-// refused credentials (a configuration problem).
-type ConnError struct {
-	Op   string // "dial", "tls", "ehlo", "auth"
-	Addr string
-	Err  error
+// connError is the *tlsauth.ConnError of a failed step, classified: a 4xx
+// reply and network trouble may go away (Retry), a refused certificate, a
+// TLS failure or refused credentials will not.
+func (c *Client) connError(op string, err error) *tlsauth.ConnError {
+	return &tlsauth.ConnError{Op: op, Addr: c.ep.Addr, Err: err, Retry: retryable(op, err)}
 }
 
-func (e *ConnError) Error() string {
-	return fmt.Sprintf("smtpclient: %s %s: %v", e.Op, e.Addr, e.Err)
-}
-
-func (e *ConnError) Unwrap() error { return e.Err }
-
-// Temporary reports whether trying again later may succeed.
-func (e *ConnError) Temporary() bool {
+func retryable(op string, err error) bool {
 	var se *mssante.SMTPError
-	if errors.As(e.Err, &se) {
+	if errors.As(err, &se) {
 		// A 4.7.x security or policy reply before authentication (Postfix:
 		// "421 4.7.1 No client certificate presented") will not go away by
 		// itself: the configuration must change.
-		if e.Op != "auth" && strings.HasPrefix(se.EnhancedCode, "4.7.") {
+		if op != "auth" && strings.HasPrefix(se.EnhancedCode, "4.7.") {
 			return false
 		}
 		return se.Temporary()
 	}
-	var ne net.Error
-	if errors.As(e.Err, &ne) && ne.Timeout() {
-		return true
-	}
-	var oe *net.OpError
-	if errors.As(e.Err, &oe) && e.Op == "dial" {
-		return true
-	}
-	return errors.Is(e.Err, io.EOF) || errors.Is(e.Err, io.ErrUnexpectedEOF) || errors.Is(e.Err, context.DeadlineExceeded)
+	return tlsauth.Retryable(op, err)
 }
 
 // convertError maps go-smtp's reply errors to *mssante.SMTPError and leaves

@@ -291,7 +291,7 @@ func TestXOAuth2TokenRefresh(t *testing.T) {
 	ts.mu.Unlock()
 	c.RefreshToken(context.Background())
 	_, err := send(t, c, "x@cabinet.mssante.test")
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || ce.Op != "auth" || mssante.IsTemporary(err) {
 		t.Fatalf("err %v, want a permanent auth ConnError", err)
 	}
@@ -342,7 +342,7 @@ func TestTLSRequirements(t *testing.T) {
 	ts := newTestServer(t, func(ts *testServer) { ts.tlsCfg.MinVersion = tls.VersionTLS13 })
 	c := newClient(t, ts.options())
 	_, err := send(t, c, "x@cabinet.mssante.test")
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || ce.Op != "tls" {
 		t.Errorf("TLS 1.3-only server: err %v, want a tls ConnError", err)
 	}
@@ -370,7 +370,7 @@ func TestNoPlaintextFallback(t *testing.T) {
 	ts := newTestServer(t, func(ts *testServer) { ts.noStartTLS = true })
 	c := newClient(t, ts.options())
 	_, err := send(t, c, "dr@cabinet.mssante.test")
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || ce.Op != "starttls" || mssante.IsTemporary(err) {
 		t.Fatalf("err %v, want a permanent starttls ConnError", err)
 	}

@@ -55,7 +55,7 @@ func (c *Client) setTimeouts(ctx context.Context, sc *smtp.Client) {
 // command and answers by closing the session.
 func (c *Client) dial(ctx context.Context) (*conn, error) {
 	cn, err := c.dialOnce(ctx)
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	var se *mssante.SMTPError
 	if err != nil && c.ep.Auth.Mechanism() == tlsauth.XOAuth2 && errors.As(err, &ce) && ce.Op == "auth" &&
 		errors.As(err, &se) && se.Code == 535 {
@@ -67,8 +67,8 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 
 func (c *Client) dialOnce(ctx context.Context) (*conn, error) {
 	cn, err := tlsauth.Dial(ctx, c.ep, c.open)
-	if de, ok := errors.AsType[*tlsauth.DialError](err); ok {
-		return nil, &ConnError{Op: de.Op, Addr: c.ep.Addr, Err: de.Err}
+	if ce, ok := errors.AsType[*tlsauth.ConnError](err); ok {
+		ce.Retry = retryable(ce.Op, ce.Err) // SMTP's view of a failed dial or handshake
 	}
 	if err == nil {
 		c.dials.Add(1)
@@ -85,13 +85,13 @@ func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (*conn, error) {
 		sc = smtp.NewClient(nc.TLS)
 		c.setTimeouts(ctx, sc)
 		if err := sc.Hello(c.opt.LocalName); err != nil {
-			return nil, &ConnError{Op: "ehlo", Addr: c.ep.Addr, Err: convertError(err)}
+			return nil, c.connError("ehlo", convertError(err))
 		}
 	} else {
 		nc.Raw.SetDeadline(deadline(ctx, c.opt.CommandTimeout))
 		sc, err = smtp.NewClientStartTLS(nc.Raw, nc.Config)
 		if err != nil {
-			return nil, &ConnError{Op: "starttls", Addr: c.ep.Addr, Err: convertError(err)}
+			return nil, c.connError("starttls", convertError(err))
 		}
 		nc.Raw.SetDeadline(time.Time{})
 		c.setTimeouts(ctx, sc)
@@ -102,7 +102,7 @@ func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (*conn, error) {
 				op = "tls"
 			}
 			sc.Close()
-			return nil, &ConnError{Op: op, Addr: c.ep.Addr, Err: convertError(err)}
+			return nil, c.connError(op, convertError(err))
 		}
 	}
 	if err := c.authenticate(ctx, sc); err != nil {
@@ -119,10 +119,10 @@ func (c *Client) authenticate(ctx context.Context, sc *smtp.Client) error {
 	}
 	sa, err := c.ep.Auth.Client(ctx, c.ep.Host)
 	if err != nil {
-		return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: err}
+		return c.connError("auth", err)
 	}
 	if err := sc.Auth(sa); err != nil {
-		return &ConnError{Op: "auth", Addr: c.ep.Addr, Err: convertError(err)}
+		return c.connError("auth", convertError(err))
 	}
 	return nil
 }

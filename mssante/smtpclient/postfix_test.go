@@ -100,7 +100,7 @@ func TestPostfixRefusesClientWithoutCertificate(t *testing.T) {
 	c := newClient(t, opt)
 	_, err := c.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{"bob@" + s.Domain}},
 		strings.NewReader(postfixMsg(s, "bob@"+s.Domain, "nocert")))
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || mssante.IsTemporary(err) {
 		t.Fatalf("client without certificate: %v, want a permanent ConnError", err)
 	}
@@ -117,7 +117,7 @@ func TestPostfixRefusesCertificateFromAnotherCA(t *testing.T) {
 	c := newClient(t, opt)
 	_, err = c.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{"bob@" + s.Domain}},
 		strings.NewReader(postfixMsg(s, "bob@"+s.Domain, "othercert")))
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || mssante.IsTemporary(err) {
 		t.Fatalf("certificate from an unknown CA: %v, want a permanent ConnError%s", err, s.Logs())
 	}
@@ -132,7 +132,7 @@ func TestPostfixRefusesOldTLS(t *testing.T) {
 		c := newClient(t, o)
 		_, err := c.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{"bob@" + s.Domain}},
 			strings.NewReader(postfixMsg(s, "bob@"+s.Domain, "oldtls")))
-		var ce *ConnError
+		var ce *tlsauth.ConnError
 		if !errors.As(err, &ce) || ce.Op != "tls" {
 			t.Errorf("TLS %#x: err %v, want a refused handshake", v, err)
 		}
@@ -186,7 +186,7 @@ func TestPostfixXOAuth2(t *testing.T) {
 	bad := newClient(t, opt)
 	_, err := bad.Send(context.Background(), &mssante.Envelope{From: user, To: []string{to}},
 		strings.NewReader(postfixMsg(s, to, "forged")))
-	var ce *ConnError
+	var ce *tlsauth.ConnError
 	if !errors.As(err, &ce) || ce.Op != "auth" || mssante.IsTemporary(err) {
 		t.Fatalf("forged token: %v%s", err, s.Logs())
 	}

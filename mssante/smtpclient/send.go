@@ -21,7 +21,7 @@ import (
 // the server. The error is nil when every recipient accepted the message, a
 // *mssante.PartialError when some did not (with the result listing all of
 // them), and another error, with a nil result, when the envelope is invalid
-// or the server could not be reached or refused the session (*ConnError).
+// or the server could not be reached or refused the session (*tlsauth.ConnError).
 //
 // A session from the pool is reused when one is idle; a pooled session that
 // turns out to be closed by the server is replaced once, transparently,
@@ -85,7 +85,7 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 			return nil, readErr.err
 		}
 		err = c.contextError(ctx, err)
-		ce := &ConnError{Op: "send", Addr: c.ep.Addr, Err: err}
+		ce := c.connError("send", err)
 		for _, i := range pending {
 			if rr := &res.Recipients[i]; rr.Err == nil && rr.Status == mssante.StatusAccepted {
 				rr.Status, rr.Err = mssante.StatusTemporaryFailure, ce

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -111,18 +112,58 @@ type Conn struct {
 	Config *tls.Config
 }
 
-// DialError reports a failure of Dial itself, before or around the
-// protocol's set-up: Op "dial" when the TCP connection failed or the context
-// ended during set-up (Err then wraps ctx.Err()), "tls" when the implicit
-// TLS handshake failed.
-type DialError struct {
-	Op  string
-	Err error
+// ConnError reports a failure to reach, secure or authenticate with an
+// operator's server, or a session that broke: the one connection error of
+// both transports (smtpclient, imapclient). Op says at which step:
+//
+//   - "dial": the TCP connection failed, or the context or the set-up
+//     timeout ended during set-up (Err then wraps ctx.Err());
+//   - "tls", "starttls": the TLS handshake or the STARTTLS command failed;
+//   - "ehlo", "auth": the SMTP greeting or the SASL authentication failed;
+//   - "select", "search", "fetch", "store" (IMAP), "send" (SMTP): the
+//     session broke during that command.
+//
+// Retry is set by the transport that met the failure: true for network
+// trouble and busy servers (4xx replies), false for what only a change of
+// configuration fixes (a refused certificate, a TLS version or suite the
+// server does not offer, refused credentials).
+type ConnError struct {
+	Op    string
+	Addr  string // host:port
+	Err   error
+	Retry bool
 }
 
-func (e *DialError) Error() string { return fmt.Sprintf("tlsauth: %s: %v", e.Op, e.Err) }
+func (e *ConnError) Error() string {
+	return fmt.Sprintf("connection to %s failed at %s: %v", e.Addr, e.Op, e.Err)
+}
 
-func (e *DialError) Unwrap() error { return e.Err }
+func (e *ConnError) Unwrap() error { return e.Err }
+
+// Temporary reports whether trying again later may succeed (Retry), for
+// mssante.IsTemporary.
+func (e *ConnError) Temporary() bool { return e.Retry }
+
+// Retryable is the classification shared by the transports for failures
+// that are not protocol replies: a timeout, a connection refused or reset
+// while dialling, or a connection cut (EOF) may go away; anything else
+// (certificates, TLS versions) will not.
+func Retryable(op string, err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var oe *net.OpError
+	if op == "dial" && errors.As(err, &oe) {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// connError is a *ConnError of Dial, classified with Retryable.
+func (e *Endpoint) connError(op string, err error) *ConnError {
+	return &ConnError{Op: op, Addr: e.Addr, Err: err, Retry: Retryable(op, err)}
+}
 
 // Dial connects to e and runs setup (greeting, STARTTLS, authentication) on
 // the new connection. While setup runs, the end of ctx or of the set-up timeout
@@ -130,7 +171,7 @@ func (e *DialError) Unwrap() error { return e.Err }
 // context (go-smtp, go-imap); afterwards the connection is the caller's.
 // A session opened is logged at debug level. When setup fails, or ctx ended
 // meanwhile, the connection is closed and the error returned: setup's own errors as they are, the others (the end of ctx
-// included, whatever setup then returned) as *DialError.
+// included, whatever setup then returned) as *ConnError.
 func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Context, c *Conn) (T, error)) (v T, err error) {
 	if e.opt.SetupTimeout > 0 {
 		var cancel context.CancelFunc
@@ -139,7 +180,7 @@ func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Contex
 	}
 	raw, err := e.opt.DialContext(ctx, "tcp", e.Addr)
 	if err != nil {
-		return v, &DialError{Op: "dial", Err: err}
+		return v, e.connError("dial", err)
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer func() {
@@ -150,7 +191,7 @@ func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Contex
 				cause = fmt.Errorf("%w (%v)", cause, err)
 			}
 			var zero T
-			v, err = zero, &DialError{Op: "dial", Err: cause}
+			v, err = zero, e.connError("dial", cause)
 		}
 		if err != nil {
 			raw.Close()
@@ -160,7 +201,7 @@ func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Contex
 	if e.opt.ImplicitTLS {
 		c.TLS = tls.Client(raw, e.tls)
 		if err := c.TLS.HandshakeContext(ctx); err != nil {
-			return v, &DialError{Op: "tls", Err: err}
+			return v, e.connError("tls", err)
 		}
 	}
 	if v, err = setup(ctx, c); err == nil {

@@ -74,7 +74,7 @@ func TestDial(t *testing.T) {
 	bad := *ep
 	bad.tls = bad.tls.Clone()
 	bad.tls.ServerName = "smtp.operateur.example"
-	var de *DialError
+	var de *ConnError
 	if _, err := Dial(ctx, &bad, readGreeting); !errors.As(err, &de) || de.Op != "tls" {
 		t.Errorf("bad certificate: %v", err)
 	}
@@ -100,7 +100,7 @@ func TestDialSetupTimeout(t *testing.T) {
 	}
 	start := time.Now()
 	_, err = Dial(context.Background(), ep, readGreeting)
-	var de *DialError
+	var de *ConnError
 	if !errors.As(err, &de) || de.Op != "dial" || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("silent server: %v", err)
 	}

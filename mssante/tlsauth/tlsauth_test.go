@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mssante-go/sdk/internal/testpki"
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/mssante-go/sdk/internal/testpki"
 )
 
 // newPKI returns a test root named like the others: two of them share an
