@@ -235,7 +235,7 @@ func FuzzText(f *testing.F) {
 		ParseAddress(addr)
 		IsPatient(addr)
 		NewOutgoing(HeaderMap{"To": addr, "Reply-To": text, "Subject": text})
-		ClosingFindings(HeaderMap{"Subject": text, HeaderMES: addr})
+		ClosingFindings(HeaderMap{"Subject": text, mssante.HeaderMES: addr})
 		if tm, ok := newTextMatcher(BounceText{Kind: KindOther, Text: text}); ok {
 			tm.match(normalizeText(htmlToText(addr)))
 		}

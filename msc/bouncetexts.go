@@ -1,6 +1,10 @@
 package msc
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mssante-go/sdk/internal/mestext"
+)
 
 // Kind is the cause of a returned message, as the professional is told.
 type Kind string
@@ -33,7 +37,7 @@ func (k Kind) Permanent() bool { return k != KindTemporary }
 func (k Kind) Patient() bool { return strings.HasPrefix(string(k), "msc-") }
 
 // AddressPlaceholder marks where a BounceText quotes the recipient's address.
-const AddressPlaceholder = "{adresse}"
+const AddressPlaceholder = mestext.AddressPlaceholder
 
 // BounceText is one entry of the table of texts the classifier looks for in
 // a returned message: when Text is found, the recipient failed for Kind.
@@ -50,16 +54,17 @@ type BounceText struct {
 // Render returns the text with the placeholder replaced by addr: the bounce
 // a simulated Mon Espace Santé sends.
 func (t BounceText) Render(addr string) string {
-	return strings.ReplaceAll(t.Text, AddressPlaceholder, addr)
+	return mestext.Render(t.Text, addr)
 }
 
 // The three Mon Espace Santé texts (msc.md §9) are quoted from a training
 // deck citing the CNAM guide ENS-V1.3 §6: not confirmed in a primary
-// source, hence a table a caller can change.
+// source, hence a table a caller can change. They are those the test
+// operator (mssante/mssantetest) writes in its simulated bounces.
 var defaultBounceTexts = [...]BounceText{
-	{KindUnknownAddress, `Le message que vous avez envoyé à l'adresse "` + AddressPlaceholder + `" n'a pas pu être distribué, car cette adresse Mon espace santé n'existe pas.`, "msc.md §9 (ENS-V1.3 §6, DECK)"},
-	{KindClosed, `Le message que vous avez envoyé à l'adresse "` + AddressPlaceholder + `" n'a pas pu être distribué, car la messagerie Mon espace santé de votre destinataire est clôturée.`, "msc.md §9 (ENS-V1.3 §6, DECK)"},
-	{KindInvalidAddress, `Le message que vous avez envoyé à l'adresse "` + AddressPlaceholder + `" n'a pas pu être distribué, car cette adresse Mon espace santé est invalide.`, "msc.md §9 (ENS-V1.3 §6, DECK)"},
+	{KindUnknownAddress, mestext.BounceUnknownAddress, mestext.BounceSource},
+	{KindClosed, mestext.BounceClosed, mestext.BounceSource},
+	{KindInvalidAddress, mestext.BounceInvalidAddress, mestext.BounceSource},
 	// Size: the stock Postfix and common MTA wordings.
 	{KindTooLarge, "message size exceeds", "Postfix (552 5.3.4 Message size exceeds fixed limit)"},
 	{KindTooLarge, "exceeds size limit", "Postfix (message size N exceeds size limit N of server)"},

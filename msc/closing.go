@@ -6,20 +6,21 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/internal/mestext"
+	"github.com/mssante-go/sdk/mssante"
 )
 
 // The two ways a professional ends an exchange with a patient (msc.md §3).
 const (
-	// HeaderMES is the MSSanté header that, with the value ValueFIN, stops
-	// the patient from answering (ECO.2.2.8, msc.md §3.2). It is the
-	// preferred way: the same message carries content and closes.
-	HeaderMES = "X-MSS-MES"
-	// ValueFIN is the only value of HeaderMES: three upper-case letters.
-	ValueFIN = "FIN"
+	// ValueFIN is the only value of the header X-MSS-MES
+	// (mssante.HeaderMES): three upper-case letters. With it the patient
+	// cannot answer (ECO.2.2.8, msc.md §3.2). It is the preferred way: the
+	// same message carries content and closes.
+	ValueFIN = mestext.ValueFIN
 	// SubjectFIN is the whole subject of a dedicated closing message: the
 	// five characters "[FIN]", upper case, nothing before or after, not
 	// encoded (msc.md §3.1).
-	SubjectFIN = "[FIN]"
+	SubjectFIN = mestext.SubjectFIN
 )
 
 // ClosingForm tells how a message closes an exchange.
@@ -42,10 +43,11 @@ const (
 // encoded subject do not close; ClosingFindings explains such near misses.
 func Closing(h Header) ClosingForm {
 	var f ClosingForm
-	if strings.TrimSpace(h.Get(HeaderMES)) == ValueFIN {
+	byHeader, bySubject := mestext.Closing(h.Get(mssante.HeaderMES), h.Get("Subject"))
+	if byHeader {
 		f |= ClosingHeader
 	}
-	if h.Get("Subject") == SubjectFIN {
+	if bySubject {
 		f |= ClosingSubject
 	}
 	return f
@@ -68,7 +70,7 @@ func IsClosingMessage(r io.Reader) (bool, error) {
 // SetClosing adds "X-MSS-MES: FIN" to a message being composed, so that it
 // both delivers its content and stops the patient from answering. The
 // patient can answer again once the professional writes without it.
-func SetClosing(h HeaderSetter) { h.Set(HeaderMES, ValueFIN) }
+func SetClosing(h HeaderSetter) { h.Set(mssante.HeaderMES, ValueFIN) }
 
 // Rules of the closing checks.
 const (
@@ -87,9 +89,9 @@ func ClosingFindings(h Header) finding.List {
 		out.Add(finding.Warning, RuleClosingSubject, "Subject", "msc.md §3.1",
 			"subject %q does not close the exchange: it must be exactly %q (upper case, no prefix, no spaces, not encoded)", subj, SubjectFIN)
 	}
-	if v := strings.TrimSpace(h.Get(HeaderMES)); v != "" && v != ValueFIN {
-		out.Add(finding.Warning, RuleClosingHeader, HeaderMES, "msc.md §3.2",
-			"%s: %q is not recognised: the only value is %q (three upper-case letters)", HeaderMES, v, ValueFIN)
+	if v := strings.TrimSpace(h.Get(mssante.HeaderMES)); v != "" && v != ValueFIN {
+		out.Add(finding.Warning, RuleClosingHeader, mssante.HeaderMES, "msc.md §3.2",
+			"%s: %q is not recognised: the only value is %q (three upper-case letters)", mssante.HeaderMES, v, ValueFIN)
 	}
 	return out
 }

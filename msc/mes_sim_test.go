@@ -15,7 +15,7 @@ import (
 
 // The classifier and the tracker against the simulated Mon Espace Santé of
 // the embedded test operator: both sides must agree on the bounce texts
-// (the operator renders msc.MESBounceText; the classifier must match them by
+// (the operator renders the texts msc.MESBounceText gives; the classifier must match them by
 // text, not fall back on the status codes).
 func TestAgainstSimulatedMES(t *testing.T) {
 	op := mssantetest.NewOperator(t, &mssantetest.Options{PatientMaxBytes: 4000})

@@ -40,7 +40,7 @@ func MessageClosing(m *mssante.Message) ClosingForm {
 	if m == nil {
 		return NotClosing
 	}
-	return Closing(HeaderMap{"Subject": m.Subject, HeaderMES: m.Header.Get(HeaderMES)})
+	return Closing(HeaderMap{"Subject": m.Subject, mssante.HeaderMES: m.Header.Get(mssante.HeaderMES)})
 }
 
 // NewOutgoingMessage describes a composed message for Policy.Check: its
@@ -53,7 +53,7 @@ func NewOutgoingMessage(m *mssante.Message) (*Outgoing, error) {
 	}
 	o := &Outgoing{
 		To: addrs(m.To), Cc: addrs(m.Cc), Bcc: addrs(m.Bcc), ReplyTo: addrs(m.ReplyTo),
-		Subject: m.Subject, MES: m.Header.Get(HeaderMES),
+		Subject: m.Subject, MES: m.Header.Get(mssante.HeaderMES),
 	}
 	n, err := m.WriteTo(io.Discard)
 	if err != nil {

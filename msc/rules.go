@@ -9,13 +9,8 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/mssante"
 )
-
-// DefaultMaxSize is the Mon Espace Santé limit on a whole message, "25 Mo"
-// (msc.md §8), applied to the encoded message. Whether "Mo" means 10^6 or
-// 2^20 bytes is UNCONFIRMED: the smaller reading is used, so that a message
-// that passes the check is accepted under either.
-const DefaultMaxSize = 25_000_000
 
 // Rules of Policy.Check, as they appear in Finding.Rule.
 const (
@@ -82,7 +77,7 @@ type Opposition struct {
 // *AddressError wrapping ErrMalformedAddress: a recipient is never dropped
 // silently.
 func NewOutgoing(h Header) (*Outgoing, error) {
-	o := &Outgoing{Subject: h.Get("Subject"), MES: h.Get(HeaderMES)}
+	o := &Outgoing{Subject: h.Get("Subject"), MES: h.Get(mssante.HeaderMES)}
 	for _, f := range []struct {
 		key string
 		dst *[]string
@@ -128,7 +123,7 @@ func addressList(v string) ([]string, error) {
 // The zero value applies the defaults documented on each field.
 type Policy struct {
 	// MaxSize is the limit on the encoded message when a patient is a
-	// recipient; 0 means DefaultMaxSize.
+	// recipient; 0 means mssante.PatientMaxMessageSize (25 Mo).
 	MaxSize int64
 	// Matrix is the table of allowed confidentiality combinations; nil means
 	// DefaultMatrix().
@@ -203,12 +198,12 @@ func (p *Policy) Check(o *Outgoing) finding.List {
 	p.checkPatient(o, patients, &out)
 	p.checkSize(o, &out)
 	p.checkReplyTo(o, &out)
-	closing := Closing(HeaderMap{"Subject": o.Subject, HeaderMES: o.MES})
+	closing := Closing(HeaderMap{"Subject": o.Subject, mssante.HeaderMES: o.MES})
 	if closing != NotClosing && len(pros) > 0 {
-		out.Add(finding.Info, RuleFINCopy, HeaderMES, "msc.md §13",
+		out.Add(finding.Info, RuleFINCopy, mssante.HeaderMES, "msc.md §13",
 			"the message ends the exchange with the patient (%v); its effect on the %d professionals in copy is not documented", closing, len(pros))
 	}
-	out = append(out, ClosingFindings(HeaderMap{"Subject": o.Subject, HeaderMES: o.MES})...)
+	out = append(out, ClosingFindings(HeaderMap{"Subject": o.Subject, mssante.HeaderMES: o.MES})...)
 	return out
 }
 
@@ -296,7 +291,7 @@ func (p *Policy) now() time.Time {
 func (p *Policy) checkSize(o *Outgoing, out *finding.List) {
 	max := p.MaxSize
 	if max <= 0 {
-		max = DefaultMaxSize
+		max = mssante.PatientMaxMessageSize
 	}
 	switch {
 	case o.Size <= 0:

@@ -1,13 +1,18 @@
 package msc
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/limit"
+	"github.com/mssante-go/sdk/mssante"
 )
 
 const (
@@ -49,9 +54,9 @@ func TestPolicyRecipients(t *testing.T) {
 		{"key dropped", Outgoing{To: []string{"2790351215189@patient.mssante.fr"}, Size: 1}, []string{RuleAddress}},
 		{"auto-reply test mailbox", Outgoing{To: []string{TestAutoReplyAddress}, Size: 1}, nil},
 		{"wrong patient", Outgoing{To: []string{otherAddr}, Size: 1, Patient: testPatient()}, []string{RuleRightPatient}},
-		{"too large", Outgoing{To: []string{patientAddr}, Size: DefaultMaxSize + 1}, []string{RuleSize}},
-		{"at the limit", Outgoing{To: []string{patientAddr}, Size: DefaultMaxSize}, nil},
-		{"professionals only, large", Outgoing{To: []string{proAddr}, Size: DefaultMaxSize * 2}, nil},
+		{"too large", Outgoing{To: []string{patientAddr}, Size: mssante.PatientMaxMessageSize + 1}, []string{RuleSize}},
+		{"at the limit", Outgoing{To: []string{patientAddr}, Size: mssante.PatientMaxMessageSize}, nil},
+		{"professionals only, large", Outgoing{To: []string{proAddr}, Size: mssante.PatientMaxMessageSize * 2}, nil},
 		{"opposed", Outgoing{To: []string{patientAddr}, Size: 1, Opposition: Opposition{ToPatient: true}}, []string{RuleOpposition}},
 		{"opposed to pros", Outgoing{To: []string{proAddr}, Opposition: Opposition{ToProfessionals: true}}, []string{RuleOpposition}},
 		{"reply-to patient", Outgoing{To: []string{patientAddr}, Size: 1, ReplyTo: []string{otherAddr}}, []string{RuleReplyTo}},
@@ -201,7 +206,7 @@ func TestNewOutgoing(t *testing.T) {
 
 func TestPolicyValidate(t *testing.T) {
 	p := &Policy{}
-	f, err := p.Validate(&Outgoing{To: []string{patientAddr, otherAddr}, Size: DefaultMaxSize + 1})
+	f, err := p.Validate(&Outgoing{To: []string{patientAddr, otherAddr}, Size: mssante.PatientMaxMessageSize + 1})
 	var re *RefusedError
 	if !errors.Is(err, ErrRefused) || !errors.As(err, &re) || len(re.Findings) != 2 || len(f) != 2 {
 		t.Fatalf("%v, %v", f, err)
@@ -211,5 +216,42 @@ func TestPolicyValidate(t *testing.T) {
 	}
 	if _, err := p.Validate(&Outgoing{To: []string{patientAddr}, Size: 10}); err != nil {
 		t.Errorf("valid: %v", err)
+	}
+}
+
+// sizeTransport records that Send reached it.
+type sizeTransport struct{ called bool }
+
+func (s *sizeTransport) Send(context.Context, *mssante.Envelope, io.Reader) (*mssante.SendResult, error) {
+	s.called = true
+	return &mssante.SendResult{}, nil
+}
+
+// TestSizeLimitAgreesWithSend: a message between 25,000,000 bytes and 25 MiB
+// to a patient is refused by mssante.Send and by Policy.Check alike (they
+// once used 25<<20 and 25_000_000: such a message passed Send and failed
+// the policy).
+func TestSizeLimitAgreesWithSend(t *testing.T) {
+	m := &mssante.Message{
+		From: &mssante.Sender{Address: proAddr, Type: mssante.MailboxPER, GivenName: "Marie", FamilyName: "Martin", NIL: "DEV000000"},
+		To:   []*mail.Address{{Address: patientAddr}},
+		Text: "Bonjour",
+		// 19 MB base64-encode to about 25.5 MB: over 25,000,000, under 25 MiB.
+		Attachments: []*mssante.Attachment{{Filename: "big.bin", Data: make([]byte, 19_100_000)}},
+	}
+	o, err := NewOutgoingMessage(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Size <= mssante.PatientMaxMessageSize || o.Size >= 25<<20 {
+		t.Fatalf("message of %d bytes is not between the two readings of 25 Mo", o.Size)
+	}
+	if fs := (&Policy{}).Check(o); len(fs.ByRule(RuleSize).Errors()) != 1 {
+		t.Errorf("policy: %v", fs)
+	}
+	tr := &sizeTransport{}
+	_, err = mssante.SendWithOptions(context.Background(), tr, m, &mssante.SendOptions{MaxSize: -1})
+	if le, ok := errors.AsType[*limit.Error](err); !ok || le.Max != mssante.PatientMaxMessageSize || tr.called {
+		t.Errorf("Send: %v (transport called: %v)", err, tr.called)
 	}
 }

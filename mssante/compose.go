@@ -20,9 +20,18 @@ import (
 
 // DefaultMaxMessageSize is the default size limit of Send on the encoded
 // message: 10 Mo, the default of public clients; the real limit is set by
-// each operator (mssante.md §8, UNCONFIRMED). Mon Espace Santé accepts 25 Mo
-// (package msc enforces it).
+// each operator (mssante.md §8, UNCONFIRMED).
 const DefaultMaxMessageSize = 10 << 20
+
+// PatientMaxMessageSize is the Mon Espace Santé limit on a whole message:
+// "25 Mo" (msc.md §8, quoting ENS-V1.3 §6 p.10), applied to the encoded
+// message (the spec assumes it; UNCONFIRMED). The spec does not say whether
+// "Mo" means 10^6 or 2^20 bytes: the SDK reads it as the SI mégaoctet,
+// 25,000,000 bytes, the smaller reading, so that a message that passes is
+// accepted under either. It is the SDK's one Mon Espace Santé size limit:
+// Send and Lint apply it when a recipient is a patient, msc.Policy checks
+// it, and the test operator (mssantetest) bounces above it.
+const PatientMaxMessageSize = 25_000_000
 
 // contentTypes maps extensions to media types; mime.TypeByExtension depends
 // on the system files and is not used.

@@ -15,10 +15,6 @@ import (
 	"github.com/mssante-go/sdk/ins"
 )
 
-// PatientMaxMessageSize is the Mon Espace Santé limit: 25 Mo per message
-// (msc.md §8; encoded size assumed).
-const PatientMaxMessageSize = 25 << 20
-
 // LintOptions configures Lint. The zero value applies the defaults.
 type LintOptions struct {
 	// MaxSize is the operator's size limit on the raw message;
@@ -184,7 +180,7 @@ func (l *linter) size() {
 		l.add(finding.Error, "MSG-SIZE", "message", "message of %d bytes exceeds the %d bytes limit (per operator, mssante.md §8)", in.Size, max)
 	}
 	if in.Size > PatientMaxMessageSize && in.hasPatientRecipient() {
-		l.add(finding.Error, "MSC-SIZE", "message", "message of %d bytes to a patient exceeds the Mon Espace Santé 25 Mo limit", in.Size)
+		l.add(finding.Error, "MSC-SIZE", "message", "message of %d bytes to a patient exceeds the Mon Espace Santé limit of %d bytes (25 Mo)", in.Size, PatientMaxMessageSize)
 	}
 }
 

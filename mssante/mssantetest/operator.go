@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mssante-go/sdk/internal/testpki"
+	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
@@ -42,11 +43,6 @@ var (
 	// ErrClosed: the operator was closed.
 	ErrClosed = errors.New("mssantetest: operator closed")
 )
-
-// MESMaxBytes is the Mon Espace Santé limit on the total size of a message,
-// "25 Mo" (msc.md §8). Whether Mo means 10^6 or 2^20 bytes, and whether the
-// encoded size counts, is UNCONFIRMED: the encoded size and 2^20 are used.
-const MESMaxBytes = 25 << 20
 
 // Options configure an operator. The zero value starts the default registry
 // on loopback ports chosen by the system.
@@ -81,7 +77,8 @@ type Options struct {
 	// PatientMaxBytes so that the "too large" bounce can be simulated.
 	MaxMessageBytes int64
 	// PatientMaxBytes is the Mon Espace Santé size limit; zero means
-	// MESMaxBytes. Tests set a small value to exercise the bounce cheaply.
+	// mssante.PatientMaxMessageSize (25 Mo, the limit the SDK's senders
+	// apply). Tests set a small value to exercise the bounce cheaply.
 	PatientMaxBytes int64
 
 	// Logger receives connection errors and deliveries at debug level;
@@ -144,7 +141,7 @@ func Start(ctx context.Context, opts Options) (*Operator, error) {
 		opts.MaxMessageBytes = 64 << 20
 	}
 	if opts.PatientMaxBytes == 0 {
-		opts.PatientMaxBytes = MESMaxBytes
+		opts.PatientMaxBytes = mssante.PatientMaxMessageSize
 	}
 	op := &Operator{
 		opts:      opts,

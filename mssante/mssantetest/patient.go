@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mssante-go/sdk/msc"
+	"github.com/mssante-go/sdk/internal/mestext"
+	"github.com/mssante-go/sdk/mssante"
 )
 
 // exchangeKey is a patient and the professional address the patient may
@@ -24,6 +25,13 @@ type exchange struct {
 	subject    string // decoded subject of the last professional message
 	messageID  string
 	references string
+}
+
+// closing reports whether a message ends the exchange, with the rule of
+// package msc (shared through internal/mestext).
+func closing(hdr mail.Header) bool {
+	byHeader, bySubject := mestext.Closing(hdr.Get(mssante.HeaderMES), hdr.Get("Subject"))
+	return byHeader || bySubject
 }
 
 // recordExchangeLocked notes a professional message delivered to a patient:
@@ -40,7 +48,7 @@ func (op *Operator) recordExchangeLocked(patient, from string, hdr mail.Header) 
 	id := strings.TrimSpace(hdr.Get("Message-ID"))
 	refs := strings.TrimSpace(strings.TrimSpace(hdr.Get("References")) + " " + id)
 	op.exchanges[exchangeKey{strings.ToLower(patient), contact}] = &exchange{
-		open:       !msc.IsClosing(hdr), // [FIN] or X-MSS-MES: FIN, strictly (msc.md §3)
+		open:       !closing(hdr), // [FIN] or X-MSS-MES: FIN, strictly (msc.md §3)
 		subject:    decodeHeader(hdr.Get("Subject")),
 		messageID:  id,
 		references: refs,

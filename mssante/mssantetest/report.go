@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mssante-go/sdk/msc"
+	"github.com/mssante-go/sdk/internal/mestext"
 )
 
 // reportKind is the outcome of a delivery that a DSN reports.
@@ -32,8 +32,8 @@ const (
 )
 
 // reports is the table of every DSN the operator writes. The three French
-// texts are not copied here: they come from msc.MESBounceText, the table the
-// SDK's bounce classifier reads (msc.md §9 [S: DECK]), rendered with the real
+// texts are not copied here: they come from internal/mestext, which the
+// SDK's bounce classifier (msc.BounceTexts) reads too (msc.md §9 [S: DECK]), rendered with the real
 // address in place of the deck's placeholder, so that the simulation and the
 // classifier cannot drift apart. The subject, the RFC 3464 form and the
 // status codes of the Mon Espace Santé bounces are UNCONFIRMED choices
@@ -42,18 +42,18 @@ var reports = [...]struct {
 	action  string // RFC 3464 Action
 	status  string // RFC 3463 enhanced status code
 	subject string
-	diag    string   // Diagnostic-Code text after "smtp; ", %s = address
-	mes     msc.Kind // the first (human) part is msc's text for this kind; "" = the generic text
+	diag    string // Diagnostic-Code text after "smtp; ", %s = address
+	mes     string // the first (human) part: a Mon Espace Santé text of mestext; "" = the generic text
 }{
 	reportDelivered: {"delivered", "2.0.0", subjectSuccessDSN, "250 2.0.0 <%s>: delivered to mailbox", ""},
 	reportUnknownUser: {"failed", "5.1.1", subjectPostfix,
 		"550 5.1.1 <%s>: Recipient address rejected: User unknown", ""},
 	reportNoProfile: {"failed", "5.1.1", subjectMESBounce,
-		"550 5.1.1 <%s>: Recipient address rejected: no Mon espace sante mailbox", msc.KindUnknownAddress},
+		"550 5.1.1 <%s>: Recipient address rejected: no Mon espace sante mailbox", mestext.BounceUnknownAddress},
 	reportClosed: {"failed", "5.2.1", subjectMESBounce,
-		"550 5.2.1 <%s>: Mailbox disabled: Mon espace sante mailbox closed", msc.KindClosed},
+		"550 5.2.1 <%s>: Mailbox disabled: Mon espace sante mailbox closed", mestext.BounceClosed},
 	reportInvalid: {"failed", "5.1.3", subjectMESBounce,
-		"550 5.1.3 <%s>: Bad destination mailbox address syntax: invalid INS", msc.KindInvalidAddress},
+		"550 5.1.3 <%s>: Bad destination mailbox address syntax: invalid INS", mestext.BounceInvalidAddress},
 	reportTooLarge: {"failed", "5.3.4", subjectPostfix,
 		"552 5.3.4 <%s>: Message size exceeds fixed maximum message size", ""},
 }
@@ -85,8 +85,8 @@ func (op *Operator) dsnLocked(env envelope, r recipient, original []byte, kind r
 		text += "Your message could not be delivered to the recipient below.\r\n\r\n"
 	}
 	text += "<" + r.addr + ">: " + diag + "\r\n"
-	if t, ok := msc.MESBounceText(rep.mes); ok {
-		text = t.Render(r.addr) + "\r\n"
+	if rep.mes != "" {
+		text = mestext.Render(rep.mes, r.addr) + "\r\n"
 	}
 
 	// RET: failures return the full message unless HDRS was asked, successes
