@@ -34,3 +34,22 @@ func BenchmarkParseCX(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkMSCAddress(b *testing.B) {
+	id := qualified("279035121518989", OIDNIRTest)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := id.MSCAddress(Test); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseMSCAddress(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseMSCAddress("Dominique PAT-TROIS <279035121518989@patient.mssante.fr>"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -43,7 +43,9 @@
 //   - XDS patientId (CX): 279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH (ParseCX)
 //   - HL7 v2 PID-3: 279035121518989^^^NS&1.2.250.1.213.1.4.10&ISO^INS (ParsePID3)
 //   - CDA recordTarget/patientRole/id: root = OID, extension = matricule (FromII)
-//   - Mon Espace Santé address: 279035121518989@patient.mssante.fr (ParseMSCAddress)
+//   - Mon Espace Santé address: 279035121518989@patient.mssante.fr
+//     (Identity.MSCAddress, ParseMSCAddress, IsPatientAddress): the SDK's one
+//     home of patient addresses, which packages mssante and msc call
 //
 // The readers match the authority on its OID, never on the namespace text.
 package ins

@@ -39,12 +39,12 @@ func ExampleIdentity_MSCAddress() {
 		},
 		Status: ins.StatusQualified,
 	}
-	addr, err := id.MSCAddress()
+	addr, err := id.MSCAddress(ins.AnyEnvironment)
 	fmt.Println(addr, err)
 	fmt.Println(id.Traits.FirstGiven(), id.XMSSINS())
 
 	id.Status = ins.StatusRecovered
-	_, err = id.MSCAddress()
+	_, err = id.MSCAddress(ins.AnyEnvironment)
 	fmt.Println(errors.Is(err, ins.ErrNotQualified))
 	fmt.Println(err)
 	fmt.Println(id.XMSSINS())
@@ -52,7 +52,7 @@ func ExampleIdentity_MSCAddress() {
 	// 279035121518989@patient.mssante.fr <nil>
 	// DOMINIQUE O
 	// true
-	// ins: identity status is RECUP (Identité récupérée); only a qualified identity (QUAL) may carry the INS
+	// ins: cannot build the patient address: ins: identity status is RECUP (Identité récupérée); only a qualified identity (QUAL) may carry the INS
 	// N
 }
 
@@ -81,4 +81,41 @@ func ExampleCoherence() {
 		fmt.Println(f)
 	}
 	// Output: warning INS-COH-SEX at matricule[1]: sex digit 2 does not match sex M [ins.md §2]
+}
+
+func ExampleIdentity_MSCAddress_environment() {
+	// The public ANS test identity (ins.md §8.1).
+	id := ins.Identity{
+		INS:    ins.INS{Matricule: "279035121518989", OID: ins.OIDNIRTest},
+		Status: ins.StatusQualified,
+	}
+	addr, err := id.MSCAddress(ins.Test)
+	fmt.Println(addr, err)
+
+	// Only a qualified identity gets an address.
+	id.Status = ins.StatusRecovered
+	_, err = id.MSCAddress(ins.Test)
+	fmt.Println(errors.Is(err, ins.ErrNotQualified))
+
+	// A test identity is refused in production.
+	id.Status = ins.StatusQualified
+	_, err = id.MSCAddress(ins.Production)
+	fmt.Println(errors.Is(err, ins.ErrWrongEnvironment))
+	// Output:
+	// 279035121518989@patient.mssante.fr <nil>
+	// true
+	// true
+}
+
+func ExampleParseMSCAddress() {
+	m, err := ins.ParseMSCAddress("Dominique PAT-TROIS <279035121518989@patient.mssante.fr>")
+	fmt.Println(m, err)
+
+	// The CI-SIS example address has a wrong key (msc.md §1).
+	_, err = ins.ParseMSCAddress("288091234567823@patient.mssante.fr")
+	var pe *ins.ParseError
+	fmt.Println(errors.Is(err, ins.ErrChecksum), errors.As(err, &pe) && pe.Want == 94)
+	// Output:
+	// 279035121518989 <nil>
+	// true true
 }

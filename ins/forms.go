@@ -13,9 +13,6 @@ type II struct {
 	Extension string
 }
 
-// PatientDomain is the domain of the Mon Espace Santé patient mailboxes.
-const PatientDomain = "patient.mssante.fr"
-
 // CX returns the XDS patientId form of the INS (ins.md §7.2):
 // <matricule>^^^&<OID>&ISO^NH. It formats what it is given: use
 // Identity.CX to refuse an identity that is not qualified.
@@ -32,11 +29,6 @@ func (i INS) PID3(namespace string) string {
 
 // II returns the CDA patientRole/id of the INS.
 func (i INS) II() II { return II{Root: string(i.OID), Extension: string(i.Matricule)} }
-
-// MSCAddress returns the Mon Espace Santé mailbox address of the INS:
-// <matricule>@patient.mssante.fr (ins.md §7.5), the 15 characters with the
-// key, upper case.
-func (i INS) MSCAddress() string { return string(i.Matricule) + "@" + PatientDomain }
 
 // ErrNotINS: a CX, PID-3 or CDA identifier is well formed but does not carry
 // an INS (another assigning authority, e.g. a local IPP).
@@ -103,28 +95,4 @@ func FromII(id II) (INS, error) {
 		return INS{}, err
 	}
 	return INS{Matricule: m, OID: oid}, nil
-}
-
-// ErrNotPatientAddress: the address is not in the patient.mssante.fr domain.
-var ErrNotPatientAddress = errors.New("ins: not a Mon Espace Santé patient address")
-
-// IsPatientAddress reports whether addr is in the patient.mssante.fr domain
-// (case-insensitive), whatever its local part.
-func IsPatientAddress(addr string) bool {
-	at := strings.LastIndexByte(addr, '@')
-	return at > 0 && strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(addr[at+1:]), ">"), PatientDomain)
-}
-
-// ParseMSCAddress reads the matricule out of a Mon Espace Santé address
-// "<matricule>@patient.mssante.fr" (angle brackets and surrounding spaces are
-// tolerated). The matricule is checked like Parse does; its authority is not
-// in the address, so the caller supplies it when an INS is needed.
-func ParseMSCAddress(addr string) (Matricule, error) {
-	a := strings.TrimSpace(addr)
-	a = strings.TrimSuffix(strings.TrimPrefix(a, "<"), ">")
-	at := strings.LastIndexByte(a, '@')
-	if at <= 0 || !strings.EqualFold(a[at+1:], PatientDomain) {
-		return "", fmt.Errorf("%w: %q", ErrNotPatientAddress, addr)
-	}
-	return Parse(a[:at])
 }

@@ -183,11 +183,3 @@ func (id *Identity) II() (II, error) {
 	}
 	return id.INS.II(), nil
 }
-
-// MSCAddress returns the Mon Espace Santé address of a qualified identity (see INS.MSCAddress).
-func (id *Identity) MSCAddress() (string, error) {
-	if err := id.CheckQualified(); err != nil {
-		return "", err
-	}
-	return id.INS.MSCAddress(), nil
-}

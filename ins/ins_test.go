@@ -184,7 +184,7 @@ func TestIdentityGuard(t *testing.T) {
 	cx, err := id.CX()
 	require.NoError(t, err)
 	assert.Equal(t, "279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH", cx)
-	addr, err := id.MSCAddress()
+	addr, err := id.MSCAddress(AnyEnvironment)
 	require.NoError(t, err)
 	assert.Equal(t, "279035121518989@patient.mssante.fr", addr)
 	pid, err := id.PID3("ASIP-SANTE-INS-NIR")
@@ -203,7 +203,7 @@ func TestIdentityGuard(t *testing.T) {
 		var se *StatusError
 		require.ErrorAs(t, err, &se)
 		assert.Equal(t, st, se.Status)
-		_, err = id.MSCAddress()
+		_, err = id.MSCAddress(AnyEnvironment)
 		assert.ErrorIs(t, err, ErrNotQualified)
 		_, err = id.PID3("")
 		assert.ErrorIs(t, err, ErrNotQualified)
@@ -223,7 +223,7 @@ func TestIdentityGuard(t *testing.T) {
 
 	insc := testIdentity()
 	insc.INS.OID = OIDINSC
-	_, err = insc.MSCAddress()
+	_, err = insc.MSCAddress(AnyEnvironment)
 	assert.ErrorIs(t, err, ErrINSC)
 
 	noSex := testIdentity()

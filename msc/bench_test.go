@@ -4,8 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/mssante-go/sdk/ins"
 )
 
 func benchClassify(b *testing.B, name string) {
@@ -27,25 +25,6 @@ func BenchmarkClassifyDSN(b *testing.B)         { benchClassify(b, "dsn-unknown-
 func BenchmarkClassifyPostfixSize(b *testing.B) { benchClassify(b, "dsn-size-postfix.eml") }
 func BenchmarkClassifyFrenchText(b *testing.B)  { benchClassify(b, "text-closed.eml") }
 func BenchmarkClassifyHTML(b *testing.B)        { benchClassify(b, "text-invalid-address.eml") }
-
-func BenchmarkAddress(b *testing.B) {
-	id := qualified("279035121518989", ins.OIDNIRTest)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Address(id, ins.Test); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkParseAddress(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseAddress("Dominique PAT-TROIS <279035121518989@patient.mssante.fr>"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 func BenchmarkIsClosing(b *testing.B) {
 	h := HeaderMap{"Subject": "RE: [FIN]", "X-MSS-MES": "FIN"}

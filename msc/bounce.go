@@ -67,7 +67,7 @@ type RecipientBounce struct {
 // Patient returns the matricule of the failed recipient when it is a valid
 // patient address.
 func (b *Bounce) Patient() (ins.Matricule, bool) {
-	m, err := ParseAddress(b.Recipient)
+	m, err := ins.ParseMSCAddress(b.Recipient)
 	return m, err == nil
 }
 
@@ -170,8 +170,8 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 // canonicalRecipient writes a valid patient address in its canonical form
 // (upper-case 2A/2B, lower-case domain); other addresses are kept as found.
 func canonicalRecipient(addr string) string {
-	if m, err := ParseAddress(addr); err == nil {
-		return string(m) + "@" + Domain
+	if m, err := ins.ParseMSCAddress(addr); err == nil {
+		return m.MSCAddress()
 	}
 	return addr
 }
@@ -183,7 +183,7 @@ func (c *Classifier) classifyRecipient(m []textMatcher, rr reportRecipient, body
 		rb.Kind = KindTemporary
 		return rb
 	}
-	patient := IsPatientAddress(rr.recipient)
+	patient := ins.IsPatientAddress(rr.recipient)
 	diag := normalizeText(rr.diagnostic)
 	rcpt := lowerAddress(rr.recipient)
 	// Table order decides (the Mon Espace Santé texts come first); for each
@@ -210,7 +210,7 @@ func (c *Classifier) classifyRecipient(m []textMatcher, rr reportRecipient, body
 
 // statusKind applies the status rules, then the matricule check.
 func (c *Classifier) statusKind(rcpt, status string) Kind {
-	patient := IsPatientAddress(rcpt)
+	patient := ins.IsPatientAddress(rcpt)
 	rules := c.StatusRules
 	if rules == nil {
 		rules = DefaultStatusRules()
@@ -220,7 +220,7 @@ func (c *Classifier) statusKind(rcpt, status string) Kind {
 			return rules[i].Kind
 		}
 	}
-	if patient && !strings.EqualFold(lowerAddress(rcpt), TestAutoReplyAddress) && !IsPatient(rcpt) && strings.HasPrefix(status, "5") {
+	if patient && !strings.EqualFold(lowerAddress(rcpt), ins.TestAutoReplyAddress) && !isPatient(rcpt) && strings.HasPrefix(status, "5") {
 		return KindInvalidAddress
 	}
 	if strings.HasPrefix(status, "4") {
@@ -258,11 +258,11 @@ func (c *Classifier) classifyText(m []textMatcher, text, body string) (Recipient
 		if addr != "" {
 			rb.Recipient = addr
 		}
-		if m[i].kind.Patient() && rb.Recipient != "" && !IsPatientAddress(rb.Recipient) {
+		if m[i].kind.Patient() && rb.Recipient != "" && !ins.IsPatientAddress(rb.Recipient) {
 			continue
 		}
 		rb.Kind, rb.Matched = m[i].kind, m[i].source
-		if rb.Kind == KindMailboxUnknown && IsPatientAddress(rb.Recipient) {
+		if rb.Kind == KindMailboxUnknown && ins.IsPatientAddress(rb.Recipient) {
 			rb.Kind = KindUnknownAddress
 		}
 		return rb, true

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
@@ -232,8 +233,8 @@ func FuzzText(f *testing.F) {
 	f.Add("Dominique <279035121518989@patient.mssante.fr>", "Le message que vous avez envoyé à l'adresse \"{adresse}\" n'a pas")
 	f.Add("<a@b>, \"x, y\" <c@d>", "<p>&eacute;</p>")
 	f.Fuzz(func(t *testing.T, addr, text string) {
-		ParseAddress(addr)
-		IsPatient(addr)
+		ins.ParseMSCAddress(addr)
+		isPatient(addr)
 		NewOutgoing(HeaderMap{"To": addr, "Reply-To": text, "Subject": text})
 		ClosingFindings(HeaderMap{"Subject": text, mssante.HeaderMES: addr})
 		if tm, ok := newTextMatcher(BounceText{Kind: KindOther, Text: text}); ok {

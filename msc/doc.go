@@ -9,12 +9,12 @@
 //
 // # Addresses
 //
-// A patient's mailbox is "<matricule INS>@patient.mssante.fr". Address
-// builds it from a qualified identity only (ECO.2.2.6), after checking the
-// matricule's key and the identity's authority against the environment;
-// errors are *AddressError values wrapping the sentinels of package ins
-// (ErrNotQualified, ErrChecksum...). ParseAddress reads the matricule back,
-// IsPatient recognises a patient sender without trusting the domain alone.
+// A patient's mailbox is "<matricule INS>@patient.mssante.fr". Package ins
+// is its one home: ins.Identity.MSCAddress builds it from a qualified
+// identity only (ECO.2.2.6), after checking the matricule's key and the
+// identity's authority against the environment; ins.ParseMSCAddress reads the
+// matricule back. PatientSender recognises a patient sender without
+// trusting the domain alone.
 //
 // # Ending an exchange
 //

@@ -2,7 +2,6 @@ package msc_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -25,39 +24,6 @@ func testIdentity() ins.Identity {
 		},
 		Status: ins.StatusQualified,
 	}
-}
-
-func ExampleAddress() {
-	id := testIdentity()
-	addr, err := msc.Address(id, ins.Test)
-	fmt.Println(addr, err)
-
-	// Only a qualified identity gets an address.
-	id.Status = ins.StatusRecovered
-	_, err = msc.Address(id, ins.Test)
-	fmt.Println(errors.Is(err, msc.ErrNotQualified))
-
-	// A test identity is refused in production.
-	id.Status = ins.StatusQualified
-	_, err = msc.Address(id, ins.Production)
-	fmt.Println(errors.Is(err, msc.ErrWrongEnvironment))
-	// Output:
-	// 279035121518989@patient.mssante.fr <nil>
-	// true
-	// true
-}
-
-func ExampleParseAddress() {
-	m, err := msc.ParseAddress("Dominique PAT-TROIS <279035121518989@patient.mssante.fr>")
-	fmt.Println(m, err)
-
-	// The CI-SIS example address has a wrong key (msc.md §1).
-	_, err = msc.ParseAddress("288091234567823@patient.mssante.fr")
-	var pe *ins.ParseError
-	fmt.Println(errors.Is(err, msc.ErrChecksum), errors.As(err, &pe) && pe.Want == 94)
-	// Output:
-	// 279035121518989 <nil>
-	// true true
 }
 
 func ExampleIsClosing() {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/mssante"
 )
 
@@ -17,7 +18,7 @@ import (
 // a [FIN] message is UNCONFIRMED). patient is the patient's address; its
 // matricule is checked. Prefer SetClosing on the last message with content.
 func NewClosingMessage(from *mssante.Sender, patient, text string) (*mssante.Message, error) {
-	if _, err := ParseAddress(patient); err != nil {
+	if _, err := ins.ParseMSCAddress(patient); err != nil {
 		return nil, err
 	}
 	to, err := mail.ParseAddress(patient)

@@ -16,7 +16,7 @@ func ReadByPatient(rep *mssante.Report) (ins.Matricule, bool) {
 		return "", false
 	}
 	for _, a := range []string{rep.MDN.FinalRecipient, rep.MDN.OriginalRecipient, rep.From} {
-		if m, err := ParseAddress(a); err == nil {
+		if m, err := ins.ParseMSCAddress(a); err == nil {
 			return m, true
 		}
 	}

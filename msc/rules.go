@@ -74,7 +74,7 @@ type Opposition struct {
 
 // NewOutgoing reads the recipients, Reply-To, Subject and X-MSS-MES of a
 // message header. An address list that cannot be read gives an
-// *AddressError wrapping ErrMalformedAddress: a recipient is never dropped
+// *ins.AddressError wrapping ins.ErrMalformedAddress: a recipient is never dropped
 // silently.
 func NewOutgoing(h Header) (*Outgoing, error) {
 	o := &Outgoing{Subject: h.Get("Subject"), MES: h.Get(mssante.HeaderMES)}
@@ -84,7 +84,7 @@ func NewOutgoing(h Header) (*Outgoing, error) {
 	}{{"To", &o.To}, {"Cc", &o.Cc}, {"Bcc", &o.Bcc}, {"Reply-To", &o.ReplyTo}} {
 		list, err := addressList(h.Get(f.key))
 		if err != nil {
-			return nil, &AddressError{Input: h.Get(f.key), Err: fmt.Errorf("%w in %s", ErrMalformedAddress, f.key)}
+			return nil, &ins.AddressError{Input: h.Get(f.key), Err: fmt.Errorf("%w in %s", ins.ErrMalformedAddress, f.key)}
 		}
 		*f.dst = list
 	}
@@ -174,7 +174,7 @@ func (p *Policy) Check(o *Outgoing) finding.List {
 	opp := o.Opposition
 	if p.OppositionOf != nil {
 		for _, a := range patients {
-			if m, err := ParseAddress(a); err == nil {
+			if m, err := ins.ParseMSCAddress(a); err == nil {
 				r := p.OppositionOf(m)
 				opp.ToPatient = opp.ToPatient || r.ToPatient
 				opp.ToProfessionals = opp.ToProfessionals || r.ToProfessionals
@@ -222,15 +222,15 @@ func (p *Policy) recipients(o *Outgoing, out *finding.List) (patients, pros []st
 				continue
 			}
 			seen[a] = true
-			if !IsPatientAddress(a) {
+			if !ins.IsPatientAddress(a) {
 				pros = append(pros, a)
 				continue
 			}
 			patients = append(patients, a)
-			if a == TestAutoReplyAddress {
+			if a == ins.TestAutoReplyAddress {
 				continue
 			}
-			if _, err := ParseAddress(a); err != nil {
+			if _, err := ins.ParseMSCAddress(a); err != nil {
 				out.Add(finding.Error, RuleAddress, f.name, "msc.md §1",
 					"%s is not a valid Mon Espace Santé address (%v): it would bounce as \"adresse invalide\"", a, unwrapAddress(err))
 			}
@@ -313,7 +313,7 @@ func (p *Policy) checkReplyTo(o *Outgoing, out *finding.List) {
 	for _, r := range o.ReplyTo {
 		a := lowerAddress(r)
 		switch {
-		case IsPatientAddress(a):
+		case ins.IsPatientAddress(a):
 			out.Add(finding.Error, RuleReplyTo, "Reply-To", "msc.md §4",
 				"Reply-To %s is a patient address: patient replies must go to a professional mailbox", a)
 			continue
@@ -327,10 +327,10 @@ func (p *Policy) checkReplyTo(o *Outgoing, out *finding.List) {
 	}
 }
 
-// unwrapAddress returns the reason of an *AddressError, without the input
+// unwrapAddress returns the reason of an *ins.AddressError, without the input
 // the message already names.
 func unwrapAddress(err error) error {
-	if ae, ok := err.(*AddressError); ok {
+	if ae, ok := err.(*ins.AddressError); ok {
 		return ae.Err
 	}
 	return err

@@ -52,7 +52,7 @@ func TestPolicyRecipients(t *testing.T) {
 		{"two patients", Outgoing{To: []string{patientAddr}, Bcc: []string{otherAddr}, Size: 1}, []string{RuleOnePatient}},
 		{"bad key", Outgoing{To: []string{"288091234567823@patient.mssante.fr"}, Size: 1}, []string{RuleAddress}},
 		{"key dropped", Outgoing{To: []string{"2790351215189@patient.mssante.fr"}, Size: 1}, []string{RuleAddress}},
-		{"auto-reply test mailbox", Outgoing{To: []string{TestAutoReplyAddress}, Size: 1}, nil},
+		{"auto-reply test mailbox", Outgoing{To: []string{ins.TestAutoReplyAddress}, Size: 1}, nil},
 		{"wrong patient", Outgoing{To: []string{otherAddr}, Size: 1, Patient: testPatient()}, []string{RuleRightPatient}},
 		{"too large", Outgoing{To: []string{patientAddr}, Size: mssante.PatientMaxMessageSize + 1}, []string{RuleSize}},
 		{"at the limit", Outgoing{To: []string{patientAddr}, Size: mssante.PatientMaxMessageSize}, nil},
@@ -199,7 +199,7 @@ func TestNewOutgoing(t *testing.T) {
 	if err != nil || len(o.To) != 1 || o.To[0] != proAddr {
 		t.Fatalf("tolerant: %+v, %v", o, err)
 	}
-	if _, err := NewOutgoing(HeaderMap{"To": "patient, <>"}); !errors.Is(err, ErrMalformedAddress) {
+	if _, err := NewOutgoing(HeaderMap{"To": "patient, <>"}); !errors.Is(err, ins.ErrMalformedAddress) {
 		t.Fatalf("malformed list: %v", err)
 	}
 }

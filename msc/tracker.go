@@ -62,7 +62,7 @@ func (t *Tracker) sent(ctx context.Context, mailbox string, rcpts []string, form
 	}
 	now := t.now()
 	for _, r := range rcpts {
-		m, err := ParseAddress(r)
+		m, err := ins.ParseMSCAddress(r)
 		if err != nil {
 			continue
 		}
@@ -183,7 +183,7 @@ func (t *Tracker) Bounced(ctx context.Context, mailbox string, b *Bounce) error 
 		if !rb.Kind.Patient() {
 			continue
 		}
-		m, err := ParseAddress(rb.Recipient)
+		m, err := ins.ParseMSCAddress(rb.Recipient)
 		if err != nil {
 			continue // an invalid matricule has no conversation to update
 		}
@@ -209,9 +209,9 @@ func (t *Tracker) Conversation(ctx context.Context, patient, mailbox string) (Co
 	var m ins.Matricule
 	var err error
 	if strings.ContainsRune(patient, '@') {
-		m, err = ParseAddress(patient)
+		m, err = ins.ParseMSCAddress(patient)
 	} else if m, err = ins.Parse(patient); err != nil {
-		err = &AddressError{Input: patient, Err: err}
+		err = &ins.AddressError{Input: patient, Err: err}
 	}
 	if err != nil {
 		return Conversation{}, err

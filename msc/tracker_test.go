@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mssante-go/sdk/ins"
 )
 
 const pharmacy = "officine@pharmacie-fictive.mssante.fr"
@@ -121,7 +123,7 @@ func TestTrackerBounce(t *testing.T) {
 	if c := state(t, tr, proAddr); c.State != StateOpen || c.Bounce != "" {
 		t.Fatalf("write again: %+v", c)
 	}
-	if _, err := tr.Conversation(ctx, "2790351215189", proAddr); !errors.Is(err, ErrLength) {
+	if _, err := tr.Conversation(ctx, "2790351215189", proAddr); !errors.Is(err, ins.ErrLength) {
 		t.Fatalf("bad matricule: %v", err)
 	}
 	if c, err := tr.Conversation(ctx, "279035121518989", proAddr); err != nil || c.State != StateOpen {

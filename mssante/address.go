@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/mail"
-
-	"github.com/mssante-go/sdk/ins"
 )
 
 // MailboxType is the type of an MSSanté mailbox (BAL), TRE_R257-TypeBAL.
@@ -115,11 +113,6 @@ func (s *Sender) Validate() error {
 	}
 	return nil
 }
-
-// IsPatientAddress reports whether addr is a Mon Espace Santé patient mailbox
-// (<INS>@patient.mssante.fr). ECO.3.1.1 asks receivers not to rely on the
-// domain alone: Read also looks at the sender's INS.
-func IsPatientAddress(addr string) bool { return ins.IsPatientAddress(addr) }
 
 // Addresses parses a comma-separated address list ("A <a@x.fr>, b@y.fr").
 func Addresses(list string) ([]*mail.Address, error) {

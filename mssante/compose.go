@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/limit"
 )
 
@@ -329,7 +330,7 @@ func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOpt
 // mailbox.
 func (m *Message) hasPatientRecipient() bool {
 	for _, r := range m.Recipients() {
-		if IsPatientAddress(r) {
+		if ins.IsPatientAddress(r) {
 			return true
 		}
 	}

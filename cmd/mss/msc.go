@@ -48,12 +48,12 @@ func runMSCAddress(env *cmdEnv, args []string) int {
 			return 1
 		}
 	}
-	addr, err := msc.MatriculeAddress(input)
+	m, err := ins.Parse(input)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss msc address: %s\n", mscAddressReason(input, err))
 		return 1
 	}
-	fmt.Fprintln(env.stdout, addr)
+	fmt.Fprintln(env.stdout, m.MSCAddress())
 	return 0
 }
 

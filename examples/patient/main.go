@@ -43,10 +43,10 @@ func run(ctx context.Context, w io.Writer) error {
 	patient := demo.Patient()
 	recovered := patient
 	recovered.Status = ins.StatusRecovered
-	if _, err := msc.Address(recovered, ins.Test); err != nil {
+	if _, err := recovered.MSCAddress(ins.Test); err != nil {
 		fmt.Fprintf(w, "RECUP identity refused: %v\n", err)
 	}
-	addr, err := msc.Address(patient, ins.Test)
+	addr, err := patient.MSCAddress(ins.Test)
 	if err != nil {
 		return err
 	}

@@ -246,7 +246,7 @@ func (s *scenario) hospitalReadsMDN(ctx context.Context) error {
 // writeToPatient writes to the patient's Mon Espace Santé mailbox and closes
 // the exchange with X-MSS-MES: FIN.
 func (s *scenario) writeToPatient(ctx context.Context) error {
-	addr, err := msc.Address(s.patient, ins.Test)
+	addr, err := s.patient.MSCAddress(ins.Test)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/mssante-go/sdk/ins"
 )
 
 // envelope is one SMTP transaction.
@@ -52,7 +54,7 @@ func (op *Operator) route(addr string) route {
 		return routeForeign
 	case op.mailbox(addr) != nil:
 		return routeMailbox
-	case domain == PatientDomain:
+	case domain == ins.PatientDomain:
 		return routePatient
 	case op.domains[domain]:
 		return routeUnknown
@@ -195,8 +197,8 @@ func (op *Operator) storeLocked(from, to string, data []byte, hdr mail.Header) {
 // logAddr is the form of an address in the logs: a patient address is an
 // INS matricule, which is never logged.
 func logAddr(addr string) string {
-	if _, domain, _ := strings.Cut(strings.ToLower(addr), "@"); domain == PatientDomain {
-		return "(patient)@" + PatientDomain
+	if _, domain, _ := strings.Cut(strings.ToLower(addr), "@"); domain == ins.PatientDomain {
+		return "(patient)@" + ins.PatientDomain
 	}
 	return addr
 }

@@ -60,9 +60,6 @@ type Mailbox struct {
 	Pharmacy bool
 }
 
-// PatientDomain is the domain of Mon Espace Santé patient mailboxes.
-const PatientDomain = ins.PatientDomain
-
 // PatientState is the state of a patient's Mon Espace Santé mailbox; each
 // non-active state bounces as msc.md §9 describes.
 type PatientState int
@@ -105,7 +102,7 @@ type Patient struct {
 }
 
 // Address returns the patient's MSSanté address.
-func (p Patient) Address() string { return strings.ToUpper(p.INS) + "@" + PatientDomain }
+func (p Patient) Address() string { return strings.ToUpper(p.INS) + "@" + ins.PatientDomain }
 
 // Addresses of the default registry, for tests.
 const (
@@ -126,20 +123,20 @@ const (
 
 	// DefaultPatient is the ANS public test identity (INS 279035121518989,
 	// PAT-TROIS DOMINIQUE): active, reads and acknowledges.
-	DefaultPatient = "279035121518989@" + PatientDomain
+	DefaultPatient = "279035121518989@" + ins.PatientDomain
 	// The other patients use the public python-stdnum and CI-SIS example
 	// matricules of ins.md §8 (never generated ones, which could be real).
 
 	// UnreadPatient is active but never reads (no MDN).
-	UnreadPatient = "253072A07300443@" + PatientDomain
+	UnreadPatient = "253072A07300443@" + ins.PatientDomain
 	// ClosedPatient has a closed mailbox.
-	ClosedPatient = "295109912611193@" + PatientDomain
+	ClosedPatient = "295109912611193@" + ins.PatientDomain
 	// OpposedPatient opposed Mon Espace Santé (no profile).
-	OpposedPatient = "253072B07300470@" + PatientDomain
+	OpposedPatient = "253072B07300470@" + ins.PatientDomain
 	// UnknownPatient is a well-formed INS missing from the registry.
-	UnknownPatient = "277076322082910@" + PatientDomain
+	UnknownPatient = "277076322082910@" + ins.PatientDomain
 	// InvalidPatient has a wrong key (the CI-SIS example of msc.md §1).
-	InvalidPatient = "288091234567823@" + PatientDomain
+	InvalidPatient = "288091234567823@" + ins.PatientDomain
 )
 
 // DefaultMailboxes returns the mailboxes used when Options.Mailboxes is nil.
@@ -186,7 +183,7 @@ func checkMailboxes(mbs []Mailbox, patients []Patient) error {
 		if !ok || local == "" || domain == "" || strings.ContainsAny(addr, " <>\r\n/\\") {
 			return fmt.Errorf("%w: %q is not an address", ErrBadOptions, mb.Address)
 		}
-		if domain == PatientDomain {
+		if domain == ins.PatientDomain {
 			return fmt.Errorf("%w: %s: patients go in Options.Patients", ErrBadOptions, mb.Address)
 		}
 		switch mb.Type {

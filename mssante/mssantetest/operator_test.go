@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
@@ -301,7 +302,7 @@ func TestMESBounces(t *testing.T) {
 		{"opposition", OpposedPatient, "", "Message non distribué", "5.1.1", "car cette adresse Mon espace santé n'existe pas."},
 		{"closed", ClosedPatient, "", "Message non distribué", "5.2.1", "car la messagerie Mon espace santé de votre destinataire est clôturée."},
 		{"bad key", InvalidPatient, "", "Message non distribué", "5.1.3", "car cette adresse Mon espace santé est invalide."},
-		{"bad length", "27903512151898@" + PatientDomain, "", "Message non distribué", "5.1.3", "est invalide."},
+		{"bad length", "27903512151898@" + ins.PatientDomain, "", "Message non distribué", "5.1.3", "est invalide."},
 		{"too large", DefaultPatient, big, "Undelivered Mail Returned to Sender", "5.3.4", "exceeds fixed maximum message size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/internal/mestext"
 	"github.com/mssante-go/sdk/mssante"
 )
@@ -130,7 +131,7 @@ func (op *Operator) patientSend(p *Patient, to, subject, body, inReplyTo, refs s
 	fmt.Fprintf(&b, "To: <%s>\r\n", to)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("UTF-8", subject))
 	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: %s\r\n", op.newMessageID(PatientDomain))
+	fmt.Fprintf(&b, "Message-ID: %s\r\n", op.newMessageID(ins.PatientDomain))
 	if inReplyTo != "" {
 		fmt.Fprintf(&b, "In-Reply-To: %s\r\n", inReplyTo)
 	}

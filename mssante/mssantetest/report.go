@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/internal/mestext"
 )
 
@@ -74,8 +75,8 @@ func (op *Operator) dsnLocked(env envelope, r recipient, original []byte, kind r
 	}
 	rep := reports[kind]
 	reporter := op.hostname
-	if strings.HasSuffix(r.addr, "@"+PatientDomain) {
-		reporter = PatientDomain // Mon Espace Santé writes its own bounces
+	if strings.HasSuffix(r.addr, "@"+ins.PatientDomain) {
+		reporter = ins.PatientDomain // Mon Espace Santé writes its own bounces
 	}
 	diag := fmt.Sprintf(rep.diag, r.addr)
 	text := fmt.Sprintf("This is the mail system at host %s.\r\n\r\n", reporter)
