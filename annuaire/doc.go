@@ -24,8 +24,8 @@
 // never published.
 //
 // The identifiers attached to mailboxes (RPPS, ADELI, FINESS, SIREN, SIRET and
-// the national IDNPS/IDNST prefixes) are checked by ValidateIdentifier,
-// ParsePersonID and ParseStructureID.
+// the national IDNPS/IDNST prefixes) are read and checked by package idnat,
+// with the SDK's one check digit policy.
 //
 // Specifications: the SDK's annuaire.md (extraction format §1, FHIR API §3,
 // liste blanche §4, identifiers §6) and mssante.md §10, which cite the ANS

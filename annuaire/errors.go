@@ -25,9 +25,6 @@ var (
 	// (no "Adresse BAL" column).
 	ErrBadHeader = errors.New("annuaire: bad extraction header")
 
-	// ErrInvalidIdentifier is wrapped by IdentifierError.
-	ErrInvalidIdentifier = errors.New("annuaire: invalid identifier")
-
 	// ErrWhitelist is wrapped by the errors of ParseWhitelist for a document
 	// that is not a usable liste blanche.
 	ErrWhitelist = errors.New("annuaire: unusable liste blanche")
@@ -50,17 +47,3 @@ type LineError struct {
 func (e *LineError) Error() string {
 	return fmt.Sprintf("annuaire: extraction line %d skipped: %s", e.Line, e.Reason)
 }
-
-// IdentifierError reports an identifier of the wrong length or charset.
-type IdentifierError struct {
-	Kind   IDKind
-	Value  string
-	Reason string
-}
-
-func (e *IdentifierError) Error() string {
-	return fmt.Sprintf("annuaire: invalid %s %q: %s", e.Kind, e.Value, e.Reason)
-}
-
-// Unwrap returns ErrInvalidIdentifier.
-func (e *IdentifierError) Unwrap() error { return ErrInvalidIdentifier }

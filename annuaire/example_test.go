@@ -64,19 +64,6 @@ func ExampleRecipientChecker() {
 	// true true
 }
 
-func ExampleValidateIdentifier() {
-	fmt.Println(annuaire.ValidateIdentifier(annuaire.IDSIRET, "35600000000048")) // La Poste head office
-	for _, f := range annuaire.ValidateIdentifier(annuaire.IDRPPS, "10001234567") {
-		fmt.Println(f.Level, f.Message)
-	}
-	n, _ := annuaire.ParseStructureID("1754567860")
-	fmt.Println(n.Kind, n.ID)
-	// Output:
-	// []
-	// warning RPPS 10001234567 fails the Luhn check (observed rule, not official)
-	// FINESS 754567860
-}
-
 func ExampleFHIRClient() {
 	// A local server standing for https://gateway.api.esante.gouv.fr/fhir/v2.
 	srv := annuairetest.NewFHIRServer()

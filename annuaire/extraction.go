@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/idnat"
 	"github.com/mssante-go/sdk/limit"
 )
 
@@ -375,12 +376,12 @@ func (r *ExtractionReader) checkValues(rec *record) {
 		}
 	}
 	if id := rec.field(colPersonID); id != "" {
-		kind := IDRPPS
+		kind := idnat.RPPS
 		if len(id) == 9 || rec.field(colPersonIDType) == "0" {
-			kind = IDADELI
+			kind = idnat.ADELI
 		}
-		if checkIdentifierSyntax(kind, id) != nil || !Luhn(id) {
-			for _, fd := range ValidateIdentifier(kind, id) {
+		if idnat.Check(kind, id) != nil {
+			for _, fd := range idnat.Validate(kind, id) {
 				r.addFinding(finding.Warning, fd.Rule, r.loc(), "Identifiant PP: %s", fd.Message)
 			}
 		}

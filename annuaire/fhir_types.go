@@ -3,6 +3,8 @@ package annuaire
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/mssante-go/sdk/idnat"
 )
 
 // The subset of FHIR R4 the client reads (annuaire.md §3). Unknown fields
@@ -242,7 +244,7 @@ func (p *fhirResource) person() Person {
 		NationalID: p.identifier("IDNPS", idnpsSystem),
 	}
 	if out.ID == "" {
-		if n, err := ParsePersonID(out.NationalID); err == nil && n.Internal == "" {
+		if n, err := idnat.ParsePerson(out.NationalID); err == nil && n.Internal == "" {
 			out.ID = n.ID
 			out.IDType = n.Prefix
 		}
@@ -376,4 +378,16 @@ func (b *bundleSet) mailboxes(orgs bool) []Mailbox {
 		}
 	}
 	return out
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/idnat"
 )
 
 // LoadOptions configures LoadIndex. The zero value is usable.
@@ -444,7 +445,7 @@ func (idx *Index) ByStructure(id string) []Mailbox {
 	if len(out) > 0 {
 		return out
 	}
-	if n, err := ParseStructureID(id); err == nil && n.Internal == "" {
+	if n, err := idnat.ParseStructure(id); err == nil && n.Internal == "" {
 		out = idx.collect(&idx.structs, n.ID)
 	}
 	for _, p := range "1234" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/annuaire/annuairetest"
+	"github.com/mssante-go/sdk/idnat"
 )
 
 // row builds an extraction line in the ANS column order from a few values.
@@ -82,7 +83,7 @@ func TestReaderDefects(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 	fs := r.Findings()
-	for _, rule := range []string{"ANN-EXT-LINE", "ANN-EXT-TYPE", "ANN-EXT-DEMAT", "ANN-ID-KEY"} {
+	for _, rule := range []string{"ANN-EXT-LINE", "ANN-EXT-TYPE", "ANN-EXT-DEMAT", idnat.RuleKey} {
 		if len(fs.ByRule(rule)) == 0 {
 			t.Errorf("no %s finding in %v", rule, fs)
 		}

@@ -11,7 +11,8 @@
 // information recipients, the service event with its performer and practice
 // setting, the encounter with its healthcare facility type, and the related
 // document of a replacement. NewRPPS, NewFINESS and NewSIRET build the
-// national identifiers from typed numbers (cda.md §4).
+// national identifiers from typed numbers (cda.md §4) with package idnat,
+// the SDK's one home of RPPS, FINESS, SIRET... and of their check digit policy.
 //
 // # Writing
 //

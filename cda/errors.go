@@ -29,8 +29,6 @@ var (
 	// ErrMediaType: the body media type is not one Build writes
 	// (application/pdf, text/plain).
 	ErrMediaType = errors.New("cda: unsupported body media type")
-	// ErrNationalID: a national identifier (RPPS, FINESS...) is malformed.
-	ErrNationalID = errors.New("cda: malformed national identifier")
 )
 
 // HeaderError is returned by Build when the header breaks the rules: it

@@ -16,7 +16,7 @@ import (
 func Example() {
 	loc := time.FixedZone("", 3600)
 	author, _ := cda.NewRPPS("10001234565") // generated, fictitious RPPS
-	cabinet, _ := cda.NewFINESS("750000000")
+	cabinet, _ := cda.NewFINESS("750000002")
 	org := &cda.Organization{ID: cabinet, Name: "Cabinet du Dr Test"}
 	doctor := cda.Person{ID: author, Name: cda.PersonName{Given: "Jean", Family: "MEDECIN"}}
 	h := &cda.Header{

@@ -222,9 +222,7 @@ const (
 	OIDTemplateXDSSD     = "1.3.6.1.4.1.19376.1.2.20"
 
 	OIDTypeID          = "2.16.840.1.113883.1.3"
-	OIDIdNatPS         = "1.2.250.1.71.4.2.1" // idNat_PS (person)
-	OIDIdNatStruct     = "1.2.250.1.71.4.2.2" // idNat_Struct (organisation)
-	OIDPatientHost     = "1.2.250.1.213.4.1"  // custodian hosting patient-produced documents
+	OIDPatientHost     = "1.2.250.1.213.4.1" // custodian hosting patient-produced documents
 	OIDConfidentiality = "2.16.840.1.113883.5.25"
 	OIDGender          = "2.16.840.1.113883.5.1"
 	OIDLOINC           = "2.16.840.1.113883.6.1"

@@ -15,7 +15,7 @@ import (
 const (
 	testRPPS   = "10001234565"
 	testRPPS2  = "10007654329"
-	testFINESS = "750000000"
+	testFINESS = "750000002"
 )
 
 var paris = time.FixedZone("", 3600)

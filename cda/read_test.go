@@ -9,6 +9,7 @@ import (
 	"testing/iotest"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/idnat"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/limit"
 )
@@ -205,21 +206,27 @@ func (w *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestNationalIDs(t *testing.T) {
-	if id, err := cda.NewRPPS(testRPPS); err != nil || id.Extension != "8"+testRPPS || id.Root != cda.OIDIdNatPS {
+	if id, err := cda.NewRPPS(testRPPS); err != nil || id.Extension != "8"+testRPPS || id.Root != idnat.OIDPerson {
 		t.Errorf("NewRPPS = %v, %v", id, err)
 	}
-	for _, bad := range []string{"", "1000123456", "10001234566", "810001234565", "1000123456a"} {
-		if _, err := cda.NewRPPS(bad); !errors.Is(err, cda.ErrNationalID) {
+	for _, bad := range []string{"", "1000123456", "810001234565", "1000123456a"} {
+		if _, err := cda.NewRPPS(bad); !errors.Is(err, idnat.ErrFormat) {
 			t.Errorf("NewRPPS(%q) = %v", bad, err)
 		}
+	}
+	if _, err := cda.NewRPPS("10001234566"); !errors.Is(err, idnat.ErrKey) {
+		t.Errorf("NewRPPS with a wrong key: %v", err)
+	}
+	if _, err := cda.NewFINESS("754567860"); !errors.Is(err, idnat.ErrKey) {
+		t.Errorf("NewFINESS with a wrong key: %v", err)
 	}
 	if id, err := cda.NewFINESS("2A0000001"); err != nil || id.Extension != "12A0000001" {
 		t.Errorf("NewFINESS Corsica = %v, %v", id, err)
 	}
-	if _, err := cda.NewFINESS("12345678"); !errors.Is(err, cda.ErrNationalID) {
+	if _, err := cda.NewFINESS("12345678"); !errors.Is(err, idnat.ErrFormat) {
 		t.Errorf("short FINESS: %v", err)
 	}
-	if id, err := cda.NewSIRET("12345678901234"); err != nil || id.Extension != "312345678901234" {
+	if id, err := cda.NewSIRET("73282932000074"); err != nil || id.Extension != "373282932000074" || id.Root != idnat.OIDStructure {
 		t.Errorf("NewSIRET = %v, %v", id, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/idnat"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -511,13 +512,13 @@ func (v *validator) personID(n *node, rule string, level finding.Level) {
 	}
 	v.ii(n, rule, specIDNat, false)
 	root, ext := n.attr("root"), n.attr("extension")
-	if root != OIDIdNatPS {
-		v.add(level, "CDA-IDNAT-ROOT", n, specIDNat, "professional id root %q is not idNat_PS %s", root, OIDIdNatPS)
+	if root != idnat.OIDPerson {
+		v.add(level, "CDA-IDNAT-ROOT", n, specIDNat, "professional id root %q is not idNat_PS %s", root, idnat.OIDPerson)
 		return
 	}
-	v.prefix(n, ext, idNatPSPrefixes, "idNat_PS")
-	if strings.HasPrefix(ext, "8") && (len(ext) != 12 || !allDigits(ext)) {
-		v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, "idNat_PS %q: 8 must be followed by the 11-digit RPPS", ext)
+	v.prefix(n, ext, idnat.PersonPrefixes, "idNat_PS")
+	if strings.HasPrefix(ext, "8") {
+		v.nationalKey(n, idnat.RPPS, ext, "idNat_PS %q: 8 must be followed by the 11-digit RPPS")
 	}
 }
 
@@ -528,10 +529,10 @@ func (v *validator) orgID(n *node, rule string, level finding.Level, alsoRoots .
 	}
 	v.ii(n, rule, specIDNat, false)
 	root, ext := n.attr("root"), n.attr("extension")
-	if root == OIDIdNatStruct {
-		v.prefix(n, ext, idNatStructPrefixes, "idNat_Struct")
-		if strings.HasPrefix(ext, "1") && len(ext) != 10 {
-			v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, "idNat_Struct %q: 1 must be followed by the 9-character FINESS", ext)
+	if root == idnat.OIDStructure {
+		v.prefix(n, ext, idnat.StructurePrefixes, "idNat_Struct")
+		if strings.HasPrefix(ext, "1") {
+			v.nationalKey(n, idnat.FINESS, ext, "idNat_Struct %q: 1 must be followed by the 9-character FINESS")
 		}
 		return
 	}
@@ -540,7 +541,21 @@ func (v *validator) orgID(n *node, rule string, level finding.Level, alsoRoots .
 			return
 		}
 	}
-	v.add(level, "CDA-IDNAT-ROOT", n, specIDNat, "organisation id root %q is not idNat_Struct %s", root, OIDIdNatStruct)
+	v.add(level, "CDA-IDNAT-ROOT", n, specIDNat, "organisation id root %q is not idNat_Struct %s", root, idnat.OIDStructure)
+}
+
+// nationalKey checks the identifier after the prefix of ext with
+// idnat.Validate, the SDK's one check digit policy: a malformed number gives
+// the formatMsg warning (CDA-IDNAT-PREFIX), a failed key a CDA-IDNAT-KEY
+// warning (the RPPS and FINESS keys are observed, not official).
+func (v *validator) nationalKey(n *node, kind idnat.Kind, ext, formatMsg string) {
+	for _, f := range idnat.Validate(kind, ext[1:]) {
+		if f.Rule == idnat.RuleFormat {
+			v.add(finding.Warning, "CDA-IDNAT-PREFIX", n, specIDNat, formatMsg, ext)
+		} else {
+			v.add(finding.Warning, "CDA-IDNAT-KEY", n, specIDNat, "%s: %s", ext, f.Message)
+		}
+	}
 }
 
 func (v *validator) prefix(n *node, ext, allowed, kind string) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/idnat"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -163,7 +164,7 @@ func sourcePatientInfo(t *ins.Traits) []string {
 // written for the idNat_PS root only.
 func XCN(id II, n PersonName) string {
 	typ := ""
-	if id.Root == OIDIdNatPS {
+	if id.Root == idnat.OIDPerson {
 		typ = "IDNPS"
 	}
 	aa := ""

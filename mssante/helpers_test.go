@@ -15,7 +15,7 @@ import (
 // Generated identifiers (valid keys), no real person or structure.
 const (
 	tRPPS   = "10001234565"
-	tFINESS = "750000000"
+	tFINESS = "750000002"
 )
 
 var tZone = time.FixedZone("", 3600)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/idnat"
 )
 
 // Options shapes a generated extraction. The zero value writes the ANS
@@ -154,7 +155,7 @@ var services = []string{"Cardiologie", "Urgences", "Secrétariat médical", "Rad
 // luhnKey appends the Luhn check digit to a string of digits.
 func luhnKey(digits string) string {
 	for k := byte('0'); k <= '9'; k++ {
-		if annuaire.Luhn(digits + string(k)) {
+		if idnat.Luhn(digits + string(k)) {
 			return digits + string(k)
 		}
 	}

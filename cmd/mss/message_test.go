@@ -20,7 +20,7 @@ func buildTestMessage(t *testing.T, extra ...string) string {
 		"--from", "paul.testeur@clinique-test.mssante.fr", "--type", "PER", "--title", "Dr",
 		"--given", "Paul", "--family", "Testeur", "--entity", "Biologie", "--nil", "DEV000001",
 		"--to", "Dr Anne Confrère <anne.confrere@hopital-test.mssante.fr>",
-		"--cda", cdaFile, "--struct-name", "Clinique de Test", "--struct-id", "1750000000",
+		"--cda", cdaFile, "--struct-name", "Clinique de Test", "--struct-id", "1750000002",
 		"--text", "Bonjour,\nci-joint le compte rendu.", "--read-receipt", "-o", out}, extra...)
 	code, _, stderr := runCmd(t, args...)
 	if code != 0 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/mssante"
 )
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/idnat"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
@@ -328,7 +329,7 @@ func runXDMBuild(env *cmdEnv, args []string) int {
 	}}
 	p.SubmissionSet.SourceID = *sourceID
 	if p.SubmissionSet.SourceID == "" {
-		p.SubmissionSet.SourceID = xdm.OIDIdNatStruct + "." + *structID
+		p.SubmissionSet.SourceID = idnat.OIDStructure + "." + *structID
 	}
 	p.SubmissionSet.IntendedRecipients = recipients
 	p.SubmissionSet.Title = *title

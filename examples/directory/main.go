@@ -49,7 +49,7 @@ func extraction() string {
 	}
 	b.WriteString(doctor(mssantetest.DefaultDoctor, "10001234565", "MARTIN", "Marie"))
 	b.WriteString(row(map[string]string{"Type de BAL": "ORG", "Adresse BAL": mssantetest.DefaultService,
-		"Type identifiant structure": "1", "Identification Structure": "1750000000", "Service de rattachement": "Cardiologie",
+		"Type identifiant structure": "1", "Identification Structure": "1750000002", "Service de rattachement": "Cardiologie",
 		"Raison Sociale structure BAL": "Hôpital Test", "Code postal structure BAL": "75010", "Département structure BAL": "75"}))
 	return b.String()
 }

@@ -104,7 +104,7 @@ func run(ctx context.Context, w io.Writer) error {
 		RequestDeliveryReceipt: true, // RFC 3461 NOTIFY=SUCCESS,FAILURE and Return-Receipt-To
 	}
 	err = m.AttachDocuments([]*mssante.HealthDocument{{CDA: doc, PDF: pdf}}, &mssante.DocumentsOptions{
-		Sender: xdm.SenderInfo{StructureName: "EHPAD Test", StructureID: "1750000000", ApplicationName: "DUI exemple", ApplicationVersion: "1.0", ApplicationVendor: "mssante-go"},
+		Sender: xdm.SenderInfo{StructureName: "EHPAD Test", StructureID: "1750000002", ApplicationName: "DUI exemple", ApplicationVersion: "1.0", ApplicationVendor: "mssante-go"},
 	})
 	if err != nil {
 		return err

@@ -119,7 +119,7 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 		RequestReadReceipt: true,
 	}
 	err := m.AttachDocuments([]*mssante.HealthDocument{{CDA: s.cdaDoc, PDF: s.pdf}}, &mssante.DocumentsOptions{
-		Sender: xdm.SenderInfo{StructureName: "Hôpital Test", StructureID: "1750000000", ApplicationName: "quickstart", ApplicationVersion: "1.0", ApplicationVendor: "mssante-go"},
+		Sender: xdm.SenderInfo{StructureName: "Hôpital Test", StructureID: "1750000002", ApplicationName: "quickstart", ApplicationVersion: "1.0", ApplicationVendor: "mssante-go"},
 	})
 	if err != nil {
 		return fmt.Errorf("attaching the document: %w", err)

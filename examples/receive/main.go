@@ -147,7 +147,7 @@ func sendSamples(ctx context.Context, op *mssantetest.Operator) error {
 			RequestReadReceipt: true,
 		}
 		if err := m.AttachDocuments([]*mssante.HealthDocument{{CDA: doc, PDF: pdf}}, &mssante.DocumentsOptions{
-			Sender: xdm.SenderInfo{StructureName: "Cabinet Test", StructureID: "1750000000", ApplicationName: "LPS exemple"},
+			Sender: xdm.SenderInfo{StructureName: "Cabinet Test", StructureID: "1750000002", ApplicationName: "LPS exemple"},
 		}); err != nil {
 			return err
 		}

@@ -47,9 +47,3 @@ const (
 	// ReferenceIDListSlot is the XDS referenceIdList slot.
 	ReferenceIDListSlot = "urn:ihe:iti:xds:2013:referenceIdList"
 )
-
-// OIDs of the French identifier authorities used in author values.
-const (
-	OIDIdNatPS     = "1.2.250.1.71.4.2.1" // national health professional identifier (XCN.9)
-	OIDIdNatStruct = "1.2.250.1.71.4.2.2" // national structure identifier (XON.6)
-)

@@ -61,7 +61,7 @@ func Document(d Doc) (cdaXML, pdf []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	finess, err := cda.NewFINESS("750000000")
+	finess, err := cda.NewFINESS("750000002")
 	if err != nil {
 		return nil, nil, err
 	}
