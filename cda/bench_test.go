@@ -77,7 +77,7 @@ func BenchmarkBodyLevel1(b *testing.B) {
 	b.ReportAllocs()
 	defer reportCPU(b)()
 	for b.Loop() {
-		d, err := cda.Parse(bytes.NewReader(doc))
+		d, err := cda.Parse(bytes.NewReader(doc), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

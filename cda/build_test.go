@@ -25,7 +25,7 @@ func TestBuildValidatesAndRoundTrips(t *testing.T) {
 	if fs.HasErrors() || fs.Count(finding.Warning) > 0 {
 		t.Fatalf("findings on a built document:\n%s\n%s", findingsString(fs), doc[:4000])
 	}
-	d, err := cda.Parse(bytes.NewReader(doc))
+	d, err := cda.Parse(bytes.NewReader(doc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

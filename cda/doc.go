@@ -50,10 +50,9 @@
 //
 // # XDS
 //
-// Header.XDSMetadata derives the XDS DocumentEntry metadata (xdm.md §8) in
-// the French formats of xdm.md §6: CX patient ids, XCN authors and legal
-// authenticator, XON institutions, code^label^OID specialties, classCode
-// from ASS_X04, formatCode from the body media type (ASS_A12), UTC times.
+// The XDS DocumentEntry of a document is derived from its Header by package
+// mssante/xdm (xdm.EntryFromHeader); this package keeps the value-set data
+// that mapping reads (ClassCodeFor, ASS_X04).
 //
 // Specifications: HL7 CDA R2 (POCD_MT000040); ANS CI-SIS "Structuration
 // minimale des documents de santé" and the test kit ansforge/TestContenuCDA-3-0

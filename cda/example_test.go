@@ -11,8 +11,8 @@ import (
 	"github.com/mssante-go/sdk/ins"
 )
 
-// Build a level 1 document carrying a PDF for the public test patient,
-// read it back and derive its XDS metadata.
+// Build a level 1 document carrying a PDF for the public test patient and
+// read it back (package mssante/xdm derives its XDS metadata).
 func Example() {
 	loc := time.FixedZone("", 3600)
 	author, _ := cda.NewRPPS("10001234565") // generated, fictitious RPPS
@@ -50,27 +50,25 @@ func Example() {
 		return
 	}
 
-	d, err := cda.Parse(bytes.NewReader(doc.Bytes()))
+	d, err := cda.Parse(bytes.NewReader(doc.Bytes()), nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	body, _ := d.Body()
 	pdf, _ := io.ReadAll(body)
-	m, _ := d.Header().XDSMetadata()
+	r := d.Header()
 	fmt.Println(d.BodyMediaType(), string(pdf))
-	fmt.Println(m.TypeCode.DisplayName)
-	fmt.Println(m.ClassCode.Code, m.FormatCode.Code)
-	fmt.Println(m.PatientID)
-	fmt.Println(m.CreationTime.Format("20060102150405"))
-	fmt.Println(m.Authors[0].Person)
+	fmt.Println(r.Code.DisplayName)
+	fmt.Println(r.Patient.Identity.INS, r.Patient.Identity.Status)
+	fmt.Println(r.EffectiveTime.Format("20060102150405 -0700"))
+	fmt.Println(r.Authors[0].ID.Extension, r.Authors[0].Person.Family)
 	// Output:
 	// application/pdf %PDF-1.4 ...
 	// CR ou fiche de consultation ou de visite
-	// 10 urn:ihe:iti:xds-sd:pdf:2008
-	// 279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH
-	// 20250314093000
-	// 810001234565^MEDECIN^Jean^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS
+	// 279035121518989 (1.2.250.1.213.1.4.10) QUAL
+	// 20250314103000 +0100
+	// 810001234565 MEDECIN
 }
 
 // Validate a document and print its findings.

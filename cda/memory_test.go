@@ -32,7 +32,7 @@ func TestBuildMemory(t *testing.T) {
 	doc := build(t, h, pdf)
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	d, err := cda.Parse(bytes.NewReader(doc))
+	d, err := cda.Parse(bytes.NewReader(doc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ type Document struct {
 // read through a 32 KiB buffer, so a little beyond the header). The errors
 // are ErrNotCDA, ErrSyntax, ErrEncoding and *limit.Error (limit.ErrExceeded).
 func ReadHeader(r io.Reader) (*Header, error) {
-	d, err := Parse(r)
+	d, err := Parse(r, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -38,11 +38,8 @@ func ReadHeader(r io.Reader) (*Header, error) {
 
 // Parse reads the header of a CDA document, like ReadHeader, and keeps r
 // to stream the body with Body. r must not be used by the caller while the
-// Document is in use.
-func Parse(r io.Reader) (*Document, error) { return ParseWithOptions(r, nil) }
-
-// ParseWithOptions is Parse with explicit limits.
-func ParseWithOptions(r io.Reader, opts *ReadOptions) (*Document, error) {
+// Document is in use. opts sets the limits; nil means the defaults.
+func Parse(r io.Reader, opts *ReadOptions) (*Document, error) {
 	p := newParser(r, opts)
 	if err := p.readHeader(); err != nil {
 		return nil, err

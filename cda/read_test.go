@@ -39,7 +39,7 @@ func TestReadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := cda.ParseWithOptions(strings.NewReader(tt.doc), tt.opts)
+			_, err := cda.Parse(strings.NewReader(tt.doc), tt.opts)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -61,7 +61,7 @@ func TestReadPrefixed(t *testing.T) {
 <x:title>not this one</x:title><v3:title>Titre &amp; co</v3:title>
 <v3:recordTarget><v3:patientRole><v3:id root="1.2.250.1.213.1.4.10" extension="279035121518989"/></v3:patientRole></v3:recordTarget>
 <v3:component><v3:structuredBody><v3:component/></v3:structuredBody></v3:component></v3:ClinicalDocument>`
-	d, err := cda.Parse(strings.NewReader(doc))
+	d, err := cda.Parse(strings.NewReader(doc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBodyStreaming(t *testing.T) {
 	}
 	for name, body := range variants {
 		t.Run(name, func(t *testing.T) {
-			d, err := cda.Parse(strings.NewReader(doc[:i] + body + doc[j:]))
+			d, err := cda.Parse(strings.NewReader(doc[:i]+body+doc[j:]), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestBodyStreaming(t *testing.T) {
 	}
 	for name, tt := range bad {
 		t.Run(name, func(t *testing.T) {
-			d, err := cda.Parse(strings.NewReader(tt.doc))
+			d, err := cda.Parse(strings.NewReader(tt.doc), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,12 +243,8 @@ func TestReplacement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := h.XDSMetadata()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.ParentDocumentID != "1.2.250.1.999.1.1.1^DOC-0001" || m.ParentRelation != "RPLC" || m.Version != "2" {
-		t.Fatalf("XDS = %+v", m)
+	if rd := h.RelatedDocument; rd == nil || rd.ParentID.String() != "1.2.250.1.999.1.1.1^DOC-0001" || rd.TypeCode != "RPLC" || h.VersionNumber != 2 {
+		t.Fatalf("replacement read back: %+v, version %d", h.RelatedDocument, h.VersionNumber)
 	}
 	if prev.RelatedDocument != nil || prev.VersionNumber != 1 {
 		t.Fatal("NewReplacement changed prev")
@@ -260,7 +256,7 @@ func TestReplacement(t *testing.T) {
 func TestForeignBody(t *testing.T) {
 	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:x="urn:other"><x:component><nonXMLBody><text>QUJD</text></nonXMLBody></x:component>` +
 		`<component><x:structuredBody/></component></ClinicalDocument>`
-	d, err := cda.Parse(strings.NewReader(doc))
+	d, err := cda.Parse(strings.NewReader(doc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +273,7 @@ func TestForeignBody(t *testing.T) {
 }
 
 // TestMaskedINS: an INS root without a matricule is no INS, so the
-// identity is not marked qualified and the XDS patientId is the local id.
+// identity is not marked qualified and the id stays a local one.
 func TestMaskedINS(t *testing.T) {
 	doc := strings.Replace(string(build(t, testHeader(t), fakePDF(10))),
 		`<id root="1.2.250.1.213.1.4.10" extension="279035121518989"/>`, `<id root="1.2.250.1.213.1.4.10" nullFlavor="MSK"/>`, 1)
@@ -288,33 +284,8 @@ func TestMaskedINS(t *testing.T) {
 	if !h.Patient.Identity.INS.IsZero() || h.Patient.Identity.Status == ins.StatusQualified {
 		t.Fatalf("identity = %+v", h.Patient.Identity)
 	}
-	m, err := h.XDSMetadata()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.PatientID != "IPP-42^^^&1.2.250.1.999.1.2&ISO^PI" {
-		t.Fatalf("patientId = %q", m.PatientID)
-	}
-}
-
-func TestXDSMetadataBuilt(t *testing.T) {
-	h, err := cda.ReadHeader(bytes.NewReader(build(t, testHeader(t), fakePDF(10))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := h.XDSMetadata()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.CreationTime.Format("20060102150405") != "20250314093000" || m.ClassCode.Code != "10" ||
-		m.PatientID != "279035121518989^^^&1.2.250.1.213.1.4.10&ISO^NH" || m.MimeType != "text/xml" ||
-		m.Authors[0].Telecoms[0] != "^^Internet^jean.medecin@test.mssante.fr" ||
-		m.SourcePatientID != "IPP-42^^^&1.2.250.1.999.1.2&ISO^PI" {
-		t.Fatalf("XDS = %+v", m)
-	}
-	h.ID = cda.II{}
-	if _, err := h.XDSMetadata(); !errors.Is(err, cda.ErrNoDocumentID) {
-		t.Errorf("no id: %v", err)
+	if len(h.Patient.IDs) != 2 || h.Patient.IDs[0].NullFlavor != "MSK" || h.Patient.IDs[1].Extension != "IPP-42" {
+		t.Fatalf("patient ids = %+v", h.Patient.IDs)
 	}
 }
 
@@ -343,16 +314,6 @@ func TestZeroValues(t *testing.T) {
 	if next.ID.Root != "1.2.3" || next.VersionNumber != 2 || next.RelatedDocument == nil {
 		t.Errorf("NewReplacement(nil) = %+v", next)
 	}
-	var h *cda.Header
-	if _, err := h.XDSMetadata(); !errors.Is(err, cda.ErrNoDocumentID) {
-		t.Errorf("nil Header XDSMetadata: %v", err)
-	}
-	if _, err := (&cda.Header{ID: cda.II{Root: "1.2.3"}}).XDSMetadata(); !errors.Is(err, cda.ErrNoPatientID) {
-		t.Errorf("Header without patient: %v", err)
-	}
-	if cda.XON(nil) != "" {
-		t.Error("XON(nil) is not empty")
-	}
 }
 
 // countReader counts the bytes read from it.
@@ -379,7 +340,7 @@ func TestHeaderLimitBoundsReading(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			cr := &countReader{r: strings.NewReader(doc)}
-			_, err := cda.ParseWithOptions(cr, &cda.ReadOptions{MaxHeaderBytes: max})
+			_, err := cda.Parse(cr, &cda.ReadOptions{MaxHeaderBytes: max})
 			var le *limit.Error
 			if !errors.As(err, &le) || le.Limit != limit.HeaderSize || le.Max != max {
 				t.Fatalf("err = %v, want the header size limit", err)
@@ -409,7 +370,7 @@ func TestLongTextKept(t *testing.T) {
 // refusal of every document.
 func TestHugeLimits(t *testing.T) {
 	opts := &cda.ReadOptions{MaxHeaderBytes: 1<<63 - 1, MaxDocumentBytes: 1<<63 - 1}
-	if _, err := cda.ParseWithOptions(bytes.NewReader(build(t, testHeader(t), fakePDF(10))), opts); err != nil {
+	if _, err := cda.Parse(bytes.NewReader(build(t, testHeader(t), fakePDF(10))), opts); err != nil {
 		t.Fatal(err)
 	}
 }

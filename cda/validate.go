@@ -49,7 +49,7 @@ func Validate(r io.Reader, opts *ValidateOptions) (finding.List, error) {
 }
 
 func validateReader(r io.Reader, opts *ValidateOptions, drain bool) (finding.List, error) {
-	d, err := ParseWithOptions(r, opts.Read)
+	d, err := Parse(r, opts.Read)
 	if err != nil {
 		return nil, err
 	}

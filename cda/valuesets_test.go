@@ -68,9 +68,6 @@ func TestValueSets(t *testing.T) {
 	if _, ok := ClassCodeFor(Code{Code: "nope", CodeSystem: OIDLOINC}); ok {
 		t.Error("class for an unknown type")
 	}
-	if c, ok := FormatCodeFor("text/plain"); !ok || c.Code != "urn:ihe:iti:xds-sd:text:2008" {
-		t.Errorf("FormatCodeFor = %v", c)
-	}
 }
 
 // TestParseTS covers the HL7 TS forms.

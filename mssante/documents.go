@@ -39,7 +39,8 @@ type HealthDocument struct {
 	// CDA is the document (level 1 or structured).
 	CDA []byte
 	// PDF is the PDF/A-1 rendering of the document (ECO.2.1.5). For a level
-	// 1 document with a PDF body it may be nil: the embedded PDF is used.
+	// 1 document with a PDF body it may be nil: the embedded PDF is decoded
+	// from the same read as the header and attached.
 	PDF []byte
 	// FileNumber is the optional numéro de dossier that ends the PDF name.
 	FileNumber string
@@ -95,9 +96,19 @@ func (p patientOf) same(q patientOf) bool {
 // X-MSS-CODECDA from the CDA codes (ECO.2.4.1) and X-MSS-INS from the
 // patient identity (ECO.2.4.2).
 //
+// Each CDA is parsed once: its header gives the XDS metadata
+// (xdm.EntryFromHeader) and the subject, and, when PDF is nil, the PDF body
+// of a level 1 document is decoded from the same read and attached.
+//
 // It refuses documents for two patients (ErrTwoPatients) and a structured
 // document without PDF (ErrNoPDF); CDA and XDM errors are returned wrapped.
 func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions) error {
+	return m.attachDocuments(docs, opts, cda.Parse)
+}
+
+// attachDocuments is AttachDocuments with the CDA parser as a parameter, so
+// that a test can count the parses.
+func (m *Message) attachDocuments(docs []*HealthDocument, opts *DocumentsOptions, parse func(io.Reader, *cda.ReadOptions) (*cda.Document, error)) error {
 	if len(docs) == 0 {
 		return ErrNoDocument
 	}
@@ -122,7 +133,7 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		if d == nil || len(d.CDA) == 0 {
 			return fmt.Errorf("%w: document %d is empty", ErrNoDocument, i+1)
 		}
-		cd, err := cda.Parse(bytes.NewReader(d.CDA))
+		cd, err := parse(bytes.NewReader(d.CDA), nil)
 		if err != nil {
 			return fmt.Errorf("mssante: document %d: %w", i+1, err)
 		}
@@ -133,23 +144,20 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		} else if !patient.same(p) {
 			return fmt.Errorf("%w: document %d", ErrTwoPatients, i+1)
 		}
-		meta, err := h.XDSMetadata()
+		entry, err := xdm.EntryFromHeader(h)
 		if err != nil {
 			return fmt.Errorf("mssante: document %d: CDA header to XDS metadata: %w", i+1, err)
 		}
-		pkg.Documents = append(pkg.Documents, &xdm.Document{Entry: xdm.EntryFromCDA(meta), Content: d.CDA})
+		pkg.Documents = append(pkg.Documents, &xdm.Document{Entry: entry, Content: d.CDA})
 
 		pdf := &Attachment{ContentType: "application/pdf", Data: d.PDF}
 		if d.PDF == nil {
 			if !cd.IsLevel1() || cd.BodyMediaType() != cda.MediaTypePDF {
 				return fmt.Errorf("%w: document %d", ErrNoPDF, i+1)
 			}
-			// Check the embedded PDF now, stream it when writing: the
-			// decoded PDF is never held in memory.
-			if err := checkBody(cd); err != nil {
+			if pdf.Data, err = decodeBody(cd, len(d.CDA)); err != nil {
 				return fmt.Errorf("mssante: document %d: PDF body: %w", i+1, err)
 			}
-			pdf.Open = embeddedPDF(d.CDA)
 		}
 		label := d.TypeLabel
 		if label == "" {
@@ -203,26 +211,20 @@ func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 	return nil
 }
 
-// checkBody decodes the body of a level 1 document to the end.
-func checkBody(cd *cda.Document) error {
+// decodeBody decodes the body of a level 1 document, read on from where
+// the header ended. A level 1 CDA of cdaSize bytes is mostly base64, which
+// decodes to about 3/4 of it: the buffer is sized for that.
+func decodeBody(cd *cda.Document, cdaSize int) ([]byte, error) {
 	body, err := cd.Body()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = io.Copy(io.Discard, body)
-	return err
-}
-
-// embeddedPDF returns an Attachment.Open function streaming the PDF body of
-// a level 1 CDA document.
-func embeddedPDF(cdaXML []byte) func() (io.Reader, error) {
-	return func() (io.Reader, error) {
-		cd, err := cda.Parse(bytes.NewReader(cdaXML))
-		if err != nil {
-			return nil, err
-		}
-		return cd.Body()
+	var b bytes.Buffer
+	b.Grow(cdaSize * 3 / 4)
+	if _, err := b.ReadFrom(body); err != nil {
+		return nil, err
 	}
+	return b.Bytes(), nil
 }
 
 // zipSizeHint estimates the archive size so that it is built in one

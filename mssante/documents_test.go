@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -216,5 +217,50 @@ func TestAttachDocumentsTwice(t *testing.T) {
 	}
 	if err := m.AttachDocuments(doc, tDocOptions()); !errors.Is(err, ErrDocumentsAttached) {
 		t.Errorf("second call: %v", err)
+	}
+}
+
+// TestAttachDocumentsParsesOnce: each CDA is parsed exactly once, header and
+// PDF body from the same read, and nothing reads the CDA again when the
+// message is written (it once parsed it a second time for the PDF).
+func TestAttachDocumentsParsesOnce(t *testing.T) {
+	pdf1, pdf2 := tPDF(5000), tPDF(7000)
+	docs := []*HealthDocument{
+		{CDA: tCDA(t, tHeader(t, "DOC-1"), pdf1)},
+		{CDA: tCDA(t, tHeader(t, "DOC-2"), pdf2)},
+	}
+	parses := 0
+	countingParse := func(r io.Reader, opts *cda.ReadOptions) (*cda.Document, error) {
+		parses++
+		return cda.Parse(r, opts)
+	}
+	m := tMessage()
+	if err := m.attachDocuments(docs, tDocOptions(), countingParse); err != nil {
+		t.Fatal(err)
+	}
+	if parses != len(docs) {
+		t.Fatalf("%d parses for %d documents", parses, len(docs))
+	}
+	// The PDFs are held, not re-read from the CDA: spoil the CDA bytes and
+	// the message still carries the right PDFs.
+	for _, d := range docs {
+		clear(d.CDA)
+	}
+	raw, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Read(bytes.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdfs [][]byte
+	for _, a := range in.Attachments {
+		if a.ContentType == "application/pdf" {
+			pdfs = append(pdfs, a.Data)
+		}
+	}
+	if len(pdfs) != 2 || !bytes.Equal(pdfs[0], pdf1) || !bytes.Equal(pdfs[1], pdf2) {
+		t.Fatalf("%d PDFs in the message, or not the documents' ones", len(pdfs))
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
 func init() {
@@ -106,11 +107,11 @@ func cdaValidateFile(env *cmdEnv, name string, opts *cda.ValidateOptions) (findi
 
 // cdaInspectResult is the --json output of `mss cda inspect`.
 type cdaInspectResult struct {
-	File   string           `json:"file"`
-	Level1 bool             `json:"level1"`
-	Header *cda.Header      `json:"header"`
-	XDS    *cda.XDSMetadata `json:"xds,omitempty"`
-	Error  string           `json:"xds_error,omitempty"`
+	File   string             `json:"file"`
+	Level1 bool               `json:"level1"`
+	Header *cda.Header        `json:"header"`
+	XDS    *xdm.DocumentEntry `json:"xds,omitempty"`
+	Error  string             `json:"xds_error,omitempty"`
 }
 
 func runCDAInspect(env *cmdEnv, args []string) int {
@@ -134,16 +135,17 @@ func runCDAInspect(env *cmdEnv, args []string) int {
 		return 1
 	}
 	defer f.Close()
-	d, err := cda.Parse(f)
+	d, err := cda.Parse(f, nil)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss cda inspect: %s: %v\n", files[0], err)
 		return 1
 	}
 	h := d.Header()
 	res := cdaInspectResult{File: files[0], Level1: d.IsLevel1(), Header: h}
-	res.XDS, err = h.XDSMetadata()
-	if err != nil {
+	if e, err := xdm.EntryFromHeader(h); err != nil {
 		res.Error = err.Error()
+	} else {
+		res.XDS = &e
 	}
 	if *asJSON {
 		if err := writeJSON(env.stdout, res); err != nil {
@@ -285,7 +287,7 @@ func runCDAPDF(env *cmdEnv, args []string) int {
 		return 1
 	}
 	defer in.Close()
-	d, err := cda.Parse(in)
+	d, err := cda.Parse(in, nil)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss cda pdf: %s: %v\n", files[0], err)
 		return 1

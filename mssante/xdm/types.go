@@ -27,8 +27,8 @@ const (
 )
 
 // Author is an XDS author: a person (XCN) or device with institutions (XON),
-// roles, specialties (code^label^OID) and telecoms (XTN). It has the fields
-// of cda.XDSAuthor, so cda values convert with Author(a).
+// roles, specialties (code^label^OID) and telecoms (XTN). EntryFromHeader
+// fills it from a CDA author.
 type Author struct {
 	Person       string
 	Institutions []string

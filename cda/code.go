@@ -1,0 +1,11 @@
+package cda
+
+// Code is a coded value: a code, the OID of its code system and its display name.
+type Code struct {
+	Code        string
+	CodeSystem  string
+	DisplayName string
+}
+
+// IsZero reports whether the code is empty.
+func (c Code) IsZero() bool { return c.Code == "" && c.CodeSystem == "" }
