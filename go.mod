@@ -3,6 +3,7 @@ module github.com/mssante-go/sdk
 go 1.26.0
 
 require (
+	github.com/beevik/etree v1.8.1
 	github.com/emersion/go-imap/v2 v2.0.0-beta.8
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/xmltext"
 )
 
 // Body is the content of a level 1 document: a PDF (or plain text) and its
@@ -35,7 +35,8 @@ type Body struct {
 // display names of coded values are taken from the embedded value sets, and
 // an empty LanguageCode is written fr-FR. Text or an identifier holding a
 // character XML cannot carry (a control character, invalid UTF-8) is
-// refused with a CDA-XML-CHAR finding, not replaced. Nothing is written to
+// refused with a CDA-XML-CHAR finding, not replaced: the *HeaderError then
+// also matches xmltext.ErrInvalid (the SDK's one XML text policy). Nothing is written to
 // w when the header is refused; when reading Body.Content fails, w has received a
 // partial document and the error says so.
 func Build(w io.Writer, h *Header, body Body) error {
@@ -67,7 +68,7 @@ func Build(w io.Writer, h *Header, body Body) error {
 	if x.bad != "" {
 		var fs finding.List
 		fs.Add(finding.Error, "CDA-XML-CHAR", x.bad, "XML 1.0 §2.2", "invalid UTF-8 or a character not allowed in XML (a control character)")
-		return &HeaderError{Findings: fs}
+		return &HeaderError{Findings: fs, Err: x.badErr}
 	}
 
 	// Self-check: the written header, with an empty body, must have no
@@ -176,14 +177,17 @@ type xw struct {
 	depth int
 	path  []string // open elements, for the location of bad text
 	// bad is the location of the first text or attribute value holding a
-	// character XML 1.0 does not allow (or invalid UTF-8): Build refuses it.
-	bad string
+	// character XML 1.0 does not allow (or invalid UTF-8), and badErr the
+	// *xmltext.Error: Build refuses it.
+	bad    string
+	badErr error
 }
 
-// flag records the location of a value that could not be written as is.
-func (x *xw) flag(name string) {
+// flag records the location of a value that could not be written.
+func (x *xw) flag(name string, err error) {
 	if x.bad == "" {
 		x.bad = "/" + strings.Join(x.path, "/") + "/" + name
+		x.badErr = err
 	}
 }
 
@@ -203,8 +207,8 @@ func (x *xw) attrs(elem string, kv []string) {
 		x.b.WriteByte(' ')
 		x.b.WriteString(kv[i])
 		x.b.WriteString(`="`)
-		if !escape(x.b, kv[i+1], true) {
-			x.flag(elem + "/@" + kv[i])
+		if err := xmltext.Escape(x.b, kv[i+1], true); err != nil {
+			x.flag(elem+"/@"+kv[i], err)
 		}
 		x.b.WriteByte('"')
 	}
@@ -244,41 +248,10 @@ func (x *xw) text(name, text string, kv ...string) {
 	}
 	x.start(name, kv)
 	x.b.WriteByte('>')
-	if !escape(x.b, text, false) {
-		x.flag(name)
+	if err := xmltext.Escape(x.b, text, false); err != nil {
+		x.flag(name, err)
 	}
 	x.b.WriteString("</" + name + ">")
-}
-
-// escape writes s as XML text or attribute value. It reports false when s
-// holds invalid UTF-8 or a character XML 1.0 does not allow, written as
-// U+FFFD.
-func escape(b *bytes.Buffer, s string, attr bool) bool {
-	ok := true
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError && strings.HasPrefix(s[i:], "\uFFFD"):
-			b.WriteRune(r) // a real U+FFFD
-		case r == utf8.RuneError, r < 0x20 && r != '\n' && r != '\t' && r != '\r', r == 0xFFFE, r == 0xFFFF:
-			b.WriteRune(utf8.RuneError) // not allowed in XML 1.0
-			ok = false
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '"' && attr:
-			b.WriteString("&quot;")
-		case (r == '\n' || r == '\r' || r == '\t') && attr:
-			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
-		case r == '\r':
-			b.WriteString("&#13;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return ok
 }
 
 // ts formats a time as a CDA TS with its offset: YYYYMMDDhhmmss±hhmm.

@@ -13,6 +13,7 @@ import (
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
+	"github.com/mssante-go/sdk/xmltext"
 )
 
 func TestBuildValidatesAndRoundTrips(t *testing.T) {
@@ -124,7 +125,8 @@ func TestBuildRefusesBadCharacters(t *testing.T) {
 			var out bytes.Buffer
 			err := cda.Build(&out, h, cda.Body{Content: bytes.NewReader(fakePDF(10))})
 			var he *cda.HeaderError
-			if !errors.As(err, &he) || len(he.Findings) != 1 || he.Findings[0].Rule != "CDA-XML-CHAR" || he.Findings[0].Location != tt.loc {
+			if !errors.As(err, &he) || len(he.Findings) != 1 || he.Findings[0].Rule != "CDA-XML-CHAR" || he.Findings[0].Location != tt.loc ||
+				!errors.Is(err, xmltext.ErrInvalid) || !errors.Is(err, cda.ErrInvalidHeader) {
 				t.Fatalf("err = %v, want CDA-XML-CHAR at %s", err, tt.loc)
 			}
 			if out.Len() != 0 {

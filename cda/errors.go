@@ -32,9 +32,11 @@ var (
 )
 
 // HeaderError is returned by Build when the header breaks the rules: it
-// carries the error-level findings.
+// carries the error-level findings, and Err, the cause when there is one
+// besides the findings (an *xmltext.Error for text XML cannot carry).
 type HeaderError struct {
 	Findings finding.List
+	Err      error
 }
 
 func (e *HeaderError) Error() string {
@@ -48,4 +50,10 @@ func (e *HeaderError) Error() string {
 	return fmt.Sprintf("cda: invalid header: %s (and %d more)", errs[0].String(), len(errs)-1)
 }
 
-func (e *HeaderError) Unwrap() error { return ErrInvalidHeader }
+// Unwrap returns ErrInvalidHeader, and Err when set.
+func (e *HeaderError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalidHeader, e.Err}
+	}
+	return []error{ErrInvalidHeader}
+}

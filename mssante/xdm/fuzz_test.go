@@ -52,7 +52,7 @@ func FuzzMetadata(f *testing.F) {
 	}
 	f.Add([]byte(`<SubmitObjectsRequest><RegistryObjectList><RegistryPackage id="a"/><Association associationType="HasMember" sourceObject="a" targetObject="b"/></RegistryObjectList></SubmitObjectsRequest>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tree, err := parseTree(data, DefaultMaxXMLDepth)
+		tree, err := parseMetadata(data, DefaultMaxXMLDepth)
 		if err != nil {
 			return
 		}

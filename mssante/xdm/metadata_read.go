@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
@@ -21,7 +23,7 @@ type metaReader struct {
 	fs   finding.List
 
 	ids      map[string]string // ebRIM id -> element local name
-	topClass []*node           // Classifications directly under RegistryObjectList
+	topClass []*etree.Element  // Classifications directly under RegistryObjectList
 
 	sets    []*SubmissionSet
 	setIDs  map[string]*SubmissionSet
@@ -30,6 +32,7 @@ type metaReader struct {
 	members map[*DocumentEntry]*SubmissionSet
 
 	nsReported bool
+	ns         map[*etree.Element]string // namespace URI of each element met, resolved once
 }
 
 func (m *metaReader) add(level finding.Level, rule, where, spec, format string, args ...any) {
@@ -43,31 +46,45 @@ func (m *metaReader) add(level finding.Level, rule, where, spec, format string, 
 // rim reports whether n is an ebRIM element. Elements with an undeclared
 // prefix or no namespace are accepted (reported once as an error); elements
 // of another namespace are not.
-func (m *metaReader) rim(n *node, local string) bool {
-	if n.local != local {
+func (m *metaReader) rim(n *etree.Element, local string) bool {
+	if n.Tag != local {
 		return false
 	}
-	if n.space == NamespaceRIM || n.space == NamespaceLCM {
+	switch u := m.namespace(n); {
+	case u == NamespaceRIM || u == NamespaceLCM:
 		return true
-	}
-	if strings.Contains(n.space, ":") {
-		return false
+	case u != "":
+		return false // another namespace
 	}
 	if !m.nsReported {
 		m.nsReported = true
 		what := "no namespace"
-		if n.space != "" {
-			what = "the undeclared prefix " + quote(n.space)
+		if n.Space != "" {
+			what = "the undeclared prefix " + quote(n.Space)
 		}
 		m.add(finding.Error, "XDM-META-NS", "", "xdm.md §4, §12 reader 3",
-			"element %s has %s: METADATA.XML elements must be in the ebRIM 3.0 namespace %s", n.local, what, NamespaceRIM)
+			"element %s has %s: METADATA.XML elements must be in the ebRIM 3.0 namespace %s", n.Tag, what, NamespaceRIM)
 	}
 	return true
 }
 
-func (m *metaReader) children(n *node, local string) []*node {
-	var out []*node
-	for _, c := range n.children {
+// namespace returns the namespace URI of n ("" for none or an undeclared
+// prefix), resolved once per element.
+func (m *metaReader) namespace(n *etree.Element) string {
+	u, ok := m.ns[n]
+	if !ok {
+		if m.ns == nil {
+			m.ns = map[*etree.Element]string{}
+		}
+		u = n.NamespaceURI()
+		m.ns[n] = u
+	}
+	return u
+}
+
+func (m *metaReader) children(n *etree.Element, local string) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range n.ChildElements() {
 		if m.rim(c, local) {
 			out = append(out, c)
 		}
@@ -75,8 +92,8 @@ func (m *metaReader) children(n *node, local string) []*node {
 	return out
 }
 
-func (m *metaReader) child(n *node, local string) *node {
-	for _, c := range n.children {
+func (m *metaReader) child(n *etree.Element, local string) *etree.Element {
+	for _, c := range n.ChildElements() {
 		if m.rim(c, local) {
 			return c
 		}
@@ -85,13 +102,13 @@ func (m *metaReader) child(n *node, local string) *node {
 }
 
 // slots returns the slots of n in document order.
-func (m *metaReader) slots(n *node) []Slot {
+func (m *metaReader) slots(n *etree.Element) []Slot {
 	var out []Slot
 	for _, s := range m.children(n, "Slot") {
-		sl := Slot{Name: s.attrOr("name")}
+		sl := Slot{Name: attrOr(s, "name")}
 		if vl := m.child(s, "ValueList"); vl != nil {
 			for _, v := range m.children(vl, "Value") {
-				sl.Values = append(sl.Values, strings.TrimSpace(v.text.String()))
+				sl.Values = append(sl.Values, strings.TrimSpace(text(v)))
 			}
 		}
 		out = append(out, sl)
@@ -101,13 +118,13 @@ func (m *metaReader) slots(n *node) []Slot {
 
 // localized returns the value of the first LocalizedString of n's Name or
 // Description child.
-func (m *metaReader) localized(n *node, elem string) string {
+func (m *metaReader) localized(n *etree.Element, elem string) string {
 	e := m.child(n, elem)
 	if e == nil {
 		return ""
 	}
 	if ls := m.child(e, "LocalizedString"); ls != nil {
-		return ls.attrOr("value")
+		return attrOr(ls, "value")
 	}
 	return ""
 }
@@ -116,25 +133,24 @@ func (m *metaReader) localized(n *node, elem string) string {
 // Classification*, ExternalIdentifier*, ContentVersionInfo?.
 var childRank = map[string]int{"Slot": 0, "Name": 1, "Description": 2, "VersionInfo": 3, "Classification": 4, "ExternalIdentifier": 5, "ContentVersionInfo": 6}
 
-func (m *metaReader) checkOrder(n *node, what string) {
+func (m *metaReader) checkOrder(n *etree.Element, what string) {
 	last := -1
-	for _, c := range n.children {
-		r, ok := childRank[c.local]
+	for i, c := range n.ChildElements() {
+		r, ok := childRank[c.Tag]
 		if !ok {
 			continue
 		}
 		if r < last {
-			m.add(finding.Warning, "XDM-EBRIM-ORDER", n.attrOr("id"), "xdm.md §4, §11",
-				"%s: %s comes after an element that ebRIM 3.0 puts after it (line %d)", what, c.local, c.line)
+			m.add(finding.Warning, "XDM-EBRIM-ORDER", attrOr(n, "id"), "xdm.md §4, §11",
+				"%s: %s (child %d) comes after an element that ebRIM 3.0 puts after it", what, c.Tag, i+1)
 			return
 		}
 		last = r
 	}
 }
 
-func (m *metaReader) read(t *xmlTree) {
-	root := t.root
-	var list *node
+func (m *metaReader) read(root *etree.Element) {
+	var list *etree.Element
 	switch {
 	case m.rim(root, "SubmitObjectsRequest"):
 		list = m.child(root, "RegistryObjectList")
@@ -144,10 +160,10 @@ func (m *metaReader) read(t *xmlTree) {
 		list = root
 	default:
 		m.add(finding.Error, "XDM-META-ROOT", "", "xdm.md §4",
-			"root element {%s}%s is not lcm:SubmitObjectsRequest", root.space, root.local)
+			"root element {%s}%s is not lcm:SubmitObjectsRequest", m.namespace(root), root.Tag)
 		return
 	}
-	if root.space != NamespaceLCM && root.local == "SubmitObjectsRequest" && !m.nsReported {
+	if m.namespace(root) != NamespaceLCM && root.Tag == "SubmitObjectsRequest" && !m.nsReported {
 		m.add(finding.Error, "XDM-META-NS", "", "xdm.md §4", "root element is not in the namespace %s", NamespaceLCM)
 	}
 	if list == nil {
@@ -160,8 +176,8 @@ func (m *metaReader) read(t *xmlTree) {
 	m.members = map[*DocumentEntry]*SubmissionSet{}
 
 	// First pass: ids, so that references can be checked in any order.
-	var packages, extrinsics, assocs []*node
-	for _, c := range list.children {
+	var packages, extrinsics, assocs []*etree.Element
+	for _, c := range list.ChildElements() {
 		switch {
 		case m.rim(c, "RegistryPackage"):
 			packages = append(packages, c)
@@ -172,12 +188,12 @@ func (m *metaReader) read(t *xmlTree) {
 		case m.rim(c, "Classification"):
 			m.topClass = append(m.topClass, c)
 		}
-		if id, ok := c.attr("id"); ok {
+		if id, ok := attr(c, "id"); ok {
 			if prev, dup := m.ids[id]; dup {
 				m.add(finding.Error, "XDM-ID-DUP", id, "ebRIM 3.0",
-					"id %s is used by a %s and a %s", id, prev, c.local)
+					"id %s is used by a %s and a %s", id, prev, c.Tag)
 			}
-			m.ids[id] = c.local
+			m.ids[id] = c.Tag
 		}
 	}
 	m.checkNestedIDs(list)
@@ -208,14 +224,14 @@ func (m *metaReader) read(t *xmlTree) {
 
 // checkNestedIDs reports ids of nested classifications and external
 // identifiers used twice (a warning: nothing refers to them).
-func (m *metaReader) checkNestedIDs(list *node) {
+func (m *metaReader) checkNestedIDs(list *etree.Element) {
 	seen := map[string]bool{}
-	for _, obj := range list.children {
-		for _, c := range obj.children {
-			if c.local != "Classification" && c.local != "ExternalIdentifier" {
+	for _, obj := range list.ChildElements() {
+		for _, c := range obj.ChildElements() {
+			if c.Tag != "Classification" && c.Tag != "ExternalIdentifier" {
 				continue
 			}
-			id, ok := c.attr("id")
+			id, ok := attr(c, "id")
 			if !ok {
 				continue
 			}
@@ -230,12 +246,12 @@ func (m *metaReader) checkNestedIDs(list *node) {
 
 // classifications returns the classifications of object n: nested ones, and
 // top-level ones whose classifiedObject is n's id.
-func (m *metaReader) classifications(n *node, id, what string) []*node {
+func (m *metaReader) classifications(n *etree.Element, id, what string) []*etree.Element {
 	out := m.children(n, "Classification")
 	var wrong []string
 	bad := ""
 	for _, c := range out {
-		if co := c.attrOr("classifiedObject"); co != id {
+		if co := attrOr(c, "classifiedObject"); co != id {
 			wrong = append(wrong, schemeLabel(c))
 			bad = co
 		}
@@ -246,15 +262,15 @@ func (m *metaReader) classifications(n *node, id, what string) []*node {
 			what, id, strings.Join(wrong, ", "), bad)
 	}
 	for _, c := range m.topClass {
-		if c.attrOr("classifiedObject") == id {
+		if attrOr(c, "classifiedObject") == id {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func (m *metaReader) externalIDs(n *node, id, what string) map[string]*node {
-	out := map[string]*node{}
+func (m *metaReader) externalIDs(n *etree.Element, id, what string) map[string]*etree.Element {
+	out := map[string]*etree.Element{}
 	var wrong []string
 	bad := ""
 	defer func() {
@@ -265,19 +281,19 @@ func (m *metaReader) externalIDs(n *node, id, what string) map[string]*node {
 		}
 	}()
 	for _, e := range m.children(n, "ExternalIdentifier") {
-		scheme := e.attrOr("identificationScheme")
-		if ro := e.attrOr("registryObject"); ro != id {
+		scheme := attrOr(e, "identificationScheme")
+		if ro := attrOr(e, "registryObject"); ro != id {
 			wrong = append(wrong, schemeName(scheme))
 			bad = ro
 		}
 		if label, ok := externalIDNames[scheme]; ok {
 			if got := m.localized(e, "Name"); got != "" && got != label {
-				m.add(finding.Warning, "XDM-EXTID-NAME", e.attrOr("id"), "xdm.md §11",
+				m.add(finding.Warning, "XDM-EXTID-NAME", attrOr(e, "id"), "xdm.md §11",
 					"external identifier %s is named %q (want %q); found by its scheme", schemeName(scheme), got, label)
 			}
 		}
 		if _, dup := out[scheme]; dup {
-			m.add(finding.Error, "XDM-EXTID-DUP", e.attrOr("id"), "TF-3 §4.2.3",
+			m.add(finding.Error, "XDM-EXTID-DUP", attrOr(e, "id"), "TF-3 §4.2.3",
 				"%s %s has two %s", what, id, schemeName(scheme))
 			continue
 		}
@@ -294,22 +310,22 @@ var externalIDNames = map[string]string{
 	SchemeDocumentEntryUniqueID:  "XDSDocumentEntry.uniqueId",
 }
 
-func (m *metaReader) code(c *node, what string) Code {
-	code := Code{Code: c.attrOr("nodeRepresentation"), DisplayName: m.localized(c, "Name")}
+func (m *metaReader) code(c *etree.Element, what string) Code {
+	code := Code{Code: attrOr(c, "nodeRepresentation"), DisplayName: m.localized(c, "Name")}
 	for _, s := range m.slots(c) {
 		if s.Name == "codingScheme" && len(s.Values) > 0 {
 			code.CodeSystem = s.Values[0]
 		}
 	}
 	if code.CodeSystem == "" {
-		m.add(finding.Warning, "XDM-CODE-SCHEME", c.attrOr("id"), "TF-3 §4.2.3.1.7",
-			"%s %s has no codingScheme slot", what, schemeName(c.attrOr("classificationScheme")))
+		m.add(finding.Warning, "XDM-CODE-SCHEME", attrOr(c, "id"), "TF-3 §4.2.3.1.7",
+			"%s %s has no codingScheme slot", what, schemeName(attrOr(c, "classificationScheme")))
 	}
-	m.checkOrder(c, "Classification "+c.attrOr("id"))
+	m.checkOrder(c, "Classification "+attrOr(c, "id"))
 	return code
 }
 
-func (m *metaReader) author(c *node) Author {
+func (m *metaReader) author(c *etree.Element) Author {
 	var a Author
 	for _, s := range m.slots(c) {
 		switch s.Name {
@@ -327,13 +343,13 @@ func (m *metaReader) author(c *node) Author {
 			a.Telecoms = append(a.Telecoms, s.Values...)
 		}
 	}
-	m.checkOrder(c, "Classification "+c.attrOr("id"))
+	m.checkOrder(c, "Classification "+attrOr(c, "id"))
 	return a
 }
 
-func (m *metaReader) isSubmissionSet(p *node, id string) (isSet, isFolder bool) {
+func (m *metaReader) isSubmissionSet(p *etree.Element, id string) (isSet, isFolder bool) {
 	for _, c := range m.classifications(p, id, "RegistryPackage") {
-		switch c.attrOr("classificationNode") {
+		switch attrOr(c, "classificationNode") {
 		case NodeSubmissionSet:
 			isSet = true
 		case NodeFolder:
@@ -343,8 +359,8 @@ func (m *metaReader) isSubmissionSet(p *node, id string) (isSet, isFolder bool) 
 	return
 }
 
-func (m *metaReader) registryPackage(p *node) {
-	id := p.attrOr("id")
+func (m *metaReader) registryPackage(p *etree.Element) {
+	id := attrOr(p, "id")
 	isSet, isFolder := m.isSubmissionSetQuiet(p, id)
 	if isFolder && !isSet {
 		m.add(finding.Info, "XDM-FOLDER", id, "TF-3 §4.1.4", "folder %s ignored", id)
@@ -360,7 +376,7 @@ func (m *metaReader) registryPackage(p *node) {
 			"RegistryPackage %s has no XDSSubmissionSet classification; read as a submission set", id)
 	}
 	const what = "submission set"
-	ss := &SubmissionSet{EntryUUID: id, Status: p.attrOr("status")}
+	ss := &SubmissionSet{EntryUUID: id, Status: attrOr(p, "status")}
 	m.checkOrder(p, "RegistryPackage "+id)
 	for _, s := range m.slots(p) {
 		switch s.Name {
@@ -378,7 +394,7 @@ func (m *metaReader) registryPackage(p *node) {
 	ss.Comments = m.localized(p, "Description")
 	authors := 0
 	for _, c := range m.classifications(p, id, "RegistryPackage") {
-		switch c.attrOr("classificationScheme") {
+		switch attrOr(c, "classificationScheme") {
 		case SchemeSubmissionSetAuthor:
 			if authors == 0 {
 				ss.Author = m.author(c)
@@ -391,13 +407,13 @@ func (m *metaReader) registryPackage(p *node) {
 		}
 	}
 	if e := ext[SchemeSubmissionSetPatientID]; e != nil {
-		ss.PatientID = e.attrOr("value")
+		ss.PatientID = attrOr(e, "value")
 	}
 	if e := ext[SchemeSubmissionSetSourceID]; e != nil {
-		ss.SourceID = e.attrOr("value")
+		ss.SourceID = attrOr(e, "value")
 	}
 	if e := ext[SchemeSubmissionSetUniqueID]; e != nil {
-		ss.UniqueID = e.attrOr("value")
+		ss.UniqueID = attrOr(e, "value")
 	}
 	m.required(id, what, map[string]bool{
 		"uniqueId":       ss.UniqueID != "",
@@ -415,16 +431,16 @@ func (m *metaReader) registryPackage(p *node) {
 
 // isSubmissionSetQuiet is isSubmissionSet without the nesting findings,
 // which registryPackage reports once when it reads the classifications.
-func (m *metaReader) isSubmissionSetQuiet(p *node, id string) (isSet, isFolder bool) {
+func (m *metaReader) isSubmissionSetQuiet(p *etree.Element, id string) (isSet, isFolder bool) {
 	n := len(m.fs)
 	isSet, isFolder = m.isSubmissionSet(p, id)
 	m.fs = m.fs[:n]
 	return
 }
 
-func (m *metaReader) hadSlot(n *node, name string) bool {
+func (m *metaReader) hadSlot(n *etree.Element, name string) bool {
 	for _, s := range m.children(n, "Slot") {
-		if s.attrOr("name") == name {
+		if attrOr(s, "name") == name {
 			return true
 		}
 	}
@@ -448,14 +464,14 @@ func (m *metaReader) required(id, what string, r, r2 map[string]bool) {
 	}
 }
 
-func (m *metaReader) extrinsic(x *node) {
-	id := x.attrOr("id")
+func (m *metaReader) extrinsic(x *etree.Element) {
+	id := attrOr(x, "id")
 	const what = "document"
 	d := &DocumentEntry{
 		EntryUUID:  id,
-		MimeType:   x.attrOr("mimeType"),
-		ObjectType: x.attrOr("objectType"),
-		Status:     x.attrOr("status"),
+		MimeType:   attrOr(x, "mimeType"),
+		ObjectType: attrOr(x, "objectType"),
+		Status:     attrOr(x, "status"),
 		Size:       -1,
 	}
 	m.checkOrder(x, "ExtrinsicObject "+id)
@@ -515,7 +531,7 @@ func (m *metaReader) extrinsic(x *node) {
 	d.Title = m.localized(x, "Name")
 	d.Comments = m.localized(x, "Description")
 	for _, c := range m.classifications(x, id, "ExtrinsicObject") {
-		switch c.attrOr("classificationScheme") {
+		switch attrOr(c, "classificationScheme") {
 		case SchemeDocumentEntryAuthor:
 			d.Authors = append(d.Authors, m.author(c))
 		case SchemeClassCode:
@@ -536,10 +552,10 @@ func (m *metaReader) extrinsic(x *node) {
 	}
 	ext := m.externalIDs(x, id, "ExtrinsicObject")
 	if e := ext[SchemeDocumentEntryPatientID]; e != nil {
-		d.PatientID = e.attrOr("value")
+		d.PatientID = attrOr(e, "value")
 	}
 	if e := ext[SchemeDocumentEntryUniqueID]; e != nil {
-		d.UniqueID = e.attrOr("value")
+		d.UniqueID = attrOr(e, "value")
 	}
 	switch d.ObjectType {
 	case ObjectTypeStable, ObjectTypeOnDemand:
@@ -583,11 +599,11 @@ func (m *metaReader) patient(cx, id string) ins.INS {
 	return i
 }
 
-func (m *metaReader) association(a *node) {
-	id := a.attrOr("id")
-	typ := a.attrOr("associationType")
-	src, tgt := a.attrOr("sourceObject"), a.attrOr("targetObject")
-	if ot, ok := a.attr("objectType"); ok && ot != "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association" {
+func (m *metaReader) association(a *etree.Element) {
+	id := attrOr(a, "id")
+	typ := attrOr(a, "associationType")
+	src, tgt := attrOr(a, "sourceObject"), attrOr(a, "targetObject")
+	if ot, ok := attr(a, "objectType"); ok && ot != "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Association" {
 		m.add(finding.Warning, "XDM-ASSOC-OBJECTTYPE", id, "xdm.md §11",
 			"association %s has objectType=%q (an ebRIM object type is expected)", id, ot)
 	}
@@ -767,11 +783,11 @@ func schemeName(s string) string {
 	return s
 }
 
-func schemeLabel(c *node) string {
-	if s := c.attrOr("classificationScheme"); s != "" {
+func schemeLabel(c *etree.Element) string {
+	if s := attrOr(c, "classificationScheme"); s != "" {
 		return schemeName(s)
 	}
-	return schemeName(c.attrOr("classificationNode"))
+	return schemeName(attrOr(c, "classificationNode"))
 }
 
 // knownDocumentSlots are the slots DocumentEntry fields own.

@@ -1,8 +1,11 @@
 package xdm
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,5 +134,68 @@ func TestOfficialKnownDefects(t *testing.T) {
 	}
 	if cx, _ := a.PatientID(); cx != "221042545611404^^^&1.2.250.1.213.1.4.10&ISO^NH" {
 		t.Errorf("patient %q", cx)
+	}
+}
+
+// TestForeignArchives reads the XDM archives of other vendors (NIST and
+// Direct Project samples: other layouts, namespaces and defects) and pins
+// what the tolerant reader makes of them: the archive opens (but the one
+// with a backslash entry name, refused as unsafe), its documents are found,
+// and the error-level findings are exactly the known defects.
+func TestForeignArchives(t *testing.T) {
+	dir := testenv.Shared(t, "xdm", "foreign")
+	want := map[string]struct {
+		docs   int
+		errors []string // error-level rules of Read and Verify
+		unsafe bool
+	}{
+		"direct_java_xd-common_src_test_resources_samplexdm.zip": {1, []string{"XDM-PATIENT-CX", "XDM-PATIENT-MULTI", "XDM-REQUIRED"}, false},
+		"direct_java_xdmail_src_test_resources_samplexdm.zip":    {0, nil, true},
+		"nist_XDM-Samples_Allscripts.zip":                        {1, nil, false},
+		"nist_XDM-Samples_Epic.zip":                              {1, nil, false},
+		"nist_XDM-Samples_MIE.zip":                               {1, nil, false},
+		"nist_direct-messages_C32_Sample1_in_XDM.zip":            {1, nil, false},
+		"nist_direct-messages_C32_Sample2_in_XDM.zip":            {1, nil, false},
+		"nist_direct-messages_CCDA_Ambulatory_in_XDM.zip":        {1, nil, false},
+		"nist_direct-messages_CCR_Sample1_in_XDM.zip":            {1, nil, false},
+		"nist_direct_IHE_XDM.zip":                                {0, []string{"XDM-META-ROOT"}, false}, // ebRS 2.1 metadata
+		"nist_xdm_xdm.zip":                                       {1, nil, false},
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if len(paths) != len(want) {
+		t.Fatalf("%d foreign archives in %s, want %d", len(paths), dir, len(want))
+	}
+	for _, p := range paths {
+		name := filepath.Base(p)
+		t.Run(name, func(t *testing.T) {
+			w, ok := want[name]
+			if !ok {
+				t.Fatalf("unexpected archive")
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := Read(bytes.NewReader(b), int64(len(b)), nil)
+			if w.unsafe {
+				if !errors.Is(err, ErrUnsafePath) {
+					t.Fatalf("err = %v, want ErrUnsafePath", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rules []string
+			for _, f := range append(a.Findings, a.Verify()...) {
+				if f.Level == finding.Error && !slices.Contains(rules, f.Rule) {
+					rules = append(rules, f.Rule)
+				}
+			}
+			slices.Sort(rules)
+			if len(a.Documents) != w.docs || !slices.Equal(rules, w.errors) {
+				t.Errorf("%d documents, error rules %v; want %d, %v", len(a.Documents), rules, w.docs, w.errors)
+			}
+		})
 	}
 }

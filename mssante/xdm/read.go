@@ -221,7 +221,7 @@ func (a *Archive) readMetadata(mf *zip.File, byName map[string]*zip.File) error 
 		a.Findings.Add(finding.Error, "XDM-META-XML", loc, "xdm.md §4", "%s is not UTF-8", loc)
 		return nil
 	}
-	t, err := parseTree(data, a.opts.MaxXMLDepth)
+	t, err := parseMetadata(data, a.opts.MaxXMLDepth)
 	if err != nil {
 		a.Findings.Add(finding.Error, "XDM-META-XML", loc, "xdm.md §4", "%s is not well-formed XML: %v", loc, err)
 		return nil

@@ -1,46 +1,76 @@
 package xdm
 
 import (
+	"fmt"
 	"strings"
+
+	"github.com/beevik/etree"
+
+	"github.com/mssante-go/sdk/xmltext"
 )
 
 // indexHTM writes INDEX.HTM: valid XHTML 1.0 Strict naming the sending
 // structure (StructNom, StructIdNat), an optional warning, a link to
-// README.TXT and the list of documents (xdm.md §2).
+// README.TXT and the list of documents (xdm.md §2). A value XML cannot
+// carry gives an *xmltext.Error.
 func indexHTM(s *SenderInfo, subset string, docs []*DocumentEntry) ([]byte, error) {
-	var w xmlWriter
-	w.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	w.raw(`<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">` + "\n")
-	w.raw(`<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="fr" lang="fr">` + "\n")
-	w.raw("<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n<title>IHE_XDM : ")
-	w.esc(s.StructureName)
-	w.raw("</title>\n</head>\n<body>\n<p>Emetteur : ")
-	w.esc(s.StructureName)
-	w.raw(" (")
-	w.esc(s.StructureID)
-	w.raw(")</p>\n")
-	if s.Warning != "" {
-		w.raw("<p><strong>")
-		w.esc(s.Warning)
-		w.raw("</strong></p>\n")
-	}
-	w.raw("<ul>\n")
-	for _, d := range docs {
-		w.raw(`<li><a href="IHE_XDM/` + subset + "/")
-		w.esc(d.URI)
-		w.raw(`">`)
-		if d.Title != "" {
-			w.esc(d.Title)
-		} else {
-			w.esc(d.URI)
+	var bad error
+	check := func(v string) string {
+		if err := xmltext.Check(v); err != nil && bad == nil {
+			bad = err
 		}
-		w.raw("</a></li>\n")
+		return v
 	}
-	w.raw("</ul>\n<p>Voir le fichier <a href=\"README.TXT\">README.TXT</a></p>\n</body>\n</html>\n")
-	if w.err != nil {
-		return nil, w.err
+	doc := etree.NewDocument()
+	doc.WriteSettings = etree.WriteSettings{CanonicalAttrVal: true, CanonicalText: true}
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.CreateText("\n")
+	doc.CreateDirective(`DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"`)
+	doc.CreateText("\n")
+	html := doc.CreateElement("html")
+	html.CreateAttr("xmlns", "http://www.w3.org/1999/xhtml")
+	html.CreateAttr("xml:lang", "fr")
+	html.CreateAttr("lang", "fr")
+	doc.CreateText("\n")
+	// line adds a child on its own line.
+	line := func(parent *etree.Element, name string) *etree.Element {
+		c := parent.CreateElement(name)
+		parent.CreateText("\n")
+		return c
 	}
-	return w.b.Bytes(), nil
+	html.CreateText("\n")
+	head := line(html, "head")
+	head.CreateText("\n")
+	meta := line(head, "meta")
+	meta.CreateAttr("http-equiv", "Content-Type")
+	meta.CreateAttr("content", "text/html; charset=UTF-8")
+	line(head, "title").SetText("IHE_XDM : " + check(s.StructureName))
+	body := line(html, "body")
+	body.CreateText("\n")
+	line(body, "p").SetText("Emetteur : " + check(s.StructureName) + " (" + check(s.StructureID) + ")")
+	if s.Warning != "" {
+		line(body, "p").CreateElement("strong").SetText(check(s.Warning))
+	}
+	ul := line(body, "ul")
+	ul.CreateText("\n")
+	for _, d := range docs {
+		a := line(ul, "li").CreateElement("a")
+		a.CreateAttr("href", "IHE_XDM/"+subset+"/"+check(d.URI))
+		if d.Title != "" {
+			a.SetText(check(d.Title))
+		} else {
+			a.SetText(d.URI)
+		}
+	}
+	p := line(body, "p")
+	p.SetText("Voir le fichier ")
+	readme := p.CreateElement("a")
+	readme.CreateAttr("href", "README.TXT")
+	readme.SetText("README.TXT")
+	if bad != nil {
+		return nil, fmt.Errorf("xdm: INDEX.HTM: %w", bad)
+	}
+	return doc.WriteToBytes()
 }
 
 // defaultInstructions is the instructions section of README.TXT.

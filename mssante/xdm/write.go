@@ -15,6 +15,7 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/xmltext"
 )
 
 // Fixed layout of the archives we write (xdm.md §1).
@@ -33,7 +34,7 @@ const (
 // (ErrNoDocument), with two patients (ErrSeveralPatients), with a bad file
 // name (ErrInvalidName), without a required field (ErrMissingField), with a
 // bad action (ErrInvalidAction) or with a value that is not XML text
-// (ErrInvalidText), or with a CompressionLevel deflate does not know
+// (an *xmltext.Error, matching xmltext.ErrInvalid), or with a CompressionLevel deflate does not know
 // (ErrInvalidOption). Write does not modify p. opts nil means the defaults
 // (random UUIDs, time.Now).
 //
@@ -139,7 +140,7 @@ var ErrSelfCheck = errors.New("xdm: written metadata fails its self-check")
 // selfCheck reads the METADATA.XML back and checks that every reference
 // resolves and every required value is there (xdm.md §12 writer 3).
 func selfCheck(metadata []byte) error {
-	t, err := parseTree(metadata, DefaultMaxXMLDepth)
+	t, err := parseMetadata(metadata, DefaultMaxXMLDepth)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrSelfCheck, err)
 	}
@@ -175,9 +176,8 @@ func checkSender(s *SenderInfo) error {
 		{"ApplicationName", s.ApplicationName}, {"ApplicationVersion", s.ApplicationVersion},
 		{"ApplicationVendor", s.ApplicationVendor}, {"Instructions", s.Instructions},
 	} {
-		var w xmlWriter
-		if w.esc(f.v); w.err != nil {
-			return &FieldError{Object: "Sender", Field: f.name, Err: w.err}
+		if err := xmltext.Check(f.v); err != nil {
+			return &FieldError{Object: "Sender", Field: f.name, Err: err}
 		}
 	}
 	return nil

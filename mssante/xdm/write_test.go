@@ -13,6 +13,7 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
+	"github.com/mssante-go/sdk/xmltext"
 )
 
 func TestWriteLayout(t *testing.T) {
@@ -211,9 +212,9 @@ func TestWriteErrors(t *testing.T) {
 		{"bad entry uuid", func(p *Package) { p.Documents[0].Entry.EntryUUID = "Document01" }, ErrMissingField},
 		{"replace without parent", func(p *Package) { p.Documents[0].Entry.Action = ActionReplace }, ErrInvalidAction},
 		{"bad action", func(p *Package) { p.Documents[0].Entry.Action = "X" }, ErrInvalidAction},
-		{"control character", func(p *Package) { p.Documents[0].Entry.Title = "a\x01b" }, ErrInvalidText},
-		{"control character in README.TXT", func(p *Package) { p.Sender.ApplicationVendor = "a\x01b" }, ErrInvalidText},
-		{"invalid UTF-8 in README.TXT", func(p *Package) { p.Sender.Instructions = "\xff" }, ErrInvalidText},
+		{"control character", func(p *Package) { p.Documents[0].Entry.Title = "a\x01b" }, xmltext.ErrInvalid},
+		{"control character in README.TXT", func(p *Package) { p.Sender.ApplicationVendor = "a\x01b" }, xmltext.ErrInvalid},
+		{"invalid UTF-8 in README.TXT", func(p *Package) { p.Sender.Instructions = "\xff" }, xmltext.ErrInvalid},
 		{"wrong hash", func(p *Package) { p.Documents[0].Entry.Hash = strings.Repeat("0", 40) }, ErrHashMismatch},
 		{"wrong size", func(p *Package) { p.Documents[0].Entry.Size = 3 }, ErrHashMismatch},
 		{"known slot", func(p *Package) { p.Documents[0].Entry.OtherSlots = []Slot{{Name: "hash", Values: []string{"x"}}} }, ErrMissingField},
