@@ -10,21 +10,39 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/beevik/etree"
+
 	"github.com/mssante-go/sdk/limit"
 )
 
-// node is an element of the header, kept as a small tree so that the
-// validator sees cardinalities, order and attributes exactly as written.
-type node struct {
-	space, name string
-	attrs       []xml.Attr
-	children    []*node
-	text        strings.Builder
-	parent      *node
-	index       int // 1-based position among the parent's children of the same name
-	count       int // number of such siblings (set when the parent closes)
-	seen        map[xml.Name]int
+// node is an element of the header tree. The header is kept as a tree so
+// that the validator sees cardinalities, order and attributes exactly as
+// written; the tree is an etree tree (github.com/beevik/etree) built from
+// the encoding/xml token stream, which also streams the body, so a large
+// document is never held whole. node is etree.Element with the lookups the
+// reader needs: elements and attributes are matched by namespace URI, which
+// encoding/xml resolved, so each element's and attribute's Space holds the
+// namespace URI rather than a prefix (the tree is read, never written).
+type node etree.Element
+
+func (n *node) el() *etree.Element { return (*etree.Element)(n) }
+
+// children returns the child elements of n.
+func (n *node) children() []*node {
+	if n == nil {
+		return nil
+	}
+	out := make([]*node, 0, len(n.Child))
+	for _, t := range n.Child {
+		if e, ok := t.(*etree.Element); ok {
+			out = append(out, (*node)(e))
+		}
+	}
+	return out
 }
+
+// parent returns n's parent element, nil for the root.
+func (n *node) parent() *node { return (*node)(n.el().Parent()) }
 
 // Default limits (ReadOptions).
 const (
@@ -55,16 +73,16 @@ func (o *ReadOptions) limits() (depth int, header, doc int64) {
 }
 
 // is reports whether n is the CDA element name.
-func (n *node) is(name string) bool { return n.name == name && n.space == NS }
+func (n *node) is(name string) bool { return n.Tag == name && n.Space == NS }
 
 // elem returns the first child in the CDA namespace with this local name.
 func (n *node) elem(name string) *node {
 	if n == nil {
 		return nil
 	}
-	for _, c := range n.children {
-		if c.is(name) {
-			return c
+	for _, t := range n.Child {
+		if e, ok := t.(*etree.Element); ok && e.Tag == name && e.Space == NS {
+			return (*node)(e)
 		}
 	}
 	return nil
@@ -76,9 +94,9 @@ func (n *node) elems(name string) []*node {
 		return nil
 	}
 	var out []*node
-	for _, c := range n.children {
-		if c.is(name) {
-			out = append(out, c)
+	for _, t := range n.Child {
+		if e, ok := t.(*etree.Element); ok && e.Tag == name && e.Space == NS {
+			out = append(out, (*node)(e))
 		}
 	}
 	return out
@@ -102,8 +120,8 @@ func (n *node) lookupAttr(name string) (string, bool) {
 	if n == nil {
 		return "", false
 	}
-	for _, a := range n.attrs {
-		if a.Name.Local == name && a.Name.Space == "" {
+	for _, a := range n.Attr {
+		if a.Key == name && a.Space == "" {
 			return a.Value, true
 		}
 	}
@@ -115,7 +133,13 @@ func (n *node) txt() string {
 	if n == nil {
 		return ""
 	}
-	return strings.TrimSpace(n.text.String())
+	var b strings.Builder
+	for _, t := range n.Child {
+		if cd, ok := t.(*etree.CharData); ok {
+			b.WriteString(cd.Data)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // loc returns an XPath-like location: /ClinicalDocument/author[2]/time.
@@ -124,13 +148,13 @@ func (n *node) loc() string {
 		return ""
 	}
 	var parts []string
-	for c := n; c != nil; c = c.parent {
-		p := c.name
-		if c.space != NS && c.space != "" {
-			p = c.space + ":" + p
+	for c := n; c != nil; c = c.parent() {
+		p := c.Tag
+		if c.Space != NS && c.Space != "" {
+			p = c.Space + ":" + p
 		}
-		if c.count > 1 {
-			p += "[" + strconv.Itoa(c.index) + "]"
+		if i, count := c.position(); count > 1 {
+			p += "[" + strconv.Itoa(i) + "]"
 		}
 		parts = append(parts, p)
 	}
@@ -142,26 +166,38 @@ func (n *node) loc() string {
 	return b.String()
 }
 
-// child appends a named child to n and sets its index.
-func (n *node) child(name xml.Name, attrs []xml.Attr) *node {
-	if n.seen == nil {
-		n.seen = map[xml.Name]int{}
+// position returns the 1-based index of n among its parent's children of
+// the same name, and their count.
+func (n *node) position() (index, count int) {
+	p := n.el().Parent()
+	if p == nil {
+		return 1, 1
 	}
-	n.seen[name]++
-	c := &node{space: name.Space, name: name.Local, attrs: attrs, parent: n, index: n.seen[name]}
-	n.children = append(n.children, c)
-	return c
+	for _, t := range p.Child {
+		e, ok := t.(*etree.Element)
+		if !ok || e.Tag != n.Tag || e.Space != n.Space {
+			continue
+		}
+		count++
+		if e == n.el() {
+			index = count
+		}
+	}
+	return index, count
 }
 
-// close sets the sibling counts of n's children (linear in their number).
-func (n *node) close() {
-	if n.seen == nil {
-		return
+// child appends a named child to n.
+func (n *node) child(name xml.Name, attrs []xml.Attr) *node {
+	c := etree.NewElement(name.Local)
+	c.Space = name.Space
+	if len(attrs) > 0 {
+		c.Attr = make([]etree.Attr, len(attrs))
+		for i, a := range attrs {
+			c.Attr[i] = etree.Attr{Space: a.Name.Space, Key: a.Name.Local, Value: a.Value}
+		}
 	}
-	for _, c := range n.children {
-		c.count = n.seen[xml.Name{Space: c.space, Local: c.name}]
-	}
-	n.seen = nil
+	n.el().AddChild(c)
+	return (*node)(c)
 }
 
 // limitErr is the error of a reader limit of this package.
@@ -297,8 +333,15 @@ func (p *parser) readHeader() error {
 	if start.Name.Space != NS || start.Name.Local != "ClinicalDocument" {
 		return fmt.Errorf("%w: root element is {%s}%s", ErrNotCDA, start.Name.Space, start.Name.Local)
 	}
-	p.root = &node{space: NS, name: "ClinicalDocument", attrs: copyAttrs(start.Attr), index: 1}
+	p.root = (*node)(etree.NewElement("ClinicalDocument"))
+	p.root.Space = NS
+	for _, a := range start.Attr {
+		p.root.Attr = append(p.root.Attr, etree.Attr{Space: a.Name.Space, Key: a.Name.Local, Value: a.Value})
+	}
 	stack := []*node{p.root}
+	// hasText tells, for each open element, whether its text has started:
+	// whitespace before it is the indentation between children, dropped.
+	hasText := []bool{false}
 	for {
 		if p.dec.InputOffset() > p.maxHdr {
 			return limitErr(limit.HeaderSize, p.maxHdr)
@@ -316,23 +359,22 @@ func (p *parser) readHeader() error {
 			if len(t.Attr) > maxAttrs {
 				return limitErr(limit.Attributes, maxAttrs)
 			}
-			n := cur.child(t.Name, copyAttrs(t.Attr))
+			n := cur.child(t.Name, t.Attr)
 			stack = append(stack, n)
+			hasText = append(hasText, false)
 			// Stop points: the body (component, nonXMLBody and text, or
 			// component and structuredBody, all in the CDA namespace).
-			if len(stack) == 4 && n.is("text") && n.parent.is("nonXMLBody") && n.parent.parent.is("component") {
+			if len(stack) == 4 && n.is("text") && n.parent().is("nonXMLBody") && n.parent().parent().is("component") {
 				p.bodyKind, p.bodyText, p.depth = "nonXMLBody", n, len(stack)
-				closeAll(stack)
 				return nil
 			}
-			if len(stack) == 3 && n.is("structuredBody") && n.parent.is("component") {
+			if len(stack) == 3 && n.is("structuredBody") && n.parent().is("component") {
 				p.bodyKind, p.depth = "structuredBody", len(stack)
-				closeAll(stack)
 				return nil
 			}
 		case xml.EndElement:
-			cur.close()
 			stack = stack[:len(stack)-1]
+			hasText = hasText[:len(hasText)-1]
 			if len(stack) == 0 { // end of ClinicalDocument without a body
 				p.depth = 0
 				return nil
@@ -341,26 +383,12 @@ func (p *parser) readHeader() error {
 			// Whitespace before an element's first text is dropped (it is
 			// the indentation between children); the rest is kept whole,
 			// bounded by the header size.
-			if cur.text.Len() > 0 || len(bytes.TrimSpace(t)) > 0 {
-				cur.text.Write(t)
+			if top := len(hasText) - 1; hasText[top] || len(bytes.TrimSpace(t)) > 0 {
+				hasText[top] = true
+				cur.el().CreateText(string(t))
 			}
 		}
 	}
-}
-
-func closeAll(stack []*node) {
-	for _, n := range stack {
-		n.close()
-	}
-}
-
-func copyAttrs(a []xml.Attr) []xml.Attr {
-	if len(a) == 0 {
-		return nil
-	}
-	out := make([]xml.Attr, len(a))
-	copy(out, a)
-	return out
 }
 
 // findEmbedded looks for the ClinicalDocument inside an XSLT stylesheet.

@@ -142,8 +142,8 @@ func (v *validator) header(root *node, p *parser) {
 	if mc, ok := root.lookupAttr("moodCode"); ok && mc != "EVN" {
 		v.add(finding.Error, "CDA-DOC-CLASS", root, specDoc, "moodCode is %q, want EVN", mc)
 	}
-	for _, a := range root.attrs {
-		if a.Name.Local == "schemaLocation" && a.Name.Space == "http://www.w3.org/2001/XMLSchema-instance" {
+	for _, a := range root.Attr {
+		if a.Key == "schemaLocation" && a.Space == "http://www.w3.org/2001/XMLSchema-instance" {
 			v.add(finding.Warning, "CDA-DOC-SCHEMALOC", root, specDoc, "xsi:schemaLocation must not be sent (the receiver's schema location is unknown); ignored")
 		}
 	}
@@ -167,7 +167,7 @@ func (v *validator) header(root *node, p *parser) {
 	}
 	if n := v.one(root, "effectiveTime", specHdr, "CDA-EFFTIME"); n != nil {
 		v.ts(n, "CDA-EFFTIME", true)
-		if len(n.children) > 0 {
+		if len(n.children()) > 0 {
 			v.add(finding.Error, "CDA-EFFTIME", n, specHdr, "effectiveTime must have no child element")
 		}
 	}
@@ -227,17 +227,17 @@ var headerPos = func() map[string]int {
 
 func (v *validator) order(root *node) {
 	last := -1
-	for _, c := range root.children {
-		if c.space != NS {
+	for _, c := range root.children() {
+		if c.Space != NS {
 			continue
 		}
-		i, ok := headerPos[c.name]
+		i, ok := headerPos[c.Tag]
 		if !ok {
-			v.add(finding.Error, "CDA-ORDER", c, specDoc, "%s is not a ClinicalDocument element", c.name)
+			v.add(finding.Error, "CDA-ORDER", c, specDoc, "%s is not a ClinicalDocument element", c.Tag)
 			continue
 		}
 		if i < last {
-			v.add(finding.Error, "CDA-ORDER", c, specDoc, "%s is out of the schema order (after %s)", c.name, headerOrder[last])
+			v.add(finding.Error, "CDA-ORDER", c, specDoc, "%s is out of the schema order (after %s)", c.Tag, headerOrder[last])
 			continue
 		}
 		last = i
@@ -247,17 +247,17 @@ func (v *validator) order(root *node) {
 func (v *validator) nullFlavors(root *node) {
 	var walk func(n *node)
 	walk = func(n *node) {
-		for _, c := range n.children {
-			if c.name == "component" && c.parent == root {
+		for _, c := range n.children() {
+			if c.Tag == "component" && c.parent() == root {
 				continue
 			}
 			// encoding/xml leaves an unbound prefix in Name.Space.
-			if c.space != "" && !strings.Contains(c.space, ":") {
-				v.add(finding.Error, "CDA-XML-PREFIX", c, specDoc, "namespace prefix %q is not declared", c.space)
+			if c.Space != "" && !strings.Contains(c.Space, ":") {
+				v.add(finding.Error, "CDA-XML-PREFIX", c, specDoc, "namespace prefix %q is not declared", c.Space)
 			}
 			if nf, ok := c.lookupAttr("nullFlavor"); ok {
-				if c.parent == root && noNullFlavor[c.name] {
-					v.add(finding.Error, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor is not allowed on %s", c.name)
+				if c.parent() == root && noNullFlavor[c.Tag] {
+					v.add(finding.Error, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor is not allowed on %s", c.Tag)
 				} else if !allowedNullFlavors[nf] {
 					v.add(finding.Warning, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor %q is not one of UNK, NASK, ASKU, NAV, MSK", nf)
 				}
