@@ -48,7 +48,7 @@ func benchFile(b *testing.B) string {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := annuairetest.Generate(f, benchRows, 1); err != nil {
+		if err := annuairetest.Generate(f, &annuairetest.Options{Rows: benchRows, Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 		f.Close()
@@ -162,7 +162,7 @@ func benchSearch(b *testing.B, q func(m annuaire.Mailbox) string) {
 	i := 0
 	cpu0 := cpuTime()
 	for b.Loop() {
-		if len(idx.Search(qs[i&255], annuaire.SearchOptions{Limit: 20})) == 0 {
+		if len(idx.Search(qs[i&255], &annuaire.SearchOptions{Limit: 20})) == 0 {
 			b.Fatal("not found: " + qs[i&255])
 		}
 		i++
@@ -191,7 +191,7 @@ func BenchmarkSearchNameDepartement(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
-		idx.Search("mar", annuaire.SearchOptions{Departement: "13", Limit: 20})
+		idx.Search("mar", &annuaire.SearchOptions{Departement: "13", Limit: 20})
 	}
 	reportCPU(b, cpu0)
 }

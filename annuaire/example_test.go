@@ -25,10 +25,10 @@ func ExampleLoadIndex() {
 	for _, m := range idx.ByPerson("810001234565") {
 		fmt.Println("person:", m.Address)
 	}
-	for _, m := range idx.Search("helene exem", annuaire.SearchOptions{Departement: "75"}) {
+	for _, m := range idx.Search("helene exem", &annuaire.SearchOptions{Departement: "75"}) {
 		fmt.Println("search:", m.Address)
 	}
-	for _, m := range idx.Search("centre hosp", annuaire.SearchOptions{}) {
+	for _, m := range idx.Search("centre hosp", nil) {
 		fmt.Println("structure:", m.Address, m.Structure.Service)
 	}
 	// Output:

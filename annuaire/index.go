@@ -494,7 +494,7 @@ func (idx *Index) All(fn func(Mailbox) bool) {
 	}
 }
 
-// SearchOptions refines a name search. The zero value is usable.
+// SearchOptions refines a name search. nil or the zero value is usable.
 type SearchOptions struct {
 	// Departement keeps only mailboxes whose structure is in this
 	// département ("75", "2A", "971"); empty keeps all.
@@ -509,8 +509,12 @@ type SearchOptions struct {
 // a word of the last name, first name, structure name or trade name,
 // ignoring case and accents ("hel dup" finds "Hélène DUPONT"). Results come
 // in the alphabetical order of the matched word, then in file order.
-func (idx *Index) Search(query string, opts SearchOptions) []Mailbox {
+func (idx *Index) Search(query string, o *SearchOptions) []Mailbox {
 	idx = idx.orEmpty()
+	var opts SearchOptions
+	if o != nil {
+		opts = *o
+	}
 	limit := opts.Limit
 	if limit == 0 {
 		limit = 50

@@ -188,17 +188,17 @@ func TestIndexLookups(t *testing.T) {
 		"dupont helene centre hospitalier d exemple dup hel":     1,
 		"dupont helene centre hospitalier d exemple dup hel zzz": 0, // more than 8 words: all count
 	} {
-		if got := idx.Search(q, annuaire.SearchOptions{}); len(got) != want {
+		if got := idx.Search(q, nil); len(got) != want {
 			t.Errorf("Search(%q) = %d results, want %d", q, len(got), want)
 		}
 	}
-	if got := idx.Search("dupont", annuaire.SearchOptions{Departement: "75"}); len(got) != 1 || got[0].Address != "h.dupont@ch-exemple.mssante.fr" {
+	if got := idx.Search("dupont", &annuaire.SearchOptions{Departement: "75"}); len(got) != 1 || got[0].Address != "h.dupont@ch-exemple.mssante.fr" {
 		t.Errorf("Search with département = %v", got)
 	}
-	if got := idx.Search("dupont", annuaire.SearchOptions{Limit: 1}); len(got) != 1 {
+	if got := idx.Search("dupont", &annuaire.SearchOptions{Limit: 1}); len(got) != 1 {
 		t.Errorf("limit: %d", len(got))
 	}
-	if got := idx.Search("exemple", annuaire.SearchOptions{Types: []annuaire.MailboxType{annuaire.TypeOrganisational}}); len(got) != 1 {
+	if got := idx.Search("exemple", &annuaire.SearchOptions{Types: []annuaire.MailboxType{annuaire.TypeOrganisational}}); len(got) != 1 {
 		t.Errorf("types: %d", len(got))
 	}
 }
@@ -211,7 +211,7 @@ func genFile(t testing.TB, opts annuairetest.Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := annuairetest.GenerateWith(f, opts); err != nil {
+	if err := annuairetest.Generate(f, &opts); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -244,7 +244,7 @@ func TestGeneratedFile(t *testing.T) {
 			if m.Person.ID != "" && len(idx.ByPerson(m.Person.NationalID)) == 0 {
 				t.Fatalf("ByPerson(%s) empty", m.Person.NationalID)
 			}
-			if m.Person.LastName != "" && len(idx.Search(m.Person.LastName+" "+m.Person.FirstName, annuaire.SearchOptions{Limit: -1})) == 0 {
+			if m.Person.LastName != "" && len(idx.Search(m.Person.LastName+" "+m.Person.FirstName, &annuaire.SearchOptions{Limit: -1})) == 0 {
 				t.Fatalf("Search(%s) empty", m.Person.LastName)
 			}
 			n++
@@ -375,7 +375,7 @@ func FuzzExtractionReader(f *testing.F) {
 			if _, ok := idx.Lookup(m.Address); !ok {
 				t.Errorf("cannot find %q", m.Address)
 			}
-			idx.Search(m.Person.LastName, annuaire.SearchOptions{})
+			idx.Search(m.Person.LastName, nil)
 			return true
 		})
 	})
@@ -399,11 +399,11 @@ func TestMergeFillsNames(t *testing.T) {
 		row(map[int]string{0: "PER", 1: "y@pro.mssante.fr", 9: "DURAND", 10: "Anne"}) + "\n" +
 		row(map[int]string{0: "PER", 1: "X@pro.mssante.fr", 9: "DURAND", 10: "Zélie", 3: "10001234565"}) + "\n"
 	idx := loadString(t, text)
-	got := idx.Search("zel durand", annuaire.SearchOptions{})
+	got := idx.Search("zel durand", nil)
 	if len(got) != 1 || got[0].Address != "x@pro.mssante.fr" || got[0].Person.FirstName != "Zélie" {
 		t.Errorf("merged first name not searchable: %v", got)
 	}
-	if got := idx.Search("durand", annuaire.SearchOptions{}); len(got) != 2 || got[0].Address != "x@pro.mssante.fr" {
+	if got := idx.Search("durand", nil); len(got) != 2 || got[0].Address != "x@pro.mssante.fr" {
 		t.Errorf("durand: %v", got)
 	}
 	if got := idx.ByPerson("10001234565"); len(got) != 1 {
@@ -468,7 +468,7 @@ func TestNilAndZero(t *testing.T) {
 	}
 	if _, ok := idx.Lookup("a@pro.mssante.fr"); ok || idx.Len() != 0 || idx.ByPerson("10001234565") != nil ||
 		idx.ByStructure("1750712184") != nil || idx.ByDomain("pro.mssante.fr") != nil || idx.DomainCount("pro.mssante.fr") != 0 ||
-		idx.Search("dupont", annuaire.SearchOptions{}) != nil || idx.Stats().Distinct != 0 || idx.Findings() != nil {
+		idx.Search("dupont", nil) != nil || idx.Stats().Distinct != 0 || idx.Findings() != nil {
 		t.Error("nil index is not empty")
 	}
 	idx.All(func(annuaire.Mailbox) bool { t.Error("nil index has a mailbox"); return false })

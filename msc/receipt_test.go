@@ -17,7 +17,7 @@ func TestReadByPatient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rep, err := mssante.ParseReport(f)
+	rep, err := mssante.ParseReport(f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestReadByPatient(t *testing.T) {
 	if _, ok := ReadByPatient(nil); ok {
 		t.Error("nil report")
 	}
-	dsn, err := mssante.ParseReport(strings.NewReader(mustRead(t, "dsn-delivered.eml")))
+	dsn, err := mssante.ParseReport(strings.NewReader(mustRead(t, "dsn-delivered.eml")), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

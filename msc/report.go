@@ -68,7 +68,7 @@ func readBounce(raw []byte) (*bounceMail, error) {
 	if !hasStatusPart(in.Parts) {
 		return bm, nil
 	}
-	rep, err := mssante.ParseReportOptions(bytes.NewReader(raw), opts)
+	rep, err := mssante.ParseReport(bytes.NewReader(raw), opts)
 	if err != nil {
 		if errors.Is(err, limit.ErrExceeded) {
 			return nil, err

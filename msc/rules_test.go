@@ -250,7 +250,7 @@ func TestSizeLimitAgreesWithSend(t *testing.T) {
 		t.Errorf("policy: %v", fs)
 	}
 	tr := &sizeTransport{}
-	_, err = mssante.SendWithOptions(context.Background(), tr, m, &mssante.SendOptions{MaxSize: -1})
+	_, err = mssante.Send(context.Background(), tr, m, &mssante.SendOptions{MaxSize: -1})
 	if le, ok := errors.AsType[*limit.Error](err); !ok || le.Max != mssante.PatientMaxMessageSize || tr.called {
 		t.Errorf("Send: %v (transport called: %v)", err, tr.called)
 	}

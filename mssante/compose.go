@@ -288,7 +288,7 @@ func (m *Message) Bytes() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// SendOptions configures SendWithOptions. The zero value applies
+// SendOptions configures Send. nil or the zero value applies
 // DefaultMaxMessageSize.
 type SendOptions struct {
 	// MaxSize is the largest encoded message accepted; 0 selects
@@ -296,16 +296,12 @@ type SendOptions struct {
 	MaxSize int64
 }
 
-// Send writes the message and submits it through t with the default
-// options. The result reports each recipient; see Transport.
-func Send(ctx context.Context, t Transport, m *Message) (*SendResult, error) {
-	return SendWithOptions(ctx, t, m, nil)
-}
-
-// SendWithOptions is Send with options. A message larger than MaxSize, or
-// than the 25 Mo of Mon Espace Santé when a recipient is a patient, is
-// refused with a *limit.Error (limit.Size) before anything is sent.
-func SendWithOptions(ctx context.Context, t Transport, m *Message, opts *SendOptions) (*SendResult, error) {
+// Send writes the message and submits it through t. The result reports
+// each recipient; see Transport. A message larger than opts.MaxSize, or
+// than PatientMaxMessageSize when a recipient is a patient, is refused with
+// a *limit.Error (limit.Size) before anything is sent. opts nil means the
+// defaults.
+func Send(ctx context.Context, t Transport, m *Message, opts *SendOptions) (*SendResult, error) {
 	if t == nil {
 		return nil, errors.New("mssante: nil Transport")
 	}

@@ -64,7 +64,7 @@ func ExampleParseReport() {
 		return
 	}
 	defer f.Close()
-	rep, err := mssante.ParseReport(f)
+	rep, err := mssante.ParseReport(f, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -122,7 +122,7 @@ func ExampleWriteMDN() {
 		fmt.Println(err)
 		return
 	}
-	rep, err := mssante.ParseReport(&mdn)
+	rep, err := mssante.ParseReport(&mdn, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -241,7 +241,7 @@ func TestSend(t *testing.T) {
 	ft := &fakeTransport{}
 	m := tMessage()
 	m.RequestDeliveryReceipt = true
-	res, err := Send(context.Background(), ft, m)
+	res, err := Send(context.Background(), ft, m, nil)
 	if err != nil || res.Err() != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestSend(t *testing.T) {
 		t.Errorf("envelope %+v", ft.env)
 	}
 	m.Attachments = []*Attachment{{Filename: "big.pdf", Data: make([]byte, 2000)}}
-	_, err = SendWithOptions(context.Background(), ft, m, &SendOptions{MaxSize: 1000})
+	_, err = Send(context.Background(), ft, m, &SendOptions{MaxSize: 1000})
 	var se *limit.Error
 	if !errors.As(err, &se) || !errors.Is(err, limit.ErrExceeded) || se.Limit != limit.Size || se.Max != 1000 || se.Value <= 1000 {
 		t.Errorf("size: %v", err)
@@ -350,7 +350,7 @@ func TestSendPatientSizeCap(t *testing.T) {
 	m := tMessage()
 	m.Bcc = []*mail.Address{{Address: "279035121518989@patient.mssante.fr"}}
 	m.Attachments = []*Attachment{{Filename: "big.bin", Data: make([]byte, PatientMaxMessageSize*3/4+1)}}
-	_, err := SendWithOptions(context.Background(), ft, m, &SendOptions{MaxSize: -1})
+	_, err := Send(context.Background(), ft, m, &SendOptions{MaxSize: -1})
 	var se *limit.Error
 	if !errors.As(err, &se) || se.Limit != limit.Size || se.Max != PatientMaxMessageSize {
 		t.Errorf("patient cap: %v", err)
@@ -392,10 +392,10 @@ func TestNilArguments(t *testing.T) {
 	if err := m.Validate(); !errors.Is(err, ErrNoSender) {
 		t.Errorf("nil message: %v", err)
 	}
-	if _, err := Send(context.Background(), &fakeTransport{}, nil); !errors.Is(err, ErrNoSender) {
+	if _, err := Send(context.Background(), &fakeTransport{}, nil, nil); !errors.Is(err, ErrNoSender) {
 		t.Errorf("send nil message: %v", err)
 	}
-	if _, err := Send(context.Background(), nil, tMessage()); err == nil {
+	if _, err := Send(context.Background(), nil, tMessage(), nil); err == nil {
 		t.Error("nil transport accepted")
 	}
 	var res *SendResult

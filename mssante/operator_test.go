@@ -23,7 +23,7 @@ func TestThroughOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(),
+	c, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(),
 		TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestThroughOperator(t *testing.T) {
 		Attachments:        []*mssante.Attachment{{Filename: "CR médical.pdf", Data: []byte("%PDF-1.4 test")}},
 		RequestReadReceipt: true,
 	}
-	if _, err := mssante.Send(ctx, c, m); err != nil {
+	if _, err := mssante.Send(ctx, c, m, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := op.WaitForMessage(ctx, mssantetest.DefaultDoctor, nil)
@@ -60,7 +60,7 @@ func TestThroughOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := mssante.ParseReport(bytes.NewReader(mdn.Data))
+	rep, err := mssante.ParseReport(bytes.NewReader(mdn.Data), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +70,14 @@ func TestThroughOperator(t *testing.T) {
 
 	// A closed patient mailbox: the bounce names the recipient and the message.
 	m2 := &mssante.Message{From: from, To: []*mail.Address{{Address: mssantetest.ClosedPatient}}, Subject: "Rendez-vous", Text: "Bonjour"}
-	if _, err := mssante.Send(ctx, c, m2); err != nil {
+	if _, err := mssante.Send(ctx, c, m2, nil); err != nil {
 		t.Fatal(err)
 	}
 	dsn, err := op.WaitForMessage(ctx, mssantetest.DefaultApp, func(x *mssantetest.Message) bool { return x.ReportType() == "delivery-status" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = mssante.ParseReport(bytes.NewReader(dsn.Data))
+	rep, err = mssante.ParseReport(bytes.NewReader(dsn.Data), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,18 +160,16 @@ func (r *DSNRecipient) StatusClass() int {
 const maxTextPart = 1 << 20
 
 // ParseReport reads a delivery status notification (RFC 3464) or a message
-// disposition notification (RFC 8098) with the default limits. It returns an
-// error wrapping ErrNotReport for any other message.
-func ParseReport(r io.Reader) (*Report, error) { return ParseReportOptions(r, nil) }
-
-// ParseReportOptions is ParseReport with options.
+// disposition notification (RFC 8098). It returns an error wrapping
+// ErrNotReport for any other message. opts sets the reader limits; nil
+// means the defaults.
 //
 // The parser is tolerant: the report may be nested in another multipart
 // entity, use the RFC 6533 "global" types, miss the human-readable part or the
 // returned message, carry badly folded fields or the pre-RFC 8098 French
 // "processed/Error: ..." disposition. What it tolerated is in
 // Report.Warnings.
-func ParseReportOptions(r io.Reader, opts *ReadOptions) (*Report, error) {
+func ParseReport(r io.Reader, opts *ReadOptions) (*Report, error) {
 	rep := &Report{}
 	w := &walker{limits: opts.limits(), warn: &rep.Warnings}
 	var (

@@ -26,7 +26,7 @@ func openTestdata(t testing.TB, name string) *os.File {
 }
 
 func TestParseReportDSN(t *testing.T) {
-	rep, err := ParseReport(openTestdata(t, "dsn-postfix.eml"))
+	rep, err := ParseReport(openTestdata(t, "dsn-postfix.eml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestParseReportDSN(t *testing.T) {
 }
 
 func TestParseReportMDNFrench(t *testing.T) {
-	rep, err := ParseReport(openTestdata(t, "mdn-fr-error.eml"))
+	rep, err := ParseReport(openTestdata(t, "mdn-fr-error.eml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestParseReportMDNFrench(t *testing.T) {
 }
 
 func TestParseReportMDNLegacy(t *testing.T) {
-	rep, err := ParseReport(openTestdata(t, "mdn-fr-legacy.eml"))
+	rep, err := ParseReport(openTestdata(t, "mdn-fr-legacy.eml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +156,11 @@ func TestParseDisposition(t *testing.T) {
 }
 
 func TestParseReportNotReport(t *testing.T) {
-	_, err := ParseReport(strings.NewReader("From: a@b.fr\r\nSubject: hi\r\n\r\nhello\r\n"))
+	_, err := ParseReport(strings.NewReader("From: a@b.fr\r\nSubject: hi\r\n\r\nhello\r\n"), nil)
 	if !errors.Is(err, ErrNotReport) {
 		t.Fatalf("err = %v", err)
 	}
-	_, err = ParseReport(strings.NewReader(""))
+	_, err = ParseReport(strings.NewReader(""), nil)
 	if err == nil {
 		t.Fatal("empty input accepted")
 	}
@@ -173,12 +173,12 @@ func TestParseReportLimits(t *testing.T) {
 		b.WriteString("--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n")
 	}
 	b.WriteString("--x--\r\n")
-	_, err := ParseReportOptions(bytes.NewReader(b.Bytes()), &ReadOptions{Limits: ReadLimits{MaxParts: 5}})
+	_, err := ParseReport(bytes.NewReader(b.Bytes()), &ReadOptions{Limits: ReadLimits{MaxParts: 5}})
 	var le *limit.Error
 	if !errors.As(err, &le) || le.Limit != limit.Parts || !errors.Is(err, limit.ErrExceeded) {
 		t.Fatalf("err = %v", err)
 	}
-	_, err = ParseReportOptions(bytes.NewReader(b.Bytes()), &ReadOptions{Limits: ReadLimits{MaxSize: 100}})
+	_, err = ParseReport(bytes.NewReader(b.Bytes()), &ReadOptions{Limits: ReadLimits{MaxSize: 100}})
 	if !errors.As(err, &le) || le.Limit != "size" {
 		t.Fatalf("err = %v", err)
 	}
@@ -187,7 +187,7 @@ func TestParseReportLimits(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		d.WriteString("Content-Type: multipart/mixed; boundary=b" + string(rune('a'+i)) + "\r\n\r\n--b" + string(rune('a'+i)) + "\r\n")
 	}
-	_, err = ParseReport(bytes.NewReader(d.Bytes()))
+	_, err = ParseReport(bytes.NewReader(d.Bytes()), nil)
 	if !errors.As(err, &le) || le.Limit != "depth" {
 		t.Fatalf("depth err = %v", err)
 	}
@@ -220,7 +220,7 @@ func TestWriteMDNRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := ParseReport(bytes.NewReader(out.Bytes()))
+			rep, err := ParseReport(bytes.NewReader(out.Bytes()), nil)
 			if err != nil {
 				t.Fatalf("%d: %v\n%s", code, err, out.String())
 			}
@@ -335,7 +335,7 @@ func FuzzParseReport(f *testing.F) {
 	}
 	f.Add([]byte(testOriginal))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rep, err := ParseReportOptions(bytes.NewReader(b), &ReadOptions{Limits: ReadLimits{MaxSize: 1 << 20}})
+		rep, err := ParseReport(bytes.NewReader(b), &ReadOptions{Limits: ReadLimits{MaxSize: 1 << 20}})
 		if err == nil && rep == nil {
 			t.Fatal("nil report without error")
 		}
@@ -402,7 +402,7 @@ func TestParseReportDSNVariants(t *testing.T) {
 		"X-Original-Message-ID: <m1@x.mssante.fr>\n\n" +
 		"Final-Recipient: rfc822; a@y.mssante.fr\nAction: bounced\nStatus: 5.7.1 (refused)\n" +
 		"--b--\n"
-	rep, err := ParseReport(strings.NewReader(raw))
+	rep, err := ParseReport(strings.NewReader(raw), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +459,7 @@ func TestParseReportTruncatedText(t *testing.T) {
 		"--b\r\nContent-Type: text/plain\r\n\r\n" + strings.Repeat("x", maxTextPart+10) + "\r\n" +
 		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x.mssante.fr\r\n\r\nFinal-Recipient: rfc822; a@y.mssante.fr\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
 		"--b--\r\n"
-	rep, err := ParseReport(strings.NewReader(raw))
+	rep, err := ParseReport(strings.NewReader(raw), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/mssante-go/sdk/idnat"
 )
 
-// Options shapes a generated extraction. The zero value writes the ANS
-// header in order, LF line ends and a trailing '|' on every line.
+// Options shapes a generated extraction. The zero value (or nil) writes the
+// ANS header alone, in order, LF line ends and a trailing '|' on every line.
 type Options struct {
 	Rows int    // data lines
 	Seed uint64 // same seed, same file
@@ -29,13 +29,13 @@ type Options struct {
 	DuplicateEvery int
 }
 
-// Generate writes a synthetic extraction of n lines to w.
-func Generate(w io.Writer, n int, seed uint64) error {
-	return GenerateWith(w, Options{Rows: n, Seed: seed})
-}
-
-// GenerateWith writes a synthetic extraction shaped by opts.
-func GenerateWith(w io.Writer, opts Options) error {
+// Generate writes a synthetic extraction shaped by opts to w: opts.Rows data
+// lines from opts.Seed. opts nil writes the header alone.
+func Generate(w io.Writer, o *Options) error {
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
 	g := newGen(opts.Seed)
 	cols := opts.Columns
 	if len(cols) == 0 {

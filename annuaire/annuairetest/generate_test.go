@@ -11,11 +11,11 @@ import (
 
 func TestGenerateDeterministic(t *testing.T) {
 	var a, b, c bytes.Buffer
-	if err := annuairetest.Generate(&a, 500, 42); err != nil {
+	if err := annuairetest.Generate(&a, &annuairetest.Options{Rows: 500, Seed: 42}); err != nil {
 		t.Fatal(err)
 	}
-	annuairetest.Generate(&b, 500, 42)
-	annuairetest.Generate(&c, 500, 43)
+	annuairetest.Generate(&b, &annuairetest.Options{Rows: 500, Seed: 42})
+	annuairetest.Generate(&c, &annuairetest.Options{Rows: 500, Seed: 43})
 	if !bytes.Equal(a.Bytes(), b.Bytes()) || bytes.Equal(a.Bytes(), c.Bytes()) {
 		t.Error("the output must depend on the seed only")
 	}
@@ -32,7 +32,7 @@ func TestGenerateDeterministic(t *testing.T) {
 
 func TestGenerateOptions(t *testing.T) {
 	var buf bytes.Buffer
-	err := annuairetest.GenerateWith(&buf, annuairetest.Options{Rows: 3, Seed: 1, CRLF: true, NoTrailingSeparator: true,
+	err := annuairetest.Generate(&buf, &annuairetest.Options{Rows: 3, Seed: 1, CRLF: true, NoTrailingSeparator: true,
 		Columns: []string{"Adresse BAL", "Autre", "Type de BAL"}})
 	if err != nil {
 		t.Fatal(err)

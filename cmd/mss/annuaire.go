@@ -121,7 +121,7 @@ func runAnnuaireLookup(env *cmdEnv, args []string) int {
 func lookupQuery(idx *annuaire.Index, q string, opts annuaire.SearchOptions) []annuaire.Mailbox {
 	q = strings.TrimSpace(q)
 	if t, ok := strings.CutPrefix(q, "name:"); ok {
-		return idx.Search(t, opts)
+		return idx.Search(t, &opts)
 	}
 	if d, ok := strings.CutPrefix(q, "domain:"); ok {
 		return idx.ByDomain(d)

@@ -27,7 +27,7 @@ func writeExtraction(t *testing.T, name string, rows int, seed uint64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := annuairetest.Generate(f, rows, seed); err != nil {
+	if err := annuairetest.Generate(f, &annuairetest.Options{Rows: rows, Seed: seed}); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

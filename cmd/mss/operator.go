@@ -59,7 +59,7 @@ func operatorMain(ctx context.Context, env *cmdEnv, args []string) int {
 		defer os.RemoveAll(tmp)
 		*dir = tmp
 	}
-	op, err := mssantetest.Start(ctx, opts)
+	op, err := mssantetest.Start(ctx, &opts)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss operator: %v\n", err)
 		return 1

@@ -34,7 +34,7 @@ func runReceiptParse(env *cmdEnv, args []string) int {
 		return code
 	}
 	defer done()
-	rep, err := mssante.ParseReport(r)
+	rep, err := mssante.ParseReport(r, nil)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "mss receipt parse:", err)
 		return 1

@@ -268,7 +268,7 @@ func runSend(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
 		return 2
 	}
-	c, err := smtpclient.New(smtpclient.Options{Addr: cfg.SMTP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth})
+	c, err := smtpclient.New(&smtpclient.Options{Addr: cfg.SMTP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth})
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
 		return 2
@@ -395,7 +395,7 @@ func runFetch(env *cmdEnv, args []string) int {
 	if cfg.Cursor != "" {
 		iopt.Cursor = &imapclient.FileCursor{Path: cfg.path(dir, cfg.Cursor)}
 	}
-	c, err := imapclient.New(iopt)
+	c, err := imapclient.New(&iopt)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
 		return 2

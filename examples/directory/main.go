@@ -67,7 +67,7 @@ func whitelist(domains ...string) string {
 }
 
 func run(ctx context.Context, w io.Writer) error {
-	op, err := mssantetest.Start(ctx, mssantetest.Options{})
+	op, err := mssantetest.Start(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hits := idx.Search("martin", annuaire.SearchOptions{Departement: "51"})
+	hits := idx.Search("martin", &annuaire.SearchOptions{Departement: "51"})
 	if len(hits) == 0 {
 		return errors.New("no MARTIN in the directory")
 	}
@@ -107,7 +107,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client, err := smtpclient.New(smtpclient.Options{
+	client, err := smtpclient.New(&smtpclient.Options{
 		Addr:             op.SMTPAddr(),
 		TLS:              tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert},
 		Auth:             tlsauth.Auth{Mechanism: tlsauth.External},
@@ -121,7 +121,7 @@ func run(ctx context.Context, w io.Writer) error {
 	from := &mssante.Sender{Address: mssantetest.DefaultApp, Type: mssante.MailboxAPP, Entity: "Hôpital Test – DPI", NIL: demo.NIL}
 	for _, to := range []string{doc.Address, "jean.durand@medecin-test.mssante.fr", "someone@gmail.example"} {
 		m := &mssante.Message{From: from, To: []*mail.Address{{Address: to}}, Subject: "Courrier", Text: "Bonjour."}
-		res, err := mssante.Send(ctx, client, m)
+		res, err := mssante.Send(ctx, client, m, nil)
 		switch {
 		case errors.Is(err, annuaire.ErrOutsideTrustSpace):
 			fmt.Fprintf(w, "%s: refused before sending: %v\n", to, res.Recipients[0].Err)

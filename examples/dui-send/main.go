@@ -31,7 +31,7 @@ func main() { demo.Main("dui-send", run) }
 
 func run(ctx context.Context, w io.Writer) error {
 	mailboxes := append(mssantetest.DefaultMailboxes(), mssantetest.Mailbox{Address: ehpad, Type: mssantetest.APP, Label: "EHPAD Test – DUI"})
-	op, err := mssantetest.Start(ctx, mssantetest.Options{Mailboxes: mailboxes})
+	op, err := mssantetest.Start(ctx, &mssantetest.Options{Mailboxes: mailboxes})
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client, err := smtpclient.New(smtpclient.Options{
+	client, err := smtpclient.New(&smtpclient.Options{
 		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587"
 		TLS:  tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
 		Auth: tlsauth.Auth{Mechanism: tlsauth.External},
@@ -109,7 +109,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := mssante.Send(ctx, client, m)
+	res, err := mssante.Send(ctx, client, m, nil)
 	if err != nil {
 		return err
 	}

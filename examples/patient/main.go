@@ -26,7 +26,7 @@ func main() { demo.Main("patient", run) }
 
 func run(ctx context.Context, w io.Writer) error {
 	// A small Mon Espace Santé size limit makes the "too large" bounce cheap.
-	op, err := mssantetest.Start(ctx, mssantetest.Options{PatientMaxBytes: 64 << 10})
+	op, err := mssantetest.Start(ctx, &mssantetest.Options{PatientMaxBytes: 64 << 10})
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func run(ctx context.Context, w io.Writer) error {
 		if _, err := policy.Validate(o); err != nil {
 			return err
 		}
-		if _, err := mssante.Send(ctx, service.SMTP, m); err != nil {
+		if _, err := mssante.Send(ctx, service.SMTP, m, nil); err != nil {
 			return err
 		}
 		return tracker.SentMessage(ctx, m)

@@ -70,7 +70,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := mssante.ParseReport(bytes.NewReader(mdn)); err != nil || rep.MDN == nil || rep.Failed() {
+	if rep, err := mssante.ParseReport(bytes.NewReader(mdn), nil); err != nil || rep.MDN == nil || rep.Failed() {
 		t.Errorf("mdn.eml: %v %+v", err, rep)
 	}
 }

@@ -46,7 +46,7 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 			return nil, err
 		}
 	}
-	op, err := mssantetest.Start(ctx, mssantetest.Options{})
+	op, err := mssantetest.Start(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("starting the test operator: %w", err)
 	}
@@ -135,7 +135,7 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 	if lint.HasErrors() {
 		return fmt.Errorf("the message does not lint clean: %v", lint.Errors())
 	}
-	res, err := mssante.Send(ctx, s.hospitalConn.SMTP, m)
+	res, err := mssante.Send(ctx, s.hospitalConn.SMTP, m, nil)
 	if err != nil {
 		return fmt.Errorf("sending: %w", err)
 	}
@@ -221,7 +221,7 @@ func (s *scenario) hospitalReadsMDN(ctx context.Context) error {
 	}
 	found := false
 	err := s.hospitalConn.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
-		rep, err := mssante.ParseReport(r.Body)
+		rep, err := mssante.ParseReport(r.Body, nil)
 		if errors.Is(err, mssante.ErrNotReport) {
 			return nil
 		}
@@ -268,7 +268,7 @@ func (s *scenario) writeToPatient(ctx context.Context) error {
 	if fs, err := policy.Validate(o); err != nil {
 		return fmt.Errorf("refused by the Mon Espace Santé rules: %w (%v)", err, fs)
 	}
-	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m); err != nil {
+	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m, nil); err != nil {
 		return fmt.Errorf("writing to the patient: %w", err)
 	}
 	s.report.step("Wrote to the patient at %s with X-MSS-MES: FIN (closing form: %s)", addr, msc.MessageClosing(m))
@@ -300,7 +300,7 @@ func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
 		Subject: "Rappel de rendez-vous",
 		Text:    "Bonjour,\n\nNous vous rappelons votre rendez-vous.\n\nHôpital Test",
 	}
-	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m); err != nil {
+	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m, nil); err != nil {
 		return err
 	}
 	if _, err := s.op.WaitForMessage(ctx, s.hospital.Address, func(m *mssantetest.Message) bool {

@@ -40,7 +40,7 @@ func run(ctx context.Context, w io.Writer) error {
 			mbs[i].ReadReceipt = mssantetest.NoMDN
 		}
 	}
-	op, err := mssantetest.Start(ctx, mssantetest.Options{Mailboxes: mbs})
+	op, err := mssantetest.Start(ctx, &mssantetest.Options{Mailboxes: mbs})
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func sendSamples(ctx context.Context, op *mssantetest.Operator) error {
 		}); err != nil {
 			return err
 		}
-		if _, err := mssante.Send(ctx, doctor.SMTP, m); err != nil {
+		if _, err := mssante.Send(ctx, doctor.SMTP, m, nil); err != nil {
 			return err
 		}
 	}
@@ -159,7 +159,7 @@ func sendSamples(ctx context.Context, op *mssantetest.Operator) error {
 		From: &mssante.Sender{Address: mssantetest.DefaultDoctor, Type: mssante.MailboxPER, GivenName: "Marie", FamilyName: "MARTIN", NIL: demo.NIL},
 		To:   []*mail.Address{{Address: mssantetest.DefaultApp}}, Subject: "Question", Text: "Pouvez-vous me rappeler ?",
 	}
-	if _, err := mssante.Send(ctx, doctor.SMTP, plain); err != nil {
+	if _, err := mssante.Send(ctx, doctor.SMTP, plain, nil); err != nil {
 		return err
 	}
 	if n := len(op.Messages(mssantetest.DefaultApp)); n != 3 {

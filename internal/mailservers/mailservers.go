@@ -94,8 +94,13 @@ var Programs = []string{"postfix", "postconf", "dovecot", "/usr/lib/dovecot/imap
 
 // Start writes the configuration of both servers under a new directory in
 // parent (os.TempDir() when empty), starts them and waits until their ports
-// answer. Call Stop to stop them and remove the directory.
-func Start(ctx context.Context, parent string, opt Options) (_ *Servers, err error) {
+// answer. Call Stop to stop them and remove the directory. opts nil means
+// the defaults of Options.
+func Start(ctx context.Context, parent string, opts *Options) (_ *Servers, err error) {
+	var opt Options
+	if opts != nil {
+		opt = *opts
+	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("mailservers: Postfix and Dovecot need to be started as root")
 	}

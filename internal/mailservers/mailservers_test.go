@@ -21,7 +21,7 @@ func TestStartSendDeliver(t *testing.T) {
 		testenv.Missing(t, "root privileges to run Postfix and Dovecot")
 	}
 	ctx := context.Background()
-	s, err := Start(ctx, "", Options{TempFail: []string{"busy@hopital.mssante.test"}})
+	s, err := Start(ctx, "", &Options{TempFail: []string{"busy@hopital.mssante.test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

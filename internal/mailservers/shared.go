@@ -35,7 +35,7 @@ func Shared(t testing.TB) *Servers {
 	// A free port may be taken by another test binary between the moment
 	// Start picks it and the moment the server binds it: try again then.
 	for attempt := 0; sharedSrv == nil && attempt < 3; attempt++ {
-		sharedSrv, sharedErr = Start(context.Background(), "", Options{
+		sharedSrv, sharedErr = Start(context.Background(), "", &Options{
 			Users:    []string{"alice", "bob", "dpi"},
 			TempFail: []string{TempFailUser + "@hopital.mssante.test"},
 		})

@@ -118,8 +118,13 @@ func (e *HandlerError) Error() string { return fmt.Sprintf("imapclient: handling
 
 func (e *HandlerError) Unwrap() error { return e.Err }
 
-// New checks opt and returns a Client. It does not connect.
-func New(opt Options) (*Client, error) {
+// New checks opts and returns a Client. It does not connect. opts is
+// required (Addr, TLS.RootCAs and Auth have no default); New keeps a copy.
+func New(opts *Options) (*Client, error) {
+	if opts == nil {
+		return nil, errors.New("imapclient: no options (Addr, TLS.RootCAs and Auth are required)")
+	}
+	opt := *opts
 	if opt.Auth.Mechanism == tlsauth.None {
 		return nil, errors.New("imapclient: IMAP needs a SASL mechanism (XOAUTH2, EXTERNAL or PLAIN)")
 	}
@@ -132,7 +137,7 @@ func New(opt Options) (*Client, error) {
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 2 * time.Minute
 	}
-	ep, err := tlsauth.NewEndpoint(tlsauth.EndpointOptions{
+	ep, err := tlsauth.NewEndpoint(&tlsauth.EndpointOptions{
 		Addr: opt.Addr, DefaultPort: DefaultPort, DefaultImplicitTLSPort: DefaultImplicitTLSPort,
 		ImplicitTLS: opt.ImplicitTLS, TLS: &opt.TLS, Auth: opt.Auth,
 		DialContext: opt.DialContext, SetupTimeout: opt.CommandTimeout, Logger: opt.Logger,

@@ -24,7 +24,7 @@ func sendViaPostfix(t *testing.T, s *mailservers.Servers, to, subject string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := smtpclient.New(smtpclient.Options{
+	sc, err := smtpclient.New(&smtpclient.Options{
 		Addr: s.SubmissionAddr,
 		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS},
 	})

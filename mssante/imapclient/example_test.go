@@ -22,7 +22,7 @@ func Example() {
 	// tlsauth.LoadRoots and tlsauth.LoadPKCS12 (see smtpclient's example).
 	var roots *x509.CertPool
 	var cert tls.Certificate
-	r, err := imapclient.New(imapclient.Options{
+	r, err := imapclient.New(&imapclient.Options{
 		Addr:   "imap.operateur.example", // port 143, STARTTLS
 		TLS:    tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
 		Auth:   tlsauth.Auth{Mechanism: tlsauth.External},

@@ -105,7 +105,7 @@ func (ms *memServer) options() Options {
 
 func newClient(t *testing.T, opt Options) *Client {
 	t.Helper()
-	c, err := New(opt)
+	c, err := New(&opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,17 +256,17 @@ func TestNewValidation(t *testing.T) {
 	ms := newMemServer(t)
 	opt := ms.options()
 	opt.Addr = "imap.operateur.example"
-	if _, err := New(opt); !errors.Is(err, tlsauth.ErrPlainNotLoopback) {
+	if _, err := New(&opt); !errors.Is(err, tlsauth.ErrPlainNotLoopback) {
 		t.Errorf("PLAIN on a remote host: %v", err)
 	}
 	opt = ms.options()
 	opt.TLS.RootCAs = nil
-	if _, err := New(opt); !errors.Is(err, tlsauth.ErrNoRootCAs) {
+	if _, err := New(&opt); !errors.Is(err, tlsauth.ErrNoRootCAs) {
 		t.Errorf("no roots: %v", err)
 	}
 	opt = ms.options()
 	opt.Auth = tlsauth.Auth{}
-	if _, err := New(opt); err == nil {
+	if _, err := New(&opt); err == nil {
 		t.Error("no SASL mechanism accepted")
 	}
 }

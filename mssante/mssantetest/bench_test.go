@@ -11,13 +11,13 @@ import (
 // BenchmarkStart measures starting and closing an operator once the shared
 // test PKI exists (what each test after the first pays).
 func BenchmarkStart(b *testing.B) {
-	warm, err := Start(context.Background(), Options{}) // generates the keys
+	warm, err := Start(context.Background(), nil) // generates the keys
 	if err != nil {
 		b.Fatal(err)
 	}
 	warm.Close()
 	for b.Loop() {
-		op, err := Start(context.Background(), Options{})
+		op, err := Start(context.Background(), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func BenchmarkStart(b *testing.B) {
 // BenchmarkSubmit measures one SMTP transaction on an open session, with
 // delivery to an INBOX, for a 10 kB message.
 func BenchmarkSubmit(b *testing.B) {
-	op, err := Start(context.Background(), Options{})
+	op, err := Start(context.Background(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // mailbox is closed: the operator bounces the message with the French text
 // of msc.md §9, in a DSN delivered to the sender.
 func Example() {
-	op, err := mssantetest.Start(context.Background(), mssantetest.Options{})
+	op, err := mssantetest.Start(context.Background(), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func Example() {
 // message that ends the exchange with X-MSS-MES: FIN (msc.md §3).
 func ExampleOperator_PatientReply() {
 	ctx := context.Background()
-	op, err := mssantetest.Start(ctx, mssantetest.Options{})
+	op, err := mssantetest.Start(ctx, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

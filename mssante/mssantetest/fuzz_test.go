@@ -15,7 +15,7 @@ func FuzzDeliver(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// A fresh operator each time: state must not pile up.
-		op, err := Start(context.Background(), Options{PatientMaxBytes: 512})
+		op, err := Start(context.Background(), &Options{PatientMaxBytes: 512})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -124,7 +124,12 @@ type mailbox struct {
 }
 
 // Start starts an operator. It stops when ctx is done or Close is called.
-func Start(ctx context.Context, opts Options) (*Operator, error) {
+// opts nil means the defaults of Options; Start keeps a copy.
+func Start(ctx context.Context, o *Options) (*Operator, error) {
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
 	if opts.Mailboxes == nil {
 		opts.Mailboxes = DefaultMailboxes()
 	}
@@ -206,11 +211,7 @@ func Start(ctx context.Context, opts Options) (*Operator, error) {
 // ends; it fails the test if the operator cannot start. opts may be nil.
 func NewOperator(tb testing.TB, opts *Options) *Operator {
 	tb.Helper()
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	op, err := Start(context.Background(), o)
+	op, err := Start(context.Background(), opts)
 	if err != nil {
 		tb.Fatalf("mssantetest: %v", err)
 	}

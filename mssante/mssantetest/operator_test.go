@@ -519,7 +519,7 @@ func TestWaitForMessage(t *testing.T) {
 func TestCloseStopsEverything(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
-	op, err := Start(ctx, Options{})
+	op, err := Start(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,7 +563,7 @@ func TestStartWithDoneContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 3 {
-		op, err := Start(ctx, Options{})
+		op, err := Start(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -623,7 +623,7 @@ func TestSharedPKIConcurrent(t *testing.T) {
 				{Address: DefaultApp, Type: APP},
 				{Address: fmt.Sprintf("app%d@parallele-test.mssante.fr", i), Type: APP},
 			}
-			ops[i], errs[i] = Start(context.Background(), Options{Mailboxes: mbs, Hostname: fmt.Sprintf("op%d.localhost", i%2)})
+			ops[i], errs[i] = Start(context.Background(), &Options{Mailboxes: mbs, Hostname: fmt.Sprintf("op%d.localhost", i%2)})
 		})
 	}
 	wg.Wait()
@@ -667,7 +667,7 @@ func TestBadOptions(t *testing.T) {
 		"bad receipt":     {Mailboxes: []Mailbox{{Address: "a@b.fr", Type: PER, ReadReceipt: "deleted"}}},
 		"bad INS":         {Patients: []Patient{{INS: "288091234567823"}}},
 	} {
-		if _, err := Start(context.Background(), o); !errors.Is(err, ErrBadOptions) {
+		if _, err := Start(context.Background(), &o); !errors.Is(err, ErrBadOptions) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -28,7 +28,7 @@ func TestReportsReadBySDK(t *testing.T) {
 	}
 	var dsns, mdns int
 	for _, m := range got {
-		rep, err := mssante.ParseReport(bytes.NewReader(m.Data))
+		rep, err := mssante.ParseReport(bytes.NewReader(m.Data), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", m.Subject(), err)
 		}

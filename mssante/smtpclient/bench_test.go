@@ -35,7 +35,7 @@ func benchSend(b *testing.B, opt Options, from, to string) {
 		b.Run(mode.name, func(b *testing.B) {
 			o := opt
 			o.MaxMessagesPerConn = mode.perConn
-			c, err := New(o)
+			c, err := New(&o)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -81,8 +81,13 @@ var ErrClosed = errors.New("smtpclient: client closed")
 // ErrInvalidEnvelope is wrapped by the errors about a bad envelope.
 var ErrInvalidEnvelope = errors.New("smtpclient: invalid envelope")
 
-// New checks opt and returns a Client. It does not connect.
-func New(opt Options) (*Client, error) {
+// New checks opts and returns a Client. It does not connect. opts is
+// required (Addr and TLS.RootCAs have no default); New keeps a copy.
+func New(opts *Options) (*Client, error) {
+	if opts == nil {
+		return nil, errors.New("smtpclient: no options (Addr and TLS.RootCAs are required)")
+	}
+	opt := *opts
 	if opt.LocalName == "" {
 		opt.LocalName = "localhost"
 	}
@@ -95,7 +100,7 @@ func New(opt Options) (*Client, error) {
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 5 * time.Minute
 	}
-	ep, err := tlsauth.NewEndpoint(tlsauth.EndpointOptions{
+	ep, err := tlsauth.NewEndpoint(&tlsauth.EndpointOptions{
 		Addr: opt.Addr, DefaultPort: DefaultPort, DefaultImplicitTLSPort: DefaultImplicitTLSPort,
 		ImplicitTLS: opt.ImplicitTLS, TLS: &opt.TLS, Auth: opt.Auth,
 		DialContext: opt.DialContext, SetupTimeout: opt.CommandTimeout, Logger: opt.Logger,

@@ -22,7 +22,7 @@ const testMsg = "From: dpi@hopital.mssante.test\r\nTo: dr@cabinet.mssante.test\r
 
 func newClient(t *testing.T, opt Options) *Client {
 	t.Helper()
-	c, err := New(opt)
+	c, err := New(&opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,13 +329,13 @@ func TestPlainOnlyOnLoopback(t *testing.T) {
 		t.Errorf("a printed Client shows the password: %s", s)
 	}
 	opt.Addr = "smtp.operateur.example:587"
-	if _, err := New(opt); !errors.Is(err, tlsauth.ErrPlainNotLoopback) {
+	if _, err := New(&opt); !errors.Is(err, tlsauth.ErrPlainNotLoopback) {
 		t.Fatalf("err %v, want ErrPlainNotLoopback", err)
 	}
 }
 
 func TestTLSRequirements(t *testing.T) {
-	if _, err := New(Options{Addr: "127.0.0.1:1"}); !errors.Is(err, tlsauth.ErrNoRootCAs) {
+	if _, err := New(&Options{Addr: "127.0.0.1:1"}); !errors.Is(err, tlsauth.ErrNoRootCAs) {
 		t.Errorf("no roots: err %v", err)
 	}
 	// A server that only speaks TLS 1.3 is refused (TLS 1.2 only).

@@ -32,7 +32,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := smtpclient.New(smtpclient.Options{
+	c, err := smtpclient.New(&smtpclient.Options{
 		Addr: "smtp.operateur.example", // port 587, STARTTLS
 		TLS:  tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
 	})

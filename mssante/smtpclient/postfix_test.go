@@ -139,7 +139,7 @@ func TestPostfixRefusesOldTLS(t *testing.T) {
 	}
 	// Without the test switch, the client refuses to go below TLS 1.2.
 	opt.TLS.MinVersion = tls.VersionTLS10
-	if _, err := New(opt); err == nil {
+	if _, err := New(&opt); err == nil {
 		t.Error("New accepted TLS 1.0 without AllowLegacyVersionsForTests")
 	}
 }

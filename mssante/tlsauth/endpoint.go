@@ -61,12 +61,13 @@ type Endpoint struct {
 	tls *tls.Config
 }
 
-// NewEndpoint checks opt: the address, the TLS options (roots present,
-// versions allowed) and the authentication.
-func NewEndpoint(opt EndpointOptions) (*Endpoint, error) {
-	if opt.Addr == "" {
+// NewEndpoint checks opts: the address, the TLS options (roots present,
+// versions allowed) and the authentication. It keeps a copy of opts.
+func NewEndpoint(opts *EndpointOptions) (*Endpoint, error) {
+	if opts == nil || opts.Addr == "" {
 		return nil, errors.New("tlsauth: no server address")
 	}
+	opt := *opts
 	host, port, err := net.SplitHostPort(opt.Addr)
 	if err != nil {
 		host, port = strings.Trim(opt.Addr, "[]"), ""

@@ -48,7 +48,7 @@ func TestDial(t *testing.T) {
 	addr, roots := tlsGreeter(t, false)
 	ctx := context.Background()
 	opt := EndpointOptions{Addr: addr, ImplicitTLS: true, TLS: &TLSOptions{RootCAs: roots, ServerName: "localhost"}}
-	ep, err := NewEndpoint(opt)
+	ep, err := NewEndpoint(&opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestDial(t *testing.T) {
 
 	// Nothing listens: a dial error.
 	opt.Addr = "127.0.0.1:1"
-	if ep, err = NewEndpoint(opt); err != nil {
+	if ep, err = NewEndpoint(&opt); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Dial(ctx, ep, readGreeting); !errors.As(err, &de) || de.Op != "dial" {
@@ -93,7 +93,7 @@ func TestDial(t *testing.T) {
 // so whatever the set-up returned.
 func TestDialSetupTimeout(t *testing.T) {
 	addr, roots := tlsGreeter(t, true)
-	ep, err := NewEndpoint(EndpointOptions{Addr: addr, ImplicitTLS: true, SetupTimeout: 300 * time.Millisecond,
+	ep, err := NewEndpoint(&EndpointOptions{Addr: addr, ImplicitTLS: true, SetupTimeout: 300 * time.Millisecond,
 		TLS: &TLSOptions{RootCAs: roots, ServerName: "localhost"}})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestNewEndpoint(t *testing.T) {
 		{"", false, None, ""},
 		{"smtp.operateur.example", false, Plain, ""}, // PLAIN off loopback
 	} {
-		ep, err := NewEndpoint(EndpointOptions{Addr: tc.addr, DefaultPort: 587, DefaultImplicitTLSPort: 465,
+		ep, err := NewEndpoint(&EndpointOptions{Addr: tc.addr, DefaultPort: 587, DefaultImplicitTLSPort: 465,
 			ImplicitTLS: tc.implicit, TLS: tlsOpt, Auth: Auth{Mechanism: tc.auth, Username: "u", Password: "p"}})
 		switch {
 		case tc.want == "" && err == nil:
@@ -134,7 +134,7 @@ func TestNewEndpoint(t *testing.T) {
 			t.Errorf("%q implicit=%v: %v %v, want %s", tc.addr, tc.implicit, ep, err, tc.want)
 		}
 	}
-	if _, err := NewEndpoint(EndpointOptions{Addr: "h"}); !errors.Is(err, ErrNoRootCAs) {
+	if _, err := NewEndpoint(&EndpointOptions{Addr: "h"}); !errors.Is(err, ErrNoRootCAs) {
 		t.Errorf("no TLS options: %v", err)
 	}
 }

@@ -19,7 +19,7 @@ func main() {
 	crlf := flag.Bool("crlf", false, "end lines with CRLF")
 	flag.Parse()
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
-	err := annuairetest.GenerateWith(w, annuairetest.Options{Rows: *n, Seed: *seed, CRLF: *crlf})
+	err := annuairetest.Generate(w, &annuairetest.Options{Rows: *n, Seed: *seed, CRLF: *crlf})
 	if err == nil {
 		err = w.Flush()
 	}

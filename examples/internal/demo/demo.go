@@ -142,10 +142,10 @@ func Connect(op *mssantetest.Operator, address string) (*Conn, error) {
 	}
 	c := &Conn{Address: address}
 	var err error
-	if c.SMTP, err = smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpts, Auth: auth}); err != nil {
+	if c.SMTP, err = smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpts, Auth: auth}); err != nil {
 		return nil, err
 	}
-	if c.IMAP, err = imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: tlsOpts, Auth: auth}); err != nil {
+	if c.IMAP, err = imapclient.New(&imapclient.Options{Addr: op.IMAPAddr(), TLS: tlsOpts, Auth: auth}); err != nil {
 		c.Close()
 		return nil, err
 	}
