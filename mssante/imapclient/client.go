@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
+	goimapclient "github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
@@ -70,7 +70,7 @@ type Client struct {
 	ep  *tlsauth.Endpoint
 
 	mu       sync.Mutex
-	ic       *imapclient.Client
+	ic       *goimapclient.Client
 	validity uint32
 	newMail  chan struct{}
 	// idleRestart ends each IDLE after that long (DefaultIdleRestart).
@@ -193,7 +193,7 @@ func (c *Client) drop(logout bool) {
 
 // session returns the open session, connecting and selecting the mailbox
 // when needed. Called with c.mu held.
-func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
+func (c *Client) session(ctx context.Context) (*goimapclient.Client, error) {
 	if c.ic != nil {
 		select {
 		case <-c.ic.Closed():
@@ -215,7 +215,7 @@ func (c *Client) session(ctx context.Context) (*imapclient.Client, error) {
 	return ic, nil
 }
 
-func (c *Client) dial(ctx context.Context) (*imapclient.Client, error) {
+func (c *Client) dial(ctx context.Context) (*goimapclient.Client, error) {
 	ic, err := tlsauth.Dial(ctx, c.ep, c.open)
 	if ce, ok := errors.AsType[*tlsauth.ConnError](err); ok {
 		ce.Retry = retryable(ce.Op, ce.Err) // IMAP's view of a failed dial or handshake
@@ -225,11 +225,11 @@ func (c *Client) dial(ctx context.Context) (*imapclient.Client, error) {
 
 // open waits for the greeting, after STARTTLS unless TLS is implicit, and
 // authenticates on a new connection.
-func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *imapclient.Client, err error) {
-	opts := &imapclient.Options{
+func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *goimapclient.Client, err error) {
+	opts := &goimapclient.Options{
 		TLSConfig: nc.Config,
-		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
-			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+		UnilateralDataHandler: &goimapclient.UnilateralDataHandler{
+			Mailbox: func(d *goimapclient.UnilateralDataMailbox) {
 				if d.NumMessages != nil {
 					select {
 					case c.newMail <- struct{}{}:
@@ -240,8 +240,8 @@ func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *imapclient.Cli
 		},
 	}
 	if nc.TLS != nil {
-		ic = imapclient.New(nc.TLS, opts)
-	} else if ic, err = imapclient.NewStartTLS(nc.Raw, opts); err != nil {
+		ic = goimapclient.New(nc.TLS, opts)
+	} else if ic, err = goimapclient.NewStartTLS(nc.Raw, opts); err != nil {
 		// go-imap runs the handshake inside NewStartTLS.
 		return nil, c.connError("tls", err)
 	}
@@ -257,7 +257,7 @@ func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *imapclient.Cli
 }
 
 // authenticate runs the SASL step; a refused XOAUTH2 token is replaced once.
-func (c *Client) authenticate(ctx context.Context, ic *imapclient.Client) error {
+func (c *Client) authenticate(ctx context.Context, ic *goimapclient.Client) error {
 	for attempt := 0; ; attempt++ {
 		sa, err := c.ep.Auth.Client(ctx, c.ep.Host)
 		if err != nil {
@@ -277,7 +277,7 @@ func (c *Client) authenticate(ctx context.Context, ic *imapclient.Client) error 
 }
 
 // wait runs a go-imap command, closing the session if ctx ends first.
-func wait[T any](ctx context.Context, ic *imapclient.Client, f func() (T, error)) (T, error) {
+func wait[T any](ctx context.Context, ic *goimapclient.Client, f func() (T, error)) (T, error) {
 	stop := context.AfterFunc(ctx, func() { ic.Close() })
 	v, err := f()
 	if !stop() {

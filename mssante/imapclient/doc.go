@@ -1,7 +1,9 @@
 // Package imapclient is the IMAP receiver of an MSSanté client: it fetches the
 // new messages of a mailbox at the operator and hands them to the caller, one
 // at a time, on top of github.com/emersion/go-imap/v2. It implements
-// mssante.Receiver.
+// mssante.Receiver. Inside this package go-imap's own client package is
+// imported as goimapclient, so that imapclient.Client always means this
+// package's type.
 //
 // Nothing is lost: a message is marked \Seen (or moved to another folder)
 // only after the caller's handler returned nil, that is after the caller has

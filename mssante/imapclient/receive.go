@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
+	goimapclient "github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
@@ -80,7 +80,7 @@ func (c *Client) receive(ctx context.Context, h func(ctx context.Context, m *mss
 
 // newUIDs lists the messages to hand over: unseen ones, or all of them
 // (but deleted ones) when messages are moved away once handled.
-func (c *Client) newUIDs(ctx context.Context, ic *imapclient.Client) ([]imap.UID, error) {
+func (c *Client) newUIDs(ctx context.Context, ic *goimapclient.Client) ([]imap.UID, error) {
 	criteria := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
 	var after imap.UID
 	if c.opt.Cursor != nil {
@@ -110,7 +110,7 @@ func (c *Client) newUIDs(ctx context.Context, ic *imapclient.Client) ([]imap.UID
 }
 
 // handleOne fetches one message and gives it to h, streaming the body.
-func (c *Client) handleOne(ctx context.Context, ic *imapclient.Client, uid imap.UID, h func(ctx context.Context, m *mssante.Received) error) (found bool, err error) {
+func (c *Client) handleOne(ctx context.Context, ic *goimapclient.Client, uid imap.UID, h func(ctx context.Context, m *mssante.Received) error) (found bool, err error) {
 	id := fmt.Sprintf("%s/%d/%d", c.opt.Mailbox, c.validity, uid)
 	section := &imap.FetchItemBodySection{Peek: true}
 	stop := context.AfterFunc(ctx, func() { ic.Close() })
@@ -129,13 +129,13 @@ func (c *Client) handleOne(ctx context.Context, ic *imapclient.Client, uid imap.
 		var gotUID imap.UID
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
-			case imapclient.FetchItemDataUID:
+			case goimapclient.FetchItemDataUID:
 				gotUID = it.UID
-			case imapclient.FetchItemDataRFC822Size:
+			case goimapclient.FetchItemDataRFC822Size:
 				m.Size = it.Size
-			case imapclient.FetchItemDataInternalDate:
+			case goimapclient.FetchItemDataInternalDate:
 				m.Date = it.Time
-			case imapclient.FetchItemDataBodySection:
+			case goimapclient.FetchItemDataBodySection:
 				// Items come in the server's order; the body is last with
 				// Dovecot and go-imap's server. Hand it over now, streamed.
 				if found || (gotUID != 0 && gotUID != uid) {
@@ -157,11 +157,11 @@ func (c *Client) handleOne(ctx context.Context, ic *imapclient.Client, uid imap.
 }
 
 // markDone flags the message \Seen, or moves it, once the caller stored it.
-func (c *Client) markDone(ctx context.Context, ic *imapclient.Client, uid imap.UID) error {
+func (c *Client) markDone(ctx context.Context, ic *goimapclient.Client, uid imap.UID) error {
 	set := imap.UIDSetNum(uid)
 	var err error
 	if c.opt.MoveTo != "" {
-		_, err = command(c, ctx, ic, func() (*imapclient.MoveData, error) { return ic.Move(set, c.opt.MoveTo).Wait() })
+		_, err = command(c, ctx, ic, func() (*goimapclient.MoveData, error) { return ic.Move(set, c.opt.MoveTo).Wait() })
 	} else {
 		_, err = command(c, ctx, ic, func() (struct{}, error) {
 			return struct{}{}, ic.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
@@ -174,7 +174,7 @@ func (c *Client) markDone(ctx context.Context, ic *imapclient.Client, uid imap.U
 }
 
 // command runs f bounded by ctx and the command timeout.
-func command[T any](c *Client, ctx context.Context, ic *imapclient.Client, f func() (T, error)) (T, error) {
+func command[T any](c *Client, ctx context.Context, ic *goimapclient.Client, f func() (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opt.CommandTimeout)
 	defer cancel()
 	return wait(ctx, ic, f)

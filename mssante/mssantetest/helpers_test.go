@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
+	goimapclient "github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -155,9 +155,9 @@ func reportType(kind string) func(*Message) bool {
 }
 
 // fetchInbox logs in to IMAP and returns the INBOX messages.
-func fetchInbox(t *testing.T, op *Operator, login func(*imapclient.Client) error, certs ...tls.Certificate) [][]byte {
+func fetchInbox(t *testing.T, op *Operator, login func(*goimapclient.Client) error, certs ...tls.Certificate) [][]byte {
 	t.Helper()
-	c, err := imapclient.DialStartTLS(op.IMAPAddr(), &imapclient.Options{TLSConfig: op.TLSConfig(certs...)})
+	c, err := goimapclient.DialStartTLS(op.IMAPAddr(), &goimapclient.Options{TLSConfig: op.TLSConfig(certs...)})
 	if err != nil {
 		t.Fatalf("imap dial: %v", err)
 	}

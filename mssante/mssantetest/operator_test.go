@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
+	goimapclient "github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
@@ -35,7 +35,7 @@ func TestSubmitWithClientCertThenIMAPFetch(t *testing.T) {
 	}
 
 	pass := op.mailbox(DefaultService).Password
-	inbox := fetchInbox(t, op, func(c *imapclient.Client) error { return c.Login(DefaultService, pass).Wait() })
+	inbox := fetchInbox(t, op, func(c *goimapclient.Client) error { return c.Login(DefaultService, pass).Wait() })
 	if len(inbox) != 1 || !strings.Contains(string(inbox[0]), "Subject: Compte rendu") {
 		t.Fatalf("INBOX = %q", inbox)
 	}
@@ -474,15 +474,15 @@ func TestIMAPAuth(t *testing.T) {
 		mustSend(t, c, DefaultApp, []string{to}, message(DefaultApp, to, "Pour IMAP"))
 	}
 	tok := op.Token(DefaultDoctor)
-	if got := fetchInbox(t, op, func(c *imapclient.Client) error { return c.Authenticate(xoauth2{DefaultDoctor, tok}) }); len(got) != 1 {
+	if got := fetchInbox(t, op, func(c *goimapclient.Client) error { return c.Authenticate(xoauth2{DefaultDoctor, tok}) }); len(got) != 1 {
 		t.Errorf("XOAUTH2: %d messages", len(got))
 	}
 	cert, _ := op.ClientCert(DefaultApp)
-	if got := fetchInbox(t, op, func(c *imapclient.Client) error { return c.Authenticate(sasl.NewExternalClient("")) }, cert); len(got) != 1 {
+	if got := fetchInbox(t, op, func(c *goimapclient.Client) error { return c.Authenticate(sasl.NewExternalClient("")) }, cert); len(got) != 1 {
 		t.Errorf("EXTERNAL: %d messages", len(got))
 	}
 
-	ic, err := imapclient.DialStartTLS(op.IMAPAddr(), &imapclient.Options{TLSConfig: op.TLSConfig()})
+	ic, err := goimapclient.DialStartTLS(op.IMAPAddr(), &goimapclient.Options{TLSConfig: op.TLSConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,7 +529,7 @@ func TestCloseStopsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sc.Close()
-	ic, err := imapclient.DialStartTLS(op.IMAPAddr(), &imapclient.Options{TLSConfig: op.TLSConfig()})
+	ic, err := goimapclient.DialStartTLS(op.IMAPAddr(), &goimapclient.Options{TLSConfig: op.TLSConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}
