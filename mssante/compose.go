@@ -4,15 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	"path"
 	"strings"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/mssante-go/sdk/ins"
@@ -75,7 +74,9 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // Structure: a text/plain part (or multipart/alternative with HTML), inside
 // multipart/mixed when there are attachments; text in UTF-8
 // quoted-printable, attachments in base64 (76-character lines) with RFC 2231
-// file names. Output is buffered: w receives large writes.
+// file names. The bodies are encoded by go-message; the header fields are
+// written in the SDK's order and spelling (X-MSS-NIL, Message-ID). Output is
+// buffered: w receives large writes.
 func (m *Message) WriteTo(w io.Writer) (int64, error) {
 	f, err := m.headerFields()
 	if err != nil {
@@ -165,15 +166,57 @@ func (m *Message) writeBody(create partCreator) error {
 
 // writeQPPart writes a UTF-8 quoted-printable text part.
 func writeQPPart(create partCreator, typ, text string) error {
-	w, err := create([2]string{"Content-Type", typ + "; charset=utf-8"}, [2]string{"Content-Transfer-Encoding", "quoted-printable"})
+	w, err := encodedPart(create, "quoted-printable", [2]string{"Content-Type", typ + "; charset=utf-8"})
 	if err != nil {
 		return err
 	}
-	qp := quotedprintable.NewWriter(w)
-	if _, err := io.WriteString(qp, text); err != nil {
+	if _, err := io.WriteString(w, text); err != nil {
 		return err
 	}
-	return qp.Close()
+	return w.Close()
+}
+
+// encodedPart writes the header of an entity with the given fields and a
+// Content-Transfer-Encoding of cte, and returns go-message's encoder for
+// its body: quoted-printable (mime/quotedprintable), base64 in lines of 76
+// characters. Close it to flush the encoding.
+func encodedPart(create partCreator, cte string, fields ...[2]string) (io.WriteCloser, error) {
+	w, err := create(append(fields, [2]string{"Content-Transfer-Encoding", cte})...)
+	if err != nil {
+		return nil, err
+	}
+	return encoder(w, cte)
+}
+
+// encoder returns go-message's body encoder for the transfer encoding cte,
+// writing to w. go-message hands its encoders out through
+// message.CreateWriter only, which writes a header before the body: that
+// header is dropped (the SDK writes its own, in its own order and
+// spelling), the body goes to w. message.Writer.CreatePart is not used: it
+// refuses a part that declares a charset other than UTF-8 or US-ASCII, which
+// an attachment may legitimately do ("text/plain; charset=iso-8859-1",
+// carried in base64).
+func encoder(w io.Writer, cte string) (io.WriteCloser, error) {
+	var h message.Header
+	h.Set("MIME-Version", "1.0")
+	h.Set("Content-Transfer-Encoding", cte)
+	sink := &headerSink{}
+	mw, err := message.CreateWriter(sink, h)
+	if err != nil {
+		return nil, err
+	}
+	sink.w = w
+	return mw, nil
+}
+
+// headerSink drops what is written to it until w is set.
+type headerSink struct{ w io.Writer }
+
+func (s *headerSink) Write(p []byte) (int, error) {
+	if s.w == nil {
+		return len(p), nil
+	}
+	return s.w.Write(p)
 }
 
 // attachmentFields returns the Content-Type and Content-Disposition of an
@@ -215,8 +258,7 @@ func writeAttachment(create partCreator, a *Attachment) error {
 		}
 		return writeCRLF(w, b)
 	}
-	w, err := create([2]string{"Content-Type", ct}, [2]string{"Content-Disposition", cd},
-		[2]string{"Content-Transfer-Encoding", "base64"})
+	w, err := encodedPart(create, "base64", [2]string{"Content-Type", ct}, [2]string{"Content-Disposition", cd})
 	if err != nil {
 		return err
 	}
@@ -231,52 +273,10 @@ func writeAttachment(create partCreator, a *Attachment) error {
 	} else {
 		r = bytes.NewReader(a.Data)
 	}
-	if err := writeBase64(w, r); err != nil {
+	if _, err := io.Copy(w, r); err != nil {
 		return fmt.Errorf("mssante: attachment %q: %w", a.Filename, err)
 	}
-	return nil
-}
-
-// base64 line geometry (RFC 2045 §6.8): 57 bytes make a 76-character line.
-const (
-	b64LineIn    = 57
-	b64LineOut   = 76
-	b64LinesStep = 64 // lines encoded per write
-)
-
-// writeBase64 encodes r in base64 lines of 76 characters separated by CRLF
-// (the line break before the next boundary belongs to the boundary),
-// writing 64 lines at a time.
-func writeBase64(w io.Writer, r io.Reader) error {
-	in := make([]byte, b64LineIn*b64LinesStep)
-	out := make([]byte, (b64LineOut+2)*b64LinesStep)
-	first := true
-	for {
-		n, rerr := io.ReadFull(r, in)
-		k := 0
-		for off := 0; off < n; off += b64LineIn {
-			if !first {
-				out[k], out[k+1] = '\r', '\n'
-				k += 2
-			}
-			first = false
-			end := min(off+b64LineIn, n)
-			base64.StdEncoding.Encode(out[k:], in[off:end])
-			k += base64.StdEncoding.EncodedLen(end - off)
-		}
-		if k > 0 {
-			if _, err := w.Write(out[:k]); err != nil {
-				return err
-			}
-		}
-		switch rerr {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			return nil
-		default:
-			return rerr
-		}
-	}
+	return w.Close()
 }
 
 // Bytes returns the encoded message.
