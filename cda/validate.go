@@ -382,11 +382,37 @@ func (v *validator) patient(root *node) {
 	if pr == nil {
 		return
 	}
+	insID := v.patientIDs(pr)
+	pt := v.one(pr, "patient", specHdr, "CDA-PAT")
+	if pt == nil {
+		return
+	}
+	name := v.one(pt, "name", specHdr, "CDA-PAT-NAME")
+	pn := v.patientName(name)
+	gender := v.one(pt, "administrativeGenderCode", specHdr, "CDA-PAT-GENDER")
+	if gender != nil {
+		v.inSet(gender, &vsJ143, finding.Error, "CDA-PAT-GENDER")
+	}
+	bt := v.one(pt, "birthTime", specHdr, "CDA-PAT-BIRTHTIME")
+	if bt != nil {
+		v.ts(bt, "CDA-PAT-BIRTHTIME", true)
+	}
+	county := pt.path("birthplace", "place", "addr", "county")
+	if insID != nil {
+		v.insTraits(pt, name, &pn, bt != nil, gender != nil, county.txt() != "")
+	}
+	if c := county.txt(); c != "" && len(c) != 5 {
+		v.add(finding.Warning, "CDA-INS-COG", county, specINS, "birthplace county %q is not a 5-character INSEE COG code", c)
+	}
+}
+
+// patientIDs checks patientRole/id and returns the id carrying the INS
+// (nil when there is none); its key is checked with package ins.
+func (v *validator) patientIDs(pr *node) (insID *node) {
 	ids := pr.elems("id")
 	if len(ids) == 0 {
 		v.missing(finding.Error, "CDA-PAT-ID", pr, "id", specHdr, "patientRole needs at least one id")
 	}
-	var insID *node
 	for _, id := range ids {
 		if id.attr("root") == "" || id.attr("extension") == "" {
 			v.add(finding.Error, "CDA-PAT-ID", id, specHdr, "patient id needs @root and @extension")
@@ -405,84 +431,79 @@ func (v *validator) patient(root *node) {
 			v.add(finding.Warning, "CDA-INS-OID", id, specINS, "1.2.250.1.213.1.4.2 is the legacy INS-C, not an INS; read as a local identifier")
 		}
 	}
-	pt := v.one(pr, "patient", specHdr, "CDA-PAT")
-	if pt == nil {
-		return
+	return insID
+}
+
+// patientNames is what patientName found of the birth names (ins.md §7.1).
+type patientNames struct {
+	familyBR, givenBR, givenList bool   // present and not empty
+	firstGiven, listGiven        string // given BR, first unqualified given
+}
+
+// patientName checks the qualifiers of the patient's name.
+func (v *validator) patientName(name *node) patientNames {
+	var pn patientNames
+	if name == nil {
+		return pn
 	}
-	name := v.one(pt, "name", specHdr, "CDA-PAT-NAME")
-	var famBR, givenBR, givenList bool
-	var firstGiven, listGiven string
-	if name != nil {
-		fams, givens := name.elems("family"), name.elems("given")
-		if len(fams) == 0 || len(givens) == 0 {
-			v.add(finding.Error, "CDA-PAT-NAME", name, specHdr, "patient name needs at least one family and one given")
+	fams, givens := name.elems("family"), name.elems("given")
+	if len(fams) == 0 || len(givens) == 0 {
+		v.add(finding.Error, "CDA-PAT-NAME", name, specHdr, "patient name needs at least one family and one given")
+	}
+	for _, f := range fams {
+		switch q := f.attr("qualifier"); q {
+		case "BR":
+			pn.familyBR = f.txt() != ""
+		case "CL", "SP", "":
+		default:
+			v.add(finding.Warning, "CDA-PAT-NAME", f, specINS, "family qualifier %q is not BR, CL or SP", q)
 		}
-		for _, f := range fams {
-			switch q := f.attr("qualifier"); q {
-			case "BR":
-				famBR = f.txt() != ""
-			case "CL", "SP", "":
-			default:
-				v.add(finding.Warning, "CDA-PAT-NAME", f, specINS, "family qualifier %q is not BR, CL or SP", q)
+	}
+	for _, g := range givens {
+		switch q := g.attr("qualifier"); q {
+		case "BR":
+			pn.givenBR = g.txt() != ""
+			pn.firstGiven = g.txt()
+		case "":
+			if !pn.givenList {
+				pn.listGiven = g.txt()
 			}
-		}
-		for _, g := range givens {
-			switch q := g.attr("qualifier"); q {
-			case "BR":
-				givenBR = g.txt() != ""
-				firstGiven = g.txt()
-			case "":
-				if !givenList {
-					listGiven = g.txt()
-				}
-				givenList = givenList || g.txt() != ""
-			case "CL":
-			default:
-				v.add(finding.Warning, "CDA-PAT-NAME", g, specINS, "given qualifier %q is not BR or CL", q)
-			}
+			pn.givenList = pn.givenList || g.txt() != ""
+		case "CL":
+		default:
+			v.add(finding.Warning, "CDA-PAT-NAME", g, specINS, "given qualifier %q is not BR or CL", q)
 		}
 	}
-	gender := v.one(pt, "administrativeGenderCode", specHdr, "CDA-PAT-GENDER")
-	if gender != nil {
-		v.inSet(gender, &vsJ143, finding.Error, "CDA-PAT-GENDER")
-	}
-	bt := v.one(pt, "birthTime", specHdr, "CDA-PAT-BIRTHTIME")
-	if bt != nil {
-		v.ts(bt, "CDA-PAT-BIRTHTIME", true)
-	}
-	county := pt.path("birthplace", "place", "addr", "county")
-	if insID != nil {
-		var miss []string
-		if !famBR {
-			miss = append(miss, "nom de naissance (family qualifier BR)")
-		}
-		if !givenBR {
-			miss = append(miss, "premier prénom de naissance (given qualifier BR)")
-		}
-		if !givenList {
-			miss = append(miss, "prénoms de naissance (given without qualifier)")
-		}
-		if bt == nil {
-			miss = append(miss, "date de naissance")
-		}
-		if gender == nil {
-			miss = append(miss, "sexe")
-		}
-		if county.txt() == "" {
-			miss = append(miss, "lieu de naissance (birthplace/place/addr/county)")
-		}
-		if len(miss) > 0 {
-			v.add(finding.Error, "CDA-INS-TRAITS", pt, specINS, "with an INS, the INS traits are required; missing: %s", strings.Join(miss, ", "))
-		}
-		if firstGiven != "" && listGiven != "" {
-			t := ins.Traits{BirthGivenNames: listGiven}
-			if t.FirstGiven() != firstGiven {
-				v.add(finding.Warning, "CDA-INS-FIRSTGIVEN", name, "ins.md §6.1", "the first birth given name %q is not the first of the list %q", firstGiven, listGiven)
-			}
+	return pn
+}
+
+// insTraits checks that a patient with an INS has the six INS traits
+// (cda.md §6) and that the first birth given name heads the list.
+func (v *validator) insTraits(pt, name *node, pn *patientNames, birthTime, gender, county bool) {
+	var miss []string
+	for _, t := range []struct {
+		ok   bool
+		what string
+	}{
+		{pn.familyBR, "nom de naissance (family qualifier BR)"},
+		{pn.givenBR, "premier prénom de naissance (given qualifier BR)"},
+		{pn.givenList, "prénoms de naissance (given without qualifier)"},
+		{birthTime, "date de naissance"},
+		{gender, "sexe"},
+		{county, "lieu de naissance (birthplace/place/addr/county)"},
+	} {
+		if !t.ok {
+			miss = append(miss, t.what)
 		}
 	}
-	if c := county.txt(); c != "" && len(c) != 5 {
-		v.add(finding.Warning, "CDA-INS-COG", county, specINS, "birthplace county %q is not a 5-character INSEE COG code", c)
+	if len(miss) > 0 {
+		v.add(finding.Error, "CDA-INS-TRAITS", pt, specINS, "with an INS, the INS traits are required; missing: %s", strings.Join(miss, ", "))
+	}
+	if pn.firstGiven != "" && pn.listGiven != "" {
+		t := ins.Traits{BirthGivenNames: pn.listGiven}
+		if t.FirstGiven() != pn.firstGiven {
+			v.add(finding.Warning, "CDA-INS-FIRSTGIVEN", name, "ins.md §6.1", "the first birth given name %q is not the first of the list %q", pn.firstGiven, pn.listGiven)
+		}
 	}
 }
 

@@ -120,62 +120,29 @@ func (m *Message) attachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 	if opts == nil {
 		opts = &DocumentsOptions{}
 	}
+	pkg := xdm.Package{SubmissionSet: opts.SubmissionSet, Sender: opts.Sender}
 	var (
-		pkg     = xdm.Package{SubmissionSet: opts.SubmissionSet, Sender: opts.Sender}
 		pdfs    []*Attachment
 		codes   []string
 		insFlag = "O"
-		first   *cda.Header
-		patient patientOf
-		labels  []string
+		first   *preparedDocument
 	)
 	for i, d := range docs {
-		if d == nil || len(d.CDA) == 0 {
-			return fmt.Errorf("%w: document %d is empty", ErrNoDocument, i+1)
-		}
-		cd, err := parse(bytes.NewReader(d.CDA), nil)
+		p, err := prepareDocument(d, parse)
 		if err != nil {
 			return fmt.Errorf("mssante: document %d: %w", i+1, err)
 		}
-		h := cd.Header()
-		p := patientOf{ins: h.Patient.Identity.INS, traits: h.Patient.Identity.Traits}
 		if first == nil {
-			first, patient = h, p
-		} else if !patient.same(p) {
+			first = p
+		} else if !first.patient.same(p.patient) {
 			return fmt.Errorf("%w: document %d", ErrTwoPatients, i+1)
 		}
-		entry, err := xdm.EntryFromHeader(h)
-		if err != nil {
-			return fmt.Errorf("mssante: document %d: CDA header to XDS metadata: %w", i+1, err)
-		}
-		pkg.Documents = append(pkg.Documents, &xdm.Document{Entry: entry, Content: d.CDA})
-
-		pdf := &Attachment{ContentType: "application/pdf", Data: d.PDF}
-		if d.PDF == nil {
-			if !cd.IsLevel1() || cd.BodyMediaType() != cda.MediaTypePDF {
-				return fmt.Errorf("%w: document %d", ErrNoPDF, i+1)
-			}
-			if pdf.Data, err = decodeBody(cd, len(d.CDA)); err != nil {
-				return fmt.Errorf("mssante: document %d: PDF body: %w", i+1, err)
-			}
-		}
-		label := d.TypeLabel
-		if label == "" {
-			label = documentLabel(h)
-		}
-		labels = append(labels, label)
-		name := d.PDFName
-		if name == "" {
-			name = PDFName(h, label, d.FileNumber)
-		}
-		pdf.Filename = name
-		pdfs = append(pdfs, pdf)
-
-		if c := strings.TrimSpace(h.Code.Code); c != "" && !slices.Contains(codes, c) {
+		pkg.Documents = append(pkg.Documents, &xdm.Document{Entry: p.entry, Content: d.CDA})
+		pdfs = append(pdfs, p.pdf)
+		if c := strings.TrimSpace(p.header.Code.Code); c != "" && !slices.Contains(codes, c) {
 			codes = append(codes, c)
 		}
-		id := h.Patient.Identity
-		if id.XMSSINS() != "O" {
+		if p.header.Patient.Identity.XMSSINS() != "O" {
 			insFlag = "N"
 		}
 	}
@@ -183,11 +150,11 @@ func (m *Message) attachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 	if ss.SourceID == "" && opts.Sender.StructureID != "" {
 		ss.SourceID = sourceIDArc + opts.Sender.StructureID
 	}
-	if ss.Author.IsZero() && len(pkg.Documents[0].Entry.Authors) > 0 {
-		ss.Author = pkg.Documents[0].Entry.Authors[0]
+	if ss.Author.IsZero() && len(first.entry.Authors) > 0 {
+		ss.Author = first.entry.Authors[0]
 	}
 	if ss.Title == "" {
-		ss.Title = first.Title
+		ss.Title = first.header.Title
 	}
 	var zip bytes.Buffer
 	zip.Grow(zipSizeHint(docs))
@@ -204,11 +171,55 @@ func (m *Message) attachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 	case m.Subject == "":
 		label := opts.SubjectLabel
 		if label == "" {
-			label = labels[0]
+			label = first.label
 		}
-		m.Subject = XDMSubject(label, &first.Patient.Identity.Traits, !opts.OmitBirthDate)
+		m.Subject = XDMSubject(label, &first.header.Patient.Identity.Traits, !opts.OmitBirthDate)
 	}
 	return nil
+}
+
+// preparedDocument is one health document read once: its header, its XDS
+// metadata, its patient and its PDF attachment.
+type preparedDocument struct {
+	header  *cda.Header
+	entry   xdm.DocumentEntry
+	patient patientOf
+	label   string
+	pdf     *Attachment
+}
+
+// prepareDocument parses the CDA of d once: the header gives the metadata,
+// the label and the PDF name; when d.PDF is nil, the PDF body of a level 1
+// document is decoded from the same read.
+func prepareDocument(d *HealthDocument, parse func(io.Reader, *cda.ReadOptions) (*cda.Document, error)) (*preparedDocument, error) {
+	if d == nil || len(d.CDA) == 0 {
+		return nil, fmt.Errorf("%w: empty document", ErrNoDocument)
+	}
+	cd, err := parse(bytes.NewReader(d.CDA), nil)
+	if err != nil {
+		return nil, err
+	}
+	h := cd.Header()
+	p := &preparedDocument{header: h, patient: patientOf{ins: h.Patient.Identity.INS, traits: h.Patient.Identity.Traits}}
+	if p.entry, err = xdm.EntryFromHeader(h); err != nil {
+		return nil, fmt.Errorf("CDA header to XDS metadata: %w", err)
+	}
+	p.pdf = &Attachment{ContentType: "application/pdf", Data: d.PDF}
+	if d.PDF == nil {
+		if !cd.IsLevel1() || cd.BodyMediaType() != cda.MediaTypePDF {
+			return nil, ErrNoPDF
+		}
+		if p.pdf.Data, err = decodeBody(cd, len(d.CDA)); err != nil {
+			return nil, fmt.Errorf("PDF body: %w", err)
+		}
+	}
+	if p.label = d.TypeLabel; p.label == "" {
+		p.label = documentLabel(h)
+	}
+	if p.pdf.Filename = d.PDFName; p.pdf.Filename == "" {
+		p.pdf.Filename = PDFName(h, p.label, d.FileNumber)
+	}
+	return p, nil
 }
 
 // decodeBody decodes the body of a level 1 document, read on from where

@@ -217,18 +217,9 @@ func (in *Incoming) hasPatientRecipient() bool {
 }
 
 func (l *linter) documents() {
-	in := l.in
-	x := in.XDM
+	x := l.in.XDM
 	if x == nil {
-		if in.Kind == KindMessage && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") && !in.answersAnother() {
-			l.add(finding.Error, "ECO.2.1.1", "message", "the subject announces health documents but there is no IHE_XDM.ZIP attachment")
-		}
-		if len(in.CodeCDA) > 0 {
-			l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is set but the message has no CDA in an IHE_XDM archive")
-		}
-		if in.INS != "" {
-			l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is set but the message has no CDA in an IHE_XDM archive")
-		}
+		l.noDocuments()
 		return
 	}
 	loc := partLocation(x.Attachment.Part)
@@ -244,9 +235,33 @@ func (l *linter) documents() {
 	} else if x.PatientID != "" && x.PatientINS.IsZero() {
 		l.add(finding.Warning, "ECO.2.1.2", loc, "the archive patientId %q is not a valid INS", x.PatientID)
 	}
-	// PDF next to the archive (ECO.2.1.1), their names (ECO.2.1.6), PDF/A-1 (ECO.2.1.5).
+	l.documentPDFs(x)
+	l.documentsSubject()
+	l.codeCDA(x)
+	l.xmssINS(x)
+	l.patientRecipients(x)
+}
+
+// noDocuments checks a message without IHE_XDM archive: no subject
+// announcing documents, no X-MSS-CODECDA, no X-MSS-INS.
+func (l *linter) noDocuments() {
+	in := l.in
+	if in.Kind == KindMessage && strings.Contains(strings.ToUpper(in.Subject), "XDM/1.0/DDM") && !in.answersAnother() {
+		l.add(finding.Error, "ECO.2.1.1", "message", "the subject announces health documents but there is no IHE_XDM.ZIP attachment")
+	}
+	if len(in.CodeCDA) > 0 {
+		l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is set but the message has no CDA in an IHE_XDM archive")
+	}
+	if in.INS != "" {
+		l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is set but the message has no CDA in an IHE_XDM archive")
+	}
+}
+
+// documentPDFs checks the PDF next to the archive (ECO.2.1.1), their names
+// (ECO.2.1.6) and their PDF/A-1 identification (ECO.2.1.5).
+func (l *linter) documentPDFs(x *XDMContent) {
 	var pdfs []*IncomingAttachment
-	for _, a := range in.Attachments {
+	for _, a := range l.in.Attachments {
 		if a.ContentType == "application/pdf" || strings.EqualFold(path.Ext(a.Filename), ".pdf") {
 			pdfs = append(pdfs, a)
 		}
@@ -266,13 +281,22 @@ func (l *linter) documents() {
 			l.add(finding.Warning, "MSG-CONTENT-TYPE", ploc, "PDF %q sent as %s", a.Filename, a.ContentType)
 		}
 	}
-	// Subject (ECO.2.1.3).
-	if i := indexFold(in.Subject, XDMSubjectPrefix); i < 0 {
+}
+
+// documentsSubject checks the XDM/1.0/DDM+ subject (ECO.2.1.3).
+func (l *linter) documentsSubject() {
+	subj := l.in.Subject
+	if i := indexFold(subj, XDMSubjectPrefix); i < 0 {
 		l.add(finding.Error, "ECO.2.1.3", "Subject", "the subject of a message with health documents must start with %s", XDMSubjectPrefix)
-	} else if i > 0 && !strings.HasPrefix(in.Subject, "[KO") && !strings.HasPrefix(strings.ToUpper(in.Subject), "RE") && !strings.HasPrefix(strings.ToUpper(in.Subject), "TR") {
+	} else if i > 0 && !strings.HasPrefix(subj, "[KO") && !strings.HasPrefix(strings.ToUpper(subj), "RE") && !strings.HasPrefix(strings.ToUpper(subj), "TR") {
 		l.add(finding.Warning, "ECO.2.1.3", "Subject", "the subject does not start with %s", XDMSubjectPrefix)
 	}
-	// X-MSS-CODECDA (ECO.2.4.1).
+}
+
+// codeCDA checks X-MSS-CODECDA against the codes of the archive's CDA
+// documents (ECO.2.4.1).
+func (l *linter) codeCDA(x *XDMContent) {
+	in := l.in
 	want := map[string]bool{}
 	for _, d := range x.Documents {
 		if d.TypeCode != "" && isCDAMime(d.MimeType) {
@@ -298,8 +322,11 @@ func (l *linter) documents() {
 			}
 		}
 	}
-	// X-MSS-INS (ECO.2.4.2).
-	switch in.INS {
+}
+
+// xmssINS checks X-MSS-INS (ECO.2.4.2).
+func (l *linter) xmssINS(x *XDMContent) {
+	switch l.in.INS {
 	case "":
 		l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is missing; it must be O or N with a CDA document")
 	case "O":
@@ -308,18 +335,23 @@ func (l *linter) documents() {
 		}
 	case "N":
 	default:
-		l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is %q; it must be O or N", in.INS)
+		l.add(finding.Error, "ECO.2.4.2", HeaderINS, "X-MSS-INS is %q; it must be O or N", l.in.INS)
 	}
-	// A patient recipient must be the archive's patient (msc.md §14.5).
-	if !x.PatientINS.IsZero() {
-		for _, list := range [][]*mail.Address{in.To, in.Cc} {
-			for _, a := range list {
-				if a == nil || !ins.IsPatientAddress(a.Address) {
-					continue
-				}
-				if m, err := ins.ParseMSCAddress(a.Address); err == nil && m != x.PatientINS.Matricule {
-					l.add(finding.Error, "MSC-PATIENT", "To", "patient recipient %s is not the patient of the documents", a.Address)
-				}
+}
+
+// patientRecipients checks that a patient recipient is the archive's
+// patient (msc.md §14.5).
+func (l *linter) patientRecipients(x *XDMContent) {
+	if x.PatientINS.IsZero() {
+		return
+	}
+	for _, list := range [][]*mail.Address{l.in.To, l.in.Cc} {
+		for _, a := range list {
+			if a == nil || !ins.IsPatientAddress(a.Address) {
+				continue
+			}
+			if m, err := ins.ParseMSCAddress(a.Address); err == nil && m != x.PatientINS.Matricule {
+				l.add(finding.Error, "MSC-PATIENT", "To", "patient recipient %s is not the patient of the documents", a.Address)
 			}
 		}
 	}

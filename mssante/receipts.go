@@ -170,122 +170,155 @@ const maxTextPart = 1 << 20
 // "processed/Error: ..." disposition. What it tolerated is in
 // Report.Warnings.
 func ParseReport(r io.Reader, opts *ReadOptions) (*Report, error) {
-	rep := &Report{}
-	w := &walker{limits: opts.limits(), warn: &rep.Warnings}
-	var (
-		statusBody   string
-		statusPath   string
-		haveStatus   bool
-		reportPath   string // path of the multipart/report entity
-		haveReport   bool
-		reportType   string
-		textFallback string
-	)
-	err := w.walkMessage(r, func(p *mimePart) error {
-		if p.Path == "" {
-			readReportHeader(rep, p.Entity.Header)
-		}
-		switch p.MediaType {
-		case "multipart/report":
-			if !haveReport && !haveStatus {
-				haveReport = true
-				reportPath = p.Path
-				reportType = strings.ToLower(p.Params["report-type"])
-			}
-		case "message/delivery-status", "message/global-delivery-status",
-			"message/disposition-notification", "message/global-disposition-notification":
-			if haveStatus {
-				rep.Warnings.Add(finding.Warning, "REPORT-EXTRA", partLocation(p.Path), "RFC 6522 §3", "second %s part ignored", p.MediaType)
-				return nil
-			}
-			b, cut, err := readBody(p, maxTextPart)
-			if isLimit(err) {
-				return err
-			}
-			if err != nil {
-				rep.Warnings.Add(finding.Warning, "REPORT-ENCODING", partLocation(p.Path), "RFC 2045", "%v", err)
-			}
-			if cut {
-				rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "%s part cut at %d bytes", p.MediaType, maxTextPart)
-			}
-			haveStatus, statusBody, statusPath = true, string(b), p.Path
-			if strings.Contains(p.MediaType, "delivery-status") {
-				rep.Kind = ReportDSN
-			} else {
-				rep.Kind = ReportMDN
-			}
-		case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers":
-			if rep.OriginalContent != "" || (!haveReport && !haveStatus) {
-				return nil
-			}
-			b, _, err := readBody(p, maxTextPart)
-			if isLimit(err) {
-				return err
-			}
-			h, herr := readHeaderOnly(b)
-			if herr != nil {
-				rep.Warnings.Add(finding.Warning, "REPORT-ORIGINAL", partLocation(p.Path), "RFC 6522 §3", "returned message unreadable: %v", herr)
-				return nil
-			}
-			rep.OriginalHeader = mail.Header{Header: h}
-			rep.OriginalContent = "full"
-			if strings.HasSuffix(p.MediaType, "headers") {
-				rep.OriginalContent = "headers"
-			}
-		case "text/plain", "text/html":
-			if rep.Text != "" {
-				return nil
-			}
-			inReport := haveReport && p.Parent == "multipart/report" && p.Index == 0
-			if !inReport && textFallback != "" {
-				return nil
-			}
-			b, cut, err := readBody(p, maxTextPart)
-			if isLimit(err) {
-				return err
-			}
-			if cut && (inReport || !haveStatus) {
-				rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "text part cut at %d bytes", maxTextPart)
-			}
-			if inReport {
-				rep.Text = string(b)
-			} else if !haveStatus {
-				textFallback = string(b)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	rp := &reportParser{rep: &Report{}}
+	w := &walker{limits: opts.limits(), warn: &rp.rep.Warnings}
+	if err := w.walkMessage(r, rp.visit); err != nil {
 		return nil, err
 	}
-	if !haveStatus {
-		if haveReport {
+	return rp.finish()
+}
+
+// reportParser collects the parts of a report while the message is walked.
+type reportParser struct {
+	rep          *Report
+	statusBody   string
+	statusPath   string
+	haveStatus   bool
+	reportPath   string // path of the multipart/report entity
+	haveReport   bool
+	reportType   string
+	textFallback string
+}
+
+// visit looks at one MIME entity.
+func (rp *reportParser) visit(p *mimePart) error {
+	if p.Path == "" {
+		readReportHeader(rp.rep, p.Entity.Header)
+	}
+	switch p.MediaType {
+	case "multipart/report":
+		if !rp.haveReport && !rp.haveStatus {
+			rp.haveReport = true
+			rp.reportPath = p.Path
+			rp.reportType = strings.ToLower(p.Params["report-type"])
+		}
+	case "message/delivery-status", "message/global-delivery-status",
+		"message/disposition-notification", "message/global-disposition-notification":
+		return rp.statusPart(p)
+	case "message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers":
+		return rp.originalPart(p)
+	case "text/plain", "text/html":
+		return rp.textPart(p)
+	}
+	return nil
+}
+
+// statusPart reads the delivery-status or disposition-notification fields.
+func (rp *reportParser) statusPart(p *mimePart) error {
+	rep := rp.rep
+	if rp.haveStatus {
+		rep.Warnings.Add(finding.Warning, "REPORT-EXTRA", partLocation(p.Path), "RFC 6522 §3", "second %s part ignored", p.MediaType)
+		return nil
+	}
+	b, cut, err := readBody(p, maxTextPart)
+	if isLimit(err) {
+		return err
+	}
+	if err != nil {
+		rep.Warnings.Add(finding.Warning, "REPORT-ENCODING", partLocation(p.Path), "RFC 2045", "%v", err)
+	}
+	if cut {
+		rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "%s part cut at %d bytes", p.MediaType, maxTextPart)
+	}
+	rp.haveStatus, rp.statusBody, rp.statusPath = true, string(b), p.Path
+	if strings.Contains(p.MediaType, "delivery-status") {
+		rep.Kind = ReportDSN
+	} else {
+		rep.Kind = ReportMDN
+	}
+	return nil
+}
+
+// originalPart reads the header of the returned message.
+func (rp *reportParser) originalPart(p *mimePart) error {
+	rep := rp.rep
+	if rep.OriginalContent != "" || (!rp.haveReport && !rp.haveStatus) {
+		return nil
+	}
+	b, _, err := readBody(p, maxTextPart)
+	if isLimit(err) {
+		return err
+	}
+	h, herr := readHeaderOnly(b)
+	if herr != nil {
+		rep.Warnings.Add(finding.Warning, "REPORT-ORIGINAL", partLocation(p.Path), "RFC 6522 §3", "returned message unreadable: %v", herr)
+		return nil
+	}
+	rep.OriginalHeader = mail.Header{Header: h}
+	rep.OriginalContent = "full"
+	if strings.HasSuffix(p.MediaType, "headers") {
+		rep.OriginalContent = "headers"
+	}
+	return nil
+}
+
+// textPart reads the human-readable part: the first part of the
+// multipart/report, else the first text before the status part.
+func (rp *reportParser) textPart(p *mimePart) error {
+	rep := rp.rep
+	if rep.Text != "" {
+		return nil
+	}
+	inReport := rp.haveReport && p.Parent == "multipart/report" && p.Index == 0
+	if !inReport && rp.textFallback != "" {
+		return nil
+	}
+	b, cut, err := readBody(p, maxTextPart)
+	if isLimit(err) {
+		return err
+	}
+	if cut && (inReport || !rp.haveStatus) {
+		rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "text part cut at %d bytes", maxTextPart)
+	}
+	if inReport {
+		rep.Text = string(b)
+	} else if !rp.haveStatus {
+		rp.textFallback = string(b)
+	}
+	return nil
+}
+
+// finish checks the structure and parses the status fields.
+func (rp *reportParser) finish() (*Report, error) {
+	rep := rp.rep
+	if !rp.haveStatus {
+		if rp.haveReport {
 			return nil, fmt.Errorf("%w: multipart/report without a status part", ErrNotReport)
 		}
 		return nil, ErrNotReport
 	}
 	if rep.Text == "" {
-		rep.Text = textFallback
+		rep.Text = rp.textFallback
 	}
-	if !haveReport {
-		rep.Warnings.Add(finding.Warning, "REPORT-CONTAINER", partLocation(statusPath), "RFC 6522 §3", "status part outside a multipart/report entity")
+	if !rp.haveReport {
+		rep.Warnings.Add(finding.Warning, "REPORT-CONTAINER", partLocation(rp.statusPath), "RFC 6522 §3", "status part outside a multipart/report entity")
 	} else {
 		want := "delivery-status"
 		if rep.Kind == ReportMDN {
 			want = "disposition-notification"
 		}
-		if reportType != want && reportType != "global-"+want {
-			rep.Warnings.Add(finding.Warning, "REPORT-TYPE", partLocation(reportPath), "RFC 6522 §3", "report-type %q does not match the status part (%s)", reportType, want)
+		if rp.reportType != want && rp.reportType != "global-"+want {
+			rep.Warnings.Add(finding.Warning, "REPORT-TYPE", partLocation(rp.reportPath), "RFC 6522 §3", "report-type %q does not match the status part (%s)", rp.reportType, want)
 		}
 	}
-	blocks, bad := parseFieldBlocks(statusBody)
+	blocks, bad := parseFieldBlocks(rp.statusBody)
 	for _, l := range bad {
-		rep.Warnings.Add(finding.Warning, "REPORT-FIELD", partLocation(statusPath), "RFC 3464 §2.1", "unparsable line %q", truncate(l, 80))
+		rep.Warnings.Add(finding.Warning, "REPORT-FIELD", partLocation(rp.statusPath), "RFC 3464 §2.1", "unparsable line %q", truncate(l, 80))
 	}
 	if rep.Kind == ReportDSN {
-		parseDSNFields(rep, blocks, statusPath)
+		parseDSNFields(rep, blocks, rp.statusPath)
 	} else {
-		parseMDNFields(rep, blocks, statusPath)
+		parseMDNFields(rep, blocks, rp.statusPath)
 	}
 	if rep.OriginalHeader.Len() > 0 {
 		if rep.OriginalMessageID == "" {

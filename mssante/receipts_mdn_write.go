@@ -117,140 +117,154 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 		return fmt.Errorf("mssante: error code %d: want three digits (900-906)", int(opts.Error))
 	}
 	limits := opts.Limits.withDefaults()
-	raw, err := io.ReadAll(&sizeReader{r: original, max: limits.MaxSize})
+	raw, e, err := readOriginal(original, limits.MaxSize)
 	if err != nil {
 		return err
 	}
-	e, err := message.Read(bytes.NewReader(raw))
-	if err != nil && e == nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	oh := mail.Header{Header: e.Header}
-
-	to := opts.To
-	if to == "" {
-		dnt, ok, sameRP := MDNRequest(oh)
-		if !ok {
-			return ErrNoMDNRequested
-		}
-		if !sameRP && !opts.Manual && !opts.IgnoreReturnPath {
-			return ErrMDNReturnPath
-		}
-		to = dnt
-	}
-	if to, err = parseAddr(to); err != nil {
+	d, err := newDisposition(opts, from, mail.Header{Header: e.Header})
+	if err != nil {
 		return err
 	}
-	final := opts.FinalRecipient
-	if final == "" {
-		final = from
-	}
-	orig := opts.OriginalRecipient
-	if orig == "" {
-		_, orig = splitTyped(oh.Get("Original-Recipient"))
-	}
-	if orig == "" {
-		orig = final
-	}
-	for _, v := range [][2]string{{"From", opts.From.Name}, {"FinalRecipient", final}, {"OriginalRecipient", orig}, {"ReportingUA", opts.ReportingUA}, {"NIL", opts.NIL}, {"ErrorLabel", opts.ErrorLabel}, {"Type", opts.Type}} {
-		if err := checkHeaderValue(v[0], v[1]); err != nil {
-			return err
-		}
-	}
-	origID := headerMessageID(e.Header)
-	origSubject, _ := oh.Subject()
-
-	label := opts.ErrorLabel
-	if label == "" {
-		label = opts.Error.Label()
-	}
-	if opts.Error != 0 && label == "" {
-		label = CodeOther.Label()
-	}
-
-	// Header of the MDN.
-	subject := integrationSubject(origSubject, opts.Error)
-	date := opts.Date
-	if date.IsZero() {
-		date = time.Now()
-	}
-	id := opts.MessageID
-	if id == "" {
-		id = newMessageID(domainOf(from))
-	}
-	f := [][2]string{
-		{"From", formatAddresses([]*mail.Address{opts.From})},
-		{"To", "<" + to + ">"},
-		{"Subject", mimeQ(strings.TrimSpace(subject))},
-		{"Date", date.Format("Mon, 02 Jan 2006 15:04:05 -0700")},
-		{"Message-ID", "<" + stripAngles(id) + ">"},
-	}
-	if origID != "" {
-		f = append(f, [2]string{"In-Reply-To", "<" + origID + ">"}, [2]string{"References", "<" + origID + ">"})
-	}
-	if opts.NIL != "" {
-		f = append(f, [2]string{HeaderNIL, opts.NIL})
-	}
-	f = append(f, [2]string{"Auto-Submitted", "auto-replied"}, [2]string{"MIME-Version", "1.0"})
 	bw := bufio.NewWriterSize(w, 32<<10)
 	top := func(fields ...[2]string) (io.Writer, error) {
-		return bw, textproto.WriteHeader(bw, newHeader(append(f, fields...)...).Header)
+		return bw, textproto.WriteHeader(bw, newHeader(append(d.headerFields(opts), fields...)...).Header)
 	}
 	mw, err := multipart(top, "multipart/report", map[string]string{"report-type": "disposition-notification"})
 	if err != nil {
 		return err
 	}
+	if err := d.writeParts(mw, opts, raw); err != nil {
+		return err
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
 
-	// (1) human-readable part.
+// readOriginal reads the message an MDN or an integration notice answers,
+// within max bytes.
+func readOriginal(original io.Reader, max int64) ([]byte, *message.Entity, error) {
+	raw, err := io.ReadAll(&sizeReader{r: original, max: max})
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil && e == nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return raw, e, nil
+}
+
+// disposition is what WriteMDN derives from the original message and its
+// options before writing.
+type disposition struct {
+	from, to       string // the answering mailbox, the address the MDN goes to
+	final, orig    string // Final-Recipient, Original-Recipient
+	origID         string // Message-ID of the original, without brackets
+	origSubject    string
+	label          string // the error label, "" on success
+	code           ErrorCode
+	messageID      string
+	date           time.Time
+	reportingUA    string
+	dispositionTyp string
+}
+
+// newDisposition checks where the MDN goes (Disposition-Notification-To
+// and Return-Path, RFC 8098 §2.1, unless opts.To says) and fills the
+// values of the report.
+func newDisposition(opts *MDNOptions, from string, oh mail.Header) (*disposition, error) {
+	d := &disposition{from: from, code: opts.Error, final: opts.FinalRecipient, orig: opts.OriginalRecipient}
+	d.to = opts.To
+	if d.to == "" {
+		dnt, ok, sameRP := MDNRequest(oh)
+		if !ok {
+			return nil, ErrNoMDNRequested
+		}
+		if !sameRP && !opts.Manual && !opts.IgnoreReturnPath {
+			return nil, ErrMDNReturnPath
+		}
+		d.to = dnt
+	}
+	var err error
+	if d.to, err = parseAddr(d.to); err != nil {
+		return nil, err
+	}
+	if d.final == "" {
+		d.final = from
+	}
+	if d.orig == "" {
+		_, d.orig = splitTyped(oh.Get("Original-Recipient"))
+	}
+	if d.orig == "" {
+		d.orig = d.final
+	}
+	for _, v := range [][2]string{{"From", opts.From.Name}, {"FinalRecipient", d.final}, {"OriginalRecipient", d.orig}, {"ReportingUA", opts.ReportingUA}, {"NIL", opts.NIL}, {"ErrorLabel", opts.ErrorLabel}, {"Type", opts.Type}} {
+		if err := checkHeaderValue(v[0], v[1]); err != nil {
+			return nil, err
+		}
+	}
+	d.origID = headerMessageID(oh.Header)
+	d.origSubject, _ = oh.Subject()
+	d.label = opts.ErrorLabel
+	if d.label == "" {
+		d.label = opts.Error.Label()
+	}
+	if opts.Error != 0 && d.label == "" {
+		d.label = CodeOther.Label()
+	}
+	if d.date = opts.Date; d.date.IsZero() {
+		d.date = time.Now()
+	}
+	if d.messageID = opts.MessageID; d.messageID == "" {
+		d.messageID = newMessageID(domainOf(from))
+	}
+	if d.reportingUA = opts.ReportingUA; d.reportingUA == "" {
+		d.reportingUA = domainOf(from) + "; mssante-go-sdk"
+	}
+	if d.dispositionTyp = strings.ToLower(opts.Type); d.dispositionTyp == "" {
+		d.dispositionTyp = DispositionProcessed
+	}
+	return d, nil
+}
+
+// headerFields are the header fields of the MDN, in order.
+func (d *disposition) headerFields(opts *MDNOptions) [][2]string {
+	f := [][2]string{
+		{"From", formatAddresses([]*mail.Address{opts.From})},
+		{"To", "<" + d.to + ">"},
+		{"Subject", mimeQ(strings.TrimSpace(integrationSubject(d.origSubject, d.code)))},
+		{"Date", d.date.Format("Mon, 02 Jan 2006 15:04:05 -0700")},
+		{"Message-ID", "<" + stripAngles(d.messageID) + ">"},
+	}
+	if d.origID != "" {
+		f = append(f, [2]string{"In-Reply-To", "<" + d.origID + ">"}, [2]string{"References", "<" + d.origID + ">"})
+	}
+	if opts.NIL != "" {
+		f = append(f, [2]string{HeaderNIL, opts.NIL})
+	}
+	return append(f, [2]string{"Auto-Submitted", "auto-replied"}, [2]string{"MIME-Version", "1.0"})
+}
+
+// writeParts writes the three parts of the report: (1) the human-readable
+// text, (2) the disposition fields, (3) the whole original message.
+func (d *disposition) writeParts(mw *textproto.MultipartWriter, opts *MDNOptions, raw []byte) error {
 	text := opts.Text
 	if text == "" {
-		text = integrationText(opts.Error, label)
+		text = integrationText(d.code, d.label)
 	}
 	if err := writeQPPart(partOf(mw), "text/plain", text); err != nil {
 		return err
 	}
-
-	// (2) disposition fields.
 	pw, err := partOf(mw)([2]string{"Content-Type", "message/disposition-notification"},
 		[2]string{"Content-Transfer-Encoding", "7bit"})
 	if err != nil {
 		return err
 	}
-	ua := opts.ReportingUA
-	if ua == "" {
-		ua = domainOf(from) + "; mssante-go-sdk"
-	}
-	var fb strings.Builder
-	fmt.Fprintf(&fb, "Reporting-UA: %s\r\n", ua)
-	fmt.Fprintf(&fb, "Original-Recipient: rfc822;%s\r\n", orig)
-	fmt.Fprintf(&fb, "Final-Recipient: rfc822;%s\r\n", final)
-	if origID != "" {
-		fmt.Fprintf(&fb, "Original-Message-ID: <%s>\r\n", origID)
-	}
-	typ := strings.ToLower(opts.Type)
-	if typ == "" {
-		typ = DispositionProcessed
-	}
-	mode := "automatic-action/MDN-sent-automatically"
-	if opts.Manual {
-		mode = "manual-action/MDN-sent-manually"
-	}
-	if opts.Error == 0 {
-		fmt.Fprintf(&fb, "Disposition: %s; %s\r\n", mode, typ)
-	} else {
-		errText := fmt.Sprintf("%d^%s^applicationErrorCondition| E^Error^errorSeverity", int(opts.Error), asciiFold(label))
-		if opts.LegacyForm {
-			fmt.Fprintf(&fb, "Disposition: %s; %s/Error: %s\r\n", mode, typ, errText)
-		} else {
-			fmt.Fprintf(&fb, "Disposition: %s; %s/error\r\n", mode, typ)
-			fmt.Fprintf(&fb, "Error: %s\r\n", errText)
-		}
-	}
-	if _, err := io.WriteString(pw, fb.String()); err != nil {
+	if _, err := io.WriteString(pw, d.fields(opts)); err != nil {
 		return err
 	}
-
-	// (3) the whole original message.
 	cte := "7bit"
 	if !isASCII(raw) {
 		cte = "8bit"
@@ -259,13 +273,39 @@ func WriteMDN(w io.Writer, original io.Reader, opts *MDNOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeCRLF(opw, raw); err != nil {
-		return err
+	return writeCRLF(opw, raw)
+}
+
+// fields are the message/disposition-notification fields (RFC 8098 §3.2),
+// with the French error form of the volet PFI on error.
+func (d *disposition) fields(opts *MDNOptions) string {
+	var fb strings.Builder
+	fmt.Fprintf(&fb, "Reporting-UA: %s\r\n", d.reportingUA)
+	fmt.Fprintf(&fb, "Original-Recipient: rfc822;%s\r\n", d.orig)
+	fmt.Fprintf(&fb, "Final-Recipient: rfc822;%s\r\n", d.final)
+	if d.origID != "" {
+		fmt.Fprintf(&fb, "Original-Message-ID: <%s>\r\n", d.origID)
 	}
-	if err := mw.Close(); err != nil {
-		return err
+	mode := "automatic-action/MDN-sent-automatically"
+	if opts.Manual {
+		mode = "manual-action/MDN-sent-manually"
 	}
-	return bw.Flush()
+	switch {
+	case d.code == 0:
+		fmt.Fprintf(&fb, "Disposition: %s; %s\r\n", mode, d.dispositionTyp)
+	case opts.LegacyForm:
+		fmt.Fprintf(&fb, "Disposition: %s; %s/Error: %s\r\n", mode, d.dispositionTyp, d.errorField())
+	default:
+		fmt.Fprintf(&fb, "Disposition: %s; %s/error\r\n", mode, d.dispositionTyp)
+		fmt.Fprintf(&fb, "Error: %s\r\n", d.errorField())
+	}
+	return fb.String()
+}
+
+// errorField is "<code>^<label>^applicationErrorCondition| E^Error^errorSeverity",
+// the label folded to ASCII (the field is 7-bit).
+func (d *disposition) errorField() string {
+	return fmt.Sprintf("%d^%s^applicationErrorCondition| E^Error^errorSeverity", int(d.code), asciiFold(d.label))
 }
 
 // integrationSubject is the subject of an answer about the integration of a
@@ -301,13 +341,9 @@ func IntegrationNotice(original io.Reader, from *Sender, code ErrorCode) (*Messa
 	if code != 0 && !code.Valid() {
 		return nil, fmt.Errorf("mssante: unknown error code %d", int(code))
 	}
-	raw, err := io.ReadAll(&sizeReader{r: original, max: DefaultMaxReadSize})
+	raw, e, err := readOriginal(original, DefaultMaxReadSize)
 	if err != nil {
 		return nil, err
-	}
-	e, err := message.Read(bytes.NewReader(raw))
-	if err != nil && e == nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	oh := mail.Header{Header: e.Header}
 	m := Reply(oh, from)
