@@ -11,10 +11,6 @@ import (
 	"github.com/mssante-go/sdk/annuaire"
 )
 
-func init() {
-	register("annuaire", "find MSSanté addresses, check the liste blanche (annuaire lookup|whitelist|diff)", runAnnuaire)
-}
-
 func runAnnuaire(env *cmdEnv, args []string) int {
 	return subcommands(env, "annuaire", args, map[string]func(*cmdEnv, []string) int{
 		"lookup":    runAnnuaireLookup,

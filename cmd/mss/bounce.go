@@ -8,10 +8,6 @@ import (
 	"github.com/mssante-go/sdk/msc"
 )
 
-func init() {
-	register("bounce", "classify returned messages (bounce classify FILE.eml [--json])", runBounce)
-}
-
 func runBounce(env *cmdEnv, args []string) int {
 	return subcommands(env, "bounce", args, map[string]func(*cmdEnv, []string) int{
 		"classify": runBounceClassify,

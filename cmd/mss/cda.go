@@ -13,10 +13,6 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func init() {
-	register("cda", "validate, inspect CDA documents and extract their PDF (cda validate|inspect|pdf)", runCDA)
-}
-
 func runCDA(env *cmdEnv, args []string) int {
 	return subcommands(env, "cda", args, map[string]func(*cmdEnv, []string) int{
 		"validate": runCDAValidate,

@@ -7,10 +7,6 @@ import (
 	"github.com/mssante-go/sdk/ins"
 )
 
-func init() {
-	register("ins", "check INS matricules (ins check MATRICULE [--oid OID] [--json])", runINS)
-}
-
 func runINS(env *cmdEnv, args []string) int {
 	return subcommands(env, "ins", args, map[string]func(*cmdEnv, []string) int{
 		"check": runINSCheck,

@@ -1,6 +1,7 @@
 // Command mss is the command-line tool of the MSSanté Go SDK.
 //
-// Each topic lives in its own file and registers itself in commands:
+// Each topic lives in its own file; the table commands in main.go names them
+// all:
 //
 //	mss ins check MATRICULE [--oid OID] [--json]
 //	mss cda validate|inspect|pdf ...
@@ -37,14 +38,19 @@ type cmdEnv struct {
 	stderr io.Writer
 }
 
-// commands is filled by the init functions of each topic file.
-var commands = map[string]command{}
-
-func register(name, summary string, run func(env *cmdEnv, args []string) int) {
-	if _, dup := commands[name]; dup {
-		panic("mss: command registered twice: " + name)
-	}
-	commands[name] = command{summary: summary, run: run}
+// commands is the table of the top-level commands, one topic file each.
+var commands = map[string]command{
+	"annuaire": {"find MSSanté addresses, check the liste blanche (annuaire lookup|whitelist|diff)", runAnnuaire},
+	"bounce":   {"classify returned messages (bounce classify FILE.eml [--json])", runBounce},
+	"cda":      {"validate, inspect CDA documents and extract their PDF (cda validate|inspect|pdf)", runCDA},
+	"fetch":    {"store new messages from the operator's IMAP server as .eml files (fetch --config FILE --out DIR)", runFetch},
+	"ins":      {"check INS matricules (ins check MATRICULE [--oid OID] [--json])", runINS},
+	"message":  {"compose, inspect and lint MSSanté messages (message build|inspect|lint)", runMessage},
+	"msc":      {"Mon Espace Santé patient addresses and closing (msc address MATRICULE [--oid OID], msc closing FILE.eml)", runMSC},
+	"operator": {"run the embedded test MSSanté operator (SMTP, IMAP, test PKI) until interrupted", runOperator},
+	"receipt":  {"parse DSN/MDN reports and answer messages with an MDN (receipt parse|mdn)", runReceipt},
+	"send":     {"submit a message to the operator over SMTP (send --config FILE MESSAGE.eml)", runSend},
+	"xdm":      {"IHE_XDM.ZIP archives (xdm verify FILE... | inspect FILE | build --cda DOC.xml -o IHE_XDM.ZIP)", runXDM},
 }
 
 // errUsage marks a usage error (exit code 2).

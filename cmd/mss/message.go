@@ -17,10 +17,6 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func init() {
-	register("message", "compose, inspect and lint MSSanté messages (message build|inspect|lint)", runMessage)
-}
-
 func runMessage(env *cmdEnv, args []string) int {
 	return subcommands(env, "message", args, map[string]func(*cmdEnv, []string) int{
 		"build":   runMessageBuild,

@@ -12,10 +12,6 @@ import (
 	"github.com/mssante-go/sdk/msc"
 )
 
-func init() {
-	register("msc", "Mon Espace Santé patient addresses and closing (msc address MATRICULE [--oid OID], msc closing FILE.eml)", runMSC)
-}
-
 func runMSC(env *cmdEnv, args []string) int {
 	return subcommands(env, "msc", args, map[string]func(*cmdEnv, []string) int{
 		"address": runMSCAddress,

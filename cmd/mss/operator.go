@@ -13,10 +13,6 @@ import (
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 )
 
-func init() {
-	register("operator", "run the embedded test MSSanté operator (SMTP, IMAP, test PKI) until interrupted", runOperator)
-}
-
 func runOperator(env *cmdEnv, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -11,10 +11,6 @@ import (
 	"github.com/mssante-go/sdk/mssante"
 )
 
-func init() {
-	register("receipt", "parse DSN/MDN reports and answer messages with an MDN (receipt parse|mdn)", runReceipt)
-}
-
 func runReceipt(env *cmdEnv, args []string) int {
 	return subcommands(env, "receipt", args, map[string]func(*cmdEnv, []string) int{
 		"parse": runReceiptParse,

@@ -24,11 +24,6 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-func init() {
-	register("send", "submit a message to the operator over SMTP (send --config FILE MESSAGE.eml)", runSend)
-	register("fetch", "store new messages from the operator's IMAP server as .eml files (fetch --config FILE --out DIR)", runFetch)
-}
-
 // transportConfig is the JSON configuration of mss send and mss fetch.
 // Relative paths are relative to the configuration file. Secrets (token,
 // passwords) may come from environment variables instead of the file.

@@ -15,10 +15,6 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func init() {
-	register("xdm", "IHE_XDM.ZIP archives (xdm verify FILE... | inspect FILE | build --cda DOC.xml -o IHE_XDM.ZIP)", runXDM)
-}
-
 func runXDM(env *cmdEnv, args []string) int {
 	return subcommands(env, "xdm", args, map[string]func(*cmdEnv, []string) int{
 		"verify":  runXDMVerify,
