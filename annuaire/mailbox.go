@@ -125,18 +125,18 @@ func (m *Mailbox) Domain() string {
 
 // Person is the professional a PER mailbox belongs to.
 type Person struct {
-	IDType          string `json:"idType,omitempty"`     // "Type Identifiant PP" (8 = RPPS, 0 = ADELI in PS_LibreAcces; UNCONFIRMED here)
-	ID              string `json:"id,omitempty"`         // RPPS (11 digits) or ADELI (9 digits)
-	NationalID      string `json:"nationalId,omitempty"` // "8"+RPPS or "0"+ADELI
-	Civility        string `json:"civility,omitempty"`   // civilité d'exercice, e.g. "DR"
-	LastName        string `json:"lastName,omitempty"`
-	FirstName       string `json:"firstName,omitempty"`
-	CategoryCode    string `json:"categoryCode,omitempty"`
-	CategoryLabel   string `json:"categoryLabel,omitempty"`
-	ProfessionCode  string `json:"professionCode,omitempty"` // TRE_G15, e.g. "10" = Médecin
-	ProfessionLabel string `json:"professionLabel,omitempty"`
-	SpecialtyCode   string `json:"specialtyCode,omitempty"` // savoir-faire, e.g. "SM54"
-	SpecialtyLabel  string `json:"specialtyLabel,omitempty"`
+	IDType          string `json:"id_type,omitempty"`     // "Type Identifiant PP" (8 = RPPS, 0 = ADELI in PS_LibreAcces; UNCONFIRMED here)
+	ID              string `json:"id,omitempty"`          // RPPS (11 digits) or ADELI (9 digits)
+	NationalID      string `json:"national_id,omitempty"` // "8"+RPPS or "0"+ADELI
+	Civility        string `json:"civility,omitempty"`    // civilité d'exercice, e.g. "DR"
+	LastName        string `json:"last_name,omitempty"`
+	FirstName       string `json:"first_name,omitempty"`
+	CategoryCode    string `json:"category_code,omitempty"`
+	CategoryLabel   string `json:"category_label,omitempty"`
+	ProfessionCode  string `json:"profession_code,omitempty"` // TRE_G15, e.g. "10" = Médecin
+	ProfessionLabel string `json:"profession_label,omitempty"`
+	SpecialtyCode   string `json:"specialty_code,omitempty"` // savoir-faire, e.g. "SM54"
+	SpecialtyLabel  string `json:"specialty_label,omitempty"`
 }
 
 // IsZero reports whether no field is set.
@@ -144,25 +144,25 @@ func (p Person) IsZero() bool { return p == Person{} }
 
 // Structure is the structure a mailbox is attached to.
 type Structure struct {
-	IDType    string        `json:"idType,omitempty"` // "Type identifiant structure" (encoding UNCONFIRMED)
-	ID        string        `json:"id,omitempty"`     // "Identification Structure"
+	IDType    string        `json:"id_type,omitempty"` // "Type identifiant structure" (encoding UNCONFIRMED)
+	ID        string        `json:"id,omitempty"`      // "Identification Structure"
 	Service   string        `json:"service,omitempty"`
 	Name      string        `json:"name,omitempty"` // raison sociale
-	TradeName string        `json:"tradeName,omitempty"`
+	TradeName string        `json:"trade_name,omitempty"`
 	Address   PostalAddress `json:"address"`
 }
 
 // PostalAddress is a structure's address in the AFNOR lines of the extraction.
 type PostalAddress struct {
-	Line2       string `json:"line2,omitempty"`      // complément de localisation
-	Line3       string `json:"line3,omitempty"`      // complément de distribution (BP, CS)
-	Number      string `json:"number,omitempty"`     // numéro de voie
-	NumberExt   string `json:"numberExt,omitempty"`  // bis, ter
-	StreetType  string `json:"streetType,omitempty"` // R, AV, BD...
+	Line2       string `json:"line2,omitempty"`       // complément de localisation
+	Line3       string `json:"line3,omitempty"`       // complément de distribution (BP, CS)
+	Number      string `json:"number,omitempty"`      // numéro de voie
+	NumberExt   string `json:"number_ext,omitempty"`  // bis, ter
+	StreetType  string `json:"street_type,omitempty"` // R, AV, BD...
 	Street      string `json:"street,omitempty"`
-	LieuDit     string `json:"lieuDit,omitempty"`
+	LieuDit     string `json:"lieu_dit,omitempty"`
 	Line6       string `json:"line6,omitempty"` // ligne d'acheminement: postcode + city
-	PostalCode  string `json:"postalCode,omitempty"`
+	PostalCode  string `json:"postal_code,omitempty"`
 	Departement string `json:"departement,omitempty"`
 	Country     string `json:"country,omitempty"`
 }

@@ -10,9 +10,9 @@ import (
 // extension. NullFlavor is set (and Root empty) when the document says the
 // identifier is unknown or masked.
 type II struct {
-	Root       string
-	Extension  string
-	NullFlavor string
+	Root       string `json:"root,omitempty"`
+	Extension  string `json:"extension,omitempty"`
+	NullFlavor string `json:"null_flavor,omitempty"`
 }
 
 // IsZero reports whether the identifier is empty.
@@ -36,43 +36,43 @@ func (i II) String() string {
 type Header struct {
 	// TemplateIDs are the ClinicalDocument/templateId. Build ignores them and
 	// writes the three templateIds of a level 1 document (cda.md §3).
-	TemplateIDs []II
+	TemplateIDs []II `json:"template_ids,omitempty"`
 
-	ID                  II        // ClinicalDocument/id, unique per version
-	Code                Code      // document type, JDV_J07
-	Title               string    // always emitted
-	EffectiveTime       time.Time // creation time of this version
-	ConfidentialityCode Code      // HL7 Confidentiality (N usual)
-	LanguageCode        string    // fr-FR when empty in Build
-	SetID               II        // common to every version of the document
-	VersionNumber       int       // 1 for the first version
+	ID                  II        `json:"id,omitzero"`                   // ClinicalDocument/id, unique per version
+	Code                Code      `json:"code,omitzero"`                 // document type, JDV_J07
+	Title               string    `json:"title,omitempty"`               // always emitted
+	EffectiveTime       time.Time `json:"effective_time,omitzero"`       // creation time of this version
+	ConfidentialityCode Code      `json:"confidentiality_code,omitzero"` // HL7 Confidentiality (N usual)
+	LanguageCode        string    `json:"language_code,omitempty"`       // fr-FR when empty in Build
+	SetID               II        `json:"set_id,omitzero"`               // common to every version of the document
+	VersionNumber       int       `json:"version_number,omitempty"`      // 1 for the first version
 
-	Patient Patient
+	Patient Patient `json:"patient,omitzero"`
 
-	Authors               []Author
-	Custodian             Organization
-	LegalAuthenticator    *LegalAuthenticator
-	InformationRecipients []Recipient
+	Authors               []Author            `json:"authors,omitempty"`
+	Custodian             Organization        `json:"custodian,omitzero"`
+	LegalAuthenticator    *LegalAuthenticator `json:"legal_authenticator,omitempty"`
+	InformationRecipients []Recipient         `json:"information_recipients,omitempty"`
 
 	// ServiceEvent is the first documentationOf/serviceEvent (the one the
 	// kit constrains and XDS reads); OtherServiceEvents are the next ones.
-	ServiceEvent       ServiceEvent
-	OtherServiceEvents []ServiceEvent
+	ServiceEvent       ServiceEvent   `json:"service_event,omitzero"`
+	OtherServiceEvents []ServiceEvent `json:"other_service_events,omitempty"`
 
 	// RelatedDocument is set on a replacement (new version) of a document.
-	RelatedDocument *RelatedDocument
+	RelatedDocument *RelatedDocument `json:"related_document,omitempty"`
 
-	Encounter Encounter
+	Encounter Encounter `json:"encounter,omitzero"`
 
 	// BodyMediaType is the nonXMLBody/text/@mediaType of a level 1
 	// document, "" for a structured body (set by the reader; Build uses
 	// the media type of the Body it is given).
-	BodyMediaType string
+	BodyMediaType string `json:"body_media_type,omitempty"`
 
 	// AutoPresentable is set by the reader when the document is an XSLT
 	// stylesheet embedding the ClinicalDocument (XDS mimeType
 	// application/xslt+xml). Build never writes one.
-	AutoPresentable bool
+	AutoPresentable bool `json:"auto_presentable,omitempty"`
 }
 
 // Patient is recordTarget/patientRole.
@@ -85,105 +85,105 @@ type Header struct {
 // the matricule (Validate does). Build refuses an INS whose identity is not
 // complete (ins.Identity.CheckComplete).
 type Patient struct {
-	Identity ins.Identity
+	Identity ins.Identity `json:"identity,omitzero"`
 	// IDs are the other identifiers (IPP...), in document order.
-	IDs []II
+	IDs []II `json:"ids,omitempty"`
 	// BirthPlaceCity is birthplace/place/addr/city (informative).
-	BirthPlaceCity string
-	Addr           *Address
-	Telecoms       []Telecom
+	BirthPlaceCity string    `json:"birth_place_city,omitempty"`
+	Addr           *Address  `json:"addr,omitempty"`
+	Telecoms       []Telecom `json:"telecoms,omitempty"`
 }
 
 // Address is a postal address (AD), reduced to the parts French documents use.
 type Address struct {
-	Use               string
-	HouseNumber       string
-	StreetName        string
-	StreetAddressLine string
-	AdditionalLocator string
-	PostalCode        string
-	City              string
-	Country           string
+	Use               string `json:"use,omitempty"`
+	HouseNumber       string `json:"house_number,omitempty"`
+	StreetName        string `json:"street_name,omitempty"`
+	StreetAddressLine string `json:"street_address_line,omitempty"`
+	AdditionalLocator string `json:"additional_locator,omitempty"`
+	PostalCode        string `json:"postal_code,omitempty"`
+	City              string `json:"city,omitempty"`
+	Country           string `json:"country,omitempty"`
 }
 
 // Telecom is a TEL: a URL such as tel:0144534551 or mailto:a@b.mssante.fr
 // and its use (WP, H, MC...).
 type Telecom struct {
-	Value string
-	Use   string
+	Value string `json:"value,omitempty"`
+	Use   string `json:"use,omitempty"`
 }
 
 // PersonName is the name of a professional (prefix, given, family, suffix).
 type PersonName struct {
-	Prefix string
-	Given  string
-	Family string
-	Suffix string
+	Prefix string `json:"prefix,omitempty"`
+	Given  string `json:"given,omitempty"`
+	Family string `json:"family,omitempty"`
+	Suffix string `json:"suffix,omitempty"`
 }
 
 // Person is an assigned entity: a professional with a national identifier
 // (NewRPPS builds one), name, telecoms and optional organization.
 type Person struct {
-	ID           II
-	Code         Code // profession/specialty (JDV_J01)
-	Name         PersonName
-	Addr         *Address
-	Telecoms     []Telecom
-	Organization *Organization
+	ID           II            `json:"id,omitzero"`
+	Code         Code          `json:"code,omitzero"` // profession/specialty (JDV_J01)
+	Name         PersonName    `json:"name,omitzero"`
+	Addr         *Address      `json:"addr,omitempty"`
+	Telecoms     []Telecom     `json:"telecoms,omitempty"`
+	Organization *Organization `json:"organization,omitempty"`
 }
 
 // Device is an authoring device (assignedAuthoringDevice).
 type Device struct {
-	ManufacturerModelName string
-	SoftwareName          string
+	ManufacturerModelName string `json:"manufacturer_model_name,omitempty"`
+	SoftwareName          string `json:"software_name,omitempty"`
 }
 
 // Author is one author of the document: a person or a device.
 type Author struct {
-	Time         time.Time
-	FunctionCode Code // JDV_J47, optional
-	ID           II   // assignedAuthor/id: RPPS-based national id for a person
-	Code         Code // assignedAuthor/code: specialty (JDV_J01)
-	Addr         *Address
-	Telecoms     []Telecom
+	Time         time.Time `json:"time,omitzero"`
+	FunctionCode Code      `json:"function_code,omitzero"` // JDV_J47, optional
+	ID           II        `json:"id,omitzero"`            // assignedAuthor/id: RPPS-based national id for a person
+	Code         Code      `json:"code,omitzero"`          // assignedAuthor/code: specialty (JDV_J01)
+	Addr         *Address  `json:"addr,omitempty"`
+	Telecoms     []Telecom `json:"telecoms,omitempty"`
 	// Exactly one of Person and Device is set.
-	Person       *PersonName
-	Device       *Device
-	Organization *Organization // representedOrganization, optional
+	Person       *PersonName   `json:"person,omitempty"`
+	Device       *Device       `json:"device,omitempty"`
+	Organization *Organization `json:"organization,omitempty"` // representedOrganization, optional
 }
 
 // Organization is an organization (custodian, represented organization).
 type Organization struct {
-	ID       II
-	Name     string
-	Telecoms []Telecom
-	Addr     *Address
+	ID       II        `json:"id,omitzero"`
+	Name     string    `json:"name,omitempty"`
+	Telecoms []Telecom `json:"telecoms,omitempty"`
+	Addr     *Address  `json:"addr,omitempty"`
 	// IndustryCode is standardIndustryClassCode: the practice setting
 	// (JDV_J04) for a performer's or author's organization.
-	IndustryCode Code
+	IndustryCode Code `json:"industry_code,omitzero"`
 }
 
 // LegalAuthenticator is the person legally responsible for the document
 // (signatureCode S).
 type LegalAuthenticator struct {
-	Time   time.Time
-	Person Person
+	Time   time.Time `json:"time,omitzero"`
+	Person Person    `json:"person,omitzero"`
 }
 
 // Recipient is an informationRecipient: a person and/or an organization.
 type Recipient struct {
-	TypeCode     string // PRCP (primary, the default) or TRC
-	Person       *Person
-	Organization *Organization // receivedOrganization
+	TypeCode     string        `json:"type_code,omitempty"` // PRCP (primary, the default) or TRC
+	Person       *Person       `json:"person,omitempty"`
+	Organization *Organization `json:"organization,omitempty"` // receivedOrganization
 }
 
 // ServiceEvent is documentationOf/serviceEvent: the act documented.
 type ServiceEvent struct {
-	ID        II
-	Code      Code
-	Start     time.Time // effectiveTime/low, required on the first one
-	Stop      time.Time // effectiveTime/high, optional
-	Performer *Performer
+	ID        II         `json:"id,omitzero"`
+	Code      Code       `json:"code,omitzero"`
+	Start     time.Time  `json:"start,omitzero"` // effectiveTime/low, required on the first one
+	Stop      time.Time  `json:"stop,omitzero"`  // effectiveTime/high, optional
+	Performer *Performer `json:"performer,omitempty"`
 }
 
 // Performer is the performer of the service event. PracticeSetting is
@@ -191,26 +191,26 @@ type ServiceEvent struct {
 // the XDS practiceSettingCode.
 type Performer struct {
 	Person
-	PracticeSetting Code
+	PracticeSetting Code `json:"practice_setting,omitzero"`
 }
 
 // Encounter is componentOf/encompassingEncounter.
 type Encounter struct {
-	ID           II
-	Code         Code // JDV_J142, optional
-	Start        time.Time
-	Stop         time.Time
-	FacilityID   II   // location/healthCareFacility/id
-	FacilityType Code // location/healthCareFacility/code: JDV_J02, the XDS healthcareFacilityTypeCode
+	ID           II        `json:"id,omitzero"`
+	Code         Code      `json:"code,omitzero"` // JDV_J142, optional
+	Start        time.Time `json:"start,omitzero"`
+	Stop         time.Time `json:"stop,omitzero"`
+	FacilityID   II        `json:"facility_id,omitzero"`   // location/healthCareFacility/id
+	FacilityType Code      `json:"facility_type,omitzero"` // location/healthCareFacility/code: JDV_J02, the XDS healthcareFacilityTypeCode
 }
 
 // RelatedDocument is relatedDocument/parentDocument: the version this
 // document replaces (TypeCode RPLC).
 type RelatedDocument struct {
-	TypeCode      string // RPLC
-	ParentID      II
-	ParentSetID   II
-	ParentVersion int // 0 when absent
+	TypeCode      string `json:"type_code,omitempty"` // RPLC
+	ParentID      II     `json:"parent_id,omitzero"`
+	ParentSetID   II     `json:"parent_set_id,omitzero"`
+	ParentVersion int    `json:"parent_version,omitempty"` // 0 when absent
 }
 
 // Common OIDs of the CI-SIS header.

@@ -8,8 +8,8 @@ import (
 // INS is a matricule with its assigning authority. The zero value is not a
 // valid INS.
 type INS struct {
-	Matricule Matricule
-	OID       OID
+	Matricule Matricule `json:"matricule,omitempty"`
+	OID       OID       `json:"oid,omitempty"`
 }
 
 // New parses a matricule and an authority OID into an INS.
@@ -121,9 +121,9 @@ func (e *StatusError) Unwrap() error { return ErrNotQualified }
 // Identity is a patient identity as a record system holds it: the INS, the
 // traits that go with it and the identity status.
 type Identity struct {
-	INS    INS
-	Traits Traits
-	Status Status
+	INS    INS    `json:"ins,omitzero"`
+	Traits Traits `json:"traits,omitzero"`
+	Status Status `json:"status,omitempty"`
 }
 
 // CheckQualified returns nil when the identity may carry its INS: status QUAL

@@ -48,25 +48,25 @@ func (s Sex) CDACode() string {
 // receivers (no re-casing, no trimming, no accent stripping).
 type Traits struct {
 	// BirthName is the nom de naissance.
-	BirthName string `validate:"required"`
+	BirthName string `validate:"required" json:"birth_name,omitempty"`
 	// BirthGivenNames is the liste des prénoms de naissance: every birth given
 	// name in one string separated by spaces ("DOMINIQUE MARIE-LOUISE").
-	BirthGivenNames string `validate:"required"`
+	BirthGivenNames string `validate:"required" json:"birth_given_names,omitempty"`
 	// FirstGivenName is the premier prénom de naissance. When empty,
 	// FirstGiven derives it from BirthGivenNames.
-	FirstGivenName string
+	FirstGivenName string `json:"first_given_name,omitempty"`
 	// BirthDate is the date of birth (only year, month and day are used).
-	BirthDate time.Time `validate:"required"`
+	BirthDate time.Time `validate:"required" json:"birth_date,omitzero"`
 	// Sex is F, M or U.
-	Sex Sex `validate:"required,oneof=F M U"`
+	Sex Sex `validate:"required,oneof=F M U" json:"sex,omitempty"`
 	// BirthPlace is the INSEE COG code of the place of birth (5 characters,
 	// e.g. "51215"; "99xxx" for a country).
-	BirthPlace string `validate:"required,len=5,cog"`
+	BirthPlace string `validate:"required,len=5,cog" json:"birth_place,omitempty"`
 
 	// UsedName and UsedGivenName are the nom and prénom utilisés, when they
 	// differ from the birth traits. Not INS traits; optional.
-	UsedName      string
-	UsedGivenName string
+	UsedName      string `json:"used_name,omitempty"`
+	UsedGivenName string `json:"used_given_name,omitempty"`
 }
 
 // FirstGiven returns the first birth given name: FirstGivenName when set,

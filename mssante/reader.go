@@ -2,6 +2,7 @@ package mssante
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -483,4 +484,37 @@ func (in *Incoming) String() string {
 		from = in.From.Address
 	}
 	return fmt.Sprintf("%s from %s (%s): %q, %d attachment(s)", in.Kind, from, in.SenderKind, in.DisplaySubject, len(in.Attachments))
+}
+
+// jsonAddress is how Incoming writes an address in JSON.
+type jsonAddress struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address"`
+}
+
+func jsonAddresses(l []*mail.Address) []jsonAddress {
+	var out []jsonAddress
+	for _, a := range l {
+		if a != nil {
+			out = append(out, jsonAddress{Name: a.Name, Address: a.Address})
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the message with its addresses as {"name", "address"}
+// objects (mail.Address has no JSON tags), every key in snake_case.
+func (in *Incoming) MarshalJSON() ([]byte, error) {
+	type plain Incoming // without this method
+	v := struct {
+		*plain
+		From    *jsonAddress  `json:"from,omitempty"`
+		To      []jsonAddress `json:"to,omitempty"`
+		Cc      []jsonAddress `json:"cc,omitempty"`
+		ReplyTo []jsonAddress `json:"reply_to,omitempty"`
+	}{plain: (*plain)(in), To: jsonAddresses(in.To), Cc: jsonAddresses(in.Cc), ReplyTo: jsonAddresses(in.ReplyTo)}
+	if in.From != nil {
+		v.From = &jsonAddress{Name: in.From.Name, Address: in.From.Address}
+	}
+	return json.Marshal(v)
 }

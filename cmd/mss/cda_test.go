@@ -105,11 +105,11 @@ func TestCDAInspect(t *testing.T) {
 	var res struct {
 		Level1 bool `json:"level1"`
 		XDS    struct {
-			UniqueID  string
-			PatientID string
+			UniqueID  string `json:"unique_id"`
+			PatientID string `json:"patient_id"`
 		} `json:"xds"`
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Level1 || res.XDS.PatientID == "" {
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Level1 || res.XDS.PatientID == "" || res.XDS.UniqueID == "" {
 		t.Fatalf("IPS: code %d %+v\n%s", code, res, out)
 	}
 	if code, _, errs := runCmd(t, "cda", "inspect", cdaExample(t, "nope.xml")); code != 1 || errs == "" {
