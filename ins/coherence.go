@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // Rule ids of Coherence.
@@ -48,7 +49,7 @@ func Coherence(m Matricule, t *Traits) finding.List {
 			out.Add(finding.Warning, RuleBirthMonth, "matricule[4-5]", spec, "month digits %s do not match the birth date %s", mm, t.BirthDate.Format("2006-01-02"))
 		}
 	}
-	if validCOG(t.BirthPlace) {
+	if check.COG(t.BirthPlace) {
 		place := m.Place()
 		dm, dc := departement(place), departement(t.BirthPlace)
 		switch {

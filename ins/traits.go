@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/go-playground/validator/v10"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // Sex is the administrative sex of the INS traits.
@@ -104,36 +103,14 @@ func (e *TraitsError) Error() string {
 
 func (e *TraitsError) Unwrap() error { return ErrMissingTrait }
 
-var (
-	validateOnce sync.Once
-	validate     *validator.Validate
-)
-
-func traitsValidator() *validator.Validate {
-	validateOnce.Do(func() {
-		v := validator.New(validator.WithRequiredStructEnabled())
-		_ = v.RegisterValidation("cog", func(fl validator.FieldLevel) bool {
-			return validCOG(fl.Field().String())
-		})
-		validate = v
-	})
-	return validate
-}
-
 // Validate checks that the six INS traits are present and well-formed
 // (birth name, birth given-name list, first given name, birth date, sex,
-// birthplace COG). The error is a *TraitsError wrapping ErrMissingTrait.
+// birthplace COG), as the struct tags of Traits state them. The error is a
+// *TraitsError wrapping ErrMissingTrait.
 func (t *Traits) Validate() error {
 	var fields []string
-	if err := traitsValidator().Struct(t); err != nil {
-		var verrs validator.ValidationErrors
-		if errors.As(err, &verrs) {
-			for _, fe := range verrs {
-				fields = append(fields, fe.Field())
-			}
-		} else {
-			return err
-		}
+	for _, fe := range check.Struct(t) {
+		fields = append(fields, fe.Field)
 	}
 	if t.BirthGivenNames != "" && t.FirstGiven() == "" {
 		fields = append(fields, "FirstGivenName")
@@ -142,22 +119,4 @@ func (t *Traits) Validate() error {
 		return &TraitsError{Fields: fields}
 	}
 	return nil
-}
-
-// validCOG accepts 5 characters: digits, or 2A/2B followed by 3 digits.
-func validCOG(s string) bool {
-	if len(s) != 5 {
-		return false
-	}
-	for i := 0; i < 5; i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			continue
-		}
-		if i == 1 && s[0] == '2' && (c == 'A' || c == 'B') {
-			continue
-		}
-		return false
-	}
-	return true
 }

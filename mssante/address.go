@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // MailboxType is the type of an MSSanté mailbox (BAL), TRE_R257-TypeBAL.
@@ -31,23 +33,23 @@ func (t MailboxType) Valid() bool {
 // type, what its From label is made of (ECO.2.2.7) and the X-MSS-NIL product
 // reference of the software (ECO.2.4.3).
 type Sender struct {
-	Address string
-	Type    MailboxType
+	Address string      `validate:"required,addrspec"`
+	Type    MailboxType `validate:"omitempty,oneof=PER ORG APP CAB"`
 
 	// Label parts. A PER label is <Title>_<GivenName>_<FAMILYNAME>_<Entity>
 	// (given and family names mandatory, family name upper-cased); an ORG
 	// or APP label is <Entity>.
-	Title      string // "Dr", "Pr"...
-	GivenName  string
-	FamilyName string
-	Entity     string // entité fonctionnelle
+	Title      string `validate:"nocrlf"` // "Dr", "Pr"...
+	GivenName  string `validate:"nocrlf"`
+	FamilyName string `validate:"nocrlf"`
+	Entity     string `validate:"nocrlf"` // entité fonctionnelle
 
 	// Label, when set, is used as the From display name as is.
-	Label string
+	Label string `validate:"nocrlf"`
 
 	// NIL is the product reference from convergence.esante.gouv.fr (e.g.
 	// "DEV935997"), written as X-MSS-NIL on every message. Required.
-	NIL string
+	NIL string `validate:"required,nocrlf"`
 }
 
 // DisplayName returns the From label of the sender (ECO.2.2.7): Label when
@@ -79,24 +81,15 @@ func (s *Sender) Mailbox() *mail.Address {
 }
 
 // Validate checks the sender configuration: a valid address, a known type,
-// the label parts the type requires, and the NIL.
+// the label parts the type requires, and the NIL. The field rules are the
+// struct tags of Sender (the SDK's shared validator); the errors are
+// ErrNoSender, ErrAddress, ErrNoNIL and ErrHeader.
 func (s *Sender) Validate() error {
-	if s == nil || s.Address == "" {
+	if s == nil {
 		return ErrNoSender
 	}
-	if _, err := parseAddr(s.Address); err != nil {
+	if err := fieldErrors(check.Struct(s), s); err != nil {
 		return err
-	}
-	if s.NIL == "" {
-		return ErrNoNIL
-	}
-	for _, v := range []string{s.Title, s.GivenName, s.FamilyName, s.Entity, s.Label, s.NIL} {
-		if err := checkHeaderValue("From", v); err != nil {
-			return err
-		}
-	}
-	if s.Type != "" && !s.Type.Valid() {
-		return fmt.Errorf("%w: unknown mailbox type %q", ErrNoSender, s.Type)
 	}
 	if s.Label != "" {
 		return nil

@@ -3,11 +3,12 @@ package mssante
 import (
 	"fmt"
 	"io"
-	"mime"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message/mail"
+
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // DefaultCodeCDASeparator separates the values of a multi-valued
@@ -21,29 +22,29 @@ const DefaultCodeCDASeparator = ","
 // The zero value is not usable: From (with its NIL) and at least one
 // recipient are required.
 type Message struct {
-	From *Sender
-	To   []*mail.Address
-	Cc   []*mail.Address
-	Bcc  []*mail.Address // envelope only, never written in the header
+	From *Sender         `validate:"-"` // checked first, by Sender.Validate
+	To   []*mail.Address `validate:"dive,required,mailaddr"`
+	Cc   []*mail.Address `validate:"dive,required,mailaddr"`
+	Bcc  []*mail.Address `validate:"dive,required,mailaddr"` // envelope only, never written in the header
 	// ReplyTo routes replies elsewhere (ECO.2.2.5; for a patient recipient
 	// the Reply-To address becomes the patient's contact, msc.md §4).
-	ReplyTo []*mail.Address
+	ReplyTo []*mail.Address `validate:"dive,required,mailaddr"`
 
-	Subject string
+	Subject string `validate:"nocrlf"`
 	// Text is the UTF-8 text/plain body (ECO.2.2.3). With HTML as well the
 	// body is multipart/alternative (ECO.2.2.4).
 	Text string
 	HTML string
 
-	Attachments []*Attachment
+	Attachments []*Attachment `validate:"dive,required"`
 
 	// MessageID (without angle brackets) is generated in the sender's
 	// domain when empty, by WriteTo or Envelope, and kept here so that
 	// receipts can be matched to the message (ECO.2.2.1).
-	MessageID string
+	MessageID string `validate:"omitempty,nocrlf,msgid"`
 	// InReplyTo and References thread a reply (ECO.2.2.2); Reply fills them.
-	InReplyTo  []string
-	References []string
+	InReplyTo  []string `validate:"dive,nocrlf,msgid"`
+	References []string `validate:"dive,nocrlf,msgid"`
 	// Date defaults to the time of writing.
 	Date time.Time
 
@@ -60,10 +61,10 @@ type Message struct {
 	// CodeCDA and INS are the X-MSS-CODECDA and X-MSS-INS values. They are
 	// set by AttachDocuments from the CDA documents and must stay empty on a
 	// message without CDA in an XDM archive (ECO.2.4.1, ECO.2.4.2).
-	CodeCDA []string
-	INS     string
+	CodeCDA []string `validate:"dive,nocrlf"`
+	INS     string   `validate:"omitempty,oneof=O N"`
 	// CodeCDASeparator joins CodeCDA; DefaultCodeCDASeparator when empty.
-	CodeCDASeparator string
+	CodeCDASeparator string `validate:"nocrlf"`
 
 	// Header holds extra header fields written as they are (RFC 2047
 	// encoded when not ASCII), e.g. X-MSS-MES: FIN set by package msc.
@@ -76,10 +77,10 @@ type Message struct {
 type Attachment struct {
 	// Filename may hold any Unicode character; it is written with RFC 2231
 	// encoding when not ASCII.
-	Filename string
+	Filename string `validate:"nocrlf"`
 	// ContentType defaults to a type derived from the file extension
 	// (application/pdf, application/zip...), else application/octet-stream.
-	ContentType string
+	ContentType string `validate:"omitempty,mediatype"`
 	Data        []byte
 	// Open, used when Data is nil, returns the content when the message is
 	// written; the content is streamed, never held in memory (except a
@@ -145,44 +146,8 @@ func (m *Message) Validate() error {
 	if len(m.Recipients()) == 0 {
 		return ErrNoRecipient
 	}
-	for _, l := range [][]*mail.Address{m.To, m.Cc, m.Bcc, m.ReplyTo} {
-		for _, a := range l {
-			if a == nil {
-				return fmt.Errorf("%w: nil address", ErrAddress)
-			}
-			if _, err := parseAddr(a.Address); err != nil {
-				return err
-			}
-			if err := checkHeaderValue("address name", a.Name); err != nil {
-				return err
-			}
-		}
-	}
-	for _, v := range append([]string{m.Subject, m.MessageID, m.INS, m.CodeCDASeparator}, append(append(m.CodeCDA, m.InReplyTo...), m.References...)...) {
-		if err := checkHeaderValue("header", v); err != nil {
-			return err
-		}
-	}
-	for _, id := range append(append([]string{m.MessageID}, m.InReplyTo...), m.References...) {
-		if id != "" && !validMsgID(stripAngles(id)) {
-			return fmt.Errorf("%w: %q is not a msg-id (id-left@id-right)", ErrHeader, id)
-		}
-	}
-	if m.INS != "" && m.INS != "O" && m.INS != "N" {
-		return fmt.Errorf("%w: X-MSS-INS must be O or N, not %q", ErrHeader, m.INS)
-	}
-	for _, a := range m.Attachments {
-		if a == nil {
-			return fmt.Errorf("%w: nil attachment", ErrHeader)
-		}
-		if err := checkHeaderValue("attachment filename", a.Filename); err != nil {
-			return err
-		}
-		if a.ContentType != "" {
-			if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
-				return fmt.Errorf("%w: attachment content type %q: %v", ErrHeader, a.ContentType, err)
-			}
-		}
+	if err := fieldErrors(check.Struct(m), m); err != nil {
+		return err
 	}
 	fields := m.Header.Fields()
 	for fields.Next() {
@@ -339,19 +304,4 @@ func trimIDs(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// validMsgID checks the RFC 5322 msg-id form without angle brackets:
-// printable ASCII, no space nor angle bracket, one "@" with text on both sides.
-func validMsgID(id string) bool {
-	at := strings.LastIndexByte(id, '@')
-	if at <= 0 || at == len(id)-1 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
-			return false
-		}
-	}
-	return true
 }

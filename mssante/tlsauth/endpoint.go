@@ -11,10 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // DialFunc opens a network connection, as net.Dialer.DialContext does.
 type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// ErrNoAddress: the options name no server.
+var ErrNoAddress = errors.New("tlsauth: no server address")
 
 // DefaultDialTimeout bounds the TCP connection when EndpointOptions has no
 // DialContext.
@@ -26,7 +31,7 @@ const DefaultDialTimeout = 30 * time.Second
 // documented default.
 type EndpointOptions struct {
 	// Addr is the server, "host" or "host:port".
-	Addr string
+	Addr string `validate:"required"`
 	// DefaultPort is the port when Addr has none, with STARTTLS;
 	// DefaultImplicitTLSPort the port with ImplicitTLS.
 	DefaultPort, DefaultImplicitTLSPort int
@@ -34,7 +39,7 @@ type EndpointOptions struct {
 	// otherwise the protocol's STARTTLS does it.
 	ImplicitTLS bool
 	// TLS configures TLS; its ServerName defaults to the host of Addr.
-	TLS *TLSOptions
+	TLS *TLSOptions `validate:"required"`
 	// Auth is the SASL mechanism (PLAIN only towards a loopback host).
 	Auth Auth
 	// DialContext opens the TCP connections (default: a net.Dialer with
@@ -64,8 +69,14 @@ type Endpoint struct {
 // NewEndpoint checks opts: the address, the TLS options (roots present,
 // versions allowed) and the authentication. It keeps a copy of opts.
 func NewEndpoint(opts *EndpointOptions) (*Endpoint, error) {
-	if opts == nil || opts.Addr == "" {
-		return nil, errors.New("tlsauth: no server address")
+	if opts == nil {
+		return nil, ErrNoAddress
+	}
+	for _, fe := range check.Struct(opts) {
+		if fe.Field == "Addr" {
+			return nil, ErrNoAddress
+		}
+		return nil, ErrNoRootCAs // TLS or TLS.RootCAs
 	}
 	opt := *opts
 	host, port, err := net.SplitHostPort(opt.Addr)

@@ -34,7 +34,7 @@ var ErrNoRootCAs = errors.New("tlsauth: no root CAs given (the IGC Santé chain 
 // every other field is the référentiel's default.
 type TLSOptions struct {
 	// RootCAs are the trust anchors: the IGC Santé chain (or a test root).
-	RootCAs *x509.CertPool
+	RootCAs *x509.CertPool `validate:"required"`
 	// ServerName is the name checked in the operator's certificate; default:
 	// the host of the address dialled.
 	ServerName string
