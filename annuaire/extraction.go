@@ -15,6 +15,7 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/idnat"
+	"github.com/mssante-go/sdk/internal/check"
 	"github.com/mssante-go/sdk/limit"
 )
 
@@ -559,7 +560,7 @@ func ExtractionTime(name string) (t time.Time, ok bool) {
 	}
 	base = strings.TrimSuffix(base, filepath.Ext(base))
 	i := strings.LastIndexByte(base, '_')
-	if i < 0 || len(base)-i-1 != 12 || !allDigits(base[i+1:]) {
+	if i < 0 || len(base)-i-1 != 12 || !check.Digits(base[i+1:]) {
 		return time.Time{}, false
 	}
 	loc, err := time.LoadLocation("Europe/Paris")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/idnat"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // The subset of FHIR R4 the client reads (annuaire.md §3). Unknown fields
@@ -297,7 +298,7 @@ func (p *fhirResource) structure() Structure {
 // departementOf guesses the département from a postcode (97x/98x overseas,
 // 20xxx Corsica as 2A/2B).
 func departementOf(pc string) string {
-	if len(pc) != 5 || !allDigits(pc) {
+	if len(pc) != 5 || !check.Digits(pc) {
 		return ""
 	}
 	switch {
@@ -378,16 +379,4 @@ func (b *bundleSet) mailboxes(orgs bool) []Mailbox {
 		}
 	}
 	return out
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/idnat"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // LoadOptions configures LoadIndex. The zero value is usable.
@@ -705,7 +706,7 @@ func deptCode(d string) uint64 {
 		return 100
 	case len(d) == 2 && d[0] == '2' && (d[1] == 'B' || d[1] == 'b'):
 		return 101
-	case len(d) == 3 && allDigits(d):
+	case len(d) == 3 && check.Digits(d):
 		return uint64(d[0]-'0')*100 + uint64(d[1]-'0')*10 + uint64(d[2]-'0')
 	}
 	return 0

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // decodeHeader maps the header tree to the model, tolerantly: missing or
@@ -292,7 +293,7 @@ func parseTS(s string) (time.Time, error) {
 	if i := strings.IndexAny(s, "+-"); i >= 0 {
 		off := s[i:]
 		s = s[:i]
-		if len(off) != 5 || !allDigits(off[1:]) {
+		if len(off) != 5 || !check.Digits(off[1:]) {
 			return time.Time{}, fmt.Errorf("%w: offset %q", errTS, off)
 		}
 		hh, _ := strconv.Atoi(off[1:3])
@@ -310,11 +311,11 @@ func parseTS(s string) (time.Time, error) {
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		frac = s[i+1:]
 		s = s[:i]
-		if len(s) != 14 || frac == "" || len(frac) > 9 || !allDigits(frac) {
+		if len(s) != 14 || frac == "" || len(frac) > 9 || !check.Digits(frac) {
 			return time.Time{}, errTS
 		}
 	}
-	if !allDigits(s) {
+	if !check.Digits(s) {
 		return time.Time{}, errTS
 	}
 	var layout string
@@ -343,16 +344,4 @@ func parseTS(s string) (time.Time, error) {
 		t = t.Add(time.Duration(ns))
 	}
 	return t, nil
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -37,6 +37,7 @@ import (
 	"strings"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // The OIDs of the national identifiers (cda.md §4, xdm.md §6).
@@ -189,7 +190,7 @@ func validKey(kind Kind, s string) bool {
 	case RPPS, ADELI, SIREN:
 		return Luhn(s)
 	case FINESS:
-		return !allDigits(s) || Luhn(s) // 2A/2B: no known key
+		return !check.Digits(s) || Luhn(s) // 2A/2B: no known key
 	case SIRET:
 		return Luhn(s) || (strings.HasPrefix(s, laPosteSIREN) && digitSum(s)%5 == 0)
 	case RPPSRang:
@@ -204,18 +205,6 @@ func digitSum(s string) int {
 		sum += int(s[i] - '0')
 	}
 	return sum
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // checkFormat returns an *Error (ErrFormat) for a wrong length or charset.
@@ -235,10 +224,10 @@ func checkFormat(kind Kind, s string) error {
 		if len(s) != 9 {
 			return bad("want 9 characters, got %d", len(s))
 		}
-		if (s[:2] == "2A" || s[:2] == "2B") && allDigits(s[2:]) {
+		if (s[:2] == "2A" || s[:2] == "2B") && check.Digits(s[2:]) {
 			return nil
 		}
-		if !allDigits(s) {
+		if !check.Digits(s) {
 			return bad("want digits (or 2A/2B then digits)")
 		}
 		return nil
@@ -253,7 +242,7 @@ func checkFormat(kind Kind, s string) error {
 	if len(s) != want {
 		return bad("want %d digits, got %d characters", want, len(s))
 	}
-	if !allDigits(s) {
+	if !check.Digits(s) {
 		return bad("want %d digits", want)
 	}
 	return nil

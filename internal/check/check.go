@@ -106,6 +106,19 @@ func COG(s string) bool {
 	return true
 }
 
+// Digits reports whether s is a non-empty string of ASCII digits.
+func Digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // NoCRLF reports whether s can be written in a header field: no CR, LF or
 // NUL, which would inject header lines.
 func NoCRLF(s string) bool { return !strings.ContainsAny(s, "\r\n\x00") }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/internal/check"
 )
 
 // metaReader turns a parsed METADATA.XML into submission sets and document
@@ -676,12 +677,12 @@ func parseDTM(v string) (t time.Time, exact, ok bool) {
 		exact = false
 	}
 	layout, known := dtmLayouts[len(digits)]
-	if !known || !isDigits(digits) {
+	if !known || !check.Digits(digits) {
 		return time.Time{}, false, false
 	}
 	loc := time.UTC
 	if off != "" {
-		if len(off) != 5 || !isDigits(off[1:]) {
+		if len(off) != 5 || !check.Digits(off[1:]) {
 			return time.Time{}, false, false
 		}
 		h, _ := strconv.Atoi(off[1:3])
@@ -697,15 +698,6 @@ func parseDTM(v string) (t time.Time, exact, ok bool) {
 		return time.Time{}, false, false
 	}
 	return t.UTC(), exact, true
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func isHexSHA1(s string) bool {
