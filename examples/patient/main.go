@@ -56,8 +56,7 @@ func run(ctx context.Context, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		var policy msc.Policy
-		if _, err := policy.Validate(o); err != nil {
+		if _, err := new(msc.Policy).Validate(o); err != nil {
 			return err
 		}
 		if _, err := mssante.Send(ctx, service.SMTP, m, nil); err != nil {

@@ -264,8 +264,7 @@ func (s *scenario) writeToPatient(ctx context.Context) error {
 		return err
 	}
 	o.Patient = &s.patient
-	var policy msc.Policy
-	if fs, err := policy.Validate(o); err != nil {
+	if fs, err := new(msc.Policy).Validate(o); err != nil {
 		return fmt.Errorf("refused by the Mon Espace Santé rules: %w (%v)", err, fs)
 	}
 	if _, err := mssante.Send(ctx, s.hospitalConn.SMTP, m, nil); err != nil {

@@ -91,7 +91,7 @@ func Document(d Doc) (cdaXML, pdf []byte, err error) {
 		Encounter: cda.Encounter{Start: d.Time.Add(-time.Hour), FacilityType: d.FacilityType},
 	}
 	var out bytes.Buffer
-	if err := cda.Build(&out, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(pdf)}); err != nil {
+	if err := cda.Build(&out, h, cda.Body{Content: bytes.NewReader(pdf)}); err != nil {
 		return nil, nil, err
 	}
 	return out.Bytes(), pdf, nil
