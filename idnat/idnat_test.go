@@ -23,7 +23,7 @@ func TestLuhn(t *testing.T) {
 	}
 }
 
-func TestValidateIdentifier(t *testing.T) {
+func TestValidate(t *testing.T) {
 	tests := []struct {
 		kind  idnat.Kind
 		value string
@@ -62,7 +62,7 @@ func TestValidateIdentifier(t *testing.T) {
 func TestNationalIDs(t *testing.T) {
 	n, err := idnat.ParsePerson("810001234565")
 	if err != nil || n.Kind != idnat.RPPS || n.ID != "10001234565" || n.Structure {
-		t.Fatalf("ParsePersonID = %+v, %v", n, err)
+		t.Fatalf("ParsePerson = %+v, %v", n, err)
 	}
 	n, err = idnat.ParsePerson("0751000010")
 	if err != nil || n.Kind != idnat.ADELI {
@@ -71,7 +71,7 @@ func TestNationalIDs(t *testing.T) {
 	// "0" is a cabinet ADELI for a structure.
 	n, err = idnat.ParseStructure("1754567860")
 	if err != nil || n.Kind != idnat.FINESS || n.ID != "754567860" || !n.Structure {
-		t.Fatalf("ParseStructureID = %+v, %v", n, err)
+		t.Fatalf("ParseStructure = %+v, %v", n, err)
 	}
 	n, err = idnat.ParseStructure("410001234565001")
 	if err != nil || n.Kind != idnat.RPPSRang {
@@ -84,7 +84,7 @@ func TestNationalIDs(t *testing.T) {
 	for _, bad := range []string{"", "9123", "81000123456", "3750712184/", "2ABC"} {
 		_, err := idnat.ParsePerson(bad)
 		if !errors.Is(err, idnat.ErrFormat) {
-			t.Errorf("ParsePersonID(%q) = %v, want ErrFormat", bad, err)
+			t.Errorf("ParsePerson(%q) = %v, want ErrFormat", bad, err)
 		}
 	}
 	if n, err := idnat.Person(idnat.RPPS, "10001234565"); n.String() != "810001234565" || n.OID() != idnat.OIDPerson || err != nil {
