@@ -2,6 +2,7 @@ package finding
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -37,4 +38,17 @@ func TestList(t *testing.T) {
 	if Level(7).String() != "Level(7)" {
 		t.Error(Level(7).String())
 	}
+}
+
+func ExampleList() {
+	var fs List
+	fs.Add(Warning, "XDM-EBRIM-ORDER", "METADATA.XML", "xdm.md §4", "Name before Slot")
+	fs.Add(Error, "CDA-TITLE", "/ClinicalDocument/title", "cda.md §2", "title is empty")
+	fmt.Println(fs.HasErrors(), fs.Count(Warning))
+	for _, f := range fs.Errors() {
+		fmt.Println(f)
+	}
+	// Output:
+	// true 1
+	// error CDA-TITLE at /ClinicalDocument/title: title is empty [cda.md §2]
 }

@@ -3,6 +3,7 @@ package xmltext_test
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,4 +59,15 @@ func TestEscapeRoundTrip(t *testing.T) {
 	if err := xmltext.Escape(&w, "bad\x01", false); !errors.Is(err, xmltext.ErrInvalid) || w.Len() != 0 {
 		t.Fatalf("Escape of a control character: %v, wrote %q", err, w.String())
 	}
+}
+
+func ExampleCheck() {
+	err := xmltext.Check("PAT-TROIS\x01")
+	fmt.Println(errors.Is(err, xmltext.ErrInvalid))
+	var b strings.Builder
+	_ = xmltext.Escape(&b, `Dupont & "fils"`, true)
+	fmt.Println(b.String())
+	// Output:
+	// true
+	// Dupont &amp; &quot;fils&quot;
 }
