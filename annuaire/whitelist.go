@@ -1,6 +1,10 @@
 package annuaire
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -59,9 +63,18 @@ type Whitelist struct {
 	Generated time.Time
 	// Entries counts the well-formed <Domaine> entries read (before grouping).
 	Entries int
-	domains map[string]*Domain
-	// SHA256 is the hex SHA-256 of the document, set by WhitelistRefresher.
+	// SHA256 is the hex SHA-256 of the document as read.
 	SHA256 string
+	// Complete reports that the document reached its closing root tag.
+	// Every copy of the GitHub mirror lacks it; the signed official file
+	// has it.
+	Complete bool
+	// Truncated reports a document cut inside the list: entries after the
+	// cut are missing (never true when Complete).
+	Truncated bool
+	// Signature is the verdict on the document's XML signature.
+	Signature SignatureVerdict
+	domains   map[string]*Domain
 }
 
 // Len returns the number of distinct domains (0 for a nil list).
@@ -183,98 +196,258 @@ func normDomain(d string) string {
 	return d
 }
 
-// WhitelistOptions bounds ParseWhitelist. The zero value is usable.
+// WhitelistOptions bounds ParseWhitelist and gives it the trust anchors of
+// the signature. A nil *WhitelistOptions, and every zero field, means the
+// documented default.
 type WhitelistOptions struct {
-	// MaxBytes bounds the document; zero means 64 MiB (the file is ~4 MB).
+	// MaxBytes bounds the document; zero means 8 MiB (the list is 3.7 MB).
+	// Checking the signature of a document of that size takes about
+	// 150 MiB for a moment.
 	MaxBytes int64
-	// MaxDepth bounds the element nesting; zero means 16 (the format uses 4).
+	// MaxDepth bounds the element nesting; zero means 16 (the format uses 4,
+	// the signature 5).
 	MaxDepth int
+	// MaxTokenBytes bounds one tag with its attributes, one run of text
+	// (an element's text, all its pieces together), one comment, CDATA
+	// section or processing instruction; zero means 64 KiB.
+	MaxTokenBytes int
+	// MaxElements bounds the number of elements; zero means 150,000 (the
+	// list has about 45,500).
+	MaxElements int
+	// Roots are the trust anchors of the signer's certificate: the IGC Santé
+	// roots, as tlsauth.LoadRoots returns them. Nil trusts no one: a valid
+	// signature is then reported as SignatureUnknownIssuer. The system pool
+	// is never used.
+	Roots *x509.CertPool
+	// CRLs, if set, are checked for the signer's certificate and its
+	// intermediates: a certificate listed by a CRL that its issuer signed
+	// is refused (SignatureInvalidCertificate), whatever the revocation
+	// date.
+	CRLs []*x509.RevocationList
 }
 
-// ParseWhitelist reads listeblanchemssante.xml as a stream. It tolerates
-// what the published files get wrong (annuaire.md §4.3), with findings: a
-// missing closing root tag or a truncated document (warning; the complete
-// entries are kept), the same domain once per operator (grouped, info),
-// mixed case (lower-cased), entries whose Nom is not a domain (skipped,
-// warning). It fails, with an error wrapping ErrWhitelist, when the root is
-// not ListeBlancheMSSante, when no entry is usable, or past the limits.
+func (o *WhitelistOptions) withDefaults() WhitelistOptions {
+	var v WhitelistOptions
+	if o != nil {
+		v = *o
+	}
+	if v.MaxBytes <= 0 {
+		v.MaxBytes = DefaultWhitelistMaxBytes
+	}
+	if v.MaxDepth <= 0 {
+		v.MaxDepth = DefaultWhitelistMaxDepth
+	}
+	if v.MaxTokenBytes <= 0 {
+		v.MaxTokenBytes = DefaultWhitelistMaxTokenBytes
+	}
+	if v.MaxElements <= 0 {
+		v.MaxElements = DefaultWhitelistMaxElements
+	}
+	return v
+}
+
+// ParseWhitelist reads listeblanchemssante.xml and checks its signature.
+//
+// The document is read as a stream under the budgets of opts (a
+// *limit.Error names the one exceeded). It tolerates what the published files get wrong
+// (annuaire.md §4.3), with findings: a missing closing root tag
+// (ANN-LB-UNCLOSED, every copy of the GitHub mirror), a document cut inside
+// the list (ANN-LB-TRUNCATED; the complete entries are kept), the same
+// domain once per operator (grouped), mixed case (lower-cased), entries
+// whose Nom is not a domain (skipped). It fails, with an error wrapping
+// ErrWhitelist, when the root is not ListeBlancheMSSante, when the structure
+// is ambiguous (a second ListeDomaines or DateDeGeneration, a Domaine or
+// ListeDomaines anywhere else than in its place, content after the root),
+// when no entry is usable, or past the limits.
+//
+// When the document carries an enveloped XML signature, the signature is
+// verified (see SignatureVerdict) and, when it holds, the entries are read
+// from the content the signature covers, as the verifier returns it, never
+// from the document as received. Whitelist.Signature says what was found;
+// ParseWhitelist returns the list whatever the verdict: deciding which
+// verdicts are acceptable is the caller's policy (WhitelistRefresher
+// accepts only SignatureTrusted by default).
 func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, finding.List, error) {
-	var o WhitelistOptions
-	if opts != nil {
-		o = *opts
+	o := opts.withDefaults()
+	var raw bytes.Buffer
+	wl, fs, sig, err := scanWhitelist(newXMLGuard(r, &o, &raw), &o)
+	if err != nil {
+		return nil, fs, err
 	}
-	if o.MaxBytes <= 0 {
-		o.MaxBytes = 64 << 20
+	sum := sha256.Sum256(raw.Bytes())
+	hexSum := hex.EncodeToString(sum[:])
+	wl.SHA256 = hexSum
+	if sig.count == 0 {
+		wl.Signature = SignatureVerdict{Status: SignatureUnsigned, Reason: "the document has no XML signature"}
+		fs.Add(finding.Warning, "ANN-LB-UNSIGNED", "/ListeBlancheMSSante", specWhitelist, "the liste blanche is not signed: its origin cannot be checked")
+		return wl, fs, nil
 	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = 16
+	// A signed list is read again from what the signature covers: the
+	// entries read so far are dropped, leaving their memory to the check.
+	complete := wl.Complete
+	wl, fs = nil, nil
+	verdict, verified, signer := verifyWhitelistSignature(raw.Bytes(), complete, sig)
+	if verified == nil {
+		// Read again, to return the unverified entries with the verdict.
+		wl, fs, _, err = scanWhitelist(newXMLGuard(bytes.NewReader(raw.Bytes()), &o, nil), &o)
+		if err != nil {
+			return nil, fs, err
+		}
+		wl.SHA256, wl.Signature = hexSum, verdict
+		fs.Add(finding.Error, "ANN-LB-SIGNATURE", "/ListeBlancheMSSante/Signature", specWhitelist, "%s: %s; the entries were read from the unverified document", verdict.Status, verdict.Reason)
+		return wl, fs, nil
 	}
-	lr := &io.LimitedReader{R: r, N: o.MaxBytes + 1}
-	dec := xml.NewDecoder(lr)
+	// Read again, from what the signature covers.
+	vwl, vfs, vsig, err := scanWhitelist(newXMLGuard(bytes.NewReader(verified), &o, nil), &o)
+	if err != nil {
+		return nil, fs, fmt.Errorf("%w: the signed content: %w", ErrWhitelist, err)
+	}
+	if vsig.count != 0 {
+		return nil, fs, fmt.Errorf("%w: the signed content still holds a signature", ErrWhitelist)
+	}
+	vwl.SHA256 = hexSum
+	vwl.Signature = judgeSigner(verdict, signer, vwl.Generated, &o)
+	if vwl.Signature.Status == SignatureTrusted {
+		vfs.Add(finding.Info, "ANN-LB-SIGNED", "/ListeBlancheMSSante/Signature", specWhitelist, "signed by %s (issuer %s), trusted", vwl.Signature.Signer.Subject, vwl.Signature.Signer.Issuer)
+	} else {
+		vfs.Add(finding.Warning, "ANN-LB-SIGNER", "/ListeBlancheMSSante/Signature", specWhitelist, "the signature holds but its signer is not trusted (%s): %s", vwl.Signature.Status, vwl.Signature.Reason)
+	}
+	return vwl, vfs, nil
+}
+
+// sigSeen is what scanWhitelist saw of XML signatures.
+type sigSeen struct {
+	count  int  // Signature elements in the XML-DSig namespace anywhere, or in any namespace under the root
+	atRoot bool // one of them is a child of the root
+}
+
+// whitelistPlace is where each element of the format belongs.
+var whitelistPlace = map[string]int{
+	"ListeBlancheMSSante": 1,
+	"DateDeGeneration":    2,
+	"ListeDomaines":       2,
+	"Domaine":             3,
+}
+
+// scanWhitelist is the streaming pass of ParseWhitelist.
+func scanWhitelist(r io.Reader, o *WhitelistOptions) (*Whitelist, finding.List, sigSeen, error) {
+	dec := xml.NewDecoder(r)
 	dec.Strict = true
 	w := &Whitelist{domains: make(map[string]*Domain)}
-	var fs finding.List
 	var (
-		stack   []string
-		cur     *wlEntry
-		text    strings.Builder
-		entryNo int
-		rootOK  bool
+		fs         finding.List
+		sig        sigSeen
+		stack      []string
+		cur        *wlEntry
+		text       strings.Builder
+		entryNo    int
+		elements   int
+		rootDone   bool
+		listSeen   bool
+		dateSeen   bool
+		listClosed bool
+		inSig      int // depth of the Signature being skipped, or 0
+		notes      = entryNotes{fs: &fs}
 	)
+	path := func() string { return "/" + strings.Join(stack, "/") }
+loop:
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
-			if len(stack) > 0 {
-				fs.Add(finding.Warning, "ANN-LB-TRUNCATED", "/"+strings.Join(stack, "/"), specWhitelist, "document ends before </%s>: the complete entries are kept", stack[0])
-			}
-			break
-		}
 		if err != nil {
-			if lr.N <= 0 {
-				return nil, fs, fmt.Errorf("%w: %w", ErrWhitelist, &limit.Error{What: "liste blanche", Limit: limit.Size, Max: o.MaxBytes})
+			switch {
+			case errors.Is(err, ErrWhitelist): // refused by the guard (a budget, a DTD)
+				return nil, fs, sig, err
+			case err != io.EOF && !isUnexpectedEOF(err):
+				return nil, fs, sig, fmt.Errorf("%w: %v", ErrWhitelist, err)
+			case len(stack) == 0 && !rootDone:
+				return nil, fs, sig, fmt.Errorf("%w: no root element", ErrWhitelist)
+			case len(stack) == 0:
+				w.Complete = true
+			case listClosed && len(stack) == 1:
+				fs.Add(finding.Warning, "ANN-LB-UNCLOSED", path(), specWhitelist, "document ends before </%s>: every entry is complete", stack[0])
+			default:
+				w.Truncated = true
+				fs.Add(finding.Warning, "ANN-LB-TRUNCATED", path(), specWhitelist, "document cut inside <%s>: the %d complete entries are kept, those after the cut are missing", stack[len(stack)-1], w.Entries)
 			}
-			var se *xml.SyntaxError
-			if errors.As(err, &se) && strings.Contains(se.Msg, "unexpected EOF") && rootOK {
-				fs.Add(finding.Warning, "ANN-LB-TRUNCATED", "/"+strings.Join(stack, "/"), specWhitelist, "document ends before </%s>: the complete entries are kept", stack[0])
-				break
-			}
-			return nil, fs, fmt.Errorf("%w: %v", ErrWhitelist, err)
+			break loop
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			stack = append(stack, t.Name.Local)
-			if len(stack) > o.MaxDepth {
-				return nil, fs, fmt.Errorf("%w: elements nested deeper than %d", ErrWhitelist, o.MaxDepth)
+			if rootDone {
+				return nil, fs, sig, fmt.Errorf("%w: element <%s> after the root element", ErrWhitelist, t.Name.Local)
 			}
-			if len(stack) == 1 {
+			stack = append(stack, t.Name.Local)
+			elements++
+			if elements > o.MaxElements {
+				return nil, fs, sig, limitError(limitElements, "MaxElements", int64(o.MaxElements))
+			}
+			if len(stack) > o.MaxDepth {
+				return nil, fs, sig, limitError(limit.Depth, "MaxDepth", int64(o.MaxDepth))
+			}
+			text.Reset()
+			// A Signature outside the XML-DSig namespace, as a child of the
+			// root, is a signature someone mangled: counted, so that it is
+			// reported as a bad signature rather than as no signature.
+			if t.Name.Local == "Signature" && (t.Name.Space == xmldsigNS || len(stack) == 2) {
+				sig.count++
+				sig.atRoot = sig.atRoot || len(stack) == 2
+				if inSig == 0 {
+					inSig = len(stack)
+				}
+				continue
+			}
+			if want, ok := whitelistPlace[t.Name.Local]; ok && t.Name.Space != xmldsigNS {
+				if want != len(stack) || inSig != 0 || want == 3 && stack[1] != "ListeDomaines" {
+					return nil, fs, sig, fmt.Errorf("%w: <%s> out of its place, at %s", ErrWhitelist, t.Name.Local, path())
+				}
+			}
+			switch {
+			case len(stack) == 1:
 				if t.Name.Local != "ListeBlancheMSSante" {
-					return nil, fs, fmt.Errorf("%w: root element is <%s>, want <ListeBlancheMSSante>", ErrWhitelist, t.Name.Local)
+					return nil, fs, sig, fmt.Errorf("%w: root element is <%s>, want <ListeBlancheMSSante>", ErrWhitelist, t.Name.Local)
 				}
 				if t.Name.Space != WhitelistNamespace {
 					fs.Add(finding.Warning, "ANN-LB-NAMESPACE", "/ListeBlancheMSSante", specWhitelist, "namespace %q, want %q", t.Name.Space, WhitelistNamespace)
 				}
-				rootOK = true
-			}
-			if t.Name.Local == "Domaine" {
+			case len(stack) == 2 && t.Name.Local == "ListeDomaines":
+				if listSeen {
+					return nil, fs, sig, fmt.Errorf("%w: a second <ListeDomaines>", ErrWhitelist)
+				}
+				listSeen = true
+			case len(stack) == 2 && t.Name.Local == "DateDeGeneration":
+				if dateSeen {
+					return nil, fs, sig, fmt.Errorf("%w: a second <DateDeGeneration>", ErrWhitelist)
+				}
+				dateSeen = true
+			case len(stack) == 3 && t.Name.Local == "Domaine":
 				entryNo++
 				cur = &wlEntry{}
 			}
-			text.Reset()
 		case xml.CharData:
-			if text.Len() < 64<<10 {
-				text.Write(t)
+			if inSig != 0 {
+				continue
 			}
+			if text.Len()+len(t) > o.MaxTokenBytes {
+				return nil, fs, sig, limitError(limitToken, "MaxTokenBytes", int64(o.MaxTokenBytes))
+			}
+			text.Write(t)
 		case xml.EndElement:
 			name := t.Name.Local
 			v := strings.TrimSpace(text.String())
 			text.Reset()
 			switch {
-			case name == "Domaine" && cur != nil:
-				w.add(cur, entryNo, &fs)
+			case inSig != 0:
+				if len(stack) == inSig {
+					inSig = 0
+				}
+			case len(stack) == 3 && name == "Domaine" && cur != nil:
+				w.add(cur, entryNo, &notes)
 				cur = nil
-			case cur != nil:
+			case len(stack) == 4 && cur != nil:
 				cur.set(name, v)
-			case name == "DateDeGeneration":
+			case len(stack) == 2 && name == "ListeDomaines":
+				listClosed = true
+			case len(stack) == 2 && name == "DateDeGeneration":
 				if ts, err := time.Parse(time.RFC3339, v); err == nil {
 					w.Generated = ts
 				} else {
@@ -282,12 +455,42 @@ func ParseWhitelist(r io.Reader, opts *WhitelistOptions) (*Whitelist, finding.Li
 				}
 			}
 			stack = stack[:len(stack)-1]
+			rootDone = len(stack) == 0
 		}
 	}
-	if len(w.domains) == 0 {
-		return nil, fs, fmt.Errorf("%w: no usable <Domaine> entry", ErrWhitelist)
+	if notes.omitted > 0 {
+		fs.Add(finding.Info, "ANN-LB-FINDINGS", "/ListeBlancheMSSante/ListeDomaines", specWhitelist, "%d more findings on entries omitted", notes.omitted)
 	}
-	return w, fs, nil
+	if len(w.domains) == 0 {
+		return nil, fs, sig, fmt.Errorf("%w: no usable <Domaine> entry", ErrWhitelist)
+	}
+	return w, fs, sig, nil
+}
+
+// maxEntryFindings bounds the findings about entries, so that a list of
+// 250,000 bad entries does not make 250,000 findings.
+const maxEntryFindings = 1000
+
+// entryNotes adds findings about entries, up to maxEntryFindings.
+type entryNotes struct {
+	fs      *finding.List
+	n       int
+	omitted int
+}
+
+func (e *entryNotes) Add(level finding.Level, rule, location, spec, format string, args ...any) {
+	if e.n >= maxEntryFindings {
+		e.omitted++
+		return
+	}
+	e.n++
+	e.fs.Add(level, rule, location, spec, format, args...)
+}
+
+// isUnexpectedEOF reports a document that ends inside an element.
+func isUnexpectedEOF(err error) bool {
+	var se *xml.SyntaxError
+	return errors.As(err, &se) && strings.Contains(se.Msg, "unexpected EOF")
 }
 
 type wlEntry struct {
@@ -316,7 +519,7 @@ func (e *wlEntry) set(field, v string) {
 	}
 }
 
-func (w *Whitelist) add(e *wlEntry, n int, fs *finding.List) {
+func (w *Whitelist) add(e *wlEntry, n int, fs *entryNotes) {
 	loc := fmt.Sprintf("/ListeBlancheMSSante/ListeDomaines/Domaine[%d]", n)
 	if !validDomain(e.name) {
 		fs.Add(finding.Warning, "ANN-LB-ENTRY", loc, specWhitelist, "Nom %q is not a domain name: entry skipped", e.name)

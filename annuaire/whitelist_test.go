@@ -45,8 +45,11 @@ func TestWhitelistFull(t *testing.T) {
 	if wl.Generated.Format("2006-01-02") != "2025-03-13" {
 		t.Errorf("generated %v", wl.Generated)
 	}
-	if len(fs.ByRule("ANN-LB-TRUNCATED")) != 1 {
+	if len(fs.ByRule("ANN-LB-UNCLOSED")) != 1 || wl.Complete || wl.Truncated {
 		t.Errorf("missing closing tag not reported: %v", fs.Warnings())
+	}
+	if wl.Signature.Status != annuaire.SignatureUnsigned || len(fs.ByRule("ANN-LB-UNSIGNED")) != 1 {
+		t.Errorf("signature %+v", wl.Signature)
 	}
 	if len(fs.ByRule("ANN-LB-ENTRY")) == 0 {
 		t.Error("the entry whose Nom is an address is not reported")
@@ -116,22 +119,32 @@ func TestWhitelistQuirks(t *testing.T) {
 	if d, _ := wl.Lookup("exemple.mssante.fr"); d.Operators[0].Organization() != "OP A" {
 		t.Errorf("DN with spaces: %+v", d)
 	}
-	for _, rule := range []string{"ANN-LB-TRUNCATED", "ANN-LB-ENTRY", "ANN-LB-DUPLICATE", "ANN-LB-CASE", "ANN-LB-DN", "ANN-LB-DATE"} {
+	for _, rule := range []string{"ANN-LB-UNCLOSED", "ANN-LB-ENTRY", "ANN-LB-DUPLICATE", "ANN-LB-CASE", "ANN-LB-DN", "ANN-LB-DATE"} {
 		if len(fs.ByRule(rule)) == 0 {
 			t.Errorf("no %s in %v", rule, fs)
 		}
 	}
 	// Truncated inside an entry: the complete ones are kept.
-	wl, _, err = annuaire.ParseWhitelist(strings.NewReader(miniWL[:strings.Index(miniWL, "<Domaine><Nom>medecin")+20]), nil)
-	if err != nil || wl.Len() != 2 {
-		t.Errorf("truncated: %v", err)
+	wl, fs, err = annuaire.ParseWhitelist(strings.NewReader(miniWL[:strings.Index(miniWL, "<Domaine><Nom>medecin")+20]), nil)
+	if err != nil || wl.Len() != 2 || !wl.Truncated || wl.Complete || len(fs.ByRule("ANN-LB-TRUNCATED")) != 1 {
+		t.Errorf("truncated: %v %v", err, fs)
+	}
+	wl, _, err = annuaire.ParseWhitelist(strings.NewReader(miniWL+"</ListeBlancheMSSante>\n"), nil)
+	if err != nil || !wl.Complete || wl.Truncated {
+		t.Errorf("complete: %v", err)
 	}
 	for name, doc := range map[string]string{
-		"empty":     "",
-		"not xml":   "hello",
-		"wrong":     "<html><body/></html>",
-		"no domain": `<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines/></ListeBlancheMSSante>`,
-		"deep":      "<ListeBlancheMSSante>" + strings.Repeat("<a>", 100),
+		"empty":                "",
+		"not xml":              "hello",
+		"wrong":                "<html><body/></html>",
+		"no domain":            `<ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines/></ListeBlancheMSSante>`,
+		"deep":                 "<ListeBlancheMSSante>" + strings.Repeat("<a>", 100),
+		"no root":              `<?xml version="1.0"?>`,
+		"cut root":             "<ListeBlancheMSSante xmlns=",
+		"DTD":                  `<!DOCTYPE ListeBlancheMSSante [<!ENTITY a "b">]>` + miniWL,
+		"two dates":            strings.Replace(miniWL, "<ListeDomaines>", "<DateDeGeneration>2026-01-01T00:00:00Z</DateDeGeneration><ListeDomaines>", 1),
+		"Domaine out of place": strings.Replace(miniWL, "<ListeDomaines>", "<Domaine><Nom>evil.example</Nom></Domaine><ListeDomaines>", 1),
+		"Domaine in Domaine":   strings.Replace(miniWL, "<Nom>medecin.mssante.fr</Nom>", "<Domaine><Nom>evil.example</Nom></Domaine>", 1),
 	} {
 		if _, _, err := annuaire.ParseWhitelist(strings.NewReader(doc), nil); !errors.Is(err, annuaire.ErrWhitelist) {
 			t.Errorf("%s: %v", name, err)
@@ -142,15 +155,32 @@ func TestWhitelistQuirks(t *testing.T) {
 	}
 }
 
+// FuzzParseWhitelist: whatever the input, ParseWhitelist returns a list or
+// an error wrapping ErrWhitelist, never panics, and never calls a list
+// trusted without roots. The seeds cover the lexical states of the reader's
+// guard and a signed list, so that mutations reach the signature check.
 func FuzzParseWhitelist(f *testing.F) {
 	f.Add(miniWL)
+	f.Add(miniWL + "<!-- a > b --></ListeBlancheMSSante>")
+	f.Add(strings.Replace(miniWL, "<Nom>medecin.mssante.fr</Nom>", "<Nom><![CDATA[medecin.mssante.fr]]></Nom>", 1))
+	f.Add(`<?xml version="1.0"?><?pi a?b?>` + miniWL)
+	f.Add(`<!DOCTYPE x>` + miniWL)
+	trusted, _ := testSigners(f)
+	f.Add(string(trusted.sign(f, genList(fixedTime, 2))))
 	f.Fuzz(func(t *testing.T, s string) {
 		wl, _, err := annuaire.ParseWhitelist(strings.NewReader(s), nil)
-		if err == nil {
-			for _, d := range wl.Domains() {
-				if !wl.Contains(strings.ToUpper(d)) && strings.ToUpper(d) == strings.ToLower(strings.ToUpper(d)) {
-					t.Errorf("%q not found", d)
-				}
+		if err != nil {
+			if !errors.Is(err, annuaire.ErrWhitelist) {
+				t.Errorf("error not wrapping ErrWhitelist: %v", err)
+			}
+			return
+		}
+		if wl.Len() == 0 || wl.Complete && wl.Truncated || wl.Signature.Trusted() || wl.Signature.Status == "" {
+			t.Errorf("len %d complete %v truncated %v signature %+v", wl.Len(), wl.Complete, wl.Truncated, wl.Signature)
+		}
+		for _, d := range wl.Domains() {
+			if !wl.Contains(strings.ToUpper(d)) && strings.ToUpper(d) == strings.ToLower(strings.ToUpper(d)) {
+				t.Errorf("%q not found", d)
 			}
 		}
 	})
@@ -182,7 +212,9 @@ func TestRefresher(t *testing.T) {
 		w.Write(body.Load().([]byte))
 	}))
 	defer srv.Close()
-	ref := &annuaire.WhitelistRefresher{Source: srv.URL + "/listeblanchemssante.xml", Checksum: srv.URL + "/checksum", Client: srv.Client()}
+	// The GitHub mirror is unsigned and never closes its root.
+	ref := &annuaire.WhitelistRefresher{Source: srv.URL + "/listeblanchemssante.xml", Checksum: srv.URL + "/checksum", Client: srv.Client(),
+		AllowUnsigned: true, AllowUnclosed: true, MinDomains: 100, Essential: []string{"nddtestasmae.mssante.fr"}}
 	ctx := context.Background()
 	if ref.Current() != nil {
 		t.Fatal("current before refresh")
@@ -192,7 +224,8 @@ func TestRefresher(t *testing.T) {
 		t.Fatalf("first refresh: %v %v", changed, err)
 	}
 	st := ref.Status()
-	if st.LastSuccess.IsZero() || st.Kind != annuaire.RefreshOK || st.Domains != ref.Current().Len() || st.SHA256 == "" {
+	if st.LastSuccess.IsZero() || st.Kind != annuaire.RefreshOK || st.Domains != ref.Current().Len() || st.SHA256 == "" ||
+		st.Stale || st.Warning == "" || st.Signature.Status != annuaire.SignatureUnsigned || st.Age <= 0 || st.LastRefusal != nil {
 		t.Errorf("status %+v", st)
 	}
 	if changed, err := ref.Refresh(ctx); err != nil || changed {
@@ -209,7 +242,8 @@ func TestRefresher(t *testing.T) {
 		if ref.Current() != good {
 			t.Error("last good copy lost")
 		}
-		if st := ref.Status(); st.Kind != kind || st.LastAttempt.Before(st.LastSuccess) || st.Error == "" {
+		if st := ref.Status(); st.Kind != kind || st.LastAttempt.Before(st.LastSuccess) || st.Error == "" ||
+			kind != annuaire.RefreshFetch && (st.LastRefusal == nil || st.LastRefusal.Kind != kind || st.LastRefusal.At != st.LastAttempt) {
 			t.Errorf("status after %s: %+v", kind, st)
 		}
 	}
@@ -230,7 +264,8 @@ func TestRefresher(t *testing.T) {
 	// From a file, with a fixed checksum.
 	p := filepath.Join(t.TempDir(), "lb.xml")
 	os.WriteFile(p, small, 0o600)
-	fref := &annuaire.WhitelistRefresher{Source: p, Checksum: "sha256:" + hex.EncodeToString(s3[:]), MinDomains: 1}
+	fref := &annuaire.WhitelistRefresher{Source: p, Checksum: "sha256:" + hex.EncodeToString(s3[:]), MinDomains: 1,
+		AllowUnsigned: true, AllowUnclosed: true, Essential: []string{}}
 	if _, err := fref.Refresh(ctx); err != nil || !fref.Current().Contains("exemple.mssante.fr") {
 		t.Errorf("file refresh: %v", err)
 	}
@@ -296,7 +331,7 @@ func TestRecipientChecker(t *testing.T) {
 
 func TestRefresherRun(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "lb.xml")
-	ref := &annuaire.WhitelistRefresher{Source: p, MinDomains: 1}
+	ref := &annuaire.WhitelistRefresher{Source: p, MinDomains: 1, AllowUnsigned: true, AllowUnclosed: true, Essential: []string{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	errs := make(chan error, 100)
 	done := make(chan error, 1)
