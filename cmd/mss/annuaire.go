@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 func runAnnuaire(env *cmdEnv, args []string) int {
@@ -162,46 +165,161 @@ func printMailbox(w io.Writer, m annuaire.Mailbox) {
 	fmt.Fprintf(w, "%s\t%s\t%s\n", m.Address, m.Type, strings.Join(parts, "; "))
 }
 
+// whitelistFlags are the flags shared by "annuaire whitelist" and
+// "annuaire whitelist verify".
+type whitelistFlags struct {
+	file, roots, crl string
+	asJSON           bool
+	allowUnsigned    bool
+	allowUnclosed    bool
+}
+
+func (w *whitelistFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&w.file, "file", "", "liste blanche XML (listeblanchemssante.xml)")
+	fs.StringVar(&w.roots, "roots", "", "PEM file of the IGC Santé roots that the signer must chain to")
+	fs.StringVar(&w.crl, "crl", "", "CRL file (DER or PEM) to check the signer's certificate against")
+	fs.BoolVar(&w.asJSON, "json", false, "print the result as JSON")
+}
+
+// load parses the file, checking its signature with the roots and CRLs
+// given.
+func (w *whitelistFlags) load() (*annuaire.Whitelist, finding.List, error) {
+	var opts annuaire.WhitelistOptions
+	if w.roots != "" {
+		pemData, err := os.ReadFile(w.roots)
+		if err != nil {
+			return nil, nil, err
+		}
+		if opts.Roots, err = tlsauth.LoadRoots(pemData); err != nil {
+			return nil, nil, err
+		}
+	}
+	if w.crl != "" {
+		data, err := os.ReadFile(w.crl)
+		if err != nil {
+			return nil, nil, err
+		}
+		if opts.CRLs, err = tlsauth.ParseCRLs(data); err != nil {
+			return nil, nil, err
+		}
+	}
+	f, err := os.Open(w.file)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	wl, fs, err := annuaire.ParseWhitelist(f, &opts)
+	if err != nil {
+		return nil, fs, fmt.Errorf("%s: %w", w.file, err)
+	}
+	return wl, fs, nil
+}
+
+// whitelistReport is what "annuaire whitelist --json" prints beside the
+// answer: what the file is, and what a refresher would do with it.
+type whitelistReport struct {
+	File      string                    `json:"file"`
+	Generated time.Time                 `json:"generated,omitzero"`
+	Domains   int                       `json:"domains"`
+	Complete  bool                      `json:"complete"`
+	Truncated bool                      `json:"truncated"`
+	SHA256    string                    `json:"sha256"`
+	Signature annuaire.SignatureVerdict `json:"signature"`
+	Findings  finding.List              `json:"findings"` // warnings and errors
+	Status    annuaire.RefreshStatus    `json:"status"`   // of a refresher offered the file
+	Refused   *annuaire.Refusal         `json:"refused,omitempty"`
+}
+
+// report describes wl and offers it to a refresher with the default policy
+// (relaxed by --allow-unsigned and --allow-unclosed), printing on stderr the
+// generation date, the signature verdict, the warnings and any refusal.
+func (w *whitelistFlags) report(stderr io.Writer, wl *annuaire.Whitelist, fs finding.List) whitelistReport {
+	r := whitelistReport{File: w.file, Generated: wl.Generated, Domains: wl.Len(), Complete: wl.Complete, Truncated: wl.Truncated,
+		SHA256: wl.SHA256, Signature: wl.Signature, Findings: finding.List{}}
+	for _, f := range fs {
+		if f.Level >= finding.Warning {
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	ref := &annuaire.WhitelistRefresher{AllowUnsigned: w.allowUnsigned, AllowUnclosed: w.allowUnclosed}
+	ref.Offer(wl, fs)
+	r.Status = ref.Status()
+	r.Refused = r.Status.LastRefusal
+
+	generated := "no DateDeGeneration"
+	if !wl.Generated.IsZero() {
+		generated = "generated " + wl.Generated.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(stderr, "mss annuaire whitelist: %s: %s, %d domains; signature: %s\n", w.file, generated, wl.Len(), describeSignature(wl.Signature))
+	for _, f := range r.Findings {
+		if !strings.Contains(f.Rule, "SIGN") { // said on the line above
+			fmt.Fprintf(stderr, "mss annuaire whitelist: %s: %s\n", w.file, f)
+		}
+	}
+	if r.Refused != nil {
+		fmt.Fprintf(stderr, "mss annuaire whitelist: %s: a WhitelistRefresher would refuse this list (%s): %s\n", w.file, r.Refused.Kind, strings.ReplaceAll(r.Refused.Reason, "\n", "; "))
+	} else if r.Status.Warning != "" {
+		fmt.Fprintf(stderr, "mss annuaire whitelist: %s: %s\n", w.file, r.Status.Warning)
+	}
+	return r
+}
+
+func describeSignature(v annuaire.SignatureVerdict) string {
+	s := string(v.Status)
+	if v.Signer != nil {
+		s += fmt.Sprintf(" (signer %s, issuer %s)", v.Signer.Subject, v.Signer.Issuer)
+	}
+	if v.Reason != "" {
+		s += ": " + v.Reason
+	}
+	return s
+}
+
 func runAnnuaireWhitelist(env *cmdEnv, args []string) int {
+	if len(args) > 0 && args[0] == "verify" {
+		return runAnnuaireWhitelistVerify(env, args[1:])
+	}
 	fs := newFlagSet(env, "annuaire whitelist")
-	file := fs.String("file", "", "liste blanche XML (listeblanchemssante.xml)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	var w whitelistFlags
+	w.register(fs)
+	fs.BoolVar(&w.allowUnsigned, "allow-unsigned", false, "judge the list as a refresher with AllowUnsigned would (a mirror)")
+	fs.BoolVar(&w.allowUnclosed, "allow-unclosed", false, "judge the list as a refresher with AllowUnclosed would (the GitHub mirror has no closing root tag)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss annuaire whitelist --file FILE [--json] ADDRESS\n\n"+
-			"Exits 0 when the address's domain is on the liste blanche, 1 when not (with the reason).")
+		fmt.Fprintln(env.stderr, "usage: mss annuaire whitelist --file FILE [--roots PEM] [--crl CRL] [--json] ADDRESS\n"+
+			"       mss annuaire whitelist verify --file FILE [--roots PEM] [--crl CRL] [--json]\n\n"+
+			"Tells whether the address's domain is on the liste blanche: exits 0 when it is, 1 when not\n"+
+			"(with the reason). Standard error tells the list's generation date, its signature verdict\n"+
+			"(checked against the --roots given), its warnings (truncation...) and whether a\n"+
+			"WhitelistRefresher would accept it; --json carries all of it.\n"+
+			"verify prints the signature verdict and the signer, and exits 1 unless signed-and-trusted.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
 	}
-	if len(pos) != 1 || *file == "" {
+	if len(pos) != 1 || w.file == "" {
 		fs.Usage()
 		return 2
 	}
-	f, err := os.Open(*file)
+	wl, findings, err := w.load()
 	if err != nil {
 		fmt.Fprintf(env.stderr, "mss annuaire whitelist: %v\n", err)
 		return 1
 	}
-	defer f.Close()
-	wl, _, err := annuaire.ParseWhitelist(f, nil)
-	if err != nil {
-		fmt.Fprintf(env.stderr, "mss annuaire whitelist: %s: %v\n", *file, err)
-		return 1
-	}
+	rep := w.report(env.stderr, wl, findings)
 	addr := pos[0]
 	checkErr := wl.CheckAddress(addr)
 	_, domain, _ := strings.Cut(addr, "@")
 	d, _ := wl.Lookup(domain)
-	if *asJSON {
+	if w.asJSON {
 		out := struct {
 			Address   string              `json:"address"`
 			Listed    bool                `json:"listed"`
 			Reason    string              `json:"reason,omitempty"`
 			Operators []annuaire.Operator `json:"operators,omitempty"`
-			Generated time.Time           `json:"generated,omitzero"`
-		}{Address: addr, Listed: checkErr == nil, Operators: d.Operators, Generated: wl.Generated}
+			whitelistReport
+		}{Address: addr, Listed: checkErr == nil, Operators: d.Operators, whitelistReport: rep}
 		if checkErr != nil {
 			out.Reason = checkErr.Error()
 		}
@@ -216,6 +334,63 @@ func runAnnuaireWhitelist(env *cmdEnv, args []string) int {
 	}
 	if checkErr != nil {
 		fmt.Fprintf(env.stderr, "mss annuaire whitelist: %v\n", checkErr)
+		return 1
+	}
+	return 0
+}
+
+func runAnnuaireWhitelistVerify(env *cmdEnv, args []string) int {
+	fs := newFlagSet(env, "annuaire whitelist verify")
+	var w whitelistFlags
+	w.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: mss annuaire whitelist verify --file FILE [--roots PEM] [--crl CRL] [--json]\n\n"+
+			"Checks the XML signature of a liste blanche and its signer's certificate against the\n"+
+			"IGC Santé roots given (--roots), at the list's generation time. Prints the verdict\n"+
+			"(signed-and-trusted, signed-by-unknown-issuer, signed-by-invalid-certificate,\n"+
+			"bad-signature, unsigned) and the signer; exits 0 when signed-and-trusted, 1 otherwise.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 0 || w.file == "" {
+		fs.Usage()
+		return 2
+	}
+	wl, findings, err := w.load()
+	if err != nil {
+		fmt.Fprintf(env.stderr, "mss annuaire whitelist verify: %v\n", err)
+		return 1
+	}
+	v := wl.Signature
+	if w.asJSON {
+		rep := w.report(io.Discard, wl, findings)
+		if err := writeJSON(env.stdout, rep); err != nil {
+			return 2
+		}
+	} else {
+		fmt.Fprintln(env.stdout, v.Status)
+		if v.Reason != "" {
+			fmt.Fprintf(env.stdout, "reason:    %s\n", v.Reason)
+		}
+		if s := v.Signer; s != nil {
+			fmt.Fprintf(env.stdout, "signer:    %s\nissuer:    %s\nserial:    %s\nvalid:     %s to %s\n", s.Subject, s.Issuer, s.Serial,
+				s.NotBefore.UTC().Format(time.RFC3339), s.NotAfter.UTC().Format(time.RFC3339))
+			for i, c := range s.Chain {
+				fmt.Fprintf(env.stdout, "chain %d:   %s\n", i, c)
+			}
+		}
+		if v.Method != "" {
+			fmt.Fprintf(env.stdout, "algorithm: %s, digest %s\n", v.Method, v.Digest)
+		}
+		if !wl.Generated.IsZero() {
+			fmt.Fprintf(env.stdout, "generated: %s\n", wl.Generated.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(env.stdout, "domains:   %d\n", wl.Len())
+	}
+	if !v.Trusted() {
 		return 1
 	}
 	return 0

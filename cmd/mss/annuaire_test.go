@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/annuaire/annuairetest"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
 )
 
@@ -79,27 +82,108 @@ func TestAnnuaireLookup(t *testing.T) {
 
 func TestAnnuaireWhitelist(t *testing.T) {
 	lb := testenv.Shared(t, "listeblanche", "listeblanchemssante-2025-03-13.xml")
-	code, out, _ := runAnn(t, "whitelist", "--file", lb, "Reponse.Automatique-Test@PATIENT.mssante.fr")
-	if code != 0 || !strings.Contains(out, "patient.mssante.fr is on the liste blanche") || !strings.Contains(out, "operator") {
-		t.Errorf("listed: %d %q", code, out)
+	code, out, errs := runAnn(t, "whitelist", "--file", lb, "Reponse.Automatique-Test@PATIENT.mssante.fr")
+	if code != 0 || !strings.Contains(out, "patient.mssante.fr is on the liste blanche") || !strings.Contains(out, "operator") ||
+		!strings.Contains(errs, "generated 2025-03-13T14:54:10Z, 5001 domains; signature: unsigned") || !strings.Contains(errs, "ANN-LB-UNCLOSED") ||
+		!strings.Contains(errs, "would refuse this list (signature)") {
+		t.Errorf("listed: %d %q %q", code, out, errs)
 	}
-	code, _, errs := runAnn(t, "whitelist", "--file", lb, "someone@gmail.com")
+	code, _, errs = runAnn(t, "whitelist", "--file", lb, "someone@gmail.com")
 	if code != 1 || !strings.Contains(errs, "gmail.com") || !strings.Contains(errs, "not in the liste blanche") {
 		t.Errorf("not listed: %d %q", code, errs)
 	}
-	code, out, _ = runAnn(t, "whitelist", "--json", "--file", lb, "x@medecin.mssante.fr")
+	code, out, _ = runAnn(t, "whitelist", "--json", "--file", lb, "--allow-unsigned", "--allow-unclosed", "x@medecin.mssante.fr")
 	var res struct {
 		Listed    bool
 		Operators []annuaire.Operator
+		Generated time.Time
+		Complete  bool
+		Signature annuaire.SignatureVerdict
+		Findings  finding.List
+		Status    annuaire.RefreshStatus
+		Refused   *annuaire.Refusal
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || !res.Listed || len(res.Operators) == 0 {
-		t.Errorf("json: %d %q", code, out)
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || !res.Listed || len(res.Operators) == 0 || res.Generated.IsZero() || res.Complete ||
+		res.Signature.Status != annuaire.SignatureUnsigned || len(res.Findings.ByRule("ANN-LB-UNCLOSED")) != 1 || res.Refused != nil ||
+		res.Status.Domains != 5001 || !strings.Contains(res.Status.Warning, "unsigned") {
+		t.Errorf("json: %d %s", code, out)
 	}
 	if code, _, _ = runAnn(t, "whitelist", "--file", lb, "pas-une-adresse"); code != 1 {
 		t.Errorf("invalid address: %d", code)
 	}
 	if code, _, _ = runAnn(t, "whitelist", "x@y.fr"); code != 2 {
 		t.Errorf("usage: %d", code)
+	}
+
+	// The truncated commit of the GitHub mirror: the refusal and its
+	// reasons are on stderr and in the JSON.
+	tr := testenv.Shared(t, "listeblanche", "listeblanchemssante-37d96c9-truncated.xml")
+	code, out, errs = runAnn(t, "whitelist", "--json", "--file", tr, "--allow-unsigned", "--allow-unclosed", "x@medecin.mssante.fr")
+	res.Refused = nil
+	if code != 1 || json.Unmarshal([]byte(out), &res) != nil || res.Listed || res.Refused == nil || res.Refused.Kind != annuaire.RefreshTooSmall ||
+		!strings.Contains(res.Refused.Reason, "essential domains missing: medecin.mssante.fr") || !strings.Contains(errs, "would refuse this list (too-small)") {
+		t.Errorf("truncated: %d %s %s", code, out, errs)
+	}
+}
+
+func TestAnnuaireWhitelistVerify(t *testing.T) {
+	signed := testenv.Shared(t, "listeblanche", "listeblanchemssante-2025-02-28-signed.xml")
+	// The IGC Santé roots are not in the shared test data: trust the
+	// signer's own certificate.
+	f, err := os.Open(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl, _, err := annuaire.ParseWhitelist(f, nil)
+	f.Close()
+	if err != nil || wl.Signature.Signer == nil {
+		t.Fatal(err)
+	}
+	roots := filepath.Join(t.TempDir(), "roots.pem")
+	os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: wl.Signature.Signer.Certificate.Raw}), 0o600)
+
+	code, out, _ := runAnn(t, "whitelist", "verify", "--file", signed, "--roots", roots)
+	if code != 0 || !strings.HasPrefix(out, "signed-and-trusted\n") || !strings.Contains(out, "signer:    CN=alb.mssante.fr,") ||
+		!strings.Contains(out, "generated: 2025-02-28T15:42:07Z") || !strings.Contains(out, "valid:     2023-08-23T13:54:23Z to 2026-08-23T13:54:23Z") {
+		t.Errorf("trusted: %d %s", code, out)
+	}
+	code, out, _ = runAnn(t, "whitelist", "verify", "--json", "--file", signed, "--roots", roots)
+	var rep struct {
+		Signature annuaire.SignatureVerdict
+		Domains   int
+		Status    annuaire.RefreshStatus
+		Refused   *annuaire.Refusal
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || !rep.Signature.Trusted() || rep.Signature.Signer == nil ||
+		rep.Domains != 4944 || rep.Refused != nil || !rep.Status.Signature.Trusted() || rep.Status.AgeSeconds <= 0 {
+		t.Errorf("trusted json: %d %s", code, out)
+	}
+	code, out, _ = runAnn(t, "whitelist", "verify", "--file", signed)
+	if code != 1 || !strings.HasPrefix(out, "signed-by-unknown-issuer\n") || !strings.Contains(out, "issuer:    CN=AC IGC-SANTE ELEMENTAIRE ORGANISATIONS") {
+		t.Errorf("no roots: %d %s", code, out)
+	}
+	for name, want := range map[string]string{
+		"listeblanchemssante-altered-unsigned.xml":  "bad-signature",
+		"listeblanchemssante-37d96c9-truncated.xml": "unsigned",
+	} {
+		code, out, _ = runAnn(t, "whitelist", "verify", "--file", testenv.Shared(t, "listeblanche", name), "--roots", roots)
+		if code != 1 || !strings.HasPrefix(out, want+"\n") {
+			t.Errorf("%s: %d %s", name, code, out)
+		}
+	}
+	// The address check sees the same verdict.
+	code, _, errs := runAnn(t, "whitelist", "--file", signed, "--roots", roots, "x@medecin.mssante.fr")
+	if code != 0 || !strings.Contains(errs, "signature: signed-and-trusted (signer CN=alb.mssante.fr,") || strings.Contains(errs, "would refuse") {
+		t.Errorf("address with roots: %d %s", code, errs)
+	}
+	if code, _, _ = runAnn(t, "whitelist", "verify", "--file", signed, "--crl", roots); code != 1 {
+		t.Errorf("a CRL file that holds none: %d", code)
+	}
+	if code, _, _ = runAnn(t, "whitelist", "verify", "--file", signed, "extra"); code != 2 {
+		t.Errorf("usage: %d", code)
+	}
+	if code, _, _ = runAnn(t, "whitelist", "verify"); code != 2 {
+		t.Errorf("no file: %d", code)
 	}
 }
 

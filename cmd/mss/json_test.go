@@ -27,6 +27,7 @@ func TestJSONSnakeCase(t *testing.T) {
 		lintResult{}, recipientJSON{}, mssante.Incoming{}, mssante.PartInfo{}, mssante.IncomingAttachment{}, mssante.XDMContent{},
 		mssante.Report{}, msc.Bounce{},
 		annuaire.Mailbox{}, annuaire.Operator{}, annuaire.Diff{}, mssantetest.Description{},
+		whitelistReport{}, annuaire.RefreshStatus{}, annuaire.SignatureVerdict{},
 	} {
 		checkJSONKeys(t, reflect.TypeOf(v), reflect.TypeOf(v).String(), map[reflect.Type]bool{})
 	}
