@@ -11,7 +11,11 @@
 //     accent-insensitive name search), and Directory swaps a reloaded index
 //     atomically and reports what changed (Diff);
 //   - the liste blanche (listeblanchemssante.xml): ParseWhitelist reads it
-//     tolerantly, WhitelistRefresher keeps the last good copy up to date;
+//     tolerantly under budgets and verifies its enveloped XML signature
+//     (XML-DSig, exclusive canonicalisation, RSA-SHA256; the signer chained
+//     to caller-supplied IGC Santé roots, RFC 5280), WhitelistRefresher
+//     keeps it up to date and refuses a list that is untrusted, incomplete,
+//     older or shrunk, keeping the last good copy;
 //   - the Annuaire Santé FHIR API v2 (HL7 FHIR R4 search, Bundle paging):
 //     FHIRClient, with the ESANTE-API-KEY header, caller-supplied roots, a
 //     client-side rate limit and retries on 429/5xx.
