@@ -219,11 +219,19 @@ type WhitelistOptions struct {
 	// signature is then reported as SignatureUnknownIssuer. The system pool
 	// is never used.
 	Roots *x509.CertPool
-	// CRLs, if set, are checked for the signer's certificate and its
-	// intermediates: a certificate listed by a CRL that its issuer signed
-	// is refused (SignatureInvalidCertificate), whatever the revocation
-	// date.
-	CRLs []*x509.RevocationList
+	// Revocation, if set, checks the signer's certificate and its
+	// intermediates against the IGC Santé CRLs at the time of the check: a
+	// certificate revoked since the list was signed no longer vouches for
+	// it (SignatureInvalidCertificate). Pass the *tlsauth.Revocation used
+	// for TLS (fail-closed unless AllowMissing).
+	Revocation RevocationChecker
+}
+
+// RevocationChecker checks verified certificate chains against revocation
+// lists. *tlsauth.Revocation implements it: the SDK checks CRLs in one place,
+// and annuaire does not import the transports' packages.
+type RevocationChecker interface {
+	Check(chains [][]*x509.Certificate, now time.Time) error
 }
 
 func (o *WhitelistOptions) withDefaults() WhitelistOptions {

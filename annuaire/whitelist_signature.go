@@ -34,7 +34,8 @@ type SignatureStatus string
 const (
 	// SignatureTrusted: the signature holds and the signer's certificate
 	// chains to one of WhitelistOptions.Roots, was valid at the list's
-	// generation time, may sign (key usage) and is not revoked by a CRL given.
+	// generation time, may sign (key usage) and is not revoked
+	// (WhitelistOptions.Revocation).
 	SignatureTrusted SignatureStatus = "signed-and-trusted"
 	// SignatureUnknownIssuer: the signature holds but the certificate does
 	// not chain to any root given (or no roots were given).
@@ -315,7 +316,7 @@ func signerOf(c *x509.Certificate) *Signer {
 
 // judgeSigner decides whether the signer of a list whose signature holds is
 // trusted: a chain to opts.Roots at the generation time, a key usage that
-// allows signing, no revocation in opts.CRLs. certs are from KeyInfo, the
+// allows signing, no revocation by opts.Revocation. certs are from KeyInfo, the
 // signer first; the others serve as intermediates.
 func judgeSigner(v SignatureVerdict, certs []*x509.Certificate, generated time.Time, o *WhitelistOptions) SignatureVerdict {
 	leaf := certs[0]
@@ -353,32 +354,18 @@ func judgeSigner(v SignatureVerdict, certs []*x509.Certificate, generated time.T
 		v.Status, v.Reason = SignatureInvalidCertificate, "the certificate's key usage allows neither digitalSignature nor nonRepudiation"
 		return v
 	}
-	chain := chains[0]
-	for i := 0; i+1 < len(chain); i++ {
-		if crl := revokedBy(chain[i], chain[i+1], o.CRLs); crl != nil {
-			v.Status, v.Reason = SignatureInvalidCertificate, fmt.Sprintf("certificate %s (serial %s) is revoked by the CRL of %s dated %s",
-				chain[i].Subject, chain[i].SerialNumber.Text(16), chain[i+1].Subject, crl.ThisUpdate.UTC().Format(time.RFC3339))
+	if o.Revocation != nil {
+		// Now, not at the generation time: a certificate revoked since
+		// (a key that leaked) no longer vouches for what it signed.
+		if err := o.Revocation.Check(chains, time.Now()); err != nil {
+			v.Status, v.Reason = SignatureInvalidCertificate, err.Error()
 			return v
 		}
 	}
+	chain := chains[0]
 	for _, c := range chain {
 		v.Signer.Chain = append(v.Signer.Chain, c.Subject.String())
 	}
 	v.Status, v.Reason = SignatureTrusted, ""
 	return v
-}
-
-// revokedBy returns the CRL, signed by issuer, that lists c, or nil.
-func revokedBy(c, issuer *x509.Certificate, crls []*x509.RevocationList) *x509.RevocationList {
-	for _, crl := range crls {
-		if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
-			continue
-		}
-		for _, e := range crl.RevokedCertificateEntries {
-			if e.SerialNumber.Cmp(c.SerialNumber) == 0 {
-				return crl
-			}
-		}
-	}
-	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/testenv"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 const signedFile = "listeblanchemssante-2025-02-28-signed.xml"
@@ -208,13 +209,20 @@ func TestWhitelistSignatureChain(t *testing.T) {
 		return l
 	}
 	signed := trusted.sign(t, doc)
-	wl, _ := parseBytes(t, signed, &annuaire.WhitelistOptions{Roots: trusted.pki.Pool, CRLs: []*x509.RevocationList{crl()}})
+	wl, _ := parseBytes(t, signed, &annuaire.WhitelistOptions{Roots: trusted.pki.Pool, Revocation: tlsauth.StaticCRLs(crl())})
 	if !wl.Signature.Trusted() {
 		t.Errorf("empty CRL: %+v", wl.Signature)
 	}
-	wl, _ = parseBytes(t, signed, &annuaire.WhitelistOptions{Roots: trusted.pki.Pool, CRLs: []*x509.RevocationList{crl(leaf)}})
+	wl, _ = parseBytes(t, signed, &annuaire.WhitelistOptions{Roots: trusted.pki.Pool, Revocation: tlsauth.StaticCRLs(crl(leaf))})
 	if wl.Signature.Status != annuaire.SignatureInvalidCertificate || !strings.Contains(wl.Signature.Reason, "revoked") {
 		t.Errorf("revoked: %+v", wl.Signature)
+	}
+	// Fail-closed: no CRL of the signer's issuer.
+	otherDER, _ := other.pki.CRL(nil, now.Add(24*time.Hour))
+	otherCRL, _ := x509.ParseRevocationList(otherDER)
+	wl, _ = parseBytes(t, signed, &annuaire.WhitelistOptions{Roots: trusted.pki.Pool, Revocation: tlsauth.StaticCRLs(otherCRL)})
+	if wl.Signature.Status != annuaire.SignatureInvalidCertificate || !strings.Contains(wl.Signature.Reason, "no valid CRL") {
+		t.Errorf("no CRL of the issuer: %+v", wl.Signature)
 	}
 
 	// A certificate whose key usage does not allow signing (self-signed,

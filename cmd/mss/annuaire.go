@@ -199,9 +199,11 @@ func (w *whitelistFlags) load() (*annuaire.Whitelist, finding.List, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if opts.CRLs, err = tlsauth.ParseCRLs(data); err != nil {
+		crls, err := tlsauth.ParseCRLs(data)
+		if err != nil {
 			return nil, nil, err
 		}
+		opts.Revocation = tlsauth.StaticCRLs(crls...)
 	}
 	f, err := os.Open(w.file)
 	if err != nil {
