@@ -72,47 +72,49 @@ func TestRefresherPolicy(t *testing.T) {
 	trusted, other := testSigners(t)
 	src := newFileSource(t)
 	var logs bytes.Buffer
-	ref := &annuaire.WhitelistRefresher{Source: src.path, RootCAs: trusted.pki.Pool, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	// Small lists keep the test fast: MinDomains is lowered to match
+	// (TestRefresherTruncatedMirror runs the defaults).
+	ref := &annuaire.WhitelistRefresher{Source: src.path, RootCAs: trusted.pki.Pool, MinDomains: 100, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx := context.Background()
 	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
 
-	// The first list: signed and trusted, 1,110 domains.
-	src.put(trusted.sign(t, genList(t0, 1100)))
+	// The first list: signed and trusted, 210 domains.
+	src.put(trusted.sign(t, genList(t0, 200)))
 	if changed, err := ref.Refresh(ctx); err != nil || !changed {
 		t.Fatalf("first refresh: %v", err)
 	}
 	st := ref.Status()
-	if !st.Signature.Trusted() || st.Warning != "" || st.Domains != 1110 || !st.Generated.Equal(t0) || st.Stale || st.LastRefusal != nil {
+	if !st.Signature.Trusted() || st.Warning != "" || st.Domains != 210 || !st.Generated.Equal(t0) || st.Stale || st.LastRefusal != nil {
 		t.Fatalf("status %+v", st)
 	}
 
 	t1 := t0.Add(time.Minute)
-	unsigned := []byte(genList(t1, 1100))
+	unsigned := []byte(genList(t1, 200))
 	refuses(t, ref, src, unsigned, annuaire.RefreshSignature, "unsigned")
-	altered := trusted.sign(t, genList(t1, 1100))
+	altered := trusted.sign(t, genList(t1, 200))
 	altered[bytes.Index(altered, []byte("etablissement-00042"))+3] = 'X'
 	refuses(t, ref, src, altered, annuaire.RefreshSignature, "bad-signature")
-	refuses(t, ref, src, other.sign(t, genList(t1, 1100)), annuaire.RefreshSignature, "signed-by-unknown-issuer")
-	refuses(t, ref, src, trusted.sign(t, genList(t0.Add(-time.Minute), 1100)), annuaire.RefreshOlder, "before the list in use")
+	refuses(t, ref, src, other.sign(t, genList(t1, 200)), annuaire.RefreshSignature, "signed-by-unknown-issuer")
+	refuses(t, ref, src, trusted.sign(t, genList(t0.Add(-time.Minute), 200)), annuaire.RefreshOlder, "before the list in use")
 	var drop []string
-	for i := range 60 { // 60 of 1,110: 5.4 %
+	for i := range 12 { // 12 of 210: 5.7 %
 		drop = append(drop, fmt.Sprintf("etablissement-%05d.mssante.fr", i*16))
 	}
-	refuses(t, ref, src, trusted.sign(t, genList(t1, 1100, drop...)), annuaire.RefreshShrunk, "loses 60 of the 1110 domains")
-	refuses(t, ref, src, trusted.sign(t, genList(t1, 1100, "medecin.mssante.fr")), annuaire.RefreshEssential, "medecin.mssante.fr")
-	full := trusted.sign(t, genList(t1, 1100))
+	refuses(t, ref, src, trusted.sign(t, genList(t1, 200, drop...)), annuaire.RefreshShrunk, "loses 12 of the 210 domains")
+	refuses(t, ref, src, trusted.sign(t, genList(t1, 200, "medecin.mssante.fr")), annuaire.RefreshEssential, "medecin.mssante.fr")
+	full := trusted.sign(t, genList(t1, 200))
 	refuses(t, ref, src, full[:len(full)/2], annuaire.RefreshIncomplete, "cut inside the list")
-	refuses(t, ref, src, trusted.sign(t, genList(t1, 550)), annuaire.RefreshShrunk, "loses 550")
-	refuses(t, ref, src, trusted.sign(t, genList(time.Now().Add(48*time.Hour), 1100)), annuaire.RefreshDate, "in the future")
+	refuses(t, ref, src, trusted.sign(t, genList(t1, 100)), annuaire.RefreshShrunk, "loses 100")
+	refuses(t, ref, src, trusted.sign(t, genList(time.Now().Add(48*time.Hour), 200)), annuaire.RefreshDate, "in the future")
 	refuses(t, ref, src, []byte("<html>maintenance</html>"), annuaire.RefreshParse, "root element is <html>")
 	if n := strings.Count(logs.String(), "refresh failed"); n != 10 {
 		t.Errorf("%d refusals logged:\n%s", n, logs.String())
 	}
 
-	// A list that loses 2 % is installed; the last refusal stays on record.
-	src.put(trusted.sign(t, genList(t1, 1100, drop[:20]...)))
-	if changed, err := ref.Refresh(ctx); err != nil || !changed || ref.Current().Len() != 1090 {
-		t.Fatalf("a 2 %% loss: %v", err)
+	// A list that loses 1.9 % is installed; the last refusal stays on record.
+	src.put(trusted.sign(t, genList(t1, 200, drop[:4]...)))
+	if changed, err := ref.Refresh(ctx); err != nil || !changed || ref.Current().Len() != 206 {
+		t.Fatalf("a 1.9 %% loss: %v", err)
 	}
 	if st := ref.Status(); st.LastRefusal == nil || st.LastRefusal.Kind != annuaire.RefreshParse || st.Kind != annuaire.RefreshOK || st.Error != "" {
 		t.Errorf("status after success: %+v", st)

@@ -177,6 +177,8 @@ func TestWhitelistSignatureChain(t *testing.T) {
 		{"c14n 1.1, ds: prefix", trusted.sign(t, doc, func(c *dsig.SigningContext) { c.Canonicalizer = dsig.MakeC14N11Canonicalizer() }), &annuaire.WhitelistOptions{Roots: trusted.pki.Pool}, annuaire.SignatureTrusted, ""},
 		{"RSA-SHA512", trusted.sign(t, doc, func(c *dsig.SigningContext) { c.SetSignatureMethod(dsig.RSASHA512SignatureMethod) }), &annuaire.WhitelistOptions{Roots: trusted.pki.Pool}, annuaire.SignatureTrusted, ""},
 		{"RSA-SHA1", trusted.sign(t, doc, func(c *dsig.SigningContext) { c.SetSignatureMethod(dsig.RSASHA1SignatureMethod) }), &annuaire.WhitelistOptions{Roots: trusted.pki.Pool}, annuaire.SignatureBad, "SHA-1"},
+		{"SHA-1 digest", bytes.Replace(trusted.sign(t, doc), []byte("http://www.w3.org/2001/04/xmlenc#sha256"), []byte("http://www.w3.org/2000/09/xmldsig#sha1"), 1),
+			&annuaire.WhitelistOptions{Roots: trusted.pki.Pool}, annuaire.SignatureBad, "digest http://www.w3.org/2000/09/xmldsig#sha1 refused: SHA-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wl, _ := parseBytes(t, tc.data, tc.opts)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"os"
@@ -129,38 +130,36 @@ func TestAnnuaireWhitelist(t *testing.T) {
 func TestAnnuaireWhitelistVerify(t *testing.T) {
 	signed := testenv.Shared(t, "listeblanche", "listeblanchemssante-2025-02-28-signed.xml")
 	// The IGC Santé roots are not in the shared test data: trust the
-	// signer's own certificate.
-	f, err := os.Open(signed)
+	// signer's own certificate, taken from KeyInfo.
+	data, err := os.ReadFile(signed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wl, _, err := annuaire.ParseWhitelist(f, nil)
-	f.Close()
-	if err != nil || wl.Signature.Signer == nil {
+	_, b64, _ := strings.Cut(string(data), "<X509Certificate>")
+	b64, _, _ = strings.Cut(b64, "</X509Certificate>")
+	der, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(strings.ReplaceAll(b64, "&#13;", ""), "\n", ""))
+	if err != nil {
 		t.Fatal(err)
 	}
 	roots := filepath.Join(t.TempDir(), "roots.pem")
-	os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: wl.Signature.Signer.Certificate.Raw}), 0o600)
+	os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 
 	code, out, _ := runAnn(t, "whitelist", "verify", "--file", signed, "--roots", roots)
 	if code != 0 || !strings.HasPrefix(out, "signed-and-trusted\n") || !strings.Contains(out, "signer:    CN=alb.mssante.fr,") ||
 		!strings.Contains(out, "generated: 2025-02-28T15:42:07Z") || !strings.Contains(out, "valid:     2023-08-23T13:54:23Z to 2026-08-23T13:54:23Z") {
 		t.Errorf("trusted: %d %s", code, out)
 	}
-	code, out, _ = runAnn(t, "whitelist", "verify", "--json", "--file", signed, "--roots", roots)
+	code, out, _ = runAnn(t, "whitelist", "verify", "--json", "--file", signed)
 	var rep struct {
 		Signature annuaire.SignatureVerdict
 		Domains   int
 		Status    annuaire.RefreshStatus
 		Refused   *annuaire.Refusal
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || !rep.Signature.Trusted() || rep.Signature.Signer == nil ||
-		rep.Domains != 4944 || rep.Refused != nil || !rep.Status.Signature.Trusted() || rep.Status.AgeSeconds <= 0 {
-		t.Errorf("trusted json: %d %s", code, out)
-	}
-	code, out, _ = runAnn(t, "whitelist", "verify", "--file", signed)
-	if code != 1 || !strings.HasPrefix(out, "signed-by-unknown-issuer\n") || !strings.Contains(out, "issuer:    CN=AC IGC-SANTE ELEMENTAIRE ORGANISATIONS") {
-		t.Errorf("no roots: %d %s", code, out)
+	if code != 1 || json.Unmarshal([]byte(out), &rep) != nil || rep.Signature.Status != annuaire.SignatureUnknownIssuer ||
+		rep.Signature.Signer == nil || !strings.Contains(rep.Signature.Signer.Issuer, "CN=AC IGC-SANTE ELEMENTAIRE ORGANISATIONS") ||
+		rep.Domains != 4944 || rep.Refused == nil || rep.Refused.Kind != annuaire.RefreshSignature || rep.Status.AgeSeconds != 0 {
+		t.Errorf("no roots, json: %d %s", code, out)
 	}
 	for name, want := range map[string]string{
 		"listeblanchemssante-altered-unsigned.xml":  "bad-signature",
@@ -171,10 +170,19 @@ func TestAnnuaireWhitelistVerify(t *testing.T) {
 			t.Errorf("%s: %d %s", name, code, out)
 		}
 	}
-	// The address check sees the same verdict.
-	code, _, errs := runAnn(t, "whitelist", "--file", signed, "--roots", roots, "x@medecin.mssante.fr")
-	if code != 0 || !strings.Contains(errs, "signature: signed-and-trusted (signer CN=alb.mssante.fr,") || strings.Contains(errs, "would refuse") {
-		t.Errorf("address with roots: %d %s", code, errs)
+	// The address check sees the same verdict, and a refresher would take
+	// the list.
+	code, out, errs := runAnn(t, "whitelist", "--json", "--file", signed, "--roots", roots, "x@medecin.mssante.fr")
+	var res struct {
+		Listed    bool
+		Signature annuaire.SignatureVerdict
+		Status    annuaire.RefreshStatus
+		Refused   *annuaire.Refusal
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || !res.Listed || !res.Signature.Trusted() || res.Refused != nil ||
+		!res.Status.Signature.Trusted() || res.Status.AgeSeconds <= 0 || res.Status.Warning != "" ||
+		!strings.Contains(errs, "signature: signed-and-trusted (signer CN=alb.mssante.fr,") || strings.Contains(errs, "would refuse") {
+		t.Errorf("address with roots: %d %s %s", code, out, errs)
 	}
 	if code, _, _ = runAnn(t, "whitelist", "verify", "--file", signed, "--crl", roots); code != 1 {
 		t.Errorf("a CRL file that holds none: %d", code)
