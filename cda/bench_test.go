@@ -17,7 +17,7 @@ func BenchmarkBuildLevel1(b *testing.B) {
 	h := testHeader(b)
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		if err := cda.Build(io.Discard, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(pdf)}); err != nil {
 			b.Fatal(err)
@@ -47,7 +47,7 @@ func BenchmarkReadHeader(b *testing.B) {
 	doc := largestExample(b)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		if _, err := cda.ReadHeader(bytes.NewReader(doc)); err != nil {
 			b.Fatal(err)
@@ -61,7 +61,7 @@ func BenchmarkValidateLargest(b *testing.B) {
 	doc := largestExample(b)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
 			b.Fatal(err)
@@ -75,7 +75,7 @@ func BenchmarkBodyLevel1(b *testing.B) {
 	doc := build(b, testHeader(b), pdf)
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		d, err := cda.Parse(bytes.NewReader(doc), nil)
 		if err != nil {

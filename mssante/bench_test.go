@@ -3,6 +3,8 @@ package mssante
 import (
 	"io"
 	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
 )
 
 // BenchmarkComposeWithXDM composes a message around one level 1 CDA
@@ -15,6 +17,7 @@ func BenchmarkComposeWithXDM(b *testing.B) {
 	opts := tDocOptions()
 	b.SetBytes(pdfSize)
 	b.ReportAllocs()
+	defer testenv.ReportCPU(b)()
 	b.ResetTimer()
 	for b.Loop() {
 		m := tMessage()
@@ -41,6 +44,7 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
+	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		if _, err := Read(bytesReader(raw), nil); err != nil {
 			b.Fatal(err)
@@ -58,6 +62,7 @@ func BenchmarkWriteTo(b *testing.B) {
 	}
 	b.SetBytes(pdfSize)
 	b.ReportAllocs()
+	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		if _, err := m.WriteTo(io.Discard); err != nil {
 			b.Fatal(err)

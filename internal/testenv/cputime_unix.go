@@ -1,6 +1,6 @@
 //go:build unix
 
-package cda_test
+package testenv
 
 import (
 	"syscall"
@@ -8,10 +8,13 @@ import (
 	"time"
 )
 
-// reportCPU adds a cpu-ns/op metric (user + system time of the process per
-// iteration): on a shared machine, wall-clock ns/op depends on the load,
-// CPU time much less. Call the returned function after the loop.
-func reportCPU(b *testing.B) func() {
+// ReportCPU adds a cpu-ns/op metric to a benchmark: the CPU time (user +
+// system) of the process per iteration, garbage collection included. On a
+// shared machine wall-clock ns/op depends on the load, CPU time much less.
+// Call it before the loop and the returned function after it:
+//
+//	defer testenv.ReportCPU(b)()
+func ReportCPU(b *testing.B) func() {
 	start := cpuTime()
 	return func() {
 		if b.N > 0 {
