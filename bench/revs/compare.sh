@@ -5,6 +5,14 @@
 # shared machine's load fair to both sides. Needs benchstat
 # (go install golang.org/x/perf/cmd/benchstat@latest) and ../shared beside
 # the checkout, as the tests do.
+#
+# Environment:
+#   ONLY="mssante cda"  run only the specs of these packages (default: all).
+#   HARNESS="path..."   copy these files of the working tree over REV's before
+#                       running: to measure REV's code with today's benchmark
+#                       harness (e.g. the cpu-ns/op metric of testenv.ReportCPU:
+#                       HARNESS="internal/testenv/cputime_unix.go
+#                       internal/testenv/cputime_other.go mssante/bench_test.go").
 set -euo pipefail
 rev=${1:?usage: compare.sh REV [ROUNDS]}
 rounds=${2:-6}
@@ -13,6 +21,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/old" "$work/out"
 git -C "$here" archive "$rev" | tar -x -C "$work/old"
+for f in ${HARNESS:-}; do
+	mkdir -p "$(dirname "$work/old/$f")"
+	cp "$here/$f" "$work/old/$f"
+done
 ln -s "$here/../shared" "$work/shared"
 specs=(
 	"ins:BenchmarkParse$"
@@ -27,6 +39,7 @@ run() { # dir pkg pattern side
 }
 for ((i = 1; i <= rounds; i++)); do
 	for spec in "${specs[@]}"; do
+		[[ -z ${ONLY:-} || " $ONLY " == *" ${spec%%:*} "* ]] || continue
 		run "$work/old" "${spec%%:*}" "${spec#*:}" old
 		run "$here" "${spec%%:*}" "${spec#*:}" new
 	done
