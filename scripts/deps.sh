@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that the tests need (scripts/apt-packages.txt)
-# when they are missing. As root it runs apt-get; otherwise it prints the one
-# command to run and exits 0, so that tests can still skip (or fail under CI=true).
+# when they are missing. The proof of a package is a program on the PATH or
+# an absolute path that must exist (a jar, for instance). As root it runs
+# apt-get; otherwise it prints the one command to run and exits 0, so that
+# tests can still skip (or fail under CI=true).
 #
 # The tests start their own private Postfix, Dovecot and PostgreSQL instances.
 # apt enables (and on a systemd host starts) the system-wide services of these
@@ -56,7 +58,9 @@ main() {
 	local missing=() services=() pkg prog svc
 	while read -r pkg prog; do
 		[[ -z "${pkg}" || "${pkg}" == \#* ]] && continue
-		if ! command -v "${prog}" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/${prog}" && ! -x "/usr/lib/postfix/sbin/${prog}" ]]; then
+		if [[ "${prog}" == /* ]]; then
+			[[ -e "${prog}" ]] || missing+=("${pkg}")
+		elif ! command -v "${prog}" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/${prog}" && ! -x "/usr/lib/postfix/sbin/${prog}" ]]; then
 			missing+=("${pkg}")
 		fi
 	done < scripts/apt-packages.txt
