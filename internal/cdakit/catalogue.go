@@ -100,6 +100,10 @@ func (c *Catalogue) Inherited(r *Rule) []*Assertion {
 	return out
 }
 
+// LoadCatalogue reads the catalogue of a schematron whose rules and asserts
+// all have ids: the rules.sch of a compiled kit (Kit.Dir), or a test's own.
+func LoadCatalogue(path string) (*Catalogue, error) { return loadCatalogue(path) }
+
 var labelRE = regexp.MustCompile(`^\(([^)\s]+)\)\s*:|^(dtr1-[A-Za-z0-9._-]+):`)
 
 func loadCatalogue(path string) (*Catalogue, error) {
