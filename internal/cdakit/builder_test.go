@@ -30,7 +30,7 @@ func quickstartDocument(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	finess, err := cda.NewFINESS("750000000")
+	finess, err := cda.NewFINESS("750000002")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func quickstartDocument(t testing.TB) []byte {
 	}
 	var out bytes.Buffer
 	pdf := samplepdf.New("Compte rendu de consultation", []string{"Document de démonstration, patient fictif."}, 0)
-	if err := cda.Build(&out, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(pdf)}); err != nil {
+	if err := cda.Build(&out, h, cda.Body{Content: bytes.NewReader(pdf)}); err != nil {
 		t.Fatalf("cda.Build: %v", err)
 	}
 	return out.Bytes()
