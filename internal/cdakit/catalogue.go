@@ -80,20 +80,26 @@ func (c *Catalogue) InheritedBy(abstract string) []*Rule { return c.users[abstra
 // checks them.
 func (c *Catalogue) Inherited(r *Rule) []*Assertion {
 	var out []*Assertion
+	for _, id := range c.Extends(r) {
+		out = append(out, c.rules[id].Asserts...)
+	}
+	return out
+}
+
+// Extends returns the ids of the abstract rules r extends, directly or
+// through other abstract rules (II, then ANY), each once.
+func (c *Catalogue) Extends(r *Rule) []string {
+	var out []string
 	seen := map[string]bool{}
 	var walk func(ids []string)
 	walk = func(ids []string) {
 		for _, id := range ids {
-			if seen[id] {
+			if seen[id] || c.rules[id] == nil {
 				continue
 			}
 			seen[id] = true
-			a := c.rules[id]
-			if a == nil {
-				continue
-			}
-			out = append(out, a.Asserts...)
-			walk(a.Extends)
+			out = append(out, id)
+			walk(c.rules[id].Extends)
 		}
 	}
 	walk(r.Extends)
@@ -162,19 +168,9 @@ func loadCatalogue(path string) (*Catalogue, error) {
 		if r.Abstract {
 			continue
 		}
-		seen := map[string]bool{}
-		var walk func(ids []string)
-		walk = func(ids []string) {
-			for _, id := range ids {
-				if seen[id] || c.rules[id] == nil {
-					continue
-				}
-				seen[id] = true
-				c.users[id] = append(c.users[id], r)
-				walk(c.rules[id].Extends)
-			}
+		for _, id := range c.Extends(r) {
+			c.users[id] = append(c.users[id], r)
 		}
-		walk(r.Extends)
 	}
 	return c, nil
 }

@@ -889,12 +889,5 @@ func (g *gen) select1(ev *evaluator, path string) ([]*etree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	ns, _ := v.([]node)
-	var out []*etree.Element
-	for _, n := range ns {
-		if n.e != nil && n.attr == nil && n.root == nil {
-			out = append(out, n.e)
-		}
-	}
-	return out, nil
+	return elements(v), nil
 }

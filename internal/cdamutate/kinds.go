@@ -280,14 +280,7 @@ func countKind(path, op, n string) *kind {
 		if err != nil {
 			return nil, err
 		}
-		ns, _ := v.([]node)
-		var out []*etree.Element
-		for _, x := range ns {
-			if x.e != nil && x.attr == nil && x.root == nil {
-				out = append(out, x.e)
-			}
-		}
-		return out, nil
+		return elements(v), nil
 	}
 	// The step to grow a missing child: the first branch of a union.
 	first := pe
@@ -529,9 +522,8 @@ func civilityKind(r *cdakit.Rule, pvar, tvar string) *kind {
 			if err != nil {
 				return "", err
 			}
-			ns, _ := v.([]node)
-			for _, n := range ns {
-				n.e.SetText("MUTANT")
+			for _, x := range elements(v) {
+				x.SetText(placeholder)
 			}
 			return fmt.Sprintf("%s = \"MUTANT\" (%s)", path, tvar), nil
 		}}

@@ -229,38 +229,28 @@ func (g *gen) claims(ev *evaluator, r *cdakit.Rule, e *etree.Element) bool {
 }
 
 func (g *gen) inContext(ev *evaluator, r *cdakit.Rule, e *etree.Element) bool {
+	return slices.Contains(g.contextNodes(ev, r), e)
+}
+
+// contextNodes returns the elements rule r's context selects.
+func (g *gen) contextNodes(ev *evaluator, r *cdakit.Rule) []*etree.Element {
 	c, ok := g.ctx[r.ID]
 	if !ok {
-		return false
+		return nil
 	}
 	v, err := ev.eval(c, node{root: ev.doc})
 	if err != nil {
-		return false
+		return nil
 	}
-	ns, _ := v.([]node)
-	for _, n := range ns {
-		if n.e == e && n.attr == nil && n.root == nil {
-			return true
-		}
-	}
-	return false
+	return elements(v)
 }
 
 // firstClaimed returns the first element of the document that rule r fires
 // on, or nil.
 func (g *gen) firstClaimed(ev *evaluator, r *cdakit.Rule) *etree.Element {
-	c, ok := g.ctx[r.ID]
-	if !ok {
-		return nil
-	}
-	v, err := ev.eval(c, node{root: ev.doc})
-	if err != nil {
-		return nil
-	}
-	ns, _ := v.([]node)
-	for _, n := range ns {
-		if n.e != nil && n.attr == nil && n.root == nil && g.claims(ev, r, n.e) {
-			return n.e
+	for _, e := range g.contextNodes(ev, r) {
+		if g.claims(ev, r, e) {
+			return e
 		}
 	}
 	return nil

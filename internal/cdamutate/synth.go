@@ -465,19 +465,9 @@ func (g *gen) finish(ev *evaluator) {
 // datatypes returns the datatype rules a concrete rule inherits.
 func (g *gen) datatypes(r *cdakit.Rule) map[string]bool {
 	m := map[string]bool{}
-	var walk func(ids []string)
-	walk = func(ids []string) {
-		for _, id := range ids {
-			if m[id] {
-				continue
-			}
-			m[id] = true
-			if ar := g.cat.Rule(id); ar != nil {
-				walk(ar.Extends)
-			}
-		}
+	for _, id := range g.cat.Extends(r) {
+		m[id] = true
 	}
-	walk(r.Extends)
 	return m
 }
 

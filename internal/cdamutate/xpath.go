@@ -542,6 +542,18 @@ func (ev *evaluator) evalBool(e expr, ctx node) (bool, error) {
 	return boolean(v), nil
 }
 
+// elements keeps the elements of a node-set value.
+func elements(v any) []*etree.Element {
+	ns, _ := v.([]node)
+	var out []*etree.Element
+	for _, n := range ns {
+		if n.e != nil && n.attr == nil && n.root == nil {
+			out = append(out, n.e)
+		}
+	}
+	return out
+}
+
 func (ev *evaluator) evalNodes(e expr, ctx node) ([]node, error) {
 	v, err := ev.eval(e, ctx)
 	if err != nil {

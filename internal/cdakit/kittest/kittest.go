@@ -65,6 +65,6 @@ func Validate(t testing.TB, docs map[string][]byte) map[string]*cdakit.Report {
 	if err != nil {
 		t.Fatalf("running the StrucMin schematron on %d documents: %v", len(docs), err)
 	}
-	t.Logf("kit: %d documents in %v (one JVM)", len(docs), time.Since(start).Round(time.Millisecond))
+	t.Logf("kit: %d documents in %v (one batch)", len(docs), time.Since(start).Round(time.Millisecond))
 	return reps
 }
