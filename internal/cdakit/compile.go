@@ -51,7 +51,7 @@ type Options struct {
 	// Java and SaxonJar default to what FindSaxon returns.
 	Java, SaxonJar string
 	// CacheDir is where compiled kits are kept, one folder per input hash.
-	// Empty means os.UserCacheDir()/mssante-go-sdk/cdakit.
+	// Empty means os.UserCacheDir()/mssante-sdk/cdakit.
 	CacheDir string
 	// Workers is how many Java processes Validate may run at once on a
 	// large batch. 0 means min(runtime.NumCPU(), 2).
@@ -123,7 +123,7 @@ func Compile(ctx context.Context, opts *Options) (*Kit, error) {
 		if err != nil {
 			base = os.TempDir()
 		}
-		cache = filepath.Join(base, "mssante-go-sdk", "cdakit")
+		cache = filepath.Join(base, "mssante-sdk", "cdakit")
 	}
 	final := filepath.Join(cache, hash[:24])
 	k := &Kit{dir: final, java: java, jar: jar, hash: hash, workers: opts.Workers}
