@@ -72,6 +72,7 @@ func saxon(ctx context.Context, java, jar, dir string, args ...string) (stderr s
 	cmd := exec.CommandContext(ctx, java, full...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	cmd.Stdout = &errb
