@@ -23,8 +23,9 @@
 // Saxon jar, and this package's own transformation version), so that every
 // test package of a `go test ./...` run shares one compilation.
 // [Kit.Validate] transforms many documents in one Java process (Saxon reads a
-// folder): the Java start and the stylesheet load, about 8 s here, are paid
-// once per call, then each small document costs tens of milliseconds.
+// folder), or in two at once for a batch of hundreds: the Java start and the
+// stylesheet load, about 8 s of CPU here, are paid once per process, then a
+// small level 1 document costs some 30 ms and a 1.5 MB structured one 0.3 s.
 //
 // Java and Saxon-HE come from Debian (default-jre-headless,
 // libsaxonhe-java: /usr/share/java/Saxon-HE.jar); `make deps` installs them.
