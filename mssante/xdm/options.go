@@ -65,6 +65,14 @@ type ReadOptions struct {
 	// warning: the official examples carry wrong keys, some under the
 	// production OID (ins.md §8.2), and the archive stays readable.
 	StrictINSKey bool
+
+	// Progress, if set, is called while Archive.Verify reads the documents
+	// (the long part of verifying a large archive): done is the number of
+	// uncompressed bytes read so far, total the sum of the documents'
+	// uncompressed sizes in the zip directory. It is called about every
+	// 1 MiB and once at the end of each document, from the goroutine that
+	// called Verify. A command-line tool plugs a progress bar there.
+	Progress func(done, total int64)
 }
 
 func orDefault[T int | int64](v, def T) T {

@@ -20,13 +20,57 @@ import (
 // ArchiveDocument.Integrity; it does not change Archive.Findings.
 func (a *Archive) Verify() finding.List {
 	out := append(finding.List(nil), a.Findings...)
+	var pr *progressReader
+	if a.opts.Progress != nil {
+		pr = &progressReader{report: a.opts.Progress}
+		for _, d := range a.Documents {
+			if d.file != nil {
+				pr.total += int64(d.file.UncompressedSize64)
+			}
+		}
+	}
 	for _, d := range a.Documents {
-		out = append(out, d.verify()...)
+		out = append(out, d.verify(pr)...)
 	}
 	return out
 }
 
-func (d *ArchiveDocument) verify() finding.List {
+// progressReader counts the bytes Verify reads for ReadOptions.Progress.
+type progressReader struct {
+	r            io.Reader
+	report       func(done, total int64)
+	done, total  int64
+	lastReported int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if p.done-p.lastReported >= 1<<20 {
+		p.lastReported = p.done
+		p.report(p.done, p.total)
+	}
+	return n, err
+}
+
+// wrap has the reader count r; a nil *progressReader returns r.
+func (p *progressReader) wrap(r io.Reader) io.Reader {
+	if p == nil {
+		return r
+	}
+	p.r = r
+	return p
+}
+
+// flush reports the bytes read since the last report.
+func (p *progressReader) flush() {
+	if p != nil && p.done != p.lastReported {
+		p.lastReported = p.done
+		p.report(p.done, p.total)
+	}
+}
+
+func (d *ArchiveDocument) verify(pr *progressReader) finding.List {
 	var fs finding.List
 	loc := d.Metadata + "#" + d.Entry.EntryUUID
 	const spec = "ITI-32 §3.32.4.1.2"
@@ -35,11 +79,13 @@ func (d *ArchiveDocument) verify() finding.List {
 		return nil // reported by Read (no URI, or not found)
 	}
 	d.Integrity.Found = true
-	rc, err := d.file.Open()
+	zr, err := d.file.Open()
 	if err != nil {
 		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
 		return fs
 	}
+	defer pr.flush()
+	rc := pr.wrap(zr)
 	h := sha1.New()
 	var hdr *cda.Header
 	var hdrErr error
@@ -51,7 +97,7 @@ func (d *ArchiveDocument) verify() finding.List {
 	}
 	m, err := io.Copy(h, rc)
 	n += m
-	rc.Close()
+	zr.Close()
 	if err != nil {
 		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
 		return fs
