@@ -14,87 +14,120 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-func runAnnuaire(env *cmdEnv, args []string) int {
-	return subcommands(env, "annuaire", args, map[string]func(*cmdEnv, []string) int{
-		"lookup":    runAnnuaireLookup,
-		"whitelist": runAnnuaireWhitelist,
-		"diff":      runAnnuaireDiff,
-	})
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+func annuaireCommand() *command {
+	return &command{
+		name:    "annuaire",
+		summary: "find MSSanté addresses in the national directory, check the liste blanche",
+		examples: []example{
+			{"mss annuaire lookup --extraction Extraction_Correspondance_MSSante.zip name:martin", "search the directory extraction by name"},
+		},
+		subs: []*command{
+			{
+				name:    "lookup",
+				summary: "find mailboxes in the directory extraction (open data file of the ANS)",
+				usage:   "--extraction FILE [flags] QUERY",
+				about: "QUERY is an address, an RPPS or ADELI number, a national id (8+RPPS, 0+ADELI),\n" +
+					"a structure id (FINESS, SIRET, 1+FINESS...), domain:DOMAIN or name:TEXT\n" +
+					"(prefixes of names, first names or structure names; accents and case ignored).\n" +
+					"Prints one line per mailbox: address, type, who. A progress bar is shown on\n" +
+					"standard error while a large file loads, when it is a terminal.",
+				examples: []example{
+					{"mss annuaire lookup --extraction Extraction_Correspondance_MSSante.zip 10001234565", "the mailboxes of an RPPS number"},
+					{"mss annuaire lookup --extraction extraction.txt --departement 51 --json name:martin", "name search in the Marne, as JSON"},
+				},
+				exits: exitCodes("something was found", "nothing was found (an address may be valid and red-listed), or the file cannot be read"),
+				run:   runAnnuaireLookup,
+			},
+			{
+				name:    "whitelist",
+				summary: "tell whether an address's domain is on the liste blanche of the MSSanté trust space",
+				usage:   "--file FILE [--roots PEM] [--crl CRL] [--json] ADDRESS",
+				about: "Standard error tells the list's generation date, its signature verdict (checked\n" +
+					"against the --roots given), its warnings (truncation...) and whether a\n" +
+					"WhitelistRefresher would accept it; --json carries all of it. The subcommand verify\n" +
+					"checks the list's signature alone.",
+				examples: []example{
+					{"mss annuaire whitelist --file listeblanchemssante.xml dr.martin@medecin-test.mssante.fr", "listed, with its operators, or not and why"},
+					{"mss annuaire whitelist --file listeblanchemssante.xml --roots igc-sante.pem --json x@medecin.mssante.fr", "with the signature checked against the IGC Santé roots, as JSON"},
+				},
+				exits: exitCodes("the domain is on the liste blanche", "it is not (the reason on standard error), or the file cannot be read"),
+				run:   runAnnuaireWhitelist,
+				subs: []*command{{
+					name:    "verify",
+					summary: "check the XML signature of a liste blanche and its signer",
+					usage:   "--file FILE [--roots PEM] [--crl CRL] [--json]",
+					about: "Checks the signer's certificate against the IGC Santé roots given (--roots), at the\n" +
+						"list's generation time. Prints the verdict (signed-and-trusted,\n" +
+						"signed-by-unknown-issuer, signed-by-invalid-certificate, bad-signature, unsigned)\n" +
+						"and the signer.",
+					examples: []example{
+						{"mss annuaire whitelist verify --file listeblanchemssante.xml --roots igc-sante.pem", "the signature verdict and the signer"},
+					},
+					exits: exitCodes("signed-and-trusted", "any other verdict, or the file cannot be read"),
+					run:   runAnnuaireWhitelistVerify,
+				}},
+			},
+			{
+				name:    "diff",
+				summary: "compare two directory extractions by address",
+				usage:   "[--json] OLD NEW",
+				about: "Prints + added, - removed, ~ modified (with the columns that changed), then the\n" +
+					"counts. Exit codes as diff's.",
+				examples: []example{
+					{"mss annuaire diff extraction-2025-05-01.zip extraction-2025-05-02.zip", "what changed from one day to the next"},
+				},
+				exits: []string{"0  the files hold the same mailboxes", "1  they differ", "2  usage error, or a file cannot be read"},
+				run:   runAnnuaireDiff,
+			},
+		},
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// loadExtraction loads an extraction file, showing progress when stderr is
-// a terminal.
-func loadExtraction(env *cmdEnv, path string) (*annuaire.Index, error) {
+// loadExtraction loads an extraction file, showing a progress bar when
+// standard error is a terminal (unless quiet).
+func loadExtraction(env *cmdEnv, path string, quiet bool) (*annuaire.Index, error) {
 	rc, size, err := annuaire.OpenExtraction(path)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	opts := &annuaire.LoadOptions{SizeHint: size}
-	tty := isTerminal(env.stderr)
-	if tty {
-		last := time.Time{}
-		opts.Progress = func(n int64, lines int) {
-			if now := time.Now(); now.Sub(last) > 100*time.Millisecond {
-				last = now
-				pct := 0
-				if size > 0 {
-					pct = int(n * 100 / size)
-				}
-				fmt.Fprintf(env.stderr, "\rloading %s: %3d%% (%d lines)", path, pct, lines)
-			}
-		}
+	bar := newProgress(env, quiet, "loading "+path, size, true)
+	if bar != nil {
+		opts.Progress = func(n int64, _ int) { bar.Set(n) }
 	}
 	idx, err := annuaire.LoadIndex(context.Background(), rc, opts)
-	if tty {
-		fmt.Fprint(env.stderr, "\r\033[K")
-	}
+	bar.Done()
 	if err != nil {
 		return nil, err
 	}
-	if st := idx.Stats(); st.BadLines > 0 && tty {
-		fmt.Fprintf(env.stderr, "%s: %d lines skipped (first: %v)\n", path, st.BadLines, idx.Findings().Errors()[0])
+	if st := idx.Stats(); st.BadLines > 0 {
+		env.errorf("%s: %d lines skipped (first: %v)", path, st.BadLines, idx.Findings().Errors()[0])
 	}
 	return idx, nil
 }
 
 func runAnnuaireLookup(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "annuaire lookup")
-	file := fs.String("extraction", "", "extraction file (Extraction_Correspondance_MSSante .txt or .zip)")
+	file := fs.String("extraction", "", "extraction `FILE` (Extraction_Correspondance_MSSante .txt or .zip)")
 	asJSON := fs.Bool("json", false, "print the mailboxes as JSON")
-	dept := fs.String("departement", "", "name search: keep this département only")
-	limit := fs.Int("limit", 50, "name search: maximum results (-1: all)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss annuaire lookup --extraction FILE [--json] QUERY\n\n"+
-			"QUERY is an address, an RPPS or ADELI number, a national id (8+RPPS, 0+ADELI),\n"+
-			"a structure id (FINESS, SIRET, 1+FINESS...), domain:DOMAIN or name:TEXT\n"+
-			"(prefixes of names, first names or structure names; accents and case ignored).\n"+
-			"Exits 0 when something is found, 1 when not.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	dept := fs.String("departement", "", "name search: keep this `DEPARTEMENT` only")
+	limit := fs.Int("limit", 50, "name search: maximum `COUNT` of results (-1: all)")
+	quiet := quietFlag(fs)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
-	if len(pos) == 0 || *file == "" {
-		fs.Usage()
-		return 2
+	switch {
+	case *file == "":
+		return env.usageError("no --extraction FILE")
+	case len(pos) == 0:
+		return env.usageError("no QUERY")
 	}
 	query := strings.Join(pos, " ")
-	idx, err := loadExtraction(env, *file)
+	idx, err := loadExtraction(env, *file, *quiet)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss annuaire lookup: %v\n", err)
-		return 1
+		return env.failFile(1, *file, err)
 	}
 	found := lookupQuery(idx, query, annuaire.SearchOptions{Departement: *dept, Limit: *limit})
 	if *asJSON {
@@ -110,7 +143,7 @@ func runAnnuaireLookup(env *cmdEnv, args []string) int {
 		}
 	}
 	if len(found) == 0 {
-		fmt.Fprintf(env.stderr, "mss annuaire lookup: %q not found in %s (%d mailboxes); an address may be valid and red-listed\n", query, *file, idx.Len())
+		env.errorf("%q not found in %s (%d mailboxes); an address may be valid and red-listed", query, *file, idx.Len())
 		return 1
 	}
 	return 0
@@ -175,9 +208,9 @@ type whitelistFlags struct {
 }
 
 func (w *whitelistFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&w.file, "file", "", "liste blanche XML (listeblanchemssante.xml)")
-	fs.StringVar(&w.roots, "roots", "", "PEM file of the IGC Santé roots that the signer must chain to")
-	fs.StringVar(&w.crl, "crl", "", "CRL file (DER or PEM) to check the signer's certificate against")
+	fs.StringVar(&w.file, "file", "", "liste blanche XML `FILE` (listeblanchemssante.xml)")
+	fs.StringVar(&w.roots, "roots", "", "`PEM` file of the IGC Santé roots that the signer must chain to")
+	fs.StringVar(&w.crl, "crl", "", "`CRL` file (DER or PEM) to check the signer's certificate against")
 	fs.BoolVar(&w.asJSON, "json", false, "print the result as JSON")
 }
 
@@ -278,36 +311,24 @@ func describeSignature(v annuaire.SignatureVerdict) string {
 }
 
 func runAnnuaireWhitelist(env *cmdEnv, args []string) int {
-	if len(args) > 0 && args[0] == "verify" {
-		return runAnnuaireWhitelistVerify(env, args[1:])
-	}
 	fs := newFlagSet(env, "annuaire whitelist")
 	var w whitelistFlags
 	w.register(fs)
 	fs.BoolVar(&w.allowUnsigned, "allow-unsigned", false, "judge the list as a refresher with AllowUnsigned would (a mirror)")
 	fs.BoolVar(&w.allowUnclosed, "allow-unclosed", false, "judge the list as a refresher with AllowUnclosed would (the GitHub mirror has no closing root tag)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss annuaire whitelist --file FILE [--roots PEM] [--crl CRL] [--json] ADDRESS\n"+
-			"       mss annuaire whitelist verify --file FILE [--roots PEM] [--crl CRL] [--json]\n\n"+
-			"Tells whether the address's domain is on the liste blanche: exits 0 when it is, 1 when not\n"+
-			"(with the reason). Standard error tells the list's generation date, its signature verdict\n"+
-			"(checked against the --roots given), its warnings (truncation...) and whether a\n"+
-			"WhitelistRefresher would accept it; --json carries all of it.\n"+
-			"verify prints the signature verdict and the signer, and exits 1 unless signed-and-trusted.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
-	if len(pos) != 1 || w.file == "" {
-		fs.Usage()
-		return 2
+	switch {
+	case w.file == "":
+		return env.usageError("no --file FILE")
+	case len(pos) != 1:
+		return env.usageError("want one ADDRESS, got %d", len(pos))
 	}
 	wl, findings, err := w.load()
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss annuaire whitelist: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	rep := w.report(env.stderr, wl, findings)
 	addr := pos[0]
@@ -335,8 +356,7 @@ func runAnnuaireWhitelist(env *cmdEnv, args []string) int {
 		}
 	}
 	if checkErr != nil {
-		fmt.Fprintf(env.stderr, "mss annuaire whitelist: %v\n", checkErr)
-		return 1
+		return env.fail(1, checkErr)
 	}
 	return 0
 }
@@ -345,26 +365,19 @@ func runAnnuaireWhitelistVerify(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "annuaire whitelist verify")
 	var w whitelistFlags
 	w.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss annuaire whitelist verify --file FILE [--roots PEM] [--crl CRL] [--json]\n\n"+
-			"Checks the XML signature of a liste blanche and its signer's certificate against the\n"+
-			"IGC Santé roots given (--roots), at the list's generation time. Prints the verdict\n"+
-			"(signed-and-trusted, signed-by-unknown-issuer, signed-by-invalid-certificate,\n"+
-			"bad-signature, unsigned) and the signer; exits 0 when signed-and-trusted, 1 otherwise.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
-	if len(pos) != 0 || w.file == "" {
-		fs.Usage()
-		return 2
+	switch {
+	case w.file == "":
+		return env.usageError("no --file FILE")
+	case len(pos) != 0:
+		return env.usageError("unexpected argument %q", pos[0])
 	}
 	wl, findings, err := w.load()
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss annuaire whitelist verify: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	v := wl.Signature
 	if w.asJSON {
@@ -401,26 +414,18 @@ func runAnnuaireWhitelistVerify(env *cmdEnv, args []string) int {
 func runAnnuaireDiff(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "annuaire diff")
 	asJSON := fs.Bool("json", false, "print the changes as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss annuaire diff [--json] OLD NEW\n\n"+
-			"Compares two extraction files by address: + added, - removed, ~ modified\n"+
-			"(with the columns that changed). Exits 0 when they hold the same mailboxes,\n"+
-			"1 when they differ, 2 on trouble (like diff).")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	quiet := quietFlag(fs)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(pos) != 2 {
-		fs.Usage()
-		return 2
+		return env.usageError("want OLD and NEW, got %d file(s)", len(pos))
 	}
 	var idx [2]*annuaire.Index
 	for i, p := range pos {
-		if idx[i], err = loadExtraction(env, p); err != nil {
-			fmt.Fprintf(env.stderr, "mss annuaire diff: %v\n", err)
-			return 2
+		if idx[i], err = loadExtraction(env, p, *quiet); err != nil {
+			return env.failFile(2, p, err)
 		}
 	}
 	d := annuaire.DiffIndexes(idx[0], idx[1])

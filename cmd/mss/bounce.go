@@ -8,24 +8,34 @@ import (
 	"github.com/mssante-go/sdk/msc"
 )
 
-func runBounce(env *cmdEnv, args []string) int {
-	return subcommands(env, "bounce", args, map[string]func(*cmdEnv, []string) int{
-		"classify": runBounceClassify,
-	})
+func bounceCommand() *command {
+	return &command{
+		name:    "bounce",
+		summary: "classify returned messages (bounces)",
+		examples: []example{
+			{"mss bounce classify retour.eml", "why a message came back"},
+		},
+		subs: []*command{{
+			name:    "classify",
+			summary: "tell why a message came back, per recipient",
+			usage:   "[--json] FILE.eml",
+			about: "FILE.eml - reads standard input. The kinds: msc-unknown-address (no Mon Espace Santé\n" +
+				"profile), msc-closed, msc-invalid-address, message-too-large, mailbox-unknown,\n" +
+				"temporary, other. The first permanent failure is printed, then the other recipients.",
+			examples: []example{
+				{"mss bounce classify retour.eml", "kind, recipient, status, original Message-ID"},
+				{"mss bounce classify --json - < retour.eml", "from standard input, as JSON"},
+			},
+			exits: exitCodes("the file is a bounce", "it is not a bounce, or cannot be read"),
+			run:   runBounceClassify,
+		}},
+	}
 }
 
 func runBounceClassify(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "bounce classify")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss bounce classify FILE.eml [--json]\n\n"+
-			"Tells why a message came back: msc-unknown-address, msc-closed,\n"+
-			"msc-invalid-address, message-too-large, mailbox-unknown, temporary or other.\n"+
-			"Exits 1 when the file is not a bounce (or cannot be read). FILE - reads\n"+
-			"standard input.")
-		fs.PrintDefaults()
-	}
-	r, done, code := mscFileArg(env, fs, args)
+	name, r, done, code := msgInput(env, fs, args)
 	if done == nil {
 		return code
 	}
@@ -36,8 +46,7 @@ func runBounceClassify(env *cmdEnv, args []string) int {
 		if *asJSON && errors.Is(err, msc.ErrNotBounce) {
 			writeJSON(env.stdout, map[string]string{"kind": "", "error": err.Error()})
 		}
-		fmt.Fprintf(env.stderr, "mss bounce classify: %v\n", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
 	if *asJSON {
 		if err := writeJSON(env.stdout, b); err != nil {

@@ -13,12 +13,55 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func runCDA(env *cmdEnv, args []string) int {
-	return subcommands(env, "cda", args, map[string]func(*cmdEnv, []string) int{
-		"validate": runCDAValidate,
-		"inspect":  runCDAInspect,
-		"pdf":      runCDAPDF,
-	})
+func cdaCommand() *command {
+	return &command{
+		name:    "cda",
+		summary: "validate and inspect CI-SIS CDA R2 documents, extract their PDF",
+		examples: []example{
+			{"mss cda validate compte-rendu.xml", "check a document against the CI-SIS header rules"},
+		},
+		subs: []*command{
+			{
+				name:    "validate",
+				summary: "check CDA documents against the CI-SIS header rules",
+				usage:   "[flags] FILE...",
+				about: "Reads each FILE (- for standard input) as a CDA R2 document and checks its header:\n" +
+					"cardinalities, value sets, identifier roots, INS traits, level 1 body. Prints one\n" +
+					"line per finding (level, rule id, location, message, spec), and with several files a\n" +
+					"summary per file. A file that cannot be read is reported on standard error (an\n" +
+					"error finding CDA-READ with --json).",
+				examples: []example{
+					{"mss cda validate compte-rendu.xml", "validate one document"},
+					{"mss cda validate --errors-only --json *.xml", "validate several, errors only, as a JSON array of {file, level, rule, location, message}"},
+				},
+				exits: exitCodes("no file has an error-level finding", "a file has an error-level finding or cannot be read"),
+				run:   runCDAValidate,
+			},
+			{
+				name:    "inspect",
+				summary: "print the header of a CDA document and the XDS metadata derived from it",
+				usage:   "[--json] FILE",
+				about:   "FILE - reads standard input. The XDS metadata is what an IHE_XDM.ZIP built from the\ndocument would carry (package mssante/xdm).",
+				examples: []example{
+					{"mss cda inspect compte-rendu.xml", "the header summary and its XDS metadata"},
+					{"mss cda inspect --json compte-rendu.xml", "the same as JSON (header, xds)"},
+				},
+				exits: exitCodes("the header was read", "the file cannot be read or is not a CDA document"),
+				run:   runCDAInspect,
+			},
+			{
+				name:    "pdf",
+				summary: "write the body of a level 1 document (its PDF) to a file",
+				usage:   "-o OUT.pdf FILE",
+				about:   "FILE - reads standard input; -o - writes the PDF to standard output.",
+				examples: []example{
+					{"mss cda pdf -o compte-rendu.pdf compte-rendu.xml", "extract the PDF of a level 1 document"},
+				},
+				exits: exitCodes("the body was written", "the document has no non-XML body, or cannot be read or written"),
+				run:   runCDAPDF,
+			},
+		},
+	}
 }
 
 // cdaFinding is one line of `mss cda validate --json`.
@@ -32,22 +75,15 @@ type cdaFinding struct {
 
 func runCDAValidate(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "cda validate")
-	asJSON := fs.Bool("json", false, `print the findings as a JSON array of {"level","rule","location","message"}`)
+	asJSON := fs.Bool("json", false, `print the findings as a JSON array of {"file","level","rule","location","message"}`)
 	testINS := fs.Bool("test-ins-key-warning", false, "report a wrong INS key under the test/demo OIDs (.10, .11) as a warning (to replay the official examples)")
 	quiet := fs.Bool("errors-only", false, "print error-level findings only")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss cda validate FILE... [--json] [--test-ins-key-warning] [--errors-only]\n\n"+
-			"Checks CDA documents against the CI-SIS header rules. FILE - reads standard input.\n"+
-			"Exits 0 when no file has an error-level finding, 1 otherwise.")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	files, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return 2
+		return env.usageError("no FILE")
 	}
 	opts := &cda.ValidateOptions{TestINSKeyWarning: *testINS}
 	out := []cdaFinding{}
@@ -55,7 +91,13 @@ func runCDAValidate(env *cmdEnv, args []string) int {
 	for _, name := range files {
 		list, err := cdaValidateFile(env, name, opts)
 		if err != nil {
-			list = append(list, finding.Finding{Level: finding.Error, Rule: "CDA-READ", Message: err.Error()})
+			failed = true
+			if !*asJSON {
+				env.failFile(1, name, err)
+				continue
+			}
+			out = append(out, cdaFinding{File: name, Level: finding.Error.String(), Rule: "CDA-READ", Location: name, Message: fileError(name, err)})
+			continue
 		}
 		if list.HasErrors() {
 			failed = true
@@ -113,28 +155,21 @@ type cdaInspectResult struct {
 func runCDAInspect(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "cda inspect")
 	asJSON := fs.Bool("json", false, "print the header and the derived XDS metadata as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss cda inspect FILE [--json]\n\nPrints the header summary and the XDS metadata derived from it. FILE - reads standard input.")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	files, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(files) != 1 {
-		fs.Usage()
-		return 2
+		return env.usageError("want one FILE, got %d", len(files))
 	}
 	f, err := openInput(env, files[0])
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss cda inspect: %v\n", err)
-		return 1
+		return env.failFile(1, files[0], err)
 	}
 	defer f.Close()
 	d, err := cda.Parse(f, nil)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss cda inspect: %s: %v\n", files[0], err)
-		return 1
+		return env.failFile(1, files[0], err)
 	}
 	h := d.Header()
 	res := cdaInspectResult{File: files[0], Level1: d.IsLevel1(), Header: h}
@@ -264,48 +299,38 @@ func cdaPrintInspect(w io.Writer, r *cdaInspectResult) {
 
 func runCDAPDF(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "cda pdf")
-	out := fs.String("o", "", "output file (- for standard output)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss cda pdf FILE -o OUT.pdf\n\nWrites the body of a level 1 document (the PDF). Exits 1 when the document has no non-XML body.")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	out := fs.String("o", "", "output `FILE` (- for standard output)")
+	files, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(files) != 1 || *out == "" {
-		fs.Usage()
-		return 2
+		return env.usageError("want one FILE and -o OUT.pdf")
 	}
 	in, err := openInput(env, files[0])
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss cda pdf: %v\n", err)
-		return 1
+		return env.failFile(1, files[0], err)
 	}
 	defer in.Close()
 	d, err := cda.Parse(in, nil)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss cda pdf: %s: %v\n", files[0], err)
-		return 1
+		return env.failFile(1, files[0], err)
 	}
 	body, err := d.Body()
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss cda pdf: %s: %v\n", files[0], err)
-		return 1
+		return env.failFile(1, files[0], err)
 	}
 	if *out == "-" {
-		if _, err := io.Copy(env.stdout, body); err != nil {
-			fmt.Fprintf(env.stderr, "mss cda pdf: %v\n", err)
-			return 1
+		if _, err := io.Copy(env.rawStdout, body); err != nil {
+			return env.failFile(1, files[0], err)
 		}
 		return 0
 	}
 	if err := cdaWriteFile(*out, body); err != nil {
-		fmt.Fprintf(env.stderr, "mss cda pdf: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	if d.BodyMediaType() != cda.MediaTypePDF {
-		fmt.Fprintf(env.stderr, "mss cda pdf: note: the body is %s, not a PDF\n", d.BodyMediaType())
+		env.errorf("note: the body of %s is %s, not a PDF", files[0], d.BodyMediaType())
 	}
 	return 0
 }

@@ -7,10 +7,29 @@ import (
 	"github.com/mssante-go/sdk/ins"
 )
 
-func runINS(env *cmdEnv, args []string) int {
-	return subcommands(env, "ins", args, map[string]func(*cmdEnv, []string) int{
-		"check": runINSCheck,
-	})
+func insCommand() *command {
+	return &command{
+		name:    "ins",
+		summary: "check INS matricules (Identité Nationale de Santé)",
+		examples: []example{
+			{"mss ins check 279035121518989", "check the public test matricule"},
+		},
+		subs: []*command{{
+			name:    "check",
+			summary: "check an INS matricule (NIR or NIA) and its key",
+			usage:   "[--oid OID] [--json] MATRICULE",
+			about: "MATRICULE is the 15 characters of an NIR or NIA (13 + the 2-digit key; Corsica's 2A/2B\n" +
+				"accepted); spaces are ignored, so a grouped matricule may come as several arguments.\n" +
+				"With --oid, the assigning authority is checked and named too. An invalid matricule\n" +
+				"prints why (length, character, key: with the expected key).",
+			examples: []example{
+				{"mss ins check 279035121518989", "check the public test matricule of the ANS"},
+				{"mss ins check --json 2 79 03 51 215 189 89 --oid 1.2.250.1.213.1.4.10", "a grouped matricule under the test NIR authority, as JSON"},
+			},
+			exits: exitCodes("the matricule (and the OID) is valid", "it is not"),
+			run:   runINSCheck,
+		}},
+	}
 }
 
 // insCheckResult is the --json output of `mss ins check`.
@@ -28,19 +47,14 @@ type insCheckResult struct {
 
 func runINSCheck(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "ins check")
-	oid := fs.String("oid", "", "assigning authority OID (1.2.250.1.213.1.4.8 NIR, .9 NIA, .10 NIR test, .11 NIR demo)")
+	oid := fs.String("oid", "", "assigning authority `OID` (1.2.250.1.213.1.4.8 NIR, .9 NIA, .10 NIR test, .11 NIR demo)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss ins check MATRICULE [--oid OID] [--json]\n\nExits 0 when the matricule is valid, 1 when it is not.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(pos) == 0 {
-		fs.Usage()
-		return 2
+		return env.usageError("no MATRICULE")
 	}
 	// A grouped matricule may come as several arguments: "2 79 03 ...".
 	input := pos[0]

@@ -101,7 +101,7 @@ func TestINSUsage(t *testing.T) {
 	assert.Equal(t, 2, code)
 	code, _, _ = runCmd(t, "nope")
 	assert.Equal(t, 2, code)
-	code, _, errOut := runCmd(t, "help")
+	code, out, _ := runCmd(t, "help")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, errOut, "ins")
+	assert.Contains(t, out, "ins")
 }

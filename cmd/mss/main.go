@@ -1,7 +1,8 @@
 // Command mss is the command-line tool of the MSSanté Go SDK.
 //
-// Each topic lives in its own file; the table commands in main.go names them
-// all:
+// Each topic lives in its own file, which describes its group and
+// subcommands (help, examples, exit codes); the table in commandTable names
+// them all:
 //
 //	mss ins check MATRICULE [--oid OID] [--json]
 //	mss cda validate|inspect|pdf ...
@@ -9,77 +10,92 @@
 //	mss message build|inspect|lint ...
 //	mss receipt mdn|parse ...
 //	mss annuaire lookup|whitelist|diff ...
-//	mss msc address ...
+//	mss msc address|closing ...
 //	mss bounce classify ...
 //	mss send / mss fetch / mss operator
+//	mss help [COMMAND...]
+//
+// Conventions, like go and git: "mss help CMD", "mss CMD --help" and
+// "mss CMD -h" print the help of any command or group on standard output
+// and exit 0. Results go to standard output (--json for a JSON document
+// with snake_case keys), errors to standard error prefixed with the command
+// and the file concerned. Text printed is terminal-safe: control characters
+// and invalid bytes are escaped (see termSafe).
 //
 // Exit status: 0 on success, 1 when the command ran and its answer is "no"
-// (invalid, not found, error-level findings), 2 on a usage error.
+// (invalid, not found, error-level findings) or it failed, 2 on a usage
+// error. Each command's help gives its own.
 package main
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
+	"time"
+
+	"golang.org/x/term"
 )
 
-// command is one top-level subcommand. run gets the arguments after its name
-// and returns the process exit code.
-type command struct {
-	summary string
-	run     func(env *cmdEnv, args []string) int
+// commandTable lists the top-level commands and groups, one topic file
+// each (the file defines the group, its subcommands and their help). It is
+// a function, not a variable, so that the commands may refer to the tree
+// (help) without an initialisation cycle.
+func commandTable() []*command {
+	return []*command{
+		annuaireCommand(),
+		bounceCommand(),
+		cdaCommand(),
+		fetchCommand(),
+		helpCommand(),
+		insCommand(),
+		messageCommand(),
+		mscCommand(),
+		operatorCommand(),
+		receiptCommand(),
+		sendCommand(),
+		xdmCommand(),
+	}
 }
 
-// cmdEnv carries the process streams so that commands can be tested in-process.
+// cmdEnv carries the process streams so that commands can be tested
+// in-process, and the command being run.
 type cmdEnv struct {
 	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-}
+	stdout io.Writer // results; made terminal-safe by run
+	stderr io.Writer // errors, notes; made terminal-safe by run
 
-// commands is the table of the top-level commands, one topic file each.
-var commands = map[string]command{
-	"annuaire": {"find MSSanté addresses, check the liste blanche (annuaire lookup|whitelist|diff)", runAnnuaire},
-	"bounce":   {"classify returned messages (bounce classify FILE.eml [--json])", runBounce},
-	"cda":      {"validate, inspect CDA documents and extract their PDF (cda validate|inspect|pdf)", runCDA},
-	"fetch":    {"store new messages from the operator's IMAP server as .eml files (fetch --config FILE --out DIR)", runFetch},
-	"ins":      {"check INS matricules (ins check MATRICULE [--oid OID] [--json])", runINS},
-	"message":  {"compose, inspect and lint MSSanté messages (message build|inspect|lint)", runMessage},
-	"msc":      {"Mon Espace Santé patient addresses and closing (msc address MATRICULE [--oid OID], msc closing FILE.eml)", runMSC},
-	"operator": {"run the embedded test MSSanté operator (SMTP, IMAP, test PKI) until interrupted", runOperator},
-	"receipt":  {"parse DSN/MDN reports and answer messages with an MDN (receipt parse|mdn)", runReceipt},
-	"send":     {"submit a message to the operator over SMTP (send --config FILE MESSAGE.eml)", runSend},
-	"xdm":      {"IHE_XDM.ZIP archives (xdm verify FILE... | inspect FILE | build --cda DOC.xml -o IHE_XDM.ZIP)", runXDM},
-}
+	// rawStdout receives binary results (a PDF, a message written with
+	// -o -); rawStderr the progress bar. Default: stdout and stderr.
+	rawStdout, rawStderr io.Writer
+	// stderrTTY tells that standard error is a terminal: progress is shown
+	// for work that lasts longer than progressDelay (default half a second;
+	// negative: at once).
+	stderrTTY     bool
+	progressDelay time.Duration
 
-// errUsage marks a usage error (exit code 2).
-var errUsage = errors.New("usage")
+	root *command // the whole tree, for help
+	cmd  *command // the command running
+	path string   // its name after "mss", e.g. "cda validate"
+}
 
 func main() {
-	os.Exit(run(&cmdEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+	os.Exit(run(&cmdEnv{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}, os.Args[1:]))
 }
 
+// run runs the command line args (without the program name) and returns
+// the exit code.
 func run(env *cmdEnv, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(env.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	e := *env
+	if e.rawStdout == nil {
+		e.rawStdout = e.stdout
 	}
-	c, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(env.stderr, "mss: unknown command %q\n\n", args[0])
-		usage(env.stderr)
-		return 2
+	if e.rawStderr == nil {
+		e.rawStderr = e.stderr
 	}
-	return c.run(env, args[1:])
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: mss COMMAND [ARGS...]\n\ncommands:")
-	for _, n := range sortedKeys(commands) {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
+	e.stdout = &safeWriter{w: e.rawStdout}
+	e.stderr = &safeWriter{w: e.rawStderr}
+	e.root = rootCommand()
+	return e.root.dispatch(&e, args)
 }

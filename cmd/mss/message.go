@@ -17,45 +17,112 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func runMessage(env *cmdEnv, args []string) int {
-	return subcommands(env, "message", args, map[string]func(*cmdEnv, []string) int{
-		"build":   runMessageBuild,
-		"inspect": runMessageInspect,
-		"lint":    runMessageLint,
-	})
+func messageCommand() *command {
+	return &command{
+		name:    "message",
+		summary: "compose, inspect and lint MSSanté messages",
+		examples: []example{
+			{"mss message lint message.eml", "check a message against the MSSanté rules"},
+		},
+		subs: []*command{
+			{
+				name:    "build",
+				summary: "compose an MSSanté message (.eml), with health documents in IHE_XDM.ZIP",
+				usage:   "[--json SPEC.json] [flags] [-o OUT.eml]",
+				about: "The message is described by flags, or by a JSON file SPEC.json whose values the\n" +
+					"flags override (lists are appended). SPEC.json, every key optional but from.address,\n" +
+					"from.type, from.nil and a recipient:\n" +
+					"\n" +
+					"  {\n" +
+					"    \"from\": {                          the sender (X-MSS-NIL is from.nil)\n" +
+					"      \"address\": \"dpi@hopital.mssante.fr\",\n" +
+					"      \"type\": \"APP\",                   PER, ORG or APP\n" +
+					"      \"title\": \"Dr\", \"given_name\": \"Marie\", \"family_name\": \"MARTIN\",   for PER\n" +
+					"      \"entity\": \"Hôpital – DPI\",       ORG/APP label, PER suffix\n" +
+					"      \"label\": \"\",                     the From label as is, instead\n" +
+					"      \"nil\": \"DEV000000\"               the product's reference from the ANS\n" +
+					"    },\n" +
+					"    \"to\": [\"dr.durand@medecin.mssante.fr\"], \"cc\": [], \"bcc\": [], \"reply_to\": [],\n" +
+					"    \"subject\": \"...\",                  default with documents: XDM/1.0/DDM+...\n" +
+					"    \"text\": \"...\", \"html\": \"...\",      the body, and an HTML alternative\n" +
+					"    \"attachments\": [\"lettre.pdf\"],     files attached as they are\n" +
+					"    \"documents\": [{\"cda\": \"cr.xml\", \"pdf\": \"cr.pdf\", \"file_number\": \"\"}],\n" +
+					"                                       CDA in IHE_XDM.ZIP + PDF (pdf optional for level 1)\n" +
+					"    \"structure\": {\"name\": \"Hôpital\", \"id\": \"1750000002\", \"application\": \"MonDPI\"},\n" +
+					"                                       sender in the archive's INDEX.HTM and README.TXT\n" +
+					"    \"read_receipt\": true, \"delivery_receipt\": false,\n" +
+					"    \"headers\": {\"X-MSS-MES\": \"FIN\"}    other header fields\n" +
+					"  }\n" +
+					"\n" +
+					"Unknown keys are refused. File paths are relative to the current directory.",
+				examples: []example{
+					{"mss message build --json spec.json -o message.eml", "build the message described by spec.json"},
+					{"mss message build --from dpi@hopital-test.mssante.fr --type APP --entity 'Hôpital Test – DPI' --nil DEV000000 \\\n" +
+						"      --to dr.durand@medecin-test.mssante.fr --cda cr.xml --struct-name 'Hôpital Test' --struct-id 1750000002 \\\n" +
+						"      --read-receipt -o message.eml",
+						"a level 1 CDA (its PDF taken from its body) sent from an applicative mailbox"},
+				},
+				exits: exitCodes("the message was written", "the message is not valid or a file cannot be read or written"),
+				run:   runMessageBuild,
+			},
+			{
+				name:    "inspect",
+				summary: "print what a received message carries: sender, recipients, MSSanté headers, documents",
+				usage:   "[--json] FILE.eml",
+				about:   "FILE.eml - reads standard input. Header fields are printed decoded (RFC 2047).",
+				examples: []example{
+					{"mss message inspect message.eml", "the summary, the archive's patient and documents, the text"},
+					{"mss message inspect --json message.eml", "the same as JSON"},
+				},
+				exits: exitCodes("the message was read", "the file cannot be read or is not a message"),
+				run:   runMessageInspect,
+			},
+			{
+				name:    "lint",
+				summary: "check a message against the MSSanté rules (ECO.* of the référentiel)",
+				usage:   "[--json] [--max-size BYTES] FILE.eml",
+				about: "FILE.eml - reads standard input. Prints one line per finding (level, rule id,\n" +
+					"location, message, spec) and the count of errors and warnings.",
+				examples: []example{
+					{"mss message lint message.eml", "lint a message"},
+					{"mss message lint --max-size 20000000 --json message.eml", "with the operator's 20 Mo limit, as JSON"},
+				},
+				exits: exitCodes("no error-level finding", "an error-level finding, or the file cannot be read"),
+				run:   runMessageLint,
+			},
+		},
+	}
 }
 
 // msgInput parses the flags and the one FILE argument ("-" for standard
-// input) of a subcommand, and opens the file. A non-zero code is the exit
-// code to return.
+// input) of a subcommand, and opens the file. A non-nil done is to be
+// called when the file is no longer used; with a nil done, code is the exit
+// code to return (the message printed).
 func msgInput(env *cmdEnv, fs *flag.FlagSet, args []string) (name string, r io.Reader, done func(), code int) {
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return "", nil, nil, 2
+		return "", nil, nil, usageExit(err)
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return "", nil, nil, 2
+		return "", nil, nil, env.usageError("want one FILE, got %d", len(pos))
 	}
 	f, err := openInput(env, pos[0])
 	if err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
-		return "", nil, nil, 1
+		return "", nil, nil, env.failFile(1, pos[0], err)
 	}
 	return pos[0], f, func() { f.Close() }, 0
 }
 
 // msgOutput writes b to the file named out, or to standard output for "-".
-func msgOutput(env *cmdEnv, fs *flag.FlagSet, out string, b []byte) int {
-	var err error
+func msgOutput(env *cmdEnv, out string, b []byte) int {
 	if out == "-" {
-		_, err = env.stdout.Write(b)
-	} else {
-		err = os.WriteFile(out, b, 0o600)
+		if _, err := env.rawStdout.Write(b); err != nil {
+			return env.fail(1, err)
+		}
+		return 0
 	}
-	if err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
-		return 1
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		return env.failFile(1, out, err)
 	}
 	return 0
 }
@@ -115,51 +182,49 @@ type structureSpec struct {
 func runMessageBuild(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "message build")
 	var spec messageSpec
-	jsonFile := fs.String("json", "", "JSON description of the message (flags override it)")
-	from := fs.String("from", "", "sender address")
-	typ := fs.String("type", "", "sender mailbox type: PER, ORG or APP")
-	title := fs.String("title", "", "sender title (PER), e.g. Dr")
-	given := fs.String("given", "", "sender given name (PER)")
-	family := fs.String("family", "", "sender family name (PER)")
-	entity := fs.String("entity", "", "entité fonctionnelle (ORG/APP label, PER suffix)")
-	label := fs.String("label", "", "From label, used as is")
-	nilRef := fs.String("nil", "", "X-MSS-NIL product reference (required)")
+	jsonFile := fs.String("json", "", "JSON description `SPEC.json` of the message, see above (flags override it)")
+	from := fs.String("from", "", "sender `ADDRESS`")
+	typ := fs.String("type", "", "sender mailbox `TYPE`: PER, ORG or APP")
+	title := fs.String("title", "", "sender `TITLE` (PER), e.g. Dr")
+	given := fs.String("given", "", "sender given `NAME` (PER)")
+	family := fs.String("family", "", "sender family `NAME` (PER)")
+	entity := fs.String("entity", "", "`ENTITY`: entité fonctionnelle (ORG/APP label, PER suffix)")
+	label := fs.String("label", "", "From `LABEL`, used as is")
+	nilRef := fs.String("nil", "", "X-MSS-NIL product `REFERENCE` (required)")
 	var to, cc, bcc, replyTo, attach, cdas, pdfs msgList
-	fs.Var(&to, "to", "recipient (repeatable, comma-separated)")
-	fs.Var(&cc, "cc", "copy recipient (repeatable)")
-	fs.Var(&bcc, "bcc", "blind copy recipient (repeatable)")
-	fs.Var(&replyTo, "reply-to", "Reply-To address (repeatable)")
-	fs.Var(&attach, "attach", "file to attach (repeatable)")
-	fs.Var(&cdas, "cda", "CDA document to send in IHE_XDM.ZIP (repeatable)")
-	fs.Var(&pdfs, "pdf", "PDF of the CDA of the same rank (optional for level 1 documents)")
-	subject := fs.String("subject", "", "subject (default for documents: XDM/1.0/DDM+...)")
-	text := fs.String("text", "", "text body")
-	textFile := fs.String("text-file", "", "file holding the text body")
-	htmlFile := fs.String("html-file", "", "file holding an HTML alternative")
-	structName := fs.String("struct-name", "", "sending structure name (XDM INDEX.HTM/README.TXT)")
-	structID := fs.String("struct-id", "", "sending structure national id (StructIdNat)")
-	appName := fs.String("app-name", "", "sending application name (XDM README.TXT)")
+	fs.Var(&to, "to", "recipient `ADDRESS` (repeatable, comma-separated)")
+	fs.Var(&cc, "cc", "copy recipient `ADDRESS` (repeatable)")
+	fs.Var(&bcc, "bcc", "blind copy recipient `ADDRESS` (repeatable)")
+	fs.Var(&replyTo, "reply-to", "Reply-To `ADDRESS` (repeatable)")
+	fs.Var(&attach, "attach", "`FILE` to attach (repeatable)")
+	fs.Var(&cdas, "cda", "CDA document `FILE` to send in IHE_XDM.ZIP (repeatable)")
+	fs.Var(&pdfs, "pdf", "PDF `FILE` of the CDA of the same rank (optional for level 1 documents)")
+	subject := fs.String("subject", "", "`SUBJECT` (default for documents: XDM/1.0/DDM+...)")
+	text := fs.String("text", "", "`TEXT` of the body")
+	textFile := fs.String("text-file", "", "`FILE` holding the text body")
+	htmlFile := fs.String("html-file", "", "`FILE` holding an HTML alternative")
+	structName := fs.String("struct-name", "", "sending structure `NAME` (XDM INDEX.HTM/README.TXT)")
+	structID := fs.String("struct-id", "", "sending structure national `ID` (StructIdNat)")
+	appName := fs.String("app-name", "", "sending application `NAME` (XDM README.TXT)")
 	readReceipt := fs.Bool("read-receipt", false, "request an MDN (Disposition-Notification-To)")
 	deliveryReceipt := fs.Bool("delivery-receipt", false, "request a delivery receipt (Return-Receipt-To)")
-	out := fs.String("o", "-", "output file")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss message build [--json SPEC.json] [flags] [-o OUT.eml]")
-		fs.PrintDefaults()
+	out := fs.String("o", "-", "output `FILE` (- for standard output)")
+	pos, err := parseArgs(env, fs, args)
+	if err != nil {
+		return usageExit(err)
 	}
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return 2
+	if len(pos) > 0 {
+		return env.usageError("unexpected argument %q", pos[0])
 	}
 	if *jsonFile != "" {
 		b, err := os.ReadFile(*jsonFile)
 		if err != nil {
-			fmt.Fprintln(env.stderr, "mss message build:", err)
-			return 2
+			return env.failFile(2, *jsonFile, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&spec); err != nil {
-			fmt.Fprintf(env.stderr, "mss message build: %s: %v\n", *jsonFile, err)
-			return 2
+			return env.failFile(2, *jsonFile, err)
 		}
 	}
 	override := func(dst *string, v string) {
@@ -186,8 +251,7 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	spec.ReplyTo = append(spec.ReplyTo, replyTo...)
 	spec.Attachments = append(spec.Attachments, attach...)
 	if len(pdfs) > len(cdas) {
-		fmt.Fprintf(env.stderr, "mss message build: %d --pdf for %d --cda: each PDF goes with the CDA of the same rank\n", len(pdfs), len(cdas))
-		return 2
+		return env.usageError("%d --pdf for %d --cda: each PDF goes with the CDA of the same rank", len(pdfs), len(cdas))
 	}
 	for i, c := range cdas {
 		d := documentSpec{CDA: c}
@@ -201,30 +265,26 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	if *textFile != "" {
 		b, err := os.ReadFile(*textFile)
 		if err != nil {
-			fmt.Fprintln(env.stderr, "mss message build:", err)
-			return 2
+			return env.failFile(2, *textFile, err)
 		}
 		spec.Text = string(b)
 	}
 	if *htmlFile != "" {
 		b, err := os.ReadFile(*htmlFile)
 		if err != nil {
-			fmt.Fprintln(env.stderr, "mss message build:", err)
-			return 2
+			return env.failFile(2, *htmlFile, err)
 		}
 		spec.HTML = string(b)
 	}
 	m, err := buildFromSpec(&spec)
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message build:", err)
-		return 1
+		return env.fail(1, err)
 	}
 	raw, err := m.Bytes()
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message build:", err)
-		return 1
+		return env.fail(1, err)
 	}
-	return msgOutput(env, fs, *out, raw)
+	return msgOutput(env, *out, raw)
 }
 
 func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {
@@ -292,19 +352,14 @@ func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {
 func runMessageInspect(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "message inspect")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss message inspect FILE.eml|- [--json]")
-		fs.PrintDefaults()
-	}
-	_, r, done, code := msgInput(env, fs, args)
-	if code != 0 {
+	name, r, done, code := msgInput(env, fs, args)
+	if done == nil {
 		return code
 	}
 	defer done()
 	in, err := mssante.Read(r, nil)
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message inspect:", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
 	if *asJSON {
 		if err := writeJSON(env.stdout, in); err != nil {
@@ -315,7 +370,7 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 	w := env.stdout
 	from := ""
 	if in.From != nil {
-		from = in.From.String()
+		from = displayAddress(in.From)
 	}
 	fmt.Fprintf(w, "Kind:        %s\n", in.Kind)
 	fmt.Fprintf(w, "From:        %s (%s", from, in.SenderKind)
@@ -328,7 +383,7 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 		l    []*mail.Address
 	}{{"To", in.To}, {"Cc", in.Cc}, {"Reply-To", in.ReplyTo}} {
 		for _, a := range l.l {
-			fmt.Fprintf(w, "%-12s %s\n", l.name+":", a.String())
+			fmt.Fprintf(w, "%-12s %s\n", l.name+":", displayAddress(a))
 		}
 	}
 	fmt.Fprintf(w, "Subject:     %s\n", in.DisplaySubject)
@@ -369,7 +424,7 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 		}
 	}
 	if in.Text != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(in.Text, "\r\n"))
+		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(strings.ReplaceAll(in.Text, "\r\n", "\n"), "\n"))
 	}
 	if len(in.Warnings) > 0 {
 		fmt.Fprintln(w)
@@ -378,6 +433,16 @@ func runMessageInspect(env *cmdEnv, args []string) int {
 		}
 	}
 	return 0
+}
+
+// displayAddress writes an address for reading: the display name decoded
+// (RFC 2047, as go-message returns it) and not re-encoded, as
+// mail.Address.String would do.
+func displayAddress(a *mail.Address) string {
+	if a.Name == "" {
+		return a.Address
+	}
+	return a.Name + " <" + a.Address + ">"
 }
 
 // lintResult is the --json output of `mss message lint`.
@@ -390,20 +455,15 @@ type lintResult struct {
 func runMessageLint(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "message lint")
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
-	maxSize := fs.Int64("max-size", 0, "operator size limit in bytes (default 10 Mo)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss message lint FILE.eml|- [--json] [--max-size BYTES]\n\nExits 0 when there is no error-level finding, 1 otherwise.")
-		fs.PrintDefaults()
-	}
+	maxSize := fs.Int64("max-size", 0, "the operator's size limit in `BYTES` (default 10 Mo)")
 	name, r, done, code := msgInput(env, fs, args)
-	if code != 0 {
+	if done == nil {
 		return code
 	}
 	defer done()
 	fsList, err := mssante.Lint(r, &mssante.LintOptions{MaxSize: *maxSize})
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss message lint:", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
 	res := lintResult{File: name, Valid: !fsList.HasErrors(), Findings: fsList}
 	if *asJSON {

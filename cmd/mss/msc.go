@@ -2,55 +2,95 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/msc"
 )
 
-func runMSC(env *cmdEnv, args []string) int {
-	return subcommands(env, "msc", args, map[string]func(*cmdEnv, []string) int{
-		"address": runMSCAddress,
-		"closing": runMSCClosing,
-	})
+func mscCommand() *command {
+	return &command{
+		name:    "msc",
+		summary: "Mon Espace Santé: patient addresses, messages that close the exchange",
+		examples: []example{
+			{"mss msc address 279035121518989", "the patient's Mon Espace Santé address"},
+		},
+		subs: []*command{
+			{
+				name:    "address",
+				summary: "print the Mon Espace Santé address of an INS matricule",
+				usage:   "[--oid OID] [--json] MATRICULE",
+				about: "The address is MATRICULE@patient.mssante.fr, with the matricule's key. The identity\n" +
+					"must be qualified (QUAL): this command cannot check that.",
+				examples: []example{
+					{"mss msc address 279035121518989", "the address of the public test patient"},
+					{"mss msc address --json 2 79 03 51 215 189 89", "a grouped matricule, as JSON"},
+				},
+				exits: exitCodes("the address was printed", "the matricule or the OID is not valid (a wrong key bounces as \"adresse invalide\")"),
+				run:   runMSCAddress,
+			},
+			{
+				name:    "closing",
+				summary: "tell whether a message ends the exchange with the patient ([FIN], X-MSS-MES: FIN)",
+				usage:   "[--json] FILE.eml",
+				about: "FILE.eml - reads standard input. A message closes the exchange with X-MSS-MES: FIN or\n" +
+					"a subject of exactly [FIN]; near misses ([FIN ], fin...) are reported as findings.",
+				examples: []example{
+					{"mss msc closing message.eml", "closes the exchange, or not, with the near misses"},
+				},
+				exits: exitCodes("the message closes the exchange", "it does not, or the file cannot be read"),
+				run:   runMSCClosing,
+			},
+		},
+	}
 }
 
 func runMSCAddress(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "msc address")
-	oid := fs.String("oid", "", "assigning authority OID of the matricule (1.2.250.1.213.1.4.8 NIR, .9 NIA, .10 test, .11 demo)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss msc address MATRICULE [--oid OID]\n\n"+
-			"Prints the Mon Espace Santé address of a matricule (with its key). Exits 1 when\n"+
-			"the matricule or the OID is not valid. The identity must be qualified (QUAL):\n"+
-			"this command cannot check that.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	oid := fs.String("oid", "", "assigning authority `OID` of the matricule (1.2.250.1.213.1.4.8 NIR, .9 NIA, .10 test, .11 demo)")
+	asJSON := fs.Bool("json", false, `print the result as JSON: {"matricule","address"}`)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(pos) == 0 {
-		fs.Usage()
-		return 2
+		return env.usageError("no MATRICULE")
 	}
 	input := strings.Join(pos, " ") // a grouped matricule: "2 79 03 51 215 189 89"
 	if *oid != "" {
 		if _, err := ins.ParseOID(*oid); err != nil {
-			fmt.Fprintf(env.stderr, "mss msc address: %v\n", err)
-			return 1
+			return env.fail(1, err)
 		}
 	}
 	m, err := ins.Parse(input)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss msc address: %s\n", mscAddressReason(input, err))
+		env.errorf("%s", mscAddressReason(input, err))
 		return 1
+	}
+	if *asJSON {
+		if err := writeJSON(env.stdout, mscAddressResult{Matricule: string(m), Address: m.MSCAddress()}); err != nil {
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintln(env.stdout, m.MSCAddress())
 	return 0
+}
+
+// mscAddressResult is the --json output of `mss msc address`.
+type mscAddressResult struct {
+	Matricule string `json:"matricule"`
+	Address   string `json:"address"`
+}
+
+// mscClosingResult is the --json output of `mss msc closing`.
+type mscClosingResult struct {
+	File     string       `json:"file"`
+	Closes   bool         `json:"closes"`
+	Form     string       `json:"form,omitempty"`
+	Findings finding.List `json:"findings"`
 }
 
 // mscAddressReason explains why a matricule gives no address.
@@ -70,54 +110,41 @@ func mscAddressReason(input string, err error) string {
 
 func runMSCClosing(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "msc closing")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss msc closing FILE.eml\n\n"+
-			"Tells whether a message ends the exchange with the patient (X-MSS-MES: FIN, or a\n"+
-			"subject of exactly [FIN]) and warns about near misses. Exits 0 when it closes, 1\n"+
-			"when it does not. FILE - reads standard input.")
-		fs.PrintDefaults()
-	}
-	r, done, code := mscFileArg(env, fs, args)
+	asJSON := fs.Bool("json", false, `print the result as JSON: {"file","closes","form","findings"}`)
+	name, r, done, code := msgInput(env, fs, args)
 	if done == nil {
 		return code
 	}
 	defer done()
 	h, err := msc.ReadHeader(r)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss msc closing: %v\n", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
-	for _, f := range msc.ClosingFindings(h) {
-		fmt.Fprintln(env.stderr, f)
+	res := mscClosingResult{File: name, Findings: msc.ClosingFindings(h)}
+	if res.Findings == nil {
+		res.Findings = finding.List{}
 	}
 	form := msc.Closing(h)
-	if form == msc.NotClosing {
-		fmt.Fprintln(env.stdout, "does not close the exchange")
+	res.Closes = form != msc.NotClosing
+	if res.Closes {
+		res.Form = form.String()
+	}
+	if *asJSON {
+		if err := writeJSON(env.stdout, res); err != nil {
+			return 1
+		}
+	} else {
+		for _, f := range res.Findings {
+			fmt.Fprintln(env.stdout, f)
+		}
+		if res.Closes {
+			fmt.Fprintf(env.stdout, "closes the exchange (%v)\n", form)
+		} else {
+			fmt.Fprintln(env.stdout, "does not close the exchange")
+		}
+	}
+	if !res.Closes {
 		return 1
 	}
-	fmt.Fprintf(env.stdout, "closes the exchange (%v)\n", form)
 	return 0
-}
-
-// mscFileArg parses the flags and the single FILE argument of a command
-// ("-" is standard input) and opens it. On failure done is nil and code is
-// the exit code (2 usage, 1 unreadable file), the message already printed.
-func mscFileArg(env *cmdEnv, fs *flag.FlagSet, args []string) (r io.Reader, done func(), code int) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return nil, nil, 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return nil, nil, 2
-	}
-	if pos[0] == "-" {
-		return env.stdin, func() {}, 0
-	}
-	f, err := os.Open(pos[0])
-	if err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", fs.Name(), err)
-		return nil, nil, 1
-	}
-	return f, func() { f.Close() }, 0
 }

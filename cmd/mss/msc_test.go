@@ -45,14 +45,15 @@ func TestMSCClosing(t *testing.T) {
 	}{
 		{"Subject: [FIN]\r\n\r\n", 0, "closes the exchange (subject [FIN])\n", ""},
 		{"Subject: Bilan\r\nX-MSS-MES: FIN\r\n\r\n", 0, "closes the exchange (X-MSS-MES: FIN)\n", ""},
-		{"Subject: RE: [FIN]\r\n\r\n", 1, "does not close the exchange\n", "MSC-FIN-SUBJECT"},
-		{"Subject: [fin]\r\n\r\n", 1, "does not close the exchange\n", "exactly"},
-		{"no header", 1, "", "msc:"},
+		{"Subject: RE: [FIN]\r\n\r\n", 1, "MSC-FIN-SUBJECT", ""},
+		{"Subject: [fin]\r\n\r\n", 1, "exactly", ""},
+		{"no header", 1, "", "mss msc closing: standard input: msc:"},
 	} {
 		env := in(tt.msg)
 		code := run(env, []string{"msc", "closing", "-"})
 		out, errOut := env.stdout.(*bytes.Buffer).String(), env.stderr.(*bytes.Buffer).String()
-		if code != tt.code || out != tt.out || !strings.Contains(errOut, tt.warn) {
+		// Near misses are findings, printed with the result on stdout.
+		if code != tt.code || !strings.Contains(out, tt.out) || (tt.out == "") != (out == "") || !strings.Contains(errOut, tt.warn) {
 			t.Errorf("%q: code %d, out %q, err %q", tt.msg, code, out, errOut)
 		}
 	}

@@ -13,6 +13,23 @@ import (
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 )
 
+func operatorCommand() *command {
+	return &command{
+		name:    "operator",
+		summary: "run the embedded test MSSanté operator (SMTP, IMAP, test PKI) until interrupted",
+		usage:   "[flags]",
+		about: "For tests only: a throw-away PKI, test tokens and passwords, fictitious mailboxes and\n" +
+			"Mon Espace Santé patients. The description it writes (operator.json in --dir) is a\n" +
+			"configuration file that mss send and mss fetch accept with --config.",
+		examples: []example{
+			{"mss operator --dir /tmp/op", "run it, writing the PKI and operator.json to /tmp/op; Ctrl-C stops it"},
+			{"mss operator --smtp 127.0.0.1:2587 --imap 127.0.0.1:2143 --json", "on fixed ports, printing its description as JSON"},
+		},
+		exits: []string{"0  stopped by an interrupt", "1  it could not start", "2  usage error (unknown flag, extra argument)"},
+		run:   runOperator,
+	}
+}
+
 func runOperator(env *cmdEnv, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -25,21 +42,16 @@ func operatorMain(ctx context.Context, env *cmdEnv, args []string) int {
 	dir := fs.String("dir", "", "write the PKI and operator.json to `DIR` (default: a temporary directory removed on exit)")
 	smtpAddr := fs.String("smtp", "127.0.0.1:0", "SMTP submission listen `ADDR` (STARTTLS)")
 	imapAddr := fs.String("imap", "127.0.0.1:0", "IMAP listen `ADDR` (STARTTLS)")
-	ttl := fs.Duration("token-ttl", 24*time.Hour, "lifetime of the XOAUTH2 test tokens written out")
+	ttl := fs.Duration("token-ttl", 24*time.Hour, "lifetime `DURATION` of the XOAUTH2 test tokens written out")
 	password := fs.Bool("allow-password", false, "also accept SASL PLAIN with the test passwords on SMTP")
 	asJSON := fs.Bool("json", false, "print the description (operator.json) instead of the text summary")
 	verbose := fs.Bool("v", false, "log connections and deliveries to stderr")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss operator [--dir DIR] [--smtp ADDR] [--imap ADDR] [--token-ttl D] [--allow-password] [--json] [-v]")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(pos) != 0 {
-		fs.Usage()
-		return 2
+		return env.usageError("unexpected argument %q", pos[0])
 	}
 
 	opts := mssantetest.Options{SMTPAddr: *smtpAddr, IMAPAddr: *imapAddr, TokenTTL: *ttl, AllowPassword: *password}
@@ -49,22 +61,19 @@ func operatorMain(ctx context.Context, env *cmdEnv, args []string) int {
 	if *dir == "" {
 		tmp, err := os.MkdirTemp("", "mss-operator-")
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss operator: %v\n", err)
-			return 1
+			return env.fail(1, err)
 		}
 		defer os.RemoveAll(tmp)
 		*dir = tmp
 	}
 	op, err := mssantetest.Start(ctx, &opts)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss operator: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	defer op.Close()
 	desc, err := op.WriteFiles(*dir)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss operator: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	if *asJSON {
 		if err := writeJSON(env.stdout, desc); err != nil {
@@ -75,7 +84,7 @@ func operatorMain(ctx context.Context, env *cmdEnv, args []string) int {
 	}
 	<-ctx.Done()
 	op.Close()
-	fmt.Fprintln(env.stderr, "mss operator: stopped")
+	env.errorf("stopped")
 	return 0
 }
 

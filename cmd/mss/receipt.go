@@ -11,29 +11,55 @@ import (
 	"github.com/mssante-go/sdk/mssante"
 )
 
-func runReceipt(env *cmdEnv, args []string) int {
-	return subcommands(env, "receipt", args, map[string]func(*cmdEnv, []string) int{
-		"parse": runReceiptParse,
-		"mdn":   runReceiptMDN,
-	})
+func receiptCommand() *command {
+	return &command{
+		name:    "receipt",
+		summary: "read delivery and read receipts (DSN, MDN), answer a message with an MDN",
+		examples: []example{
+			{"mss receipt parse retour.eml", "what a DSN or an MDN says"},
+		},
+		subs: []*command{
+			{
+				name:    "parse",
+				summary: "read a DSN (delivery status) or an MDN (read receipt) and say what it reports",
+				usage:   "[--json] FILE.eml",
+				about:   "FILE.eml - reads standard input. The French MDN profile's error codes (900-906) are named.",
+				examples: []example{
+					{"mss receipt parse retour.eml", "kind, original message, recipients and their status"},
+					{"mss receipt parse --json retour.eml", "the same as JSON"},
+				},
+				exits: exitCodes("the file is a DSN or an MDN", "it is not, or cannot be read"),
+				run:   runReceiptParse,
+			},
+			{
+				name:    "mdn",
+				summary: "answer a received message with an MDN in the French profile",
+				usage:   "[flags] [-o OUT.eml] FILE.eml",
+				about: "Writes the MDN (processed, or with --error the French error code 900-906) that answers\n" +
+					"FILE.eml (- for standard input). Without --force, a message that asks for no MDN, or\n" +
+					"whose Return-Path differs from Disposition-Notification-To, gets none (RFC 8098 §2.1).",
+				examples: []example{
+					{"mss receipt mdn --nil DEV000000 -o mdn.eml message.eml", "a \"processed\" MDN from the first To address"},
+					{"mss receipt mdn --error 902 --from dpi@hopital-test.mssante.fr message.eml", "error 902: patient unknown to the receiving software"},
+				},
+				exits: exitCodes("the MDN was written", "no MDN is due (without --force), or a file cannot be read or written"),
+				run:   runReceiptMDN,
+			},
+		},
+	}
 }
 
 func runReceiptParse(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "receipt parse")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss receipt parse FILE.eml|- [--json]\n\nExits 0 for a report, 1 when the message is not a DSN or MDN.")
-		fs.PrintDefaults()
-	}
-	_, r, done, code := msgInput(env, fs, args)
-	if code != 0 {
+	name, r, done, code := msgInput(env, fs, args)
+	if done == nil {
 		return code
 	}
 	defer done()
 	rep, err := mssante.ParseReport(r, nil)
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss receipt parse:", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
 	if *asJSON {
 		if err := writeJSON(env.stdout, rep); err != nil {
@@ -93,45 +119,37 @@ func orDash(s string) string {
 
 func runReceiptMDN(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "receipt mdn")
-	code := fs.Int("error", 0, "French error code 900-906 (default: success)")
-	from := fs.String("from", "", "answering mailbox (default: the first To address of the message)")
-	nilRef := fs.String("nil", "", "X-MSS-NIL product reference")
+	code := fs.Int("error", 0, "French error `CODE` 900-906 (default: success)")
+	from := fs.String("from", "", "answering mailbox `ADDRESS` (default: the first To address of the message)")
+	nilRef := fs.String("nil", "", "X-MSS-NIL product `REFERENCE`")
 	legacy := fs.Bool("legacy", false, "write the error in the Disposition field (pre-1.1.3 form)")
 	force := fs.Bool("force", false, "answer even when no MDN is requested or Return-Path differs")
-	typ := fs.String("type", "", "disposition type (default processed)")
-	out := fs.String("o", "-", "output file")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss receipt mdn FILE.eml|- [--error CODE] [--from ADDR] [--nil REF] [-o OUT.eml]")
-		fs.PrintDefaults()
-	}
-	_, r, done, rc := msgInput(env, fs, args)
-	if rc != 0 {
+	typ := fs.String("type", "", "disposition `TYPE` (default processed)")
+	out := fs.String("o", "-", "output `FILE` (- for standard output)")
+	name, r, done, rc := msgInput(env, fs, args)
+	if done == nil {
 		return rc
 	}
 	defer done()
 	ec := mssante.ErrorCode(*code)
 	if ec != 0 && !ec.Valid() {
-		fmt.Fprintf(env.stderr, "mss receipt mdn: unknown error code %d (want 900-906)\n", *code)
-		return 2
+		return env.usageError("unknown error code %d (want 900-906)", *code)
 	}
 	original, err := io.ReadAll(r)
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
 	var answering *mail.Address
 	if *from != "" {
 		if answering, err = mail.ParseAddress(*from); err != nil {
-			fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
-			return 2
+			return env.usageError("--from: %v", err)
 		}
 	}
 	var to string
 	if answering == nil || *force {
 		in, err := mssante.Read(bytes.NewReader(original), &mssante.ReadOptions{SkipXDM: true})
 		if err != nil {
-			fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
-			return 1
+			return env.failFile(1, name, err)
 		}
 		if answering == nil && len(in.To) > 0 {
 			answering = in.To[0]
@@ -141,8 +159,7 @@ func runReceiptMDN(env *cmdEnv, args []string) int {
 		}
 	}
 	if answering == nil {
-		fmt.Fprintln(env.stderr, "mss receipt mdn: no answering address: use --from")
-		return 2
+		return env.usageError("%s: no To address to answer from: use --from", name)
 	}
 	var buf bytes.Buffer
 	err = mssante.WriteMDN(&buf, bytes.NewReader(original), &mssante.MDNOptions{
@@ -150,8 +167,7 @@ func runReceiptMDN(env *cmdEnv, args []string) int {
 		IgnoreReturnPath: *force, To: to, Type: *typ,
 	})
 	if err != nil {
-		fmt.Fprintln(env.stderr, "mss receipt mdn:", err)
-		return 1
+		return env.failFile(1, name, err)
 	}
-	return msgOutput(env, fs, *out, buf.Bytes())
+	return msgOutput(env, *out, buf.Bytes())
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -61,15 +62,21 @@ func loadTransportConfig(path string) (*transportConfig, string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
+		return nil, "", err
 	}
 	return cfg, filepath.Dir(path), nil
 }
 
-// transportFlags registers the flags that override the configuration file.
-func transportFlags(fs *flag.FlagSet, cfg *transportConfig) {
-	fs.StringVar(&cfg.SMTP, "smtp", cfg.SMTP, "SMTP submission server `HOST[:PORT]`")
-	fs.StringVar(&cfg.IMAP, "imap", cfg.IMAP, "IMAP server `HOST[:PORT]`")
+// transportFlags registers the flags that override the configuration file:
+// the server of the protocol used (smtp for mss send, imap for mss fetch),
+// TLS and credentials.
+func transportFlags(fs *flag.FlagSet, cfg *transportConfig, protocol string) {
+	switch protocol {
+	case "smtp":
+		fs.StringVar(&cfg.SMTP, "smtp", cfg.SMTP, "SMTP submission server `HOST[:PORT]` (port 587 by default)")
+	case "imap":
+		fs.StringVar(&cfg.IMAP, "imap", cfg.IMAP, "IMAP server `HOST[:PORT]` (port 143 by default)")
+	}
 	fs.BoolVar(&cfg.ImplicitTLS, "implicit-tls", cfg.ImplicitTLS, "TLS from the first byte instead of STARTTLS")
 	fs.StringVar(&cfg.ServerName, "server-name", cfg.ServerName, "`NAME` expected in the operator's certificate")
 	fs.StringVar(&cfg.CA, "ca", cfg.CA, "PEM `FILE` of the IGC Santé chain")
@@ -83,7 +90,8 @@ func transportFlags(fs *flag.FlagSet, cfg *transportConfig) {
 
 // parseTransportArgs reads --config first, then lets the other flags
 // override it.
-func parseTransportArgs(env *cmdEnv, name string, args []string, extra func(fs *flagSet, cfg *transportConfig)) (*transportConfig, string, []string, bool) {
+// On failure, code is the exit code to return (the message printed).
+func parseTransportArgs(env *cmdEnv, name, protocol string, args []string, extra func(fs *flagSet, cfg *transportConfig)) (cfg *transportConfig, dir string, pos []string, code int, ok bool) {
 	var cfgPath string
 	for i, a := range args {
 		if v, ok := strings.CutPrefix(a, "--config="); ok {
@@ -94,22 +102,24 @@ func parseTransportArgs(env *cmdEnv, name string, args []string, extra func(fs *
 			cfgPath = args[i+1]
 		}
 	}
+	if slices.ContainsFunc(args, isHelpFlag) {
+		cfgPath = "" // the help needs no configuration
+	}
 	cfg, dir, err := loadTransportConfig(cfgPath)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss %s: %v\n", name, err)
-		return nil, "", nil, false
+		return nil, "", nil, env.failFile(2, cfgPath, err), false
 	}
 	fs := newFlagSet(env, name)
-	fs.String("config", cfgPath, "JSON configuration `FILE` (see docs/transports.md)")
-	transportFlags(fs, cfg)
+	fs.String("config", cfgPath, "JSON configuration `FILE` (see docs/transports.md; the operator.json of mss operator is one)")
+	transportFlags(fs, cfg, protocol)
 	if extra != nil {
 		extra(fs, cfg)
 	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err = parseArgs(env, fs, args)
 	if err != nil {
-		return nil, "", nil, false
+		return nil, "", nil, usageExit(err), false
 	}
-	return cfg, dir, pos, true
+	return cfg, dir, pos, 0, true
 }
 
 type flagSet = flag.FlagSet
@@ -212,36 +222,53 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+func sendCommand() *command {
+	return &command{
+		name:    "send",
+		summary: "submit a message to the operator over SMTP (STARTTLS, TLS 1.2, client certificate or token)",
+		usage:   "--config FILE [flags] MESSAGE.eml",
+		about: "MESSAGE.eml (- for standard input) is sent as it is; the envelope comes from the\n" +
+			"flags or from its From, To, Cc and Bcc fields. The configuration file holds the\n" +
+			"operator, the IGC Santé chain and the credentials (docs/transports.md); flags override\n" +
+			"it. Secrets may come from $MSS_ACCESS_TOKEN, $MSS_P12_PASSWORD, $MSS_PASSWORD.\n" +
+			"Prints one line per recipient: its status, the SMTP code and the server's answer.",
+		examples: []example{
+			{"mss send --config mss.json message.eml", "send with the settings of mss.json"},
+			{"mss send --config /tmp/op/operator.json --user dpi@hopital-test.mssante.fr --json message.eml",
+				"send through a running mss operator from one of its mailboxes, the result as JSON"},
+		},
+		exits: exitCodes("every recipient was accepted", "a recipient was refused, or the message could not be sent"),
+		run:   runSend,
+	}
+}
+
 func runSend(env *cmdEnv, args []string) int {
 	var from, to string
 	var notify, ret, envid string
 	var asJSON bool
 	var timeout time.Duration
-	cfg, dir, pos, ok := parseTransportArgs(env, "send", args, func(fs *flagSet, _ *transportConfig) {
+	cfg, dir, pos, code, ok := parseTransportArgs(env, "send", "smtp", args, func(fs *flagSet, _ *transportConfig) {
 		fs.StringVar(&from, "from", "", "envelope sender `ADDRESS` (default: user, or the From header)")
 		fs.StringVar(&to, "to", "", "comma-separated recipient `ADDRESSES` (default: To, Cc and Bcc headers)")
 		fs.StringVar(&notify, "notify", "", "DSN NOTIFY `LIST`, e.g. SUCCESS,FAILURE")
-		fs.StringVar(&ret, "ret", "", "DSN RET: FULL or HDRS")
-		fs.StringVar(&envid, "envid", "", "DSN ENVID")
+		fs.StringVar(&ret, "ret", "", "DSN RET `VALUE`: FULL or HDRS")
+		fs.StringVar(&envid, "envid", "", "DSN `ENVID`")
 		fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 		fs.DurationVar(&timeout, "timeout", 2*time.Minute, "give up after `DURATION`")
 	})
 	if !ok {
-		return 2
+		return code
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(env.stderr, "usage: mss send --config FILE [flags] MESSAGE.eml (- for stdin)")
-		return 2
+		return env.usageError("want one MESSAGE.eml, got %d", len(pos))
 	}
 	raw, err := readInput(env, pos[0])
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
-		return 1
+		return env.failFile(1, pos[0], err)
 	}
 	envl, err := envelopeOf(raw, pick(from, cfg.User), to)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
-		return 2
+		return env.failFile(2, pos[0], err)
 	}
 	if notify != "" || ret != "" || envid != "" {
 		envl.DSN = &mssante.DSNRequest{Return: ret, EnvelopeID: envid}
@@ -250,23 +277,19 @@ func runSend(env *cmdEnv, args []string) int {
 		}
 	}
 	if cfg.SMTP == "" {
-		fmt.Fprintln(env.stderr, "mss send: no SMTP server (--smtp or \"smtp\")")
-		return 2
+		return env.usageError("no SMTP server (--smtp or \"smtp\")")
 	}
 	tlsOpt, err := cfg.tlsOptions(dir)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
-		return 2
+		return env.fail(2, err)
 	}
 	auth, err := cfg.auth(pick(cfg.SMTPAuth, cfg.Auth))
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
-		return 2
+		return env.fail(2, err)
 	}
 	c, err := smtpclient.New(&smtpclient.Options{Addr: cfg.SMTP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth})
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
-		return 2
+		return env.fail(2, err)
 	}
 	defer c.Close()
 	ctx, stop := signalContext()
@@ -275,8 +298,7 @@ func runSend(env *cmdEnv, args []string) int {
 	defer cancel()
 	res, err := c.Send(ctx, envl, bytes.NewReader(raw))
 	if res == nil {
-		fmt.Fprintf(env.stderr, "mss send: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	printSendResult(env, res, asJSON)
 	if err != nil {
@@ -358,32 +380,54 @@ func envelopeOf(raw []byte, from, to string) (*mssante.Envelope, error) {
 	return env, nil
 }
 
+func fetchCommand() *command {
+	return &command{
+		name:    "fetch",
+		summary: "store new messages from the operator's IMAP server as .eml files",
+		usage:   "--config FILE --out DIR [flags]",
+		about: "Each new message is written durably to DIR (temporary file, fsync, rename) under a\n" +
+			"name derived from its id on the server, then marked seen (or moved, \"move_to\") on the\n" +
+			"server: a message is never lost, and one fetched twice after a crash overwrites its\n" +
+			"first copy. Prints the path of each file written; the count goes to standard error.\n" +
+			"The configuration file is the one of mss send (docs/transports.md).",
+		examples: []example{
+			{"mss fetch --config mss.json --out inbox/", "store the new messages in inbox/"},
+			{"mss fetch --config mss.json --out inbox/ --cursor cursor.json --watch", "every message newer than the cursor, then keep watching (IDLE)"},
+		},
+		exits: exitCodes("the messages were fetched", "the server could not be reached or a message not stored"),
+		run:   runFetch,
+	}
+}
+
 func runFetch(env *cmdEnv, args []string) int {
 	var out string
-	var watch bool
+	var watch, asJSON bool
 	var timeout time.Duration
-	cfg, dir, pos, ok := parseTransportArgs(env, "fetch", args, func(fs *flagSet, cfg *transportConfig) {
+	cfg, dir, pos, code, ok := parseTransportArgs(env, "fetch", "imap", args, func(fs *flagSet, cfg *transportConfig) {
 		fs.StringVar(&out, "out", "", "`DIR` to store the messages in (required)")
 		fs.BoolVar(&watch, "watch", false, "keep running and fetch new mail as it arrives (IDLE)")
 		fs.StringVar(&cfg.Cursor, "cursor", cfg.Cursor, "`FILE` remembering the last UID fetched: fetch every newer message, seen or not")
 		fs.DurationVar(&timeout, "timeout", 5*time.Minute, "give up after `DURATION` (without --watch)")
+		fs.BoolVar(&asJSON, "json", false, `print each file written as a JSON line {"file","id"}`)
 	})
 	if !ok {
-		return 2
+		return code
 	}
-	if len(pos) != 0 || out == "" || cfg.IMAP == "" {
-		fmt.Fprintln(env.stderr, "usage: mss fetch --config FILE --out DIR [--imap HOST[:PORT]] [--watch]")
-		return 2
+	switch {
+	case len(pos) != 0:
+		return env.usageError("unexpected argument %q", pos[0])
+	case out == "":
+		return env.usageError("no --out DIR")
+	case cfg.IMAP == "":
+		return env.usageError("no IMAP server (--imap or \"imap\")")
 	}
 	tlsOpt, err := cfg.tlsOptions(dir)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
-		return 2
+		return env.fail(2, err)
 	}
 	auth, err := cfg.auth(pick(cfg.IMAPAuth, cfg.Auth))
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
-		return 2
+		return env.fail(2, err)
 	}
 	iopt := imapclient.Options{Addr: cfg.IMAP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth,
 		Mailbox: cfg.Mailbox, MoveTo: cfg.MoveTo}
@@ -392,27 +436,34 @@ func runFetch(env *cmdEnv, args []string) int {
 	}
 	c, err := imapclient.New(&iopt)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
-		return 2
+		return env.fail(2, err)
 	}
 	defer c.Close()
 	if err := os.MkdirAll(out, 0o700); err != nil {
-		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	ctx, stop := signalContext()
 	defer stop()
 	store := func(_ context.Context, m *mssante.Received) error {
 		name, err := storeEML(out, m)
-		if err == nil {
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			// One JSON document per line, so that --watch can stream them.
+			b, err := json.Marshal(fetchResult{File: name, ID: m.ID})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "%s\n", b)
+		} else {
 			fmt.Fprintln(env.stdout, name)
 		}
-		return err
+		return nil
 	}
 	if watch {
 		if err := c.Watch(ctx, store); err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
-			return 1
+			return env.fail(1, err)
 		}
 		return 0
 	}
@@ -420,11 +471,16 @@ func runFetch(env *cmdEnv, args []string) int {
 	defer cancel()
 	n, err := c.ReceiveCount(ctx, store)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss fetch: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
-	fmt.Fprintf(env.stderr, "mss fetch: %d new message(s)\n", n)
+	env.errorf("%d new message(s)", n)
 	return 0
+}
+
+// fetchResult is one line of `mss fetch --json`.
+type fetchResult struct {
+	File string `json:"file"`
+	ID   string `json:"id"` // MAILBOX/UIDVALIDITY/UID on the server
 }
 
 // storeEML writes the message durably (temporary file, fsync, rename) under

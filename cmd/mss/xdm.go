@@ -15,19 +15,80 @@ import (
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
-func runXDM(env *cmdEnv, args []string) int {
-	return subcommands(env, "xdm", args, map[string]func(*cmdEnv, []string) int{
-		"verify":  runXDMVerify,
-		"inspect": runXDMInspect,
-		"build":   runXDMBuild,
-	})
+func xdmCommand() *command {
+	return &command{
+		name:    "xdm",
+		summary: "verify, inspect and build IHE_XDM.ZIP archives",
+		examples: []example{
+			{"mss xdm verify IHE_XDM.ZIP", "check an archive's layout, metadata, sizes and hashes"},
+		},
+		subs: []*command{
+			{
+				name:    "verify",
+				summary: "check IHE_XDM.ZIP archives: layout, METADATA.XML, sizes and SHA-1 hashes, CDA cross-checks",
+				usage:   "[flags] FILE...",
+				about: "Reads each archive within the reader's limits (entries, sizes, compression ratio,\n" +
+					"XML depth) and verifies it. Prints one line per warning or error finding (--all: info\n" +
+					"too) and a verdict per file; an archive that cannot be read is reported on standard\n" +
+					"error (in the JSON result with --json). A progress bar is shown on standard error\n" +
+					"while a large archive is hashed, when it is a terminal.",
+				examples: []example{
+					{"mss xdm verify IHE_XDM.ZIP", "verify one archive"},
+					{"mss xdm verify --json --strict-ins archives/*.zip", "verify several as JSON, an invalid INS in patientId being an error"},
+				},
+				exits: exitCodes("no archive has an error-level finding", "an archive has an error-level finding or cannot be read"),
+				run:   runXDMVerify,
+			},
+			{
+				name:    "inspect",
+				summary: "print the submission sets and documents of an archive",
+				usage:   "[--json] FILE",
+				examples: []example{
+					{"mss xdm inspect IHE_XDM.ZIP", "the submission set and each document's metadata and hash status"},
+				},
+				exits: exitCodes("the archive was read", "the archive cannot be read"),
+				run:   runXDMInspect,
+			},
+			{
+				name:    "build",
+				summary: "build an IHE_XDM.ZIP archive around CDA documents",
+				usage:   "--cda DOC.xml [--attach FILE]... --sender-name NAME --sender-id ID [-o IHE_XDM.ZIP] [flags]",
+				about: "The XDS metadata of each document is derived from its CDA header; the submission\n" +
+					"set's author is the first author of the first CDA, its title that document's title.",
+				examples: []example{
+					{"mss xdm build --cda cr.xml --attach cr.pdf --sender-name 'Clinique Test' --sender-id 1750000002 \\\n" +
+						"      --recipient dr.martin@medecin-test.mssante.fr --content-type 'SA01^Etablissement public de santé^1.2.250.1.71.4.2.4'",
+						"an archive with a CDA and its PDF, for one recipient"},
+				},
+				exits: exitCodes("the archive was written", "a document cannot be read or the archive not written"),
+				run:   runXDMBuild,
+			},
+		},
+	}
 }
 
 // openXDM opens an archive file with the given limits. The file is read in
 // place (an *os.File is the io.ReaderAt Read needs), not loaded in memory, so
 // only what the limits allow is ever read; done closes it once the archive
 // is no longer used.
-func openXDM(name string, opts *xdm.ReadOptions) (a *xdm.Archive, done func(), err error) {
+func openXDM(env *cmdEnv, name string, opts *xdm.ReadOptions) (a *xdm.Archive, done func(), err error) {
+	if name == "-" {
+		// xdm.Read needs an io.ReaderAt: standard input is read whole,
+		// within the archive size limit.
+		max := int64(xdm.DefaultMaxTotalSize)
+		if opts != nil && opts.MaxTotalSize > 0 {
+			max = opts.MaxTotalSize
+		}
+		data, err := io.ReadAll(io.LimitReader(env.stdin, max+1))
+		if err != nil {
+			return nil, nil, err
+		}
+		if int64(len(data)) > max {
+			return nil, nil, fmt.Errorf("standard input is larger than %d bytes", max)
+		}
+		a, err := xdm.Read(bytes.NewReader(data), int64(len(data)), opts)
+		return a, func() {}, err
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, nil, err
@@ -58,27 +119,30 @@ func runXDMVerify(env *cmdEnv, args []string) int {
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	all := fs.Bool("all", false, "also print info-level findings")
 	strictINS := fs.Bool("strict-ins", false, "make an invalid INS matricule in patientId an error")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss xdm verify FILE... [--json] [--all] [--strict-ins]\n\nExits 0 when no archive has an error-level finding, 1 otherwise.")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	quiet := quietFlag(fs)
+	files, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return 2
+		return env.usageError("no FILE")
 	}
 	code := 0
-	var results []xdmVerifyResult
+	results := []xdmVerifyResult{}
 	for _, name := range files {
 		res := xdmVerifyResult{File: name, Findings: finding.List{}}
-		a, done, err := openXDM(name, &xdm.ReadOptions{StrictINSKey: *strictINS})
+		bar := newProgress(env, *quiet, "verifying "+name, 0, true)
+		opts := &xdm.ReadOptions{StrictINSKey: *strictINS}
+		if bar != nil {
+			opts.Progress = bar.Update
+		}
+		a, done, err := openXDM(env, name, opts)
 		if err != nil {
-			res.Error = err.Error()
+			res.Error = fileError(name, err)
 		} else {
-			for _, f := range a.Verify() {
+			list := a.Verify()
+			bar.Done()
+			for _, f := range list {
 				if f.Level > finding.Info || *all {
 					res.Findings = append(res.Findings, f)
 				}
@@ -96,7 +160,7 @@ func runXDMVerify(env *cmdEnv, args []string) int {
 			continue
 		}
 		if res.Error != "" {
-			fmt.Fprintf(env.stdout, "%s: unreadable: %s\n", name, res.Error)
+			env.errorf("%s", res.Error)
 			continue
 		}
 		for _, f := range res.Findings {
@@ -212,22 +276,16 @@ func xdmInspectArchive(name string, a *xdm.Archive) xdmInspectResult {
 func runXDMInspect(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "xdm inspect")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss xdm inspect FILE [--json]\n\nPrints the submission sets and documents of an archive.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return 2
+		return env.usageError("want one FILE, got %d", len(pos))
 	}
-	a, done, err := openXDM(pos[0], nil)
+	a, done, err := openXDM(env, pos[0], nil)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss xdm inspect: %v\n", err)
-		return 1
+		return env.failFile(1, pos[0], err)
 	}
 	defer done()
 	res := xdmInspectArchive(pos[0], a)
@@ -277,6 +335,13 @@ func xdmPrintField(w io.Writer, name, v string) {
 	}
 }
 
+// xdmBuildResult is the --json output of `mss xdm build`.
+type xdmBuildResult struct {
+	File      string `json:"file"`
+	Documents int    `json:"documents"`
+	Size      int    `json:"size"`
+}
+
 // xdmStringList is a repeatable string flag.
 type xdmStringList []string
 
@@ -295,29 +360,29 @@ func xdmParseCode(s string) (xdm.Code, error) {
 func runXDMBuild(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "xdm build")
 	var cdas, attach, recipients xdmStringList
-	fs.Var(&cdas, "cda", "CDA R2 document to put in the archive (repeatable)")
-	fs.Var(&attach, "attach", "other file to put in the archive (repeatable)")
-	fs.Var(&recipients, "recipient", "intended recipient MSSanté address (repeatable)")
-	out := fs.String("o", "IHE_XDM.ZIP", "output file")
-	structName := fs.String("sender-name", "", "sending structure name (StructNom)")
-	structID := fs.String("sender-id", "", "sending structure national id (StructIdNat)")
-	sourceID := fs.String("source-id", "", "submission set sourceId OID (default 1.2.250.1.71.4.2.2.<sender-id>)")
-	person := fs.String("sender-person", "", "sender's name for README.TXT")
-	appName := fs.String("app-name", "mss", "sending application name")
-	appVersion := fs.String("app-version", "", "sending application version")
-	appVendor := fs.String("app-vendor", "", "sending application vendor")
-	contentType := fs.String("content-type", "", "submission set contentTypeCode, code^display^codeSystemOID")
-	title := fs.String("title", "", "submission set title (default: the first document's title)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss xdm build --cda DOC.xml [--attach FILE]... --sender-name NAME --sender-id ID [-o IHE_XDM.ZIP] [flags]\n\nThe submission set author is the first author of the first CDA.")
-		fs.PrintDefaults()
+	fs.Var(&cdas, "cda", "CDA R2 document `FILE` to put in the archive (repeatable)")
+	fs.Var(&attach, "attach", "other `FILE` to put in the archive (repeatable)")
+	fs.Var(&recipients, "recipient", "intended recipient MSSanté `ADDRESS` (repeatable)")
+	out := fs.String("o", "IHE_XDM.ZIP", "output `FILE`")
+	structName := fs.String("sender-name", "", "sending structure `NAME` (StructNom)")
+	structID := fs.String("sender-id", "", "sending structure national `ID` (StructIdNat)")
+	sourceID := fs.String("source-id", "", "submission set sourceId `OID` (default 1.2.250.1.71.4.2.2.<sender-id>)")
+	person := fs.String("sender-person", "", "sender's `NAME` for README.TXT")
+	appName := fs.String("app-name", "mss", "sending application `NAME`")
+	appVersion := fs.String("app-version", "", "sending application `VERSION`")
+	appVendor := fs.String("app-vendor", "", "sending application `VENDOR`")
+	contentType := fs.String("content-type", "", "submission set contentTypeCode `CODE`, code^display^codeSystemOID")
+	title := fs.String("title", "", "submission set `TITLE` (default: the first document's title)")
+	asJSON := fs.Bool("json", false, `print the result as JSON: {"file","documents","size"}`)
+	pos, err := parseArgs(env, fs, args)
+	if err != nil {
+		return usageExit(err)
 	}
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return 2
+	if len(pos) > 0 {
+		return env.usageError("unexpected argument %q (documents go with --cda or --attach)", pos[0])
 	}
 	if len(cdas) == 0 || *structName == "" || *structID == "" {
-		fs.Usage()
-		return 2
+		return env.usageError("--cda, --sender-name and --sender-id are required")
 	}
 	p := &xdm.Package{Sender: xdm.SenderInfo{
 		StructureName: *structName, StructureID: *structID, PersonName: *person,
@@ -332,21 +397,18 @@ func runXDMBuild(env *cmdEnv, args []string) int {
 	if *contentType != "" {
 		c, err := xdmParseCode(*contentType)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss xdm build: --content-type %v\n", err)
-			return 2
+			return env.usageError("--content-type %v", err)
 		}
 		p.SubmissionSet.ContentTypeCode = c
 	}
 	for _, name := range cdas {
 		b, err := os.ReadFile(name)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
-			return 1
+			return env.failFile(1, name, err)
 		}
 		d, err := xdm.DocumentFromCDA(b)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss xdm build: %s: %v\n", name, err)
-			return 1
+			return env.failFile(1, name, err)
 		}
 		p.Documents = append(p.Documents, d)
 	}
@@ -360,8 +422,7 @@ func runXDMBuild(env *cmdEnv, args []string) int {
 	for _, name := range attach {
 		b, err := os.ReadFile(name)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
-			return 1
+			return env.failFile(1, name, err)
 		}
 		mt := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
 		if i := strings.IndexByte(mt, ';'); i >= 0 {
@@ -381,12 +442,16 @@ func runXDMBuild(env *cmdEnv, args []string) int {
 	}
 	var buf bytes.Buffer
 	if err := xdm.Write(&buf, p, nil); err != nil {
-		fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o600); err != nil {
-		fmt.Fprintf(env.stderr, "mss xdm build: %v\n", err)
-		return 1
+		return env.failFile(1, *out, err)
+	}
+	if *asJSON {
+		if err := writeJSON(env.stdout, xdmBuildResult{File: *out, Documents: len(p.Documents), Size: buf.Len()}); err != nil {
+			return 1
+		}
+		return 0
 	}
 	fmt.Fprintf(env.stdout, "%s: %d documents, %d bytes\n", *out, len(p.Documents), buf.Len())
 	return 0

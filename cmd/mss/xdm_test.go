@@ -81,8 +81,9 @@ func TestXDMVerifyFailures(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a zip"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := xdmRun("xdm", "verify", bad); code != 1 || !strings.Contains(out, "unreadable") {
-		t.Fatalf("code %d: %s", code, out)
+	// An unreadable archive: the error on stderr, naming the command and the file.
+	if code, out, errs := xdmRun("xdm", "verify", bad); code != 1 || out != "" || !strings.HasPrefix(errs, "mss xdm verify: "+bad+": ") {
+		t.Fatalf("code %d: stdout %q, stderr %q", code, out, errs)
 	}
 	broken := filepath.Join(dir, "broken.zip")
 	var zb bytes.Buffer
