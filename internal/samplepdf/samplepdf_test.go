@@ -34,6 +34,28 @@ func TestStructure(t *testing.T) {
 				t.Fatalf("xref entry %d does not point at its object", i+1)
 			}
 		}
+		// The PDF/A-1b identification: an XMP stream referenced from the
+		// catalog, whose title matches the information dictionary's.
+		cat := regexp.MustCompile(`1 0 obj\n<< /Type /Catalog [^>]*/Metadata (\d+) 0 R`).FindSubmatch(pdf)
+		if cat == nil {
+			t.Fatal("no /Metadata in the catalog")
+		}
+		meta := regexp.MustCompile(`(?s)\n` + string(cat[1]) + ` 0 obj\n<< /Type /Metadata /Subtype /XML /Length (\d+) >>\nstream\n(.*?)endstream`).FindSubmatch(pdf)
+		if meta == nil {
+			t.Fatal("no metadata stream")
+		}
+		if n, _ := strconv.Atoi(string(meta[1])); n != len(meta[2]) {
+			t.Fatalf("metadata /Length %d, stream of %d bytes", n, len(meta[2]))
+		}
+		for _, want := range []string{"<pdfaid:part>1</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>",
+			`<rdf:li xml:lang="x-default">Compte rendu (test)</rdf:li>`, "<?xpacket begin=\"\ufeff\""} {
+			if !bytes.Contains(meta[2], []byte(want)) {
+				t.Fatalf("XMP lacks %s:\n%s", want, meta[2])
+			}
+		}
+		if !regexp.MustCompile(`/Info 7 0 R /ID \[<[0-9a-f]{32}> <[0-9a-f]{32}>\]`).Match(pdf) {
+			t.Fatal("no /Info and /ID in the trailer")
+		}
 		if p, err := exec.LookPath("pdftotext"); err == nil {
 			f := filepath.Join(t.TempDir(), "a.pdf")
 			if err := os.WriteFile(f, pdf, 0o600); err != nil {
