@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mssante-go/sdk/cda"
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
@@ -25,7 +27,8 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, want := range []string{"X-MSS-INS O", "archive verified", "MDN (processed)", "X-MSS-MES: FIN", "exchange is closed", "msc-closed", "every step passed"} {
+	for _, want := range []string{"linted all of it (headers, IHE_XDM.ZIP, CDA, PDF): 0 error, 0 warning", "X-MSS-INS O", "archive verified", "MDN (processed)", "X-MSS-MES: FIN", "exchange is closed",
+		"second test patient, 295109912611193@patient.mssante.fr, whose Mon Espace Santé mailbox the test operator simulates as closed", "msc-closed", "every step passed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
@@ -63,8 +66,20 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fs, err := mssante.Lint(bytes.NewReader(msg), nil); err != nil || fs.HasErrors() {
+	// The whole message lints clean: no error, no warning (the sample PDF
+	// carries its PDF/A-1b identification, the submission set its
+	// contentTypeCode); and `mss message lint`, built from this module,
+	// says so too.
+	if fs, err := mssante.Lint(bytes.NewReader(msg), nil); err != nil || fs.HasErrors() || fs.Count(finding.Warning) > 0 {
 		t.Errorf("message.eml: %v %v", err, fs)
+	}
+	mss := filepath.Join(t.TempDir(), "mss")
+	if out, err := exec.Command("go", "build", "-o", mss, "github.com/mssante-go/sdk/cmd/mss").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/mss: %v\n%s", err, out)
+	}
+	lintOut, err := exec.Command(mss, "message", "lint", filepath.Join(dir, "message.eml")).Output()
+	if err != nil || !strings.HasSuffix(string(lintOut), ": 0 error(s), 0 warning(s)\n") {
+		t.Errorf("mss message lint message.eml: %v\n%s", err, lintOut)
 	}
 	mdn, err := os.ReadFile(filepath.Join(dir, "mdn.eml"))
 	if err != nil {

@@ -10,20 +10,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mssante-go/sdk/cda"
-	"github.com/mssante-go/sdk/examples/internal/demo"
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/internal/samplepdf"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
-
-// productNIL is the X-MSS-NIL product reference of this example (a real
-// product gets its own from the ANS, ECO.2.4.3).
-const productNIL = demo.NIL
 
 // scenario holds the actors of the quickstart.
 type scenario struct {
@@ -32,9 +29,9 @@ type scenario struct {
 	out    string // artifact directory, "" for none
 
 	hospital      *mssante.Sender // the DPI's applicative mailbox
-	hospitalConn  *demo.Conn      // its SMTP and IMAP clients
+	hospitalConn  *mailbox        // its SMTP and IMAP clients
 	doctor        *mssante.Sender // the recipient, a personal mailbox
-	doctorConn    *demo.Conn
+	doctorConn    *mailbox
 	patient       ins.Identity // the public test identity
 	cdaDoc, pdf   []byte
 	sentMessageID string
@@ -59,42 +56,40 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 	// The hospital's applicative mailbox authenticates with its IGC Santé
 	// organisation certificate (issued here by the test PKI) and SASL
 	// EXTERNAL; the doctor's personal mailbox with a Pro Santé Connect access
-	// token (SASL XOAUTH2), issued here by the operator. demo.Connect shows
-	// the smtpclient and imapclient options; examples/dui-send loads a
-	// PKCS#12 certificate from files as a real installation does.
-	if s.hospitalConn, err = demo.Connect(op, s.hospital.Address); err == nil {
-		s.doctorConn, err = demo.Connect(op, s.doctor.Address)
+	// token (SASL XOAUTH2), issued here by the operator (main.go);
+	// examples/dui-send loads a PKCS#12 certificate from files as a real
+	// installation does.
+	if s.hospitalConn, err = connectApplicative(op, s.hospital.Address); err == nil {
+		s.doctorConn, err = connectPersonal(op, s.doctor.Address)
 	}
 	if err != nil {
 		s.close()
 		return nil, err
 	}
 
-	s.patient = demo.Patient() // the public ANS test identity, qualified
+	s.patient = testPatient() // the public ANS test identity, qualified
 	return s, nil
 }
 
 func (s *scenario) close() {
-	for _, c := range []*demo.Conn{s.hospitalConn, s.doctorConn} {
+	for _, c := range []*mailbox{s.hospitalConn, s.doctorConn} {
 		if c != nil {
-			c.Close()
+			c.close()
 		}
 	}
 	s.op.Close()
 }
 
-// buildDocument writes a CDA R2 level 1 document around a generated PDF.
+// buildDocument writes a CDA R2 level 1 document around a PDF.
 func (s *scenario) buildDocument(context.Context) error {
+	// The PDF/A rendering of the report, which the DPI's own PDF library
+	// produces; a small generated one stands in for it here.
+	s.pdf = samplepdf.New("Compte rendu de consultation", []string{
+		"Patient : PAT-TROIS Dominique, née le 28/03/1979",
+		"Examen clinique normal. (Document de démonstration, patient fictif.)",
+	}, 0)
 	var err error
-	s.cdaDoc, s.pdf, err = demo.Document(demo.Doc{
-		Patient:         s.patient,
-		Type:            cda.Code{Code: "11488-4", CodeSystem: cda.OIDLOINC}, // JDV_J07: consultation report
-		Title:           "Compte rendu de consultation",
-		Structure:       "Hôpital Test",
-		FacilityType:    cda.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4"},             // JDV_J02
-		PracticeSetting: cda.Code{Code: "ETABLISSEMENT", CodeSystem: "1.2.250.1.213.1.1.4.9"}, // JDV_J04
-		Lines:           []string{"Patient : PAT-TROIS Dominique, née le 28/03/1979", "Examen clinique normal. (Document de démonstration, patient fictif.)"},
-	})
+	s.cdaDoc, err = buildConsultationReport(s.patient, s.pdf, time.Now().Truncate(time.Second))
 	if err != nil {
 		return fmt.Errorf("building the CDA: %w", err)
 	}
@@ -120,6 +115,13 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 	}
 	err := m.AttachDocuments([]*mssante.HealthDocument{{CDA: s.cdaDoc, PDF: s.pdf}}, &mssante.DocumentsOptions{
 		Sender: xdm.SenderInfo{StructureName: "Hôpital Test", StructureID: "1750000002", ApplicationName: "quickstart", ApplicationVersion: "1.0", ApplicationVendor: "mssante-go"},
+		// The submission set's contentTypeCode: the official ANS archives
+		// put the healthcare facility type there (JDV_J02), the same code as
+		// the document's encompassingEncounter (spec/xdm.md §5.1 notes that
+		// the value set expected is not confirmed).
+		SubmissionSet: xdm.SubmissionSet{
+			ContentTypeCode: xdm.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4", DisplayName: "Etablissement public de santé"},
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("attaching the document: %w", err)
@@ -128,6 +130,8 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The whole message is linted, as `mss message lint` does: headers,
+	// archive, CDA, PDF.
 	lint, err := mssante.Lint(bytes.NewReader(raw), nil)
 	if err != nil {
 		return err
@@ -135,6 +139,8 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 	if lint.HasErrors() {
 		return fmt.Errorf("the message does not lint clean: %v", lint.Errors())
 	}
+	s.report.step("Composed the message and linted all of it (headers, IHE_XDM.ZIP, CDA, PDF): %d error, %d warning",
+		lint.Count(finding.Error), lint.Count(finding.Warning))
 	res, err := mssante.Send(ctx, s.hospitalConn.SMTP, m, nil)
 	if err != nil {
 		return fmt.Errorf("sending: %w", err)
@@ -280,8 +286,10 @@ func (s *scenario) writeToPatient(ctx context.Context) error {
 	return nil
 }
 
-// bounceFromClosedMailbox writes to a patient whose mailbox is closed and
-// classifies the bounce.
+// bounceFromClosedMailbox writes to another patient, whose Mon Espace Santé
+// mailbox is closed, and classifies the bounce that comes back: a DPI must
+// recognise it to stop writing to that address and reach the patient
+// another way.
 func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
 	var closed string
 	for _, p := range s.op.Patients() {
@@ -327,7 +335,14 @@ func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
 	if bounce == nil {
 		return errors.New("no bounce for the closed mailbox")
 	}
-	s.report.step("Bounce classified: %s (recipient %s, status %s, from the %s)", bounce.Kind, bounce.Recipient, bounce.Status, bounce.Source)
+	from := "its text"
+	if bounce.Source == "dsn" {
+		from = "its delivery status notification"
+	}
+	s.report.step("Wrote to a second test patient, %s, whose Mon Espace Santé mailbox the test operator simulates as closed: "+
+		"the message bounced, and msc classified the bounce as %s (status %s, from %s): "+
+		"this patient can no longer be reached by MSSanté, the hospital must use another way",
+		bounce.Recipient, bounce.Kind, bounce.Status, from)
 	return s.save("bounce.eml", bounce.Raw)
 }
 
