@@ -26,6 +26,11 @@ import (
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
+// productNIL is the X-MSS-NIL header of every message: the reference the
+// ANS gives a product when it is registered (ECO.2.4.3). DEV000000 is a
+// placeholder: put your product's reference.
+const productNIL = "DEV000000"
+
 func main() { demo.Main("directory", run) }
 
 // extraction is a tiny extraction file in the ANS format ('|'-separated,
@@ -103,14 +108,20 @@ func run(ctx context.Context, w io.Writer) error {
 			fmt.Fprintf(w, "Warning: %s is not in the directory (it may be red-listed)\n", addr)
 		},
 	}
+	// The hospital's applicative mailbox: its IGC Santé organisation
+	// certificate (issued here by the test PKI; tlsauth.LoadPKCS12 in a real
+	// installation, see examples/dui-send) and SASL EXTERNAL.
 	cert, err := op.ClientCert(mssantetest.DefaultApp)
 	if err != nil {
 		return err
 	}
 	client, err := smtpclient.New(&smtpclient.Options{
-		Addr:             op.SMTPAddr(),
-		TLS:              tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert},
-		Auth:             tlsauth.Auth{Mechanism: tlsauth.External},
+		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587" (STARTTLS)
+		TLS:  tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert},
+		Auth: tlsauth.Auth{Mechanism: tlsauth.External},
+		// Every recipient is checked before anything is sent: its domain
+		// must be on the liste blanche (annuaire.ErrOutsideTrustSpace
+		// otherwise), and one absent from the directory is reported.
 		RecipientChecker: checker,
 	})
 	if err != nil {
@@ -118,7 +129,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	defer client.Close()
 
-	from := &mssante.Sender{Address: mssantetest.DefaultApp, Type: mssante.MailboxAPP, Entity: "Hôpital Test – DPI", NIL: demo.NIL}
+	from := &mssante.Sender{Address: mssantetest.DefaultApp, Type: mssante.MailboxAPP, Entity: "Hôpital Test – DPI", NIL: productNIL}
 	for _, to := range []string{doc.Address, "jean.durand@medecin-test.mssante.fr", "someone@gmail.example"} {
 		m := &mssante.Message{From: from, To: []*mail.Address{{Address: to}}, Subject: "Courrier", Text: "Bonjour."}
 		res, err := mssante.Send(ctx, client, m, nil)

@@ -3,6 +3,9 @@
 // checked before sending, a patient's reply, the "[FIN]" message that closes
 // the exchange, and the bounces of mailboxes that cannot receive, classified
 // and recorded in the conversation state (package msc).
+//
+// Everything a vendor copies is in this file: the clients of the
+// organisational mailbox, the patient's address, the rules, the tracker.
 package main
 
 import (
@@ -19,8 +22,16 @@ import (
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/imapclient"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
+	"github.com/mssante-go/sdk/mssante/smtpclient"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
+
+// productNIL is the X-MSS-NIL header of every message: the reference the
+// ANS gives a product when it is registered (ECO.2.4.3). DEV000000 is a
+// placeholder: put your product's reference.
+const productNIL = "DEV000000"
 
 func main() { demo.Main("patient", run) }
 
@@ -31,16 +42,51 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer op.Close()
-	service, err := demo.Connect(op, mssantetest.DefaultService)
+	// The cardiology department's organisational mailbox (BAL ORG), used by
+	// its staff: SASL XOAUTH2 with the Pro Santé Connect access token of the
+	// professional at work, here issued by the test operator.
+	tlsOpts := tlsauth.TLSOptions{RootCAs: op.RootCAs()} // a real operator: the IGC Santé chain (tlsauth.LoadRoots)
+	auth := tlsauth.Auth{Mechanism: tlsauth.XOAuth2, Username: mssantetest.DefaultService,
+		Tokens: tlsauth.TokenSourceFunc(func(context.Context) (string, time.Time, error) {
+			const ttl = 5 * time.Minute // Pro Santé Connect tokens live about 5 minutes
+			tok, err := op.IssueToken(mssantetest.DefaultService, ttl)
+			return tok, time.Now().Add(ttl), err
+		})}
+	smtp, err := smtpclient.New(&smtpclient.Options{
+		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587" (STARTTLS)
+		TLS:  tlsOpts,
+		Auth: auth,
+		// RecipientChecker refuses, before anything is sent, a recipient
+		// outside the MSSanté trust space (annuaire.RecipientChecker with
+		// the liste blanche, see examples/directory); patient.mssante.fr is
+		// on it. This example writes only to the test operator's patients.
+		RecipientChecker: nil,
+	})
 	if err != nil {
 		return err
 	}
-	defer service.Close()
-	from := &mssante.Sender{Address: mssantetest.DefaultService, Type: mssante.MailboxORG, Entity: "Hôpital Test – Cardiologie", NIL: demo.NIL}
+	defer smtp.Close()
+	imap, err := imapclient.New(&imapclient.Options{
+		Addr: op.IMAPAddr(), // a real operator: "imap.<operator>:143" (STARTTLS)
+		TLS:  tlsOpts,
+		Auth: auth,
+	})
+	if err != nil {
+		return err
+	}
+	defer imap.Close()
+	from := &mssante.Sender{Address: mssantetest.DefaultService, Type: mssante.MailboxORG, Entity: "Hôpital Test – Cardiologie", NIL: productNIL}
 	tracker := &msc.Tracker{Store: &msc.MemoryStore{}}
 
-	// 1. Only a qualified identity has an address.
-	patient := demo.Patient()
+	// 1. Only a qualified identity has an address. The patient: the public
+	// test identity of the ANS (ins.md §8.1), qualified (checked against
+	// INSi in a real DPI).
+	patient := ins.Identity{
+		INS:    ins.INS{Matricule: ins.MustParse("279035121518989"), OID: ins.OIDNIRTest},
+		Status: ins.StatusQualified,
+		Traits: ins.Traits{BirthName: "PAT-TROIS", BirthGivenNames: "DOMINIQUE MARIE-LOUISE",
+			BirthDate: time.Date(1979, 3, 28, 0, 0, 0, 0, time.UTC), Sex: ins.SexFemale, BirthPlace: "51215"},
+	}
 	recovered := patient
 	recovered.Status = ins.StatusRecovered
 	if _, err := recovered.MSCAddress(ins.Test); err != nil {
@@ -59,7 +105,7 @@ func run(ctx context.Context, w io.Writer) error {
 		if _, err := new(msc.Policy).Validate(o); err != nil {
 			return err
 		}
-		if _, err := mssante.Send(ctx, service.SMTP, m, nil); err != nil {
+		if _, err := mssante.Send(ctx, smtp, m, nil); err != nil {
 			return err
 		}
 		return tracker.SentMessage(ctx, m)
@@ -77,7 +123,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := op.PatientReply(ctx, addr, from.Address, "Je confirme, merci."); err != nil {
 		return err
 	}
-	if err := service.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+	if err := imap.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
 		in, err := mssante.Read(r.Body, nil)
 		if err != nil {
 			return err
@@ -103,8 +149,12 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := send(fin); err != nil {
 		return err
 	}
+	// Mon Espace Santé no longer lets the patient answer a closed exchange.
 	err = op.PatientReply(ctx, addr, from.Address, "Encore une question")
-	fmt.Fprintf(w, "Sent %q: conversation %s; the patient's new reply: %v\n", fin.Subject, conversation(), errors.Is(err, mssantetest.ErrExchangeClosed))
+	if !errors.Is(err, mssantetest.ErrExchangeClosed) {
+		return fmt.Errorf("the patient could still reply after [FIN] (err = %v)", err)
+	}
+	fmt.Fprintf(w, "Sent %q: conversation %s; the patient's attempt to reply again was refused (exchange closed)\n", fin.Subject, conversation())
 
 	// 4. Mailboxes that cannot receive: each bounce is classified.
 	var targets []string
@@ -126,7 +176,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := waitReports(ctx, op, from.Address, len(targets)+1); err != nil {
 		return err
 	}
-	return service.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
+	return imap.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
 		b, err := msc.Classify(ctx, r.Body)
 		if errors.Is(err, msc.ErrNotBounce) {
 			return nil

@@ -11,7 +11,7 @@ func TestPatient(t *testing.T) {
 		"RECUP identity refused",
 		"conversation open",
 		`Patient replied "RE: Votre rendez-vous du 12"`,
-		`Sent "[FIN]": conversation closed; the patient's new reply: true`,
+		`Sent "[FIN]": conversation closed; the patient's attempt to reply again was refused (exchange closed)`,
 		"msc-closed",
 		"msc-unknown-address",
 		"message-too-large",

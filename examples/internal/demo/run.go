@@ -1,3 +1,8 @@
+// Package demo holds what the runnable examples share that is not MSSanté:
+// running a scenario with a timeout and printing its output or its error
+// (Main), and checking that output in the example's test (Check). Each
+// example builds its own CDA header, clients and messages in its main.go,
+// for vendors to copy.
 package demo
 
 import (
