@@ -24,7 +24,7 @@ var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 func TestJSONSnakeCase(t *testing.T) {
 	for _, v := range []any{
 		insCheckResult{}, cdaFinding{}, cdaInspectResult{}, xdmVerifyResult{}, xdmInspectResult{},
-		lintResult{}, recipientJSON{}, mssante.Incoming{}, mssante.PartInfo{}, mssante.IncomingAttachment{}, mssante.XDMContent{},
+		lintResult{}, recipientJSON{}, xdmBuildResult{}, mscAddressResult{}, mscClosingResult{}, fetchResult{}, mssante.Incoming{}, mssante.PartInfo{}, mssante.IncomingAttachment{}, mssante.XDMContent{},
 		mssante.Report{}, msc.Bounce{},
 		annuaire.Mailbox{}, annuaire.Operator{}, annuaire.Diff{}, mssantetest.Description{},
 		whitelistReport{}, annuaire.RefreshStatus{}, annuaire.SignatureVerdict{},

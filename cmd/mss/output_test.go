@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,4 +129,24 @@ func TestProgressBar(t *testing.T) {
 	nilp.Set(1) // a nil progress is valid
 	nilp.Update(1, 2)
 	nilp.Done()
+}
+
+// TestJSONTerminalSafe: JSON output is terminal-safe and stays valid JSON
+// with the same values.
+func TestJSONTerminalSafe(t *testing.T) {
+	in := map[string]string{"subject": "a\x1b[2J\x7f\u009b\u202eb\xff"}
+	var out bytes.Buffer
+	if err := writeJSON(&safeWriter{w: &out}, in); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out.String(), "\x1b\x7f\u009b\u202e") {
+		t.Fatalf("raw control characters: %q", out.String())
+	}
+	var back map[string]string
+	if err := json.Unmarshal(out.Bytes(), &back); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if want := "a\x1b[2J\x7f\u009b\u202eb\ufffd"; back["subject"] != want {
+		t.Fatalf("round trip %q, want %q", back["subject"], want)
+	}
 }

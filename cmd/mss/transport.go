@@ -455,7 +455,7 @@ func runFetch(env *cmdEnv, args []string) int {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.stdout, "%s\n", b)
+			fmt.Fprintf(env.stdout, "%s\n", jsonSafe(string(b)))
 		} else {
 			fmt.Fprintln(env.stdout, name)
 		}

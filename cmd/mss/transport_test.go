@@ -81,8 +81,9 @@ func TestSendAndFetchCommands(t *testing.T) {
 	// With a cursor, fetching is UID-based: the message already seen is
 	// fetched once more (the cursor starts empty), then never again.
 	cursor := filepath.Join(t.TempDir(), "cursor.json")
-	code, out, errs = runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir(), "--cursor", cursor)
-	if code != 0 || strings.Count(out, ".eml") < 1 {
+	code, out, errs = runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir(), "--cursor", cursor, "--json")
+	var line fetchResult
+	if code != 0 || strings.Count(out, ".eml") < 1 || json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &line) != nil || line.ID == "" {
 		t.Fatalf("cursor fetch: code %d, out %q %s", code, out, errs)
 	}
 	code, out, _ = runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir(), "--cursor", cursor)
