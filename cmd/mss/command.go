@@ -318,8 +318,12 @@ func (env *cmdEnv) errorf(format string, a ...any) {
 	fmt.Fprintf(env.stderr, "%s: %s\n", strings.TrimSpace("mss "+env.path), fmt.Sprintf(format, a...))
 }
 
-// fail prints err prefixed with the command and returns code.
+// fail prints err prefixed with the command and returns code. A file error
+// names its file first ("x.xml: no such file or directory").
 func (env *cmdEnv) fail(code int, err error) int {
+	if pe, ok := err.(*fs.PathError); ok {
+		return env.failFile(code, pe.Path, pe.Err)
+	}
 	env.errorf("%v", err)
 	return code
 }
