@@ -105,11 +105,10 @@ type walker struct {
 // visit returns.
 func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
 	sr := &sizeReader{r: r, max: w.limits.MaxSize}
-	br := bufio.NewReader(sr)
-	if skipMboxFromLine(br) {
-		w.warn.Add(finding.Info, "MIME-MBOX", "message", "RFC 4155", "leading mbox \"From \" line ignored")
-	}
-	e, err := message.Read(br)
+	br := bufio.NewReaderSize(sr, repairBufSize)
+	skipLeadingNoise(br, w.warn)
+	rr := newHeaderRepair(br, w.warn)
+	e, err := message.Read(rr)
 	if err != nil && e == nil {
 		if le, ok := errors.AsType[*limit.Error](err); ok {
 			return le
@@ -156,25 +155,37 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 	if !strings.HasPrefix(mt, "multipart/") {
 		return nil
 	}
+	if w.limits.MaxDepth >= 0 && depth+1 > w.limits.MaxDepth {
+		return limitErr(limit.Depth, int64(w.limits.MaxDepth))
+	}
+	// Keep what comes before the first part: when no part is delimited
+	// (a boundary that the body never uses), it is the whole body, read as
+	// text rather than lost.
+	pre := &prefixCapture{max: maxTextPart}
+	e.Body = io.TeeReader(e.Body, pre)
 	mr := e.MultipartReader()
 	if mr == nil {
 		return nil
 	}
-	if w.limits.MaxDepth >= 0 && depth+1 > w.limits.MaxDepth {
-		return limitErr(limit.Depth, int64(w.limits.MaxDepth))
-	}
 	for i := 0; ; i++ {
 		child, err := mr.NextPart()
-		if err == io.EOF {
+		pre.stop = true
+		if err == io.EOF && i > 0 {
 			return nil
+		}
+		if err != nil && child == nil {
+			if le, ok := errors.AsType[*limit.Error](err); ok {
+				return le
+			}
+			if i > 0 {
+				w.warn.Add(finding.Warning, "MIME-STRUCTURE", partLocation(path), "RFC 2046 §5.1", "multipart body cut short: %v", err)
+				return nil
+			}
+			return w.walkUndelimited(e, pre, path, depth, mt, visit)
 		}
 		if err != nil {
 			if le, ok := errors.AsType[*limit.Error](err); ok {
 				return le
-			}
-			if child == nil {
-				w.warn.Add(finding.Warning, "MIME-STRUCTURE", partLocation(path), "RFC 2046 §5.1", "multipart body cut short: %v", err)
-				return nil
 			}
 			w.warn.Add(finding.Warning, entityErrorRule(err), partLocation(childPath(path, i)), "RFC 2045", "%v", err)
 		}
@@ -182,6 +193,46 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 			return err
 		}
 	}
+}
+
+// walkUndelimited visits the body of a multipart entity in which no part
+// was found (its boundary never appears, or appears indented) as a single
+// text/plain part "1", with a warning: its text (a bounce notice, a status
+// report) stays readable.
+func (w *walker) walkUndelimited(e *message.Entity, pre *prefixCapture, path string, depth int, mt string, visit func(*mimePart) error) error {
+	if _, err := io.Copy(pre, e.Body); err != nil { // the rest, up to the cap
+		if le, ok := errors.AsType[*limit.Error](err); ok {
+			return le
+		}
+	}
+	_, params, _ := e.Header.ContentType()
+	if delim := "--" + params["boundary"]; bytes.HasPrefix(pre.b, []byte(delim)) || bytes.Contains(pre.b, []byte("\n"+delim)) {
+		return nil // delimited, and empty: nothing to read
+	}
+	body := bytes.TrimSpace(pre.b)
+	w.warn.Add(finding.Warning, "MIME-STRUCTURE", partLocation(path), "RFC 2046 §5.1",
+		"%s body delimits no part with its boundary: read as one text part", mt)
+	if len(body) == 0 {
+		return nil
+	}
+	var h message.Header
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	child, _ := message.New(h, bytes.NewReader(body))
+	return w.walk(child, childPath(path, 0), depth+1, mt, 0, visit)
+}
+
+// prefixCapture keeps the first max bytes written to it until stop is set.
+type prefixCapture struct {
+	b    []byte
+	max  int
+	stop bool
+}
+
+func (c *prefixCapture) Write(p []byte) (int, error) {
+	if !c.stop && len(c.b) < c.max {
+		c.b = append(c.b, p[:min(len(p), c.max-len(c.b))]...)
+	}
+	return len(p), nil
 }
 
 // entityErrorRule names the finding of a readable entity with an unknown
@@ -245,6 +296,47 @@ func readHeaderOnly(b []byte) (message.Header, error) {
 		return message.Header{}, fmt.Errorf("%w: embedded header: %v", ErrMalformed, err)
 	}
 	return message.Header{Header: h}, nil
+}
+
+// skipLeadingNoise drops what some agents and exports put before the header:
+// a UTF-8 byte order mark, blank lines, and the "From sender date" line of
+// mbox files, each with a finding.
+func skipLeadingNoise(br *bufio.Reader, warn *finding.List) {
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+		warn.Add(finding.Warning, "MIME-BOM", "message", "RFC 5322 §2.1", "UTF-8 byte order mark before the header ignored")
+	}
+	blank := 0
+	for {
+		b, _ := br.Peek(br.Buffered())
+		if len(b) == 0 {
+			if _, err := br.Peek(1); err != nil {
+				break
+			}
+			continue
+		}
+		i := 0
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+			i++
+		}
+		if i == len(b) && i < br.Size() {
+			if _, err := br.Peek(i + 1); err != nil {
+				break
+			}
+			continue
+		}
+		if i == len(b) || b[i] != '\n' {
+			break
+		}
+		br.Discard(i + 1)
+		blank++
+	}
+	if blank > 0 {
+		warn.Add(finding.Warning, "MIME-LEADING-BLANK", "message", "RFC 5322 §2.1", "%d blank line(s) before the header ignored", blank)
+	}
+	if skipMboxFromLine(br) {
+		warn.Add(finding.Info, "MIME-MBOX", "message", "RFC 4155", "leading mbox \"From \" line ignored")
+	}
 }
 
 // skipMboxFromLine drops the "From sender date" line that mbox files and some

@@ -57,11 +57,13 @@ type Incoming struct {
 
 	Subject string `json:"subject"`
 	// DisplaySubject is Subject without the XDM/1.0/DDM+ prefix (ECO.3.1.3).
-	DisplaySubject string    `json:"display_subject"`
-	MessageID      string    `json:"message_id,omitempty"`
-	InReplyTo      []string  `json:"in_reply_to,omitempty"`
-	References     []string  `json:"references,omitempty"`
-	Date           time.Time `json:"date,omitzero"`
+	DisplaySubject string `json:"display_subject"`
+	// MessageID, InReplyTo and References are normalised
+	// (NormalizeMessageID, MessageIDs): no angle brackets, no white space.
+	MessageID  string    `json:"message_id,omitempty"`
+	InReplyTo  []string  `json:"in_reply_to,omitempty"`
+	References []string  `json:"references,omitempty"`
+	Date       time.Time `json:"date,omitzero"`
 
 	// Text and HTML are the body, decoded to UTF-8.
 	Text string `json:"text,omitempty"`
@@ -244,8 +246,8 @@ func (in *Incoming) readHeader(p *mimePart) {
 	if in.MessageID == "" {
 		in.Warnings.Add(finding.Warning, "HDR-MESSAGE-ID", "Message-ID", "ECO.2.2.1", "no Message-ID")
 	}
-	in.InReplyTo, _ = h.MsgIDList("In-Reply-To")
-	in.References, _ = h.MsgIDList("References")
+	in.InReplyTo = MessageIDs(h.Get("In-Reply-To"))
+	in.References = MessageIDs(h.Get("References"))
 	if d, err := h.Date(); err == nil {
 		in.Date = d
 	} else if h.Has("Date") {
@@ -293,11 +295,7 @@ func classifySender(from *mail.Address) (SenderKind, ins.Matricule) {
 	if from == nil || from.Address == "" {
 		return SenderSystem, ""
 	}
-	local := strings.ToLower(from.Address)
-	if i := strings.IndexByte(local, '@'); i >= 0 {
-		local = local[:i]
-	}
-	if local == "mailer-daemon" || local == "postmaster" {
+	if isSystemAddress(from.Address) {
 		return SenderSystem, ""
 	}
 	if ins.IsPatientAddress(from.Address) {

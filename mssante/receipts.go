@@ -1,6 +1,7 @@
 package mssante
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	netmail "net/mail"
@@ -54,13 +55,16 @@ type Report struct {
 	// decoded to UTF-8.
 	Text string `json:"text,omitempty"`
 
-	// The message the report is about. OriginalMessageID comes from the
-	// MDN Original-Message-ID field, else from the returned message or
-	// headers part. OriginalHeader is the header of that part (empty when
+	// The message the report is about. OriginalMessageID (normalised by
+	// NormalizeMessageID) comes from the Original-Message-ID field, else
+	// the returned message or headers part, else the report's In-Reply-To
+	// (first id), else its References (last id); OriginalIDSource says
+	// which. OriginalHeader is the header of the returned part (empty when
 	// the report returned nothing).
-	OriginalMessageID string      `json:"original_message_id,omitempty"`
-	OriginalSubject   string      `json:"original_subject,omitempty"`
-	OriginalHeader    mail.Header `json:"-"`
+	OriginalMessageID string           `json:"original_message_id,omitempty"`
+	OriginalIDSource  OriginalIDSource `json:"original_id_source,omitempty"`
+	OriginalSubject   string           `json:"original_subject,omitempty"`
+	OriginalHeader    mail.Header      `json:"-"`
 	// OriginalContent is "full" (message/rfc822), "headers"
 	// (text/rfc822-headers) or "" (nothing returned).
 	OriginalContent string `json:"original_content,omitempty"`
@@ -81,13 +85,14 @@ type Report struct {
 }
 
 // Failed reports whether the report announces a failure: a DSN with a
-// "failed" recipient, or an MDN whose disposition carries an error or
-// failure modifier or a French error code.
+// recipient whose Outcome is "failed" (Action: failed, whatever the status
+// class), or an MDN whose disposition carries an error or failure modifier
+// or a French error code.
 func (r *Report) Failed() bool {
 	switch r.Kind {
 	case ReportDSN:
-		for _, rc := range r.Recipients {
-			if rc.Action == ActionFailed {
+		for i := range r.Recipients {
+			if r.Recipients[i].Outcome() == ActionFailed {
 				return true
 			}
 		}
@@ -120,8 +125,9 @@ func (a DSNAction) Valid() bool {
 
 // DSNRecipient is one per-recipient block of a DSN.
 type DSNRecipient struct {
-	// FinalRecipient is the address (the "rfc822;" type removed);
-	// FinalRecipientType the address type, normally "rfc822".
+	// FinalRecipient is the bare address (NormalizeAddress: no "rfc822;"
+	// type, no display name); FinalRecipientType the address type,
+	// normally "rfc822". OriginalRecipient is normalised the same way.
 	FinalRecipient     string `json:"final_recipient"`
 	FinalRecipientType string `json:"final_recipient_type,omitempty"`
 	OriginalRecipient  string `json:"original_recipient,omitempty"`
@@ -143,8 +149,12 @@ type DSNRecipient struct {
 // StatusClass returns the class of the status code: 2 (success), 4
 // (persistent transient failure), 5 (permanent failure), 0 when unknown.
 func (r *DSNRecipient) StatusClass() int {
-	if r.Status != "" {
-		switch r.Status[0] {
+	return statusClass(r.Status)
+}
+
+func statusClass(s string) int {
+	if s != "" {
+		switch s[0] {
 		case '2':
 			return 2
 		case '4':
@@ -154,6 +164,118 @@ func (r *DSNRecipient) StatusClass() int {
 		}
 	}
 	return 0
+}
+
+// Outcome returns what the block says happened: its Action when it is one
+// of the five RFC 3464 actions ("failed" is a failure whatever the status
+// class: the reporting MTA gave up; "delayed" is the only temporary
+// outcome). A block without a known Action is read from its status class,
+// else from the SMTP reply code that starts its Diagnostic-Code: 2 gives
+// "delivered", 4 "delayed", 5 "failed". The result is "" when nothing
+// tells.
+func (r *DSNRecipient) Outcome() DSNAction {
+	if r.Action.Valid() {
+		return r.Action
+	}
+	c := r.StatusClass()
+	if c == 0 {
+		c = replyClass(r.DiagnosticCode)
+	}
+	switch c {
+	case 2:
+		return ActionDelivered
+	case 4:
+		return ActionDelayed
+	case 5:
+		return ActionFailed
+	}
+	return ""
+}
+
+// DetailedStatus returns the most specific status code the block gives:
+// Status when it is valid and more than a class ("5.1.1"); when Status is
+// missing, malformed or only a class ("5.0.0"), the first enhanced code of
+// the same class in the Diagnostic-Code ("554 5.6.0 ..." gives "5.6.0",
+// "550 #5.1.0" gives "5.1.0"), else the class of its SMTP reply code
+// ("550 ..." gives "5.0.0"). The result is "" when nothing tells.
+func (r *DSNRecipient) DetailedStatus() string {
+	st := r.Status
+	if !validStatus(st) {
+		st = ""
+	}
+	if st != "" && !strings.HasSuffix(st, ".0.0") {
+		return st
+	}
+	for _, code := range EnhancedCodes(r.DiagnosticCode) {
+		if st == "" || code[0] == st[0] {
+			return code
+		}
+	}
+	if st == "" {
+		if c := replyClass(r.DiagnosticCode); c != 0 {
+			return string(rune('0'+c)) + ".0.0"
+		}
+	}
+	return st
+}
+
+// replyClass returns the class (2, 4, 5) of the three-digit SMTP reply code
+// that starts s, or 0.
+func replyClass(s string) int {
+	s = strings.TrimSpace(s)
+	if len(s) < 3 || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9' || (len(s) > 3 && s[3] >= '0' && s[3] <= '9') {
+		return 0
+	}
+	return statusClass(s)
+}
+
+// EnhancedCodes returns the RFC 3463 enhanced status codes written in a
+// text ("550 5.1.1 ...", "550-5.7.1 ...", "#5.1.0"), in order, each once.
+// A code must stand alone: "10.5.1.1" (an IP address) and "5.1.1.2" are
+// not codes.
+func EnhancedCodes(s string) []string {
+	var out []string
+	for i := 0; i+5 <= len(s); i++ {
+		c := s[i]
+		if c != '2' && c != '4' && c != '5' || s[i+1] != '.' {
+			continue
+		}
+		if i > 0 && (isDigit(s[i-1]) || s[i-1] == '.' || isLetter(s[i-1])) {
+			continue
+		}
+		j := i + 2
+		k := digits(s, j)
+		if k == j || k-j > 3 || k >= len(s) || s[k] != '.' {
+			continue
+		}
+		m := digits(s, k+1)
+		if m == k+1 || m-k-1 > 3 {
+			continue
+		}
+		if m < len(s) && (isDigit(s[m]) || isLetter(s[m]) || (s[m] == '.' && m+1 < len(s) && isDigit(s[m+1]))) {
+			continue
+		}
+		code := s[i:m]
+		dup := false
+		for _, o := range out {
+			dup = dup || o == code
+		}
+		if !dup {
+			out = append(out, code)
+		}
+		i = m - 1
+	}
+	return out
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func digits(s string, i int) int {
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
 }
 
 // maxTextPart bounds how much of a text or report part the readers keep.
@@ -188,12 +310,18 @@ type reportParser struct {
 	haveReport   bool
 	reportType   string
 	textFallback string
+	// From the report's own header, for the original id and the inline
+	// status fields.
+	inReplyTo, references string
+	fromSystem            bool
 }
 
 // visit looks at one MIME entity.
 func (rp *reportParser) visit(p *mimePart) error {
 	if p.Path == "" {
 		readReportHeader(rp.rep, p.Entity.Header)
+		rp.inReplyTo, rp.references = p.Entity.Header.Get("In-Reply-To"), p.Entity.Header.Get("References")
+		rp.fromSystem = rp.rep.From == "" || isSystemAddress(rp.rep.From)
 	}
 	switch p.MediaType {
 	case "multipart/report":
@@ -229,6 +357,15 @@ func (rp *reportParser) statusPart(p *mimePart) error {
 	}
 	if cut {
 		rep.Warnings.Add(finding.Warning, "REPORT-TRUNCATED", partLocation(p.Path), "", "%s part cut at %d bytes", p.MediaType, maxTextPart)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		// The LPS-MSS guide's MDN: the fields follow Content-Type with no
+		// blank line, so they were read as the part's header.
+		if fields := nonContentFields(p.Entity.Header); fields != "" {
+			b = []byte(fields)
+			rep.Warnings.Add(finding.Warning, "REPORT-FIELDS-IN-HEADER", partLocation(p.Path), "RFC 6522 §3",
+				"the %s fields follow its header without a blank line: read from the part header", p.MediaType)
+		}
 	}
 	rp.haveStatus, rp.statusBody, rp.statusPath = true, string(b), p.Path
 	if strings.Contains(p.MediaType, "delivery-status") {
@@ -291,18 +428,31 @@ func (rp *reportParser) textPart(p *mimePart) error {
 // finish checks the structure and parses the status fields.
 func (rp *reportParser) finish() (*Report, error) {
 	rep := rp.rep
+	if rep.Text == "" {
+		rep.Text = rp.textFallback
+	}
+	inline := false
+	if !rp.haveStatus && (rp.haveReport || rp.fromSystem) {
+		// A status part that was not delimited (a broken boundary), or a
+		// mail system's notice quoting one: the fields are in the text.
+		if body := inlineDSNFields(rep.Text); body != "" {
+			rp.haveStatus, rp.statusBody, inline = true, body, true
+			rep.Kind = ReportDSN
+			rep.Warnings.Add(finding.Warning, "REPORT-INLINE", "message", "RFC 3464 §2, RFC 6522 §3",
+				"no message/delivery-status part: delivery status fields read from the text")
+		}
+	}
 	if !rp.haveStatus {
 		if rp.haveReport {
 			return nil, fmt.Errorf("%w: multipart/report without a status part", ErrNotReport)
 		}
 		return nil, ErrNotReport
 	}
-	if rep.Text == "" {
-		rep.Text = rp.textFallback
-	}
-	if !rp.haveReport {
+	switch {
+	case inline:
+	case !rp.haveReport:
 		rep.Warnings.Add(finding.Warning, "REPORT-CONTAINER", partLocation(rp.statusPath), "RFC 6522 §3", "status part outside a multipart/report entity")
-	} else {
+	default:
 		want := "delivery-status"
 		if rep.Kind == ReportMDN {
 			want = "disposition-notification"
@@ -320,13 +470,107 @@ func (rp *reportParser) finish() (*Report, error) {
 	} else {
 		parseMDNFields(rep, blocks, rp.statusPath)
 	}
+	if rep.OriginalMessageID != "" {
+		rep.OriginalIDSource = IDFromField
+	}
 	if rep.OriginalHeader.Len() > 0 {
 		if rep.OriginalMessageID == "" {
-			rep.OriginalMessageID = headerMessageID(rep.OriginalHeader.Header)
+			rep.OriginalMessageID, rep.OriginalIDSource = headerMessageID(rep.OriginalHeader.Header), IDFromReturned
 		}
 		rep.OriginalSubject, _ = rep.OriginalHeader.Subject()
 	}
+	// Some agents name the original only in the threading fields.
+	if rep.OriginalMessageID == "" {
+		if ids := MessageIDs(rp.inReplyTo); len(ids) > 0 {
+			rep.OriginalMessageID, rep.OriginalIDSource = ids[0], IDFromInReplyTo
+		} else if ids := MessageIDs(rp.references); len(ids) > 0 {
+			rep.OriginalMessageID, rep.OriginalIDSource = ids[len(ids)-1], IDFromReferences
+		}
+	}
+	if rep.OriginalMessageID == "" {
+		rep.OriginalIDSource = ""
+	}
 	return rep, nil
+}
+
+// nonContentFields writes the fields of a part header other than Content-*
+// and MIME-Version, one "Name: value" line each, in order.
+func nonContentFields(h message.Header) string {
+	var b strings.Builder
+	for f := h.Fields(); f.Next(); {
+		k := f.Key()
+		if strings.HasPrefix(strings.ToLower(k), "content-") || strings.EqualFold(k, "MIME-Version") {
+			continue
+		}
+		b.WriteString(k + ": " + f.Value() + "\n")
+	}
+	return b.String()
+}
+
+// dsnFieldNames are the fields of a delivery-status body (RFC 3464 §2.2,
+// §2.3), lower case; names starting with "x-" are extension fields.
+var dsnFieldNames = map[string]bool{
+	"reporting-mta": true, "dsn-gateway": true, "received-from-mta": true, "arrival-date": true,
+	"original-envelope-id": true, "original-recipient": true, "final-recipient": true, "action": true,
+	"status": true, "remote-mta": true, "diagnostic-code": true, "last-attempt-date": true,
+	"final-log-id": true, "will-retry-until": true,
+}
+
+// inlineDSNFields finds delivery-status fields in a text: runs of lines
+// that are DSN fields (and their continuation lines), starting at the
+// beginning of a line. It returns them as a delivery-status body, runs
+// separated by blank lines, when one run names a Final-Recipient with an
+// Action or a Status; else "".
+func inlineDSNFields(text string) string {
+	var b strings.Builder
+	inRun, field, ok := false, false, false
+	var run []string
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		has := map[string]bool{}
+		for _, l := range run {
+			if name, _, found := strings.Cut(l, ":"); found && l[0] != ' ' && l[0] != '\t' {
+				has[strings.ToLower(strings.TrimSpace(name))] = true
+			}
+		}
+		perMessage := has["reporting-mta"] || has["arrival-date"] || has["received-from-mta"] || has["original-envelope-id"]
+		recipient := has["final-recipient"] || has["original-recipient"]
+		if !perMessage && !recipient {
+			run = run[:0] // extension fields alone (X-Original-To...): not a block
+			return
+		}
+		ok = ok || has["final-recipient"] && (has["action"] || has["status"])
+		for _, l := range run {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("\n")
+		run = run[:0]
+	}
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line != "" && (line[0] == ' ' || line[0] == '\t') && strings.TrimSpace(line) != "" {
+			if inRun && field {
+				run = append(run, line)
+			}
+			continue
+		}
+		name, _, found := strings.Cut(line, ":")
+		lname := strings.ToLower(name)
+		if found && !strings.ContainsAny(name, " \t") && (dsnFieldNames[lname] || strings.HasPrefix(lname, "x-")) {
+			run = append(run, line)
+			inRun, field = true, true
+			continue
+		}
+		flush()
+		inRun, field = false, false
+	}
+	flush()
+	if !ok {
+		return ""
+	}
+	return b.String()
 }
 
 func readReportHeader(rep *Report, h message.Header) {
@@ -343,14 +587,17 @@ func readReportHeader(rep *Report, h message.Header) {
 	rep.MessageID = headerMessageID(h)
 }
 
-// headerMessageID returns the Message-ID of a header without angle brackets,
-// tolerating ids that RFC 5322 would refuse.
+// isSystemAddress reports whether an address is a mail system's
+// (MAILER-DAEMON, postmaster), the senders of bounces and notices.
+func isSystemAddress(addr string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(addr)), "@")
+	return local == "mailer-daemon" || local == "postmaster" || local == "mailerdaemon"
+}
+
+// headerMessageID returns the Message-ID of a header, normalised
+// (NormalizeMessageID): ids that RFC 5322 would refuse are tolerated.
 func headerMessageID(h message.Header) string {
-	mh := mail.Header{Header: h}
-	if id, err := mh.MessageID(); err == nil && id != "" {
-		return id
-	}
-	return stripAngles(h.Get("Message-Id"))
+	return NormalizeMessageID(h.Get("Message-Id"))
 }
 
 func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
@@ -369,7 +616,7 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 		rep.OriginalEnvelopeID = msg.get("Original-Envelope-Id")
 		// Not RFC 3464, but some MTAs (Exchange) name the message here.
 		for _, f := range []string{"Original-Message-ID", "X-Original-Message-ID"} {
-			if v := stripAngles(stripComments(msg.get(f))); v != "" {
+			if v := NormalizeMessageID(msg.get(f)); v != "" {
 				rep.OriginalMessageID = v
 				break
 			}
@@ -383,9 +630,9 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 	for i, b := range blocks {
 		bloc := fmt.Sprintf("%s recipient %d", loc, i+1)
 		rc := DSNRecipient{}
-		rc.FinalRecipientType, rc.FinalRecipient = splitTyped(stripComments(b.get("Final-Recipient")))
+		rc.FinalRecipientType, rc.FinalRecipient = reportAddress(rep, b.get("Final-Recipient"), "Final-Recipient", bloc)
 		if v := b.get("Original-Recipient"); v != "" {
-			_, rc.OriginalRecipient = splitTyped(stripComments(v))
+			_, rc.OriginalRecipient = reportAddress(rep, v, "Original-Recipient", bloc)
 		}
 		if rc.FinalRecipient == "" {
 			rc.FinalRecipient = rc.OriginalRecipient
@@ -409,11 +656,29 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 		rc.LastAttemptDate = parseDate(rep, b.get("Last-Attempt-Date"), "Last-Attempt-Date", bloc)
 		rc.WillRetryUntil = parseDate(rep, b.get("Will-Retry-Until"), "Will-Retry-Until", bloc)
 		rc.FinalLogID = b.get("Final-Log-Id")
+		if rc.FinalRecipient == "" && rc.Action == "" && rc.Status == "" && rc.DiagnosticCode == "" {
+			continue // a block of stray lines (a cut report), not a recipient
+		}
 		rep.Recipients = append(rep.Recipients, rc)
 	}
 	if len(rep.Recipients) == 0 {
 		rep.Warnings.Add(finding.Warning, "DSN-NO-RECIPIENT", loc, "RFC 3464 §2.3", "no per-recipient block")
 	}
+}
+
+// reportAddress reads an address field of a report ("rfc822; addr"): its
+// type in lower case and the address normalised (NormalizeAddress), with a
+// finding when a display name had to be dropped.
+func reportAddress(rep *Report, v, name, loc string) (typ, addr string) {
+	v = stripComments(v)
+	if t, _, ok := strings.Cut(v, ";"); ok && !strings.ContainsAny(t, "@<\"") {
+		typ = strings.ToLower(strings.TrimSpace(t))
+	}
+	if hasDisplayName(v) {
+		rep.Warnings.Add(finding.Info, "REPORT-ADDRESS", loc, "RFC 3464 §2.3.2, RFC 8098 §3.2.4",
+			"%s carries a display name: %q read as its address", name, truncate(v, 80))
+	}
+	return typ, NormalizeAddress(v)
 }
 
 // validStatus checks the RFC 3463 form class.subject.detail.

@@ -83,8 +83,8 @@ func ParseErrorCode(s string) (ErrorCode, error) {
 type MDN struct {
 	ReportingUA       string `json:"reporting_ua,omitempty"`
 	MDNGateway        string `json:"mdn_gateway,omitempty"`
-	OriginalRecipient string `json:"original_recipient,omitempty"` // address, "rfc822;" removed
-	FinalRecipient    string `json:"final_recipient,omitempty"`    // address, "rfc822;" removed
+	OriginalRecipient string `json:"original_recipient,omitempty"` // bare address (NormalizeAddress)
+	FinalRecipient    string `json:"final_recipient,omitempty"`    // bare address (NormalizeAddress)
 	OriginalMessageID string `json:"original_message_id,omitempty"`
 
 	Disposition Disposition `json:"disposition"`
@@ -207,13 +207,13 @@ func parseMDNFields(rep *Report, blocks []fieldBlock, path string) {
 	m.ReportingUA = b.get("Reporting-UA")
 	m.MDNGateway = b.get("MDN-Gateway")
 	if v := b.get("Original-Recipient"); v != "" {
-		_, m.OriginalRecipient = splitTyped(stripComments(v))
+		_, m.OriginalRecipient = reportAddress(rep, v, "Original-Recipient", loc)
 	}
-	_, m.FinalRecipient = splitTyped(stripComments(b.get("Final-Recipient")))
+	_, m.FinalRecipient = reportAddress(rep, b.get("Final-Recipient"), "Final-Recipient", loc)
 	if m.FinalRecipient == "" {
 		rep.Warnings.Add(finding.Warning, "MDN-FINAL-RECIPIENT", loc, "RFC 8098 §3.2.4", "Final-Recipient missing")
 	}
-	m.OriginalMessageID = stripAngles(stripComments(b.get("Original-Message-ID")))
+	m.OriginalMessageID = NormalizeMessageID(b.get("Original-Message-ID"))
 	if m.OriginalMessageID != "" {
 		rep.OriginalMessageID = m.OriginalMessageID
 	}
