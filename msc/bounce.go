@@ -5,19 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/limit"
+	"github.com/mssante-go/sdk/mssante"
 )
 
 // Errors of Classify.
 var (
 	// ErrNotBounce: the message is not a returned message (no failure
 	// report, no known bounce text, nothing that looks like a bounce), or
-	// it is a report announcing no failure (a delivery or read receipt).
+	// it is a report announcing no failure or delay (a delivery or read
+	// receipt), or an automatic reply (RFC 3834: "out of office").
 	ErrNotBounce = errors.New("msc: not a bounce")
 	// ErrMalformedMessage: the message cannot be read as MIME at all (also
 	// the error of ReadHeader and IsClosingMessage on a broken header).
@@ -28,25 +30,27 @@ var (
 // message: a bounce may carry the whole 25 Mo original.
 const DefaultMaxBounceBytes = 64 << 20
 
-// Bounce is a classified returned message.
+// Bounce is a classified returned message: one RecipientBounce per recipient
+// that failed or is delayed. There is no message-wide kind: two recipients
+// of one message may fail for different reasons, and each result comes from
+// that recipient's own evidence.
 type Bounce struct {
-	// Kind, Recipient, Status and DiagnosticCode describe the first failed
-	// recipient (the first delayed one when none failed).
-	Kind           Kind   `json:"kind"`
-	Recipient      string `json:"recipient"`
-	Status         string `json:"status"`
-	DiagnosticCode string `json:"diagnostic_code,omitempty"`
-	// OriginalMessageID is the Message-ID of the returned message, without
-	// angle brackets, when the bounce carries it.
-	OriginalMessageID string `json:"original_message_id"`
-	// Source is "dsn" when the recipients come from an RFC 3464 report,
-	// "text" when they come from the text of a plain bounce.
-	Source string `json:"source"`
-	// Matched is the BounceText that decided the kind, if one did.
-	Matched string `json:"matched,omitempty"`
-	// Recipients lists every failed or delayed recipient.
-	Recipients []RecipientBounce `json:"recipients,omitempty"`
-	Subject    string            `json:"subject,omitempty"`
+	// Recipients lists every failed or delayed recipient, in the order of
+	// the report (or of the text).
+	Recipients []RecipientBounce `json:"recipients"`
+	// OriginalMessageID is the Message-ID of the returned message,
+	// normalised (mssante.NormalizeMessageID); OriginalIDSource says
+	// where it was found. Each RecipientBounce repeats it.
+	OriginalMessageID string                   `json:"original_message_id"`
+	OriginalIDSource  mssante.OriginalIDSource `json:"original_id_source,omitempty"`
+	// Source is "dsn" when the recipients come from an RFC 3464 report
+	// (a delivery-status part, or its fields found in the text), "text"
+	// when they come from the text of a plain bounce.
+	Source  string `json:"source"`
+	Subject string `json:"subject,omitempty"`
+	// Warnings are what the readers had to tolerate (a byte order mark
+	// before the header, a status part read from the text...).
+	Warnings finding.List `json:"warnings,omitempty"`
 	// Text is the human-readable text of the bounce (returned messages
 	// excluded), HTML reduced to text.
 	Text string `json:"-"`
@@ -56,19 +60,66 @@ type Bounce struct {
 
 // RecipientBounce is the outcome for one recipient.
 type RecipientBounce struct {
-	Kind           Kind   `json:"kind"`
-	Recipient      string `json:"recipient"`
-	Action         string `json:"action,omitempty"` // DSN Action: failed or delayed
-	Status         string `json:"status,omitempty"`
+	// Recipient is the bare address (mssante.NormalizeAddress; a valid
+	// patient address in its canonical form), "" when a plain bounce names
+	// no recipient.
+	Recipient string `json:"recipient"`
+	Kind      Kind   `json:"kind"`
+	// Action is "failed" or "delayed": the report's Action (failed
+	// whatever the status class), else what the status or the text says.
+	Action string `json:"action"`
+	// Status is the most specific RFC 3463 code known for the recipient
+	// (mssante.DSNRecipient.DetailedStatus: "5.0.0" made "5.6.0" by its
+	// Diagnostic-Code); ReportedStatus is the Status field as written when
+	// it differs.
+	Status         string `json:"status"`
+	ReportedStatus string `json:"reported_status,omitempty"`
 	DiagnosticCode string `json:"diagnostic_code,omitempty"`
-	Matched        string `json:"matched,omitempty"`
+	// Evidence says what decided the kind: "action" (delayed), "mes-text"
+	// (a Mon Espace Santé text), "diagnostic" (a text of the table in the
+	// recipient's Diagnostic-Code or Status comment), "recipient-text" (in
+	// a paragraph of the human-readable text naming this recipient alone),
+	// "message-text" (in the whole text: one recipient only), "status" (a
+	// status rule), "matricule" (an invalid patient address), "none".
+	Evidence string `json:"evidence"`
+	// Matched is the BounceText that decided the kind, if one did.
+	Matched string `json:"matched,omitempty"`
+	// OriginalMessageID repeats Bounce.OriginalMessageID.
+	OriginalMessageID string `json:"original_message_id"`
 }
 
-// Patient returns the matricule of the failed recipient when it is a valid
-// patient address.
-func (b *Bounce) Patient() (ins.Matricule, bool) {
-	m, err := ins.ParseMSCAddress(b.Recipient)
+// Permanent reports whether the message failed for good for this
+// recipient (Kind.Permanent).
+func (r RecipientBounce) Permanent() bool { return r.Kind.Permanent() }
+
+// Patient returns the matricule of the recipient when it is a valid patient
+// address.
+func (r RecipientBounce) Patient() (ins.Matricule, bool) {
+	m, err := ins.ParseMSCAddress(r.Recipient)
 	return m, err == nil
+}
+
+// Recipient returns the result for an address (compared case-insensitively).
+func (b *Bounce) Recipient(addr string) (RecipientBounce, bool) {
+	addr = mssante.NormalizeAddress(addr)
+	for _, r := range b.Recipients {
+		if strings.EqualFold(r.Recipient, addr) {
+			return r, true
+		}
+	}
+	return RecipientBounce{}, false
+}
+
+// Failed returns the recipients whose delivery failed for good (all but
+// the delayed ones).
+func (b *Bounce) Failed() []RecipientBounce {
+	var out []RecipientBounce
+	for _, r := range b.Recipients {
+		if r.Permanent() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Classifier classifies returned messages. The zero value uses the default
@@ -77,32 +128,38 @@ type Classifier struct {
 	// Texts is the table of texts looked for, first match wins; nil means
 	// BounceTexts(). To extend it, append to BounceTexts().
 	Texts []BounceText
-	// StatusRules map status codes to kinds when no text matched; nil means
+	// StatusRules map status codes to kinds when no text decided; nil means
 	// DefaultStatusRules().
 	StatusRules []StatusRule
 	// MaxBytes is the largest message read; 0 means DefaultMaxBounceBytes.
 	MaxBytes int64
 }
 
-// Classify reads a returned message from r and tells why it came back.
+// Classify reads a returned message from r and tells, for each recipient,
+// why it came back.
 //
-// The RFC 3464 report is read first: each recipient with Action failed or
-// delayed gives a RecipientBounce with its status, diagnostic and kind. A
-// 4.x.x status or a delayed action is KindTemporary. Otherwise the texts of
-// the table are looked for, in the recipient's Diagnostic-Code and then in
-// the human-readable text (a text quoting an address applies only to that
-// recipient; a Mon Espace Santé text only to a patient address); failing
-// that, the status rules decide, and a patient address whose matricule is
-// invalid is KindInvalidAddress. Without a report, the text alone is used:
-// the recipient is the address the text quotes (or the first "<address>:"
-// line of a Postfix bounce) and the status the X.Y.Z code that follows an
-// SMTP reply code ("552 5.3.4"), else the first X.Y.Z code of the text.
+// Each recipient is classified from the most specific evidence first. With
+// an RFC 3464 report: its block's Action ("delayed" is KindTemporary, the
+// only temporary outcome; "failed" is a failure whatever the status class),
+// then, for a patient address, the Mon Espace Santé texts wherever they
+// quote that address (they keep priority over any status), then the texts
+// of the table in the block's Diagnostic-Code and Status comment, then in
+// the paragraphs of the human-readable text that name this recipient and no
+// other, then in the whole text when there is a single recipient; then the
+// status rules on the block's most specific status; a patient address whose
+// matricule is invalid is KindInvalidAddress; else KindOther. A plain bounce
+// (no report) is read the same way, its recipients taken from the text
+// (Postfix "<address>:" paragraphs, Exim's indented list, a Mon Espace
+// Santé text...), its status from the SMTP reply of each recipient's
+// paragraph.
 //
-// A message that is no bounce, or a report without failure (a delivery or
-// read receipt), gives an error wrapping ErrNotBounce. A message larger than
-// MaxBytes, nested more than 16 levels deep or with more than 256 MIME parts
-// gives a *limit.Error (limit.Size, limit.Depth, limit.Parts), and an
-// unreadable header block an error wrapping ErrMalformedMessage.
+// A message that is no bounce, a report without failure or delay (a
+// delivery or read receipt) or an automatic reply gives an error wrapping
+// ErrNotBounce. A message larger than MaxBytes, nested more than 16 levels
+// deep or with more than 256 MIME parts gives a *limit.Error (limit.Size,
+// limit.Depth, limit.Parts), and an unreadable header block an error
+// wrapping ErrMalformedMessage. A byte order mark or blank lines before the
+// header are tolerated, with a warning in Bounce.Warnings.
 func (c *Classifier) Classify(ctx context.Context, r io.Reader) (*Bounce, error) {
 	max := c.MaxBytes
 	if max <= 0 {
@@ -125,46 +182,119 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bounce{Raw: raw, Subject: bm.subject, Text: bm.text, OriginalMessageID: bm.originalMessageID}
-	if b.OriginalMessageID == "" {
-		b.OriginalMessageID = quotedMessageID(b.Text)
-	}
+	b := &Bounce{Raw: raw, Subject: bm.subject, Text: bm.text, Warnings: bm.warnings,
+		OriginalMessageID: bm.originalMessageID, OriginalIDSource: bm.originalIDSource}
 	m := c.matchers()
-	body := normalizeText(b.Text)
+	var rcpts []evidence
 	switch bm.report.kind {
 	case "mdn":
 		return nil, fmt.Errorf("%w: a disposition notification (read receipt)", ErrNotBounce)
 	case "dsn":
 		b.Source = "dsn"
 		for _, rr := range bm.report.recipients {
-			if rr.action != "failed" && rr.action != "delayed" && !(rr.action == "" && (strings.HasPrefix(rr.status, "4") || strings.HasPrefix(rr.status, "5"))) {
-				continue
+			if rr.outcome == mssante.ActionFailed || rr.outcome == mssante.ActionDelayed {
+				rcpts = append(rcpts, rr)
 			}
-			b.Recipients = append(b.Recipients, c.classifyRecipient(m, rr, body))
 		}
-		if len(b.Recipients) == 0 {
-			return nil, fmt.Errorf("%w: delivery status notification without a failed recipient", ErrNotBounce)
+		if len(rcpts) == 0 {
+			return nil, fmt.Errorf("%w: delivery status notification without a failed or delayed recipient", ErrNotBounce)
 		}
 	default:
+		if bm.autoReply {
+			return nil, fmt.Errorf("%w: an automatic reply (RFC 3834)", ErrNotBounce)
+		}
 		b.Source = "text"
-		rb, ok := c.classifyText(m, b.Text, body)
-		if !ok && !looksLikeBounce(bm) {
+		rcpts = textEvidence(m, bm)
+		if len(rcpts) == 0 {
 			return nil, ErrNotBounce
 		}
-		b.Recipients = []RecipientBounce{rb}
 	}
-	for i := range b.Recipients {
-		b.Recipients[i].Recipient = canonicalRecipient(b.Recipients[i].Recipient)
+	paras := paragraphs(b.Text)
+	all := make([]string, len(rcpts))
+	for i, rr := range rcpts {
+		all[i] = rr.recipient
 	}
-	first := b.Recipients[0]
-	for _, rb := range b.Recipients {
-		if rb.Kind != KindTemporary {
-			first = rb
-			break
+	for _, rr := range rcpts {
+		var tied, wide string
+		if len(rcpts) == 1 {
+			wide = b.Text
+		}
+		if rr.recipient != "" {
+			tied = tiedText(paras, rr.recipient, all)
+		}
+		rb := c.classify(m, rr, tied, wide, b.Text, len(rcpts) == 1)
+		rb.OriginalMessageID = b.OriginalMessageID
+		b.Recipients = append(b.Recipients, rb)
+	}
+	return b, nil
+}
+
+// evidence is what a report or a text says of one recipient.
+type evidence struct {
+	recipient      string
+	outcome        mssante.DSNAction // failed or delayed
+	status         string            // most specific code
+	reportedStatus string
+	diagnostic     string
+	ownText        string // Diagnostic-Code and Status comment
+}
+
+// classify decides the kind of one recipient from its evidence, the
+// paragraphs tied to it, the whole text when it is the only recipient
+// (wide), and the whole text for the Mon Espace Santé texts (which quote
+// the address they are about).
+func (c *Classifier) classify(m []textMatcher, ev evidence, tied, wide, all string, single bool) RecipientBounce {
+	rb := RecipientBounce{
+		Recipient: canonicalRecipient(ev.recipient), Action: string(ev.outcome), Status: ev.status,
+		DiagnosticCode: ev.diagnostic,
+	}
+	if ev.reportedStatus != ev.status {
+		rb.ReportedStatus = ev.reportedStatus
+	}
+	if ev.outcome == mssante.ActionDelayed {
+		rb.Kind, rb.Evidence = KindTemporary, "action"
+		return rb
+	}
+	patient := ins.IsPatientAddress(ev.recipient)
+	rcpt := strings.ToLower(ev.recipient)
+	if patient || ev.recipient == "" { // a plain bounce naming no one may be Mon Espace Santé's
+		// The Mon Espace Santé texts decide for a patient address whatever
+		// the status: wherever they quote it, or anywhere when they quote
+		// no address the reader could take and the recipient is alone.
+		for _, text := range []string{ev.ownText, tied, all} {
+			body := normalizeText(text)
+			for i := range m {
+				if !m[i].kind.Patient() {
+					continue
+				}
+				addr, ok := m[i].match(body)
+				if ok && (strings.EqualFold(addr, rcpt) || addr == "" && single) {
+					rb.Kind, rb.Matched, rb.Evidence = m[i].kind, m[i].source, "mes-text"
+					return rb
+				}
+			}
 		}
 	}
-	b.Kind, b.Recipient, b.Status, b.DiagnosticCode, b.Matched = first.Kind, first.Recipient, first.Status, first.DiagnosticCode, first.Matched
-	return b, nil
+	for _, src := range []struct{ text, name string }{{ev.ownText, "diagnostic"}, {tied, "recipient-text"}, {wide, "message-text"}} {
+		if src.text == "" {
+			continue
+		}
+		body := normalizeText(src.text)
+		for i := range m {
+			if m[i].kind.Patient() {
+				continue
+			}
+			if addr, ok := m[i].match(body); ok && (addr == "" || strings.EqualFold(addr, rcpt)) {
+				rb.Kind, rb.Matched, rb.Evidence = m[i].kind, m[i].source, src.name
+				if patient {
+					rb.Kind = rb.Kind.forPatient()
+				}
+				return rb
+			}
+		}
+	}
+	rb.Kind, rb.Evidence = c.statusKind(ev.recipient, ev.status)
+	return rb
 }
 
 // canonicalRecipient writes a valid patient address in its canonical form
@@ -176,40 +306,8 @@ func canonicalRecipient(addr string) string {
 	return addr
 }
 
-// classifyRecipient classifies one DSN recipient.
-func (c *Classifier) classifyRecipient(m []textMatcher, rr reportRecipient, body string) RecipientBounce {
-	rb := RecipientBounce{Recipient: rr.recipient, Action: rr.action, Status: rr.status, DiagnosticCode: rr.diagnostic}
-	if rr.action == "delayed" || strings.HasPrefix(rr.status, "4") {
-		rb.Kind = KindTemporary
-		return rb
-	}
-	patient := ins.IsPatientAddress(rr.recipient)
-	diag := normalizeText(rr.diagnostic)
-	rcpt := lowerAddress(rr.recipient)
-	// Table order decides (the Mon Espace Santé texts come first); for each
-	// text, the recipient's own diagnostic, then the shared human text.
-	for i := range m {
-		if m[i].kind.Patient() && !patient {
-			continue
-		}
-		for _, text := range [2]string{diag, body} {
-			addr, ok := m[i].match(text)
-			if !ok || (addr != "" && !strings.EqualFold(addr, rcpt)) {
-				continue
-			}
-			rb.Kind, rb.Matched = m[i].kind, m[i].source
-			if rb.Kind == KindMailboxUnknown && patient {
-				rb.Kind = KindUnknownAddress
-			}
-			return rb
-		}
-	}
-	rb.Kind = c.statusKind(rr.recipient, rr.status)
-	return rb
-}
-
 // statusKind applies the status rules, then the matricule check.
-func (c *Classifier) statusKind(rcpt, status string) Kind {
+func (c *Classifier) statusKind(rcpt, status string) (Kind, string) {
 	patient := ins.IsPatientAddress(rcpt)
 	rules := c.StatusRules
 	if rules == nil {
@@ -217,58 +315,13 @@ func (c *Classifier) statusKind(rcpt, status string) Kind {
 	}
 	for i := range rules {
 		if rules[i].matches(status, patient) {
-			return rules[i].Kind
+			return rules[i].Kind, "status"
 		}
 	}
-	if patient && !strings.EqualFold(lowerAddress(rcpt), ins.TestAutoReplyAddress) && !isPatient(rcpt) && strings.HasPrefix(status, "5") {
-		return KindInvalidAddress
+	if patient && !strings.EqualFold(rcpt, ins.TestAutoReplyAddress) && !isPatient(rcpt) {
+		return KindInvalidAddress, "matricule"
 	}
-	if strings.HasPrefix(status, "4") {
-		return KindTemporary
-	}
-	return KindOther
-}
-
-var (
-	smtpStatus     = regexp.MustCompile(`\b[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})\b`)
-	enhancedStatus = regexp.MustCompile(`\b([245])\.(\d{1,3})\.(\d{1,3})\b`)
-	postfixRcpt    = regexp.MustCompile(`<([^<>\s@]+@[^<>\s@]+)>\s*:`)
-	patientRcpt    = regexp.MustCompile(`(?i)[a-z0-9._+-]+@patient\.mssante\.fr\b`)
-	quotedMsgID    = regexp.MustCompile(`(?im)^\s*Message-ID:\s*<([^<>\s]+)>`)
-)
-
-// classifyText classifies a bounce that has no report.
-func (c *Classifier) classifyText(m []textMatcher, text, body string) (RecipientBounce, bool) {
-	var rb RecipientBounce
-	if sm := smtpStatus.FindStringSubmatch(text); sm != nil {
-		rb.Status = sm[1] // "552 5.3.4": the code after an SMTP reply code
-	} else {
-		rb.Status = enhancedStatus.FindString(text)
-	}
-	if sm := postfixRcpt.FindStringSubmatch(text); sm != nil {
-		rb.Recipient = sm[1]
-	} else if sm := patientRcpt.FindStringSubmatch(text); sm != nil {
-		rb.Recipient = sm[0]
-	}
-	for i := range m {
-		addr, ok := m[i].match(body)
-		if !ok {
-			continue
-		}
-		if addr != "" {
-			rb.Recipient = addr
-		}
-		if m[i].kind.Patient() && rb.Recipient != "" && !ins.IsPatientAddress(rb.Recipient) {
-			continue
-		}
-		rb.Kind, rb.Matched = m[i].kind, m[i].source
-		if rb.Kind == KindMailboxUnknown && ins.IsPatientAddress(rb.Recipient) {
-			rb.Kind = KindUnknownAddress
-		}
-		return rb, true
-	}
-	rb.Kind = c.statusKind(rb.Recipient, rb.Status)
-	return rb, rb.Status != "" && rb.Recipient != ""
+	return KindOther, "none"
 }
 
 func (c *Classifier) matchers() []textMatcher {
@@ -290,39 +343,6 @@ func newMatchers(texts []BounceText) []textMatcher {
 		}
 	}
 	return out
-}
-
-// bounceSubjects are (normalised) subjects of returned messages.
-var bounceSubjects = []string{
-	"undelivered mail", "undeliverable", "delivery status notification", "delivery failure",
-	"mail delivery failed", "returned mail", "failure notice", "non distribue", "non remis",
-	"echec de la remise", "message non delivre",
-}
-
-// looksLikeBounce reports whether a message without a recognised reason is
-// still a bounce: sent by a mailer daemon, or with a bounce subject.
-func looksLikeBounce(bm *bounceMail) bool {
-	if strings.EqualFold(bm.contentType, "multipart/report") {
-		return true
-	}
-	from := strings.ToLower(bm.from)
-	if strings.Contains(from, "mailer-daemon") || strings.Contains(from, "postmaster") {
-		return true
-	}
-	s := normalizeText(bm.subject)
-	for _, p := range bounceSubjects {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func quotedMessageID(text string) string {
-	if sm := quotedMsgID.FindStringSubmatch(text); sm != nil {
-		return sm[1]
-	}
-	return ""
 }
 
 // ctxReader stops reading once the context is done.

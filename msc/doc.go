@@ -36,13 +36,22 @@
 //
 // # Bounces
 //
-// Classifier.Classify reads a returned message: the RFC 3464 report first
-// (failed recipient, status code, original Message-ID), then the French texts
-// Mon Espace Santé sends (BounceTexts, extensible through the classifier),
-// and gives one of the Kind values: msc-unknown-address, msc-closed,
-// msc-invalid-address, message-too-large, mailbox-unknown, temporary, other.
-// The message itself is read by package mssante (Read, and ParseReport for a
-// report), within its reader limits.
+// Classifier.Classify reads a returned message and gives one
+// RecipientBounce per failed or delayed recipient, each from that
+// recipient's own evidence first: its RFC 3464 block (Action "delayed" is
+// the only temporary outcome, "failed" a failure whatever the status class,
+// a generic "5.0.0" made specific by the Diagnostic-Code), the Mon Espace
+// Santé texts for a patient address (BounceTexts, extensible; they decide
+// whatever the status), the texts of the table in its Diagnostic-Code, in
+// the paragraphs of the notice that name it alone, in the whole notice only
+// for a single recipient, then the status rules. The kinds are
+// msc-unknown-address, msc-closed, msc-invalid-address, message-too-large,
+// mailbox-unknown, mailbox-full, mailbox-disabled, host-unknown, expired,
+// policy, temporary and other; Kind.Permanent agrees with
+// mssante.Report.Failed. The message itself is read by package mssante
+// (Read, and ParseReport for a report), within its reader limits; a byte
+// order mark or blank lines before the header are tolerated with a warning.
+// Automatic replies, delivery and read receipts are never bounces.
 //
 // # Conversations
 //

@@ -72,9 +72,11 @@ func ExampleClassifier_Classify() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(b.Kind, b.Recipient, b.Kind.Permanent())
+	for _, r := range b.Recipients {
+		fmt.Println(r.Kind, r.Recipient, r.Permanent(), r.Evidence)
+	}
 	// Output:
-	// msc-closed 279035121518989@patient.mssante.fr true
+	// msc-closed 279035121518989@patient.mssante.fr true mes-text
 }
 
 // A caller who learns another wording extends the table; the default one
@@ -86,7 +88,7 @@ func ExampleBounceTexts() {
 	})}
 	b, _ := c.ClassifyBytes([]byte("From: postmaster@patient.mssante.fr\r\n\r\n" +
 		"<279035121518989@patient.mssante.fr>: Le patient est DÉCÉDÉ.\r\n"))
-	fmt.Println(b.Kind, b.Recipient)
+	fmt.Println(b.Recipients[0].Kind, b.Recipients[0].Recipient)
 
 	t, _ := msc.MESBounceText(msc.KindInvalidAddress)
 	fmt.Println(t.Render("2790351215189@patient.mssante.fr"))

@@ -63,14 +63,18 @@ func TestAgainstSimulatedMES(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if b.Kind != tt.kind || !strings.EqualFold(b.Recipient, tt.to) || b.OriginalMessageID != strings.ReplaceAll(tt.name, " ", "-")+"@hopital-test.mssante.fr" {
-				t.Errorf("got %s %q %s %q, want %s %q", b.Kind, b.Recipient, b.Status, b.OriginalMessageID, tt.kind, tt.to)
+			if len(b.Recipients) != 1 {
+				t.Fatalf("%d recipients, want 1", len(b.Recipients))
+			}
+			r := b.Recipients[0]
+			if r.Kind != tt.kind || !strings.EqualFold(r.Recipient, tt.to) || r.OriginalMessageID != strings.ReplaceAll(tt.name, " ", "-")+"@hopital-test.mssante.fr" {
+				t.Errorf("got %s %q %s %q, want %s %q", r.Kind, r.Recipient, r.Status, r.OriginalMessageID, tt.kind, tt.to)
 			}
 			// The French text itself must decide, not the status code that
 			// comes with it: this is what ties the simulator's texts to the
 			// classifier's table.
-			if want, ok := msc.MESBounceText(tt.kind); ok && (b.Source != "dsn" || b.Matched != want.Text) {
-				t.Errorf("source %s, matched %q; want the DSN decided by %q", b.Source, b.Matched, want.Text)
+			if want, ok := msc.MESBounceText(tt.kind); ok && (b.Source != "dsn" || r.Matched != want.Text || r.Evidence != "mes-text") {
+				t.Errorf("source %s, matched %q (%s); want the DSN decided by %q", b.Source, r.Matched, r.Evidence, want.Text)
 			}
 			if err := tracker.Bounced(ctx, mssantetest.DefaultApp, b); err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
@@ -23,31 +24,27 @@ const (
 // returned message, and the RFC 3464 report when there is one.
 type bounceMail struct {
 	subject, from     string
+	to                []string
 	contentType       string // of the whole message, lower case
+	autoReply         bool   // RFC 3834 automatic reply from a person's mailbox
 	text              string
-	originalMessageID string // from the report, else the first returned message or header part
+	originalMessageID string
+	originalIDSource  mssante.OriginalIDSource
 	report            report
+	warnings          finding.List
 }
 
-// report is what the classifier needs from an RFC 3464 delivery status
-// notification, filled from mssante.ParseReport. Keeping the classifier on
-// this small struct keeps it independent of the parser's evolutions.
+// report is what the classifier needs from a delivery status notification,
+// filled from mssante.ParseReport.
 type report struct {
 	kind       string // "dsn", "mdn" or "" when the message is no report
-	recipients []reportRecipient
+	recipients []evidence
 }
 
-type reportRecipient struct {
-	recipient  string // Final-Recipient address (Original-Recipient when missing)
-	action     string // lower case
-	status     string // "5.1.1"
-	diagnostic string // Diagnostic-Code text after its type
-}
-
-// readBounce reads raw with mssante.Read, then, when it holds a delivery or
-// disposition status part, with mssante.ParseReport for the report fields.
-// The errors are the reader limits (*limit.Error) and an unreadable
-// header block (ErrMalformedMessage).
+// readBounce reads raw with mssante.Read, then, when it is or holds a
+// report, with mssante.ParseReport for the report fields. The errors are
+// the reader limits (*limit.Error) and an unreadable header block
+// (ErrMalformedMessage).
 func readBounce(raw []byte) (*bounceMail, error) {
 	opts := &mssante.ReadOptions{
 		Limits:  mssante.ReadLimits{MaxSize: int64(len(raw)), MaxDepth: maxMIMEDepth, MaxParts: maxMIMEParts},
@@ -60,23 +57,37 @@ func readBounce(raw []byte) (*bounceMail, error) {
 		}
 		return nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
 	}
-	bm := &bounceMail{subject: in.Subject, from: in.Header.Get("From")}
+	bm := &bounceMail{subject: in.Subject, warnings: readerFindings(in.Warnings)}
+	if in.From != nil {
+		bm.from = in.From.Address
+	}
+	for _, a := range in.To {
+		bm.to = append(bm.to, strings.ToLower(a.Address))
+	}
 	if len(in.Parts) > 0 {
 		bm.contentType = in.Parts[0].ContentType
 	}
+	bm.autoReply = isAutoReply(in)
 	bm.text, bm.originalMessageID = bounceText(in)
-	if !hasStatusPart(in.Parts) {
-		return bm, nil
+	if bm.originalMessageID != "" {
+		bm.originalIDSource = mssante.IDFromReturned
+	} else if id := quotedMessageID(bm.text); id != "" {
+		bm.originalMessageID, bm.originalIDSource = id, mssante.IDFromReturned
+	} else if len(in.InReplyTo) > 0 {
+		bm.originalMessageID, bm.originalIDSource = in.InReplyTo[0], mssante.IDFromInReplyTo
+	} else if len(in.References) > 0 {
+		bm.originalMessageID, bm.originalIDSource = in.References[len(in.References)-1], mssante.IDFromReferences
 	}
 	rep, err := mssante.ParseReport(bytes.NewReader(raw), opts)
 	if err != nil {
 		if errors.Is(err, limit.ErrExceeded) {
 			return nil, err
 		}
-		return bm, nil // an unparsable report: the classifier reads the text
+		return bm, nil // no report (or an unusable one): the text decides
 	}
+	bm.warnings = mergeFindings(bm.warnings, readerFindings(rep.Warnings))
 	if rep.OriginalMessageID != "" {
-		bm.originalMessageID = rep.OriginalMessageID
+		bm.originalMessageID, bm.originalIDSource = rep.OriginalMessageID, rep.OriginalIDSource
 	}
 	switch rep.Kind {
 	case mssante.ReportDSN:
@@ -85,15 +96,70 @@ func readBounce(raw []byte) (*bounceMail, error) {
 		bm.report.kind = "mdn"
 		return bm, nil
 	}
-	for _, rc := range rep.Recipients {
-		bm.report.recipients = append(bm.report.recipients, reportRecipient{
-			recipient:  rc.FinalRecipient,
-			action:     string(rc.Action),
-			status:     rc.Status,
-			diagnostic: rc.DiagnosticCode,
+	for i := range rep.Recipients {
+		rc := &rep.Recipients[i]
+		own := rc.DiagnosticCode
+		if rc.StatusComment != "" {
+			own = strings.TrimSpace(own + "\n" + rc.StatusComment)
+		}
+		rcpt := rc.FinalRecipient
+		if rcpt == "" {
+			rcpt = rc.OriginalRecipient
+		}
+		bm.report.recipients = append(bm.report.recipients, evidence{
+			recipient: rcpt, outcome: rc.Outcome(), status: rc.DetailedStatus(), reportedStatus: rc.Status,
+			diagnostic: rc.DiagnosticCode, ownText: own,
 		})
 	}
 	return bm, nil
+}
+
+// readerFindings keeps the findings of what the readers tolerated in the
+// structure of the message and of its report (MIME-*, REPORT-*, DSN-*,
+// MDN-*), not their remarks on its content (a bounce without a Message-ID).
+func readerFindings(l finding.List) finding.List {
+	var out finding.List
+	for _, f := range l {
+		for _, p := range []string{"MIME-", "REPORT-", "DSN-", "MDN-"} {
+			if strings.HasPrefix(f.Rule, p) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// mergeFindings appends to a the findings of b it does not hold yet (the
+// two readers see the same header).
+func mergeFindings(a, b finding.List) finding.List {
+	seen := map[string]bool{}
+	for _, f := range a {
+		seen[f.Rule+"\x00"+f.Location+"\x00"+f.Message] = true
+	}
+	for _, f := range b {
+		if k := f.Rule + "\x00" + f.Location + "\x00" + f.Message; !seen[k] {
+			seen[k] = true
+			a = append(a, f)
+		}
+	}
+	return a
+}
+
+// isAutoReply reports whether a message is an automatic reply (RFC 3834
+// Auto-Submitted: auto-replied, Microsoft's X-Auto-Response-Suppress or
+// an "Automatic reply" subject) sent by a person's mailbox, not by a mail
+// system: an out-of-office answer, never a bounce.
+func isAutoReply(in *mssante.Incoming) bool {
+	if in.SenderKind == mssante.SenderSystem || in.Kind != mssante.KindMessage {
+		return false
+	}
+	h := in.Header
+	as := strings.ToLower(h.Get("Auto-Submitted"))
+	s := normalizeText(in.Subject)
+	return strings.HasPrefix(as, "auto-replied") || h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" ||
+		strings.HasPrefix(s, "automatic reply") || strings.HasPrefix(s, "auto:") || strings.HasPrefix(s, "reponse automatique") ||
+		h.Has("X-Auto-Response-Suppress") && !looksLikeBounceSubject(s)
 }
 
 // bounceText joins the human-readable texts of a message: its text body,
@@ -109,19 +175,21 @@ func bounceText(in *mssante.Incoming) (text, originalMessageID string) {
 			s = htmlToText(s)
 		}
 		b.WriteString(s)
-		b.WriteString("\n")
+		b.WriteString("\n\n")
 	}
 	if in.Text != "" {
 		add(in.Text, false)
 	}
-	if in.HTML != "" {
-		add(in.HTML, true)
+	if in.HTML != "" && in.Text == "" {
+		add(in.HTML, true) // an alternative of the text: once is enough
 	}
 	addPart := func(a *mssante.IncomingAttachment) {
 		add(string(a.Data[:min(len(a.Data), maxTextBytes)]), a.ContentType == "text/html")
 	}
 	for _, a := range in.MoreTexts {
-		addPart(a)
+		if a.ContentType == "text/plain" {
+			addPart(a)
+		}
 	}
 	for _, a := range in.Attachments {
 		switch {
@@ -132,17 +200,4 @@ func bounceText(in *mssante.Incoming) (text, originalMessageID string) {
 		}
 	}
 	return b.String(), originalMessageID
-}
-
-// hasStatusPart reports whether a message holds a delivery or disposition
-// status part, the one thing that makes mssante.ParseReport succeed.
-func hasStatusPart(parts []mssante.PartInfo) bool {
-	for _, p := range parts {
-		switch p.ContentType {
-		case "message/delivery-status", "message/global-delivery-status",
-			"message/disposition-notification", "message/global-disposition-notification":
-			return true
-		}
-	}
-	return false
 }

@@ -271,7 +271,7 @@ func (in *Incoming) readHeader(p *mimePart) {
 	if in.SenderKind == "" {
 		in.SenderKind = SenderProfessional
 	}
-	if in.Kind != KindMessage && in.SenderKind == SenderProfessional && in.From != nil && strings.HasPrefix(strings.ToLower(in.From.Address), "mailer-daemon@") {
+	if in.Kind != KindMessage && in.SenderKind == SenderProfessional && in.From != nil && isSystemAddress(in.From.Address) {
 		in.SenderKind = SenderSystem
 	}
 }

@@ -133,8 +133,12 @@ type DSNRecipient struct {
 	OriginalRecipient  string `json:"original_recipient,omitempty"`
 	// Action is lower case; an unknown action is kept as written.
 	Action DSNAction `json:"action"`
-	// Status is the RFC 3463 status code, e.g. "5.1.1".
-	Status string `json:"status"`
+	// Status is the RFC 3463 status code as written, e.g. "5.1.1";
+	// DetailedStatus gives the most specific code the block holds.
+	// StatusComment is the comment that may follow it ("5.0.0 (recipient
+	// reached disk quota)"), some agents' only explanation.
+	Status        string `json:"status"`
+	StatusComment string `json:"status_comment,omitempty"`
 	// RemoteMTA is the Remote-MTA value ("dns; mx.example.org").
 	RemoteMTA string `json:"remote_mta,omitempty"`
 	// DiagnosticType is "smtp" for an SMTP reply; DiagnosticCode is the
@@ -388,7 +392,7 @@ func (rp *reportParser) originalPart(p *mimePart) error {
 	}
 	h, herr := readHeaderOnly(b)
 	if herr != nil {
-		rep.Warnings.Add(finding.Warning, "REPORT-ORIGINAL", partLocation(p.Path), "RFC 6522 §3", "returned message unreadable: %v", herr)
+		rep.Warnings.Add(finding.Warning, "REPORT-ORIGINAL", partLocation(p.Path), "RFC 6522 §3", "returned message unreadable: %s", strings.TrimSpace(herr.Error()))
 		return nil
 	}
 	rep.OriginalHeader = mail.Header{Header: h}
@@ -643,6 +647,11 @@ func parseDSNFields(rep *Report, blocks []fieldBlock, path string) {
 			rep.Warnings.Add(finding.Warning, "DSN-ACTION", bloc, "RFC 3464 §2.3.3", "unknown Action %q", rc.Action)
 		}
 		rc.Status = stripComments(b.get("Status"))
+		if raw := b.get("Status"); strings.Contains(raw, "(") {
+			if i, j := strings.IndexByte(raw, '('), strings.LastIndexByte(raw, ')'); j > i {
+				rc.StatusComment = strings.TrimSpace(raw[i+1 : j])
+			}
+		}
 		if f := strings.Fields(rc.Status); len(f) > 0 {
 			rc.Status = f[0]
 		}
