@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"text/tabwriter"
 
 	"github.com/mssante-go/sdk/msc"
 )
@@ -19,11 +20,14 @@ func bounceCommand() *command {
 			name:    "classify",
 			summary: "tell why a message came back, per recipient",
 			usage:   "[--json] FILE.eml",
-			about: "FILE.eml - reads standard input. The kinds: msc-unknown-address (no Mon Espace Santé\n" +
-				"profile), msc-closed, msc-invalid-address, message-too-large, mailbox-unknown,\n" +
-				"temporary, other. The first permanent failure is printed, then the other recipients.",
+			about: "FILE.eml - reads standard input. One line per failed or delayed recipient, each\n" +
+				"from its own evidence: kind, action (failed, or delayed: the only outcome that may\n" +
+				"still be delivered), status and the evidence that decided. The kinds:\n" +
+				"msc-unknown-address (no Mon Espace Santé profile), msc-closed, msc-invalid-address,\n" +
+				"message-too-large, mailbox-unknown, mailbox-full, mailbox-disabled, host-unknown,\n" +
+				"expired, policy, temporary, other.",
 			examples: []example{
-				{"mss bounce classify retour.eml", "kind, recipient, status, original Message-ID"},
+				{"mss bounce classify retour.eml", "original Message-ID, then kind, action, status per recipient"},
 				{"mss bounce classify --json - < retour.eml", "from standard input, as JSON"},
 			},
 			exits: exitCodes("the file is a bounce", "it is not a bounce, or cannot be read"),
@@ -44,7 +48,7 @@ func runBounceClassify(env *cmdEnv, args []string) int {
 	b, err := c.Classify(context.Background(), r)
 	if err != nil {
 		if *asJSON && errors.Is(err, msc.ErrNotBounce) {
-			writeJSON(env.stdout, map[string]string{"kind": "", "error": err.Error()})
+			writeJSON(env.stdout, map[string]any{"recipients": []msc.RecipientBounce{}, "error": err.Error()})
 		}
 		return env.failFile(1, name, err)
 	}
@@ -54,17 +58,20 @@ func runBounceClassify(env *cmdEnv, args []string) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(env.stdout, "kind: %s\nrecipient: %s\nstatus: %s\noriginal message-id: %s\nsource: %s\n",
-		b.Kind, bounceOrNone(b.Recipient), bounceOrNone(b.Status), bounceOrNone(b.OriginalMessageID), b.Source)
-	// b describes the first permanent failure, which need not be
-	// Recipients[0] (a delayed recipient may come first): list the others.
-	shown := false
+	w := env.stdout
+	id := bounceOrNone(b.OriginalMessageID)
+	if b.OriginalIDSource != "" {
+		id += " (" + string(b.OriginalIDSource) + ")"
+	}
+	fmt.Fprintf(w, "original message-id: %s\nsource: %s\n", id, b.Source)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECIPIENT\tKIND\tACTION\tSTATUS\tEVIDENCE")
 	for _, rb := range b.Recipients {
-		if !shown && rb.Kind == b.Kind && rb.Recipient == b.Recipient && rb.Status == b.Status {
-			shown = true
-			continue
-		}
-		fmt.Fprintf(env.stdout, "also: %s %s %s\n", rb.Kind, rb.Recipient, bounceOrNone(rb.Status))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", bounceOrNone(rb.Recipient), rb.Kind, rb.Action, bounceOrNone(rb.Status), rb.Evidence)
+	}
+	tw.Flush()
+	for _, f := range b.Warnings.Warnings() {
+		fmt.Fprintln(w, f.String())
 	}
 	return 0
 }

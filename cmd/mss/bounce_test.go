@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
+	"github.com/mssante-go/sdk/msc"
 )
 
 func mscFixture(name string) string { return filepath.Join("..", "..", "msc", "testdata", name) }
@@ -26,34 +30,38 @@ func TestBounceClassifyJSON(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", tt.file, code, errOut)
 		}
-		var got map[string]any
-		if err := json.Unmarshal([]byte(out), &got); err != nil {
+		var got struct {
+			Recipients []map[string]any `json:"recipients"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Recipients) != 1 {
 			t.Fatalf("%s: %v\n%s", tt.file, err, out)
 		}
-		for _, k := range []string{"kind", "recipient", "status", "original_message_id"} {
-			if _, ok := got[k]; !ok {
-				t.Errorf("%s: JSON lacks %q", tt.file, k)
+		r := got.Recipients[0]
+		for _, k := range []string{"kind", "recipient", "status", "action", "original_message_id", "evidence"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("%s: JSON recipient lacks %q", tt.file, k)
 			}
 		}
-		if got["kind"] != tt.kind || got["recipient"] != tt.recipient || got["status"] != tt.status {
-			t.Errorf("%s: %v", tt.file, got)
+		if r["kind"] != tt.kind || r["recipient"] != tt.recipient || r["status"] != tt.status {
+			t.Errorf("%s: %v", tt.file, r)
 		}
 	}
 }
 
 func TestBounceClassifyText(t *testing.T) {
 	code, out, _ := runCmd(t, "bounce", "classify", mscFixture("text-unknown-address.eml"))
-	want := "kind: msc-unknown-address\nrecipient: 279035121518989@patient.mssante.fr\nstatus: -\n" +
-		"original message-id: 20260102-0001.cr@medecin-fictif.mssante.fr\nsource: text\n"
+	want := "original message-id: 20260102-0001.cr@medecin-fictif.mssante.fr (returned-message)\nsource: text\n" +
+		"RECIPIENT                           KIND                 ACTION  STATUS  EVIDENCE\n" +
+		"279035121518989@patient.mssante.fr  msc-unknown-address  failed  -       mes-text\n"
 	if code != 0 || out != want {
-		t.Errorf("code %d, out:\n%s", code, out)
+		t.Errorf("code %d, out:\n%s\nwant:\n%s", code, out, want)
 	}
 	for _, f := range []string{"mdn-displayed.eml", "not-a-bounce.eml", "missing.eml"} {
 		if code, _, errOut := runCmd(t, "bounce", "classify", mscFixture(f)); code != 1 || errOut == "" {
 			t.Errorf("%s: code %d, err %q", f, code, errOut)
 		}
 	}
-	if code, out, _ := runCmd(t, "bounce", "classify", mscFixture("not-a-bounce.eml"), "--json"); code != 1 || !strings.Contains(out, `"kind": ""`) {
+	if code, out, _ := runCmd(t, "bounce", "classify", mscFixture("not-a-bounce.eml"), "--json"); code != 1 || !strings.Contains(out, `"recipients": []`) {
 		t.Errorf("not a bounce, JSON: %d %s", code, out)
 	}
 	if code, _, _ := runCmd(t, "bounce", "classify"); code != 2 {
@@ -64,8 +72,7 @@ func TestBounceClassifyText(t *testing.T) {
 	}
 }
 
-// A delayed recipient listed before the failed one: the summary is the
-// failure, and "also" lists the delayed recipient (and not the failure again).
+// Each recipient with its own kind, the delayed one included.
 func TestBounceClassifySeveralRecipients(t *testing.T) {
 	raw := "From: MAILER-DAEMON@relay.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
 		"--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n" +
@@ -75,9 +82,37 @@ func TestBounceClassifySeveralRecipients(t *testing.T) {
 	env := &cmdEnv{stdin: strings.NewReader(raw), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	code := run(env, []string{"bounce", "classify", "-"})
 	out := env.stdout.(*bytes.Buffer).String()
-	want := "kind: msc-closed\nrecipient: 279035121518989@patient.mssante.fr\nstatus: 5.2.1\noriginal message-id: -\nsource: dsn\n" +
-		"also: temporary jean.dupont@hopital-fictif.mssante.fr 4.4.1\n"
+	want := "original message-id: -\nsource: dsn\n" +
+		"RECIPIENT                              KIND        ACTION   STATUS  EVIDENCE\n" +
+		"jean.dupont@hopital-fictif.mssante.fr  temporary   delayed  4.4.1   action\n" +
+		"279035121518989@patient.mssante.fr     msc-closed  failed   5.2.1   status\n"
 	if code != 0 || out != want {
 		t.Errorf("code %d, out:\n%s\nwant:\n%s", code, out, want)
+	}
+}
+
+// TestBounceClassifyFieldMail: the issue's two-recipient Postfix bounce and
+// a 4.x.x "failed" one, from the shared corpus.
+func TestBounceClassifyFieldMail(t *testing.T) {
+	dir := testenv.Shared(t, "mail", "bounces", "sisimai")
+	for file, want := range map[string][]string{
+		"lhost-postfix-13.eml": {"kijitora@example.jp mailbox-unknown 5.2.1", "noraneko@example.jp mailbox-full 5.2.2"},
+		"lhost-postfix-08.eml": {"kijitora@example.com expired 4.4.1"},
+	} {
+		code, out, errOut := runCmd(t, "bounce", "classify", filepath.Join(dir, file), "--json")
+		var b msc.Bounce
+		if code != 0 || json.Unmarshal([]byte(out), &b) != nil {
+			t.Fatalf("%s: %d %s %s", file, code, out, errOut)
+		}
+		var got []string
+		for _, r := range b.Recipients {
+			got = append(got, fmt.Sprintf("%s %s %s", r.Recipient, r.Kind, r.Status))
+			if r.OriginalMessageID == "" || r.OriginalMessageID != b.OriginalMessageID {
+				t.Errorf("%s: original id %q on %s", file, r.OriginalMessageID, r.Recipient)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: %q, want %q", file, got, want)
+		}
 	}
 }

@@ -25,7 +25,7 @@ func TestJSONSnakeCase(t *testing.T) {
 	for _, v := range []any{
 		insCheckResult{}, cdaFinding{}, cdaInspectResult{}, xdmVerifyResult{}, xdmInspectResult{},
 		lintResult{}, recipientJSON{}, xdmBuildResult{}, mscAddressResult{}, mscClosingResult{}, fetchResult{}, mssante.Incoming{}, mssante.PartInfo{}, mssante.IncomingAttachment{}, mssante.XDMContent{},
-		mssante.Report{}, msc.Bounce{},
+		mssante.Report{}, msc.Bounce{}, receiptResult{},
 		annuaire.Mailbox{}, annuaire.Operator{}, annuaire.Diff{}, mssantetest.Description{},
 		whitelistReport{}, annuaire.RefreshStatus{}, annuaire.SignatureVerdict{},
 	} {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
 )
 
@@ -23,9 +25,12 @@ func receiptCommand() *command {
 				name:    "parse",
 				summary: "read a DSN (delivery status) or an MDN (read receipt) and say what it reports",
 				usage:   "[--json] FILE.eml",
-				about:   "FILE.eml - reads standard input. The French MDN profile's error codes (900-906) are named.",
+				about: "FILE.eml - reads standard input. The original Message-ID (from Original-Message-ID,\n" +
+					"the returned message, In-Reply-To or References, said which) and, per recipient, its\n" +
+					"outcome, bounce kind and status; --json adds them as \"outcomes\". The French MDN\n" +
+					"profile's error codes (900-906) are named.",
 				examples: []example{
-					{"mss receipt parse retour.eml", "kind, original message, recipients and their status"},
+					{"mss receipt parse retour.eml", "kind, original message, recipients with outcome, kind and status"},
 					{"mss receipt parse --json retour.eml", "the same as JSON"},
 				},
 				exits: exitCodes("the file is a DSN or an MDN", "it is not, or cannot be read"),
@@ -49,6 +54,60 @@ func receiptCommand() *command {
 	}
 }
 
+// receiptResult is the --json output of `mss receipt parse`: the report,
+// and one outcome per recipient with the original message id on each.
+type receiptResult struct {
+	*mssante.Report
+	Outcomes []receiptOutcome `json:"outcomes"`
+}
+
+// receiptOutcome is what a receipt says of one recipient. Outcome is the
+// DSN action (Outcome: delivered, relayed, expanded, delayed, failed) or
+// the MDN disposition type ("failed" when it carries an error); Kind is the
+// bounce kind of a failed or delayed DSN recipient (msc.Classifier), Status
+// its most specific status code, or the French error code of a failed MDN.
+type receiptOutcome struct {
+	Recipient         string `json:"recipient"`
+	Outcome           string `json:"outcome"`
+	Kind              string `json:"kind,omitempty"`
+	Status            string `json:"status,omitempty"`
+	OriginalMessageID string `json:"original_message_id"`
+}
+
+// receiptOutcomes lists the outcome of each recipient of a report; raw is
+// the report's message, classified for the kinds of failed recipients.
+func receiptOutcomes(rep *mssante.Report, raw []byte) []receiptOutcome {
+	out := []receiptOutcome{}
+	if rep.Kind == mssante.ReportMDN && rep.MDN != nil {
+		o := receiptOutcome{Recipient: rep.MDN.FinalRecipient, Outcome: rep.MDN.Disposition.Type, OriginalMessageID: rep.OriginalMessageID}
+		if o.Recipient == "" {
+			o.Recipient = rep.MDN.OriginalRecipient
+		}
+		if rep.MDN.Failed() {
+			o.Outcome = "failed"
+		}
+		if rep.MDN.ErrorCode != 0 {
+			o.Status = rep.MDN.ErrorCode.String()
+		}
+		return append(out, o)
+	}
+	var b *msc.Bounce
+	if rep.Failed() || slices.ContainsFunc(rep.Recipients, func(r mssante.DSNRecipient) bool { return r.Outcome() == mssante.ActionDelayed }) {
+		b, _ = (&msc.Classifier{}).ClassifyBytes(raw)
+	}
+	for i := range rep.Recipients {
+		rc := &rep.Recipients[i]
+		o := receiptOutcome{Recipient: rc.FinalRecipient, Outcome: string(rc.Outcome()), Status: rc.DetailedStatus(), OriginalMessageID: rep.OriginalMessageID}
+		if b != nil {
+			if rb, ok := b.Recipient(rc.FinalRecipient); ok {
+				o.Kind = string(rb.Kind)
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
 func runReceiptParse(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "receipt parse")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -57,12 +116,17 @@ func runReceiptParse(env *cmdEnv, args []string) int {
 		return code
 	}
 	defer done()
-	rep, err := mssante.ParseReport(r, nil)
+	raw, err := io.ReadAll(r)
 	if err != nil {
 		return env.failFile(1, name, err)
 	}
+	rep, err := mssante.ParseReport(bytes.NewReader(raw), nil)
+	if err != nil {
+		return env.failFile(1, name, err)
+	}
+	outcomes := receiptOutcomes(rep, raw)
 	if *asJSON {
-		if err := writeJSON(env.stdout, rep); err != nil {
+		if err := writeJSON(env.stdout, receiptResult{Report: rep, Outcomes: outcomes}); err != nil {
 			return 2
 		}
 		return 0
@@ -74,7 +138,11 @@ func runReceiptParse(env *cmdEnv, args []string) int {
 	}
 	fmt.Fprintf(w, "Kind:              %s (%s)\n", strings.ToUpper(rep.Kind.String()), status)
 	fmt.Fprintf(w, "From:              %s\n", rep.From)
-	fmt.Fprintf(w, "Original-Message:  %s\n", orDash(rep.OriginalMessageID))
+	orig := orDash(rep.OriginalMessageID)
+	if rep.OriginalIDSource != "" {
+		orig += " (" + string(rep.OriginalIDSource) + ")"
+	}
+	fmt.Fprintf(w, "Original-Message:  %s\n", orig)
 	if rep.OriginalSubject != "" {
 		fmt.Fprintf(w, "Original subject:  %s\n", rep.OriginalSubject)
 	}
@@ -83,8 +151,11 @@ func runReceiptParse(env *cmdEnv, args []string) int {
 		if !rep.ArrivalDate.IsZero() {
 			fmt.Fprintf(w, "Arrival-Date:      %s\n", rep.ArrivalDate.Format("2006-01-02 15:04:05 -0700"))
 		}
-		for _, rc := range rep.Recipients {
-			fmt.Fprintf(w, "Recipient:         %s: %s %s", rc.FinalRecipient, rc.Action, rc.Status)
+		for i, rc := range rep.Recipients {
+			fmt.Fprintf(w, "Recipient:         %s: %s %s", rc.FinalRecipient, outcomes[i].Outcome, orDash(outcomes[i].Status))
+			if outcomes[i].Kind != "" {
+				fmt.Fprintf(w, " [%s]", outcomes[i].Kind)
+			}
 			if rc.DiagnosticCode != "" {
 				fmt.Fprintf(w, " (%s)", rc.DiagnosticCode)
 			}

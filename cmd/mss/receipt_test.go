@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mssante-go/sdk/internal/testenv"
 )
 
 func TestReceiptMDNAndParse(t *testing.T) {
@@ -53,5 +55,38 @@ func TestReceiptParseDSN(t *testing.T) {
 	code, out, stderr := runCmd(t, "receipt", "parse", filepath.Join("..", "..", "mssante", "testdata", "dsn-postfix.eml"))
 	if code != 0 || !strings.Contains(out, "DSN (failure)") || !strings.Contains(out, "279035121518989@patient.mssante.fr: failed 5.1.1") {
 		t.Fatalf("%d %s %s", code, out, stderr)
+	}
+}
+
+// TestReceiptParseFieldMail: the guide's MDN (header running into its
+// boundary), a Direct Project MDN starting with a byte order mark, and a
+// Postfix DSN: per-recipient outcome, kind, status and original id.
+func TestReceiptParseFieldMail(t *testing.T) {
+	dir := testenv.Shared(t, "mail")
+	tests := map[string]string{
+		"lps-mss/mdn-ko-902.eml":             "serviceY_auto@chb.mssante.fr failed  902 199509192301.23456",
+		"receipts/direct_BadContext_MDN.eml": "Jean@opsstation.lab processed   c8a0389fd14c40c185956ff9108bab07@Direct.Surescripts.com",
+		"bounces/sisimai/lhost-postfix-13.eml": "kijitora@example.jp failed mailbox-unknown 5.2.1 20150213024748.CEEDB20C16@2jo.example.jp," +
+			"noraneko@example.jp failed mailbox-full 5.2.2 20150213024748.CEEDB20C16@2jo.example.jp",
+	}
+	for file, want := range tests {
+		code, out, errOut := runCmd(t, "receipt", "parse", filepath.Join(dir, file), "--json")
+		var res struct {
+			Outcomes []receiptOutcome `json:"outcomes"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
+			t.Fatalf("%s: %d %s %s", file, code, out, errOut)
+		}
+		var got []string
+		for _, o := range res.Outcomes {
+			got = append(got, strings.Join([]string{o.Recipient, o.Outcome, o.Kind, o.Status, o.OriginalMessageID}, " "))
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("%s:\n got %q\nwant %q", file, strings.Join(got, ","), want)
+		}
+	}
+	code, out, _ := runCmd(t, "receipt", "parse", filepath.Join(dir, "receipts", "direct_BadContext_MDN.eml"))
+	if code != 0 || !strings.Contains(out, "MIME-BOM") {
+		t.Errorf("BOM: %d\n%s", code, out)
 	}
 }

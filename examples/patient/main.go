@@ -187,7 +187,9 @@ func run(ctx context.Context, w io.Writer) error {
 		if err := tracker.Bounced(ctx, from.Address, b); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "Bounce %-20s %s (status %s)\n", b.Kind, b.Recipient, b.Status)
+		for _, rb := range b.Recipients {
+			fmt.Fprintf(w, "Bounce %-20s %s (status %s)\n", rb.Kind, rb.Recipient, rb.Status)
+		}
 		return nil
 	})
 }

@@ -339,10 +339,12 @@ func (s *scenario) bounceFromClosedMailbox(ctx context.Context) error {
 	if bounce.Source == "dsn" {
 		from = "its delivery status notification"
 	}
-	s.report.step("Wrote to a second test patient, %s, whose Mon Espace Santé mailbox the test operator simulates as closed: "+
-		"the message bounced, and msc classified the bounce as %s (status %s, from %s): "+
-		"this patient can no longer be reached by MSSanté, the hospital must use another way",
-		bounce.Recipient, bounce.Kind, bounce.Status, from)
+	for _, rb := range bounce.Recipients {
+		s.report.step("Wrote to a second test patient, %s, whose Mon Espace Santé mailbox the test operator simulates as closed: "+
+			"the message bounced, and msc classified the bounce as %s (status %s, from %s): "+
+			"this patient can no longer be reached by MSSanté, the hospital must use another way",
+			rb.Recipient, rb.Kind, rb.Status, from)
+	}
 	return s.save("bounce.eml", bounce.Raw)
 }
 
