@@ -15,14 +15,20 @@ import (
 type Archive struct {
 	SubmissionSets []*SubmissionSet
 	Documents      []*ArchiveDocument
-	// Files lists the entry names of the zip, in archive order.
-	Files []string
+	// Files lists the entries of the zip in archive order, under their
+	// canonical names ("/" separators, no "./" or "//", no trailing dots
+	// or spaces; a directory ends with "/"), the ones Path and findings
+	// use. Ignored lists, as written, the operating system and tool
+	// entries the reader skipped (__MACOSX/, .DS_Store, .svn/...).
+	Files   []string
+	Ignored []string
 	// Findings are the problems met while reading (malformed XML, misplaced
 	// references, unexpected layout...). Verify adds the integrity checks.
 	Findings finding.List
 
-	zr   *zip.Reader
-	opts ReadOptions
+	zr      *zip.Reader
+	entries []*entry // the entries read, canonical names
+	opts    ReadOptions
 }
 
 // ArchiveDocument is a document described by a METADATA.XML.
@@ -33,7 +39,9 @@ type ArchiveDocument struct {
 	SubmissionSet *SubmissionSet
 	// Metadata is the zip path of that METADATA.XML.
 	Metadata string
-	// Path is the zip path the URI resolves to, "" when no entry matches.
+	// Path is the (canonical) zip path the URI resolves to, subset
+	// directory included ("IHE_XDM/SUBSET01/DOC0001.XML"), "" when no
+	// entry matches.
 	Path string
 
 	// Integrity is filled by Archive.Verify.

@@ -23,9 +23,17 @@
 // several patients) are errors; quirks of the official examples are
 // warnings.
 //
+// Entry names are read in one canonical form before anything else
+// (backslashes as slashes, no "./" or "//", no trailing dots or spaces, as
+// Windows tools write them; compared case-insensitively; two entries with
+// the same canonical name are an error), and the artefacts of operating
+// systems and tools (__MACOSX/, .DS_Store, .svn/, Thumbs.db...) are
+// skipped with one info finding, as importers ignore them.
+//
 // Reading is bounded: entry count, total uncompressed size, compression
 // ratio, METADATA.XML size and XML depth are limited ([ReadOptions]), and
-// entry names that could escape a directory are refused ([ErrUnsafePath]).
+// entry names that could escape a directory, once canonical, are refused
+// ([ErrUnsafePath]).
 //
 // References: IHE ITI TF-2 §3.32 (ITI-32), IHE ITI TF-3 §4.2-4.3 (XDS
 // metadata, ebRIM 3.0), OASIS ebXML RegRep 3.0, ANS CI-SIS "Volet Échange de

@@ -11,8 +11,10 @@ import (
 var (
 	// ErrNotZip: the input is not a readable zip archive.
 	ErrNotZip = errors.New("xdm: not a zip archive")
-	// ErrUnsafePath: an entry name is absolute, climbs out with "..", uses a
-	// backslash or a drive letter, or holds a control character.
+	// ErrUnsafePath: an entry name, once in canonical form (backslashes
+	// read as slashes, see Read), is absolute, climbs out with "..", has
+	// an element made only of dots and spaces or a drive letter, or holds
+	// a control character.
 	ErrUnsafePath = errors.New("xdm: unsafe entry name")
 )
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mssante-go/sdk/internal/testenv"
@@ -20,11 +22,13 @@ func FuzzRead(f *testing.F) {
 	f.Add(makeZip(f, []zipEntry{{name: metaPath, data: []byte("<a><b>")}}))
 	// Official archives seed the corpus when the shared test data is there
 	// (the fuzz target does not need them).
-	for _, name := range []string{"CSE-MDE_2023.01.zip", "CSE-CS9_2025.01.zip"} {
-		if b, err := os.ReadFile(filepath.Join(testenv.SharedDir(), "xdm", "ansforge", name)); err == nil {
+	for _, name := range []string{"ansforge/CSE-MDE_2023.01.zip", "ansforge/CSE-CS9_2025.01.zip",
+		"foreign/direct_java_xdmail_src_test_resources_samplexdm.zip", "foreign/nist_XDM-Samples_MIE.zip", "foreign/nist_xdm_xdm.zip"} {
+		if b, err := os.ReadFile(filepath.Join(testenv.SharedDir(), "xdm", filepath.FromSlash(name))); err == nil {
 			f.Add(b)
 		}
 	}
+	f.Add(makeZip(f, []zipEntry{{name: `SUBSET01\METADATA.XML`, data: []byte("<a/>")}, {name: "__MACOSX/._A", data: []byte("x")}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := &ReadOptions{MaxTotalSize: 8 << 20, MaxEntries: 64}
 		a, err := Read(bytes.NewReader(data), int64(len(data)), opts)
@@ -51,6 +55,21 @@ func FuzzMetadata(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`<SubmitObjectsRequest><RegistryObjectList><RegistryPackage id="a"/><Association associationType="HasMember" sourceObject="a" targetObject="b"/></RegistryObjectList></SubmitObjectsRequest>`))
+	// Other vendors' metadata (other namespaces, ebRS 2.1), when the shared
+	// test data is there.
+	if paths, err := filepath.Glob(filepath.Join(testenv.SharedDir(), "xdm", "foreign", "*.zip")); err == nil {
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			for _, e := range unzipAll(f, b) {
+				if strings.EqualFold(path.Base(strings.ReplaceAll(e.name, `\`, "/")), MetadataName) {
+					f.Add(e.data)
+				}
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tree, err := parseMetadata(data, DefaultMaxXMLDepth)
 		if err != nil {

@@ -2,7 +2,6 @@ package xdm
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,27 +138,31 @@ func TestOfficialKnownDefects(t *testing.T) {
 
 // TestForeignArchives reads the XDM archives of other vendors (NIST and
 // Direct Project samples: other layouts, namespaces and defects) and pins
-// what the tolerant reader makes of them: the archive opens (but the one
-// with a backslash entry name, refused as unsafe), its documents are found,
-// and the error-level findings are exactly the known defects.
+// what the tolerant reader makes of them: every archive opens (backslash
+// names included), its documents are found, the operating system and tool
+// entries (__MACOSX/, .DS_Store, .svn/...) give one info finding and no
+// other, and the error-level findings are exactly the known defects.
 func TestForeignArchives(t *testing.T) {
 	dir := testenv.Shared(t, "xdm", "foreign")
 	want := map[string]struct {
-		docs   int
-		errors []string // error-level rules of Read and Verify
-		unsafe bool
+		docs    int
+		errors  []string // error-level rules of Read and Verify
+		ignored int      // operating system and tool entries skipped
+		path    string   // the first document's path, "" when not found
 	}{
-		"direct_java_xd-common_src_test_resources_samplexdm.zip": {1, []string{"XDM-PATIENT-CX", "XDM-PATIENT-MULTI", "XDM-REQUIRED"}, false},
-		"direct_java_xdmail_src_test_resources_samplexdm.zip":    {0, nil, true},
-		"nist_XDM-Samples_Allscripts.zip":                        {1, nil, false},
-		"nist_XDM-Samples_Epic.zip":                              {1, nil, false},
-		"nist_XDM-Samples_MIE.zip":                               {1, nil, false},
-		"nist_direct-messages_C32_Sample1_in_XDM.zip":            {1, nil, false},
-		"nist_direct-messages_C32_Sample2_in_XDM.zip":            {1, nil, false},
-		"nist_direct-messages_CCDA_Ambulatory_in_XDM.zip":        {1, nil, false},
-		"nist_direct-messages_CCR_Sample1_in_XDM.zip":            {1, nil, false},
-		"nist_direct_IHE_XDM.zip":                                {0, []string{"XDM-META-ROOT"}, false}, // ebRS 2.1 metadata
-		"nist_xdm_xdm.zip":                                       {1, nil, false},
+		"direct_java_xd-common_src_test_resources_samplexdm.zip": {1, []string{"XDM-PATIENT-CX", "XDM-PATIENT-MULTI", "XDM-REQUIRED"}, 0, ""},
+		// Backslash names and no IHE_XDM directory: read, the document has
+		// no URI (a defect of the sample).
+		"direct_java_xdmail_src_test_resources_samplexdm.zip": {1, []string{"XDM-PATIENT-CX", "XDM-PATIENT-MULTI", "XDM-REQUIRED"}, 0, ""},
+		"nist_XDM-Samples_Allscripts.zip":                     {1, nil, 22, "IHE_XDM/SUBSET01/DOC00001.XML"},
+		"nist_XDM-Samples_Epic.zip":                           {1, nil, 24, "IHE_XDM/LUCY_0/DOC0001.XML"},
+		"nist_XDM-Samples_MIE.zip":                            {1, nil, 9, "IHE_XDM/SUBSET01/DOC00001.XML"},
+		"nist_direct-messages_C32_Sample1_in_XDM.zip":         {1, nil, 1, "IHE_XDM/SUBSET01/C32_SAMPLE1.XML"},
+		"nist_direct-messages_C32_Sample2_in_XDM.zip":         {1, nil, 1, "IHE_XDM/SUBSET01/C32_SAMPLE2.XML"},
+		"nist_direct-messages_CCDA_Ambulatory_in_XDM.zip":     {1, nil, 8, "IHE_XDM/SUBSET01/CCDA_Ambulatory.xml"},
+		"nist_direct-messages_CCR_Sample1_in_XDM.zip":         {1, nil, 2, "IHE_XDM/SUBSET01/CCR_SAMPLE1.XML"},
+		"nist_direct_IHE_XDM.zip":                             {0, []string{"XDM-META-ROOT"}, 0, ""}, // ebRS 2.1 metadata
+		"nist_xdm_xdm.zip":                                    {1, nil, 30, "IHE_XDM/SUBSET/doc.txt"},
 	}
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.zip"))
 	if len(paths) != len(want) {
@@ -177,24 +180,30 @@ func TestForeignArchives(t *testing.T) {
 				t.Fatal(err)
 			}
 			a, err := Read(bytes.NewReader(b), int64(len(b)), nil)
-			if w.unsafe {
-				if !errors.Is(err, ErrUnsafePath) {
-					t.Fatalf("err = %v, want ErrUnsafePath", err)
-				}
-				return
-			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			var rules []string
-			for _, f := range append(a.Findings, a.Verify()...) {
+			fs := a.Verify()
+			for _, f := range fs {
 				if f.Level == finding.Error && !slices.Contains(rules, f.Rule) {
 					rules = append(rules, f.Rule)
+				}
+				for _, junk := range []string{"__MACOSX", ".DS_Store", ".svn", "._", ".swp"} {
+					if f.Rule != "XDM-OS-FILES" && strings.Contains(f.Location+f.Message, junk) {
+						t.Errorf("a finding about an ignored entry: %v", f)
+					}
 				}
 			}
 			slices.Sort(rules)
 			if len(a.Documents) != w.docs || !slices.Equal(rules, w.errors) {
 				t.Errorf("%d documents, error rules %v; want %d, %v", len(a.Documents), rules, w.docs, w.errors)
+			}
+			if len(a.Ignored) != w.ignored || (w.ignored > 0) != (len(fs.ByRule("XDM-OS-FILES")) == 1) {
+				t.Errorf("ignored %d %q, want %d", len(a.Ignored), a.Ignored, w.ignored)
+			}
+			if w.docs > 0 && a.Documents[0].Path != w.path {
+				t.Errorf("path %q, want %q", a.Documents[0].Path, w.path)
 			}
 		})
 	}

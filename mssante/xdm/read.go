@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -20,12 +21,19 @@ import (
 // (a *limit.Error: limit.Entries, limit.Size, limit.CompressionRatio,
 // limit.EntrySize for METADATA.XML) or with an unsafe
 // entry name (ErrUnsafePath). Everything else — malformed METADATA.XML,
-// missing files, defects of the official examples — is reported in
-// Archive.Findings. opts nil means the default limits.
+// missing files, defects of the official examples and of other vendors'
+// archives — is reported in Archive.Findings. opts nil means the default
+// limits.
 //
-// Entry names are matched case-insensitively and as "/"-separated paths
-// (directory entries are not required). Every IHE_XDM/<subset>/METADATA.XML
-// is read; an IHE_XDM directory below the root is accepted with a warning.
+// Entry names are read in their canonical form (backslashes as slashes,
+// "./", "//" and the trailing dots and spaces of Windows names dropped;
+// see Archive.Files), compared case-insensitively, as "/"-separated paths
+// (directory entries are not required); two entries with the same
+// canonical name are an error. Operating system and tool artefacts
+// (__MACOSX/, .DS_Store, .svn/, Thumbs.db...) are skipped, with one info
+// finding. Every IHE_XDM/<subset>/METADATA.XML is read; an IHE_XDM
+// directory below the root is accepted with a warning, and an archive
+// without any reads the <subset>/METADATA.XML files it has, with a warning.
 func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 	o := opts.get()
 	if r == nil || size < 0 {
@@ -39,23 +47,46 @@ func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 		return nil, err
 	}
 	a := &Archive{zr: zr, opts: o}
-	byName := make(map[string]*zip.File, len(zr.File))
-	var metas []*zip.File
+	byName := make(map[string]*entry, len(zr.File))
+	var metas []*entry
+	ignored := map[string]int{}
+	var renamed []string
 	for _, f := range zr.File {
-		a.Files = append(a.Files, f.Name)
-		key := strings.ToUpper(strings.TrimSuffix(f.Name, "/"))
-		if prev, dup := byName[key]; dup {
-			a.Findings.Add(finding.Error, "XDM-ZIP-DUP", f.Name, "ITI-32 §3.32.4.1.2",
-				"entry %q has the same name as %q (names are case-insensitive)", f.Name, prev.Name)
+		name, dir, err := canonicalEntryName(f.Name)
+		if err != nil {
+			return nil, err
+		}
+		if name == "" {
+			continue // "./": the root itself
+		}
+		if family, ok := osMetadata(name); ok {
+			a.Ignored = append(a.Ignored, f.Name)
+			ignored[family]++
 			continue
 		}
-		byName[key] = f
-		if isMetadataPath(key) {
-			metas = append(metas, f)
+		if name != f.Name {
+			renamed = append(renamed, f.Name)
+		}
+		e := &entry{f: f, name: name, dir: dir}
+		key := entryKey(name)
+		if prev, dup := byName[key]; dup {
+			a.Findings.Add(finding.Error, "XDM-ZIP-DUP", name, "ITI-32 §3.32.4.1.2",
+				"entry %q has the same name as %q (names are compared case-insensitively, once normalised)", f.Name, prev.f.Name)
+			continue
+		}
+		byName[key] = e
+		a.entries = append(a.entries, e)
+		a.Files = append(a.Files, name)
+		if !dir && isMetadataPath(key) {
+			metas = append(metas, e)
 		}
 	}
+	a.noteNames(renamed, ignored)
+	if len(metas) == 0 {
+		metas = a.metadataWithoutRoot()
+	}
 	a.checkLayout(byName, metas)
-	sort.Slice(metas, func(i, j int) bool { return metas[i].Name < metas[j].Name })
+	sort.Slice(metas, func(i, j int) bool { return metas[i].name < metas[j].name })
 	for _, mf := range metas {
 		if err := a.readMetadata(mf, byName); err != nil {
 			return nil, err
@@ -66,30 +97,74 @@ func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 	return a, nil
 }
 
+// entry is a zip entry under its canonical name (canonicalEntryName).
+type entry struct {
+	f    *zip.File
+	name string // canonical, "/" at the end for a directory
+	dir  bool
+}
+
+// noteNames reports, in one finding each, the entry names read in
+// canonical form and the artefacts skipped.
+func (a *Archive) noteNames(renamed []string, ignored map[string]int) {
+	if len(renamed) > 0 {
+		a.Findings.Add(finding.Warning, "XDM-NAME-FORM", renamed[0], "ITI-32 §3.32.4.1.2 (\"/\" separators)",
+			"%d entry name(s) written with backslashes, \"./\", \"//\" or trailing dots or spaces, read in canonical form (first: %q)", len(renamed), renamed[0])
+	}
+	if len(ignored) > 0 {
+		n := 0
+		families := make([]string, 0, len(ignored))
+		for f, c := range ignored {
+			n += c
+			families = append(families, f)
+		}
+		sort.Strings(families)
+		a.Findings.Add(finding.Info, "XDM-OS-FILES", "", "ITI-32 §3.32.4.1.2 (other files are ignored)",
+			"%d operating system or tool entries ignored (%s)", n, strings.Join(families, ", "))
+	}
+}
+
+// metadataWithoutRoot finds the <subset>/METADATA.XML files of an archive
+// that has no IHE_XDM directory (a Direct Project sample zips the subset
+// directly), with a warning each.
+func (a *Archive) metadataWithoutRoot() []*entry {
+	var out []*entry
+	for _, e := range a.entries {
+		key := entryKey(e.name)
+		elems := strings.Split(key, "/")
+		if e.dir || len(elems) < 2 || elems[len(elems)-1] != MetadataName || slices.Contains(elems, RootDir) {
+			continue
+		}
+		out = append(out, e)
+		a.Findings.Add(finding.Warning, "XDM-ZIP-ROOT", e.name, "ITI-32 §3.32.4.1.2, xdm.md §1",
+			"no %s directory: %s read as the metadata of submission set %s", RootDir, e.name, path.Dir(e.name))
+	}
+	return out
+}
+
 // checkUnreferenced notes the files of a subset directory that no
 // METADATA.XML describes (importers ignore them, ITI-32 §3.32.4.1.2).
-func (a *Archive) checkUnreferenced(metas []*zip.File) {
+func (a *Archive) checkUnreferenced(metas []*entry) {
 	dirs := map[string]bool{}
 	for _, m := range metas {
-		dirs[strings.ToUpper(path.Dir(m.Name))] = true
+		dirs[entryKey(path.Dir(m.name))] = true
 	}
 	used := map[string]bool{}
 	for _, d := range a.Documents {
 		used[d.Path] = true
 	}
-	for _, f := range a.zr.File {
-		if strings.HasSuffix(f.Name, "/") || used[f.Name] || isMetadataPath(strings.ToUpper(f.Name)) {
+	for _, e := range a.entries {
+		if e.dir || used[e.name] || slices.Contains(metas, e) {
 			continue
 		}
-		if dirs[strings.ToUpper(path.Dir(f.Name))] {
-			a.Findings.Add(finding.Info, "XDM-UNREFERENCED", f.Name, "ITI-32 §3.32.4.1.2",
-				"%s is described by no METADATA.XML (importers ignore it)", f.Name)
+		if dirs[entryKey(path.Dir(e.name))] {
+			a.Findings.Add(finding.Info, "XDM-UNREFERENCED", e.name, "ITI-32 §3.32.4.1.2",
+				"%s is described by no METADATA.XML (importers ignore it)", e.name)
 		}
 	}
 }
 
-// checkLimits refuses unsafe names and archives beyond the limits, from the
-// central directory (archive/zip then refuses to read more than the declared
+// checkLimits refuses archives beyond the limits, from the central directory (archive/zip then refuses to read more than the declared
 // size of an entry).
 func checkLimits(zr *zip.Reader, o ReadOptions) error {
 	if o.MaxEntries > 0 && len(zr.File) > o.MaxEntries {
@@ -97,9 +172,6 @@ func checkLimits(zr *zip.Reader, o ReadOptions) error {
 	}
 	var total uint64
 	for _, f := range zr.File {
-		if err := checkEntryName(f.Name); err != nil {
-			return err
-		}
 		total += f.UncompressedSize64
 		if o.MaxTotalSize > 0 && (total > uint64(o.MaxTotalSize) || f.UncompressedSize64 > uint64(o.MaxTotalSize)) {
 			return &limit.Error{What: "IHE_XDM.ZIP at " + f.Name, Limit: limit.Size, Max: o.MaxTotalSize, Value: int64(max(total, f.UncompressedSize64))}
@@ -128,32 +200,6 @@ func (e *UnsafePathError) Error() string {
 
 func (e *UnsafePathError) Unwrap() error { return ErrUnsafePath }
 
-// checkEntryName refuses names that could escape an extraction directory.
-func checkEntryName(name string) error {
-	bad := func(reason string) error { return &UnsafePathError{Name: name, Reason: reason} }
-	switch {
-	case name == "":
-		return bad("empty name")
-	case strings.HasPrefix(name, "/"):
-		return bad("absolute path")
-	case strings.Contains(name, "\\"):
-		return bad("backslash")
-	case len(name) >= 2 && name[1] == ':':
-		return bad("drive letter")
-	}
-	for i := 0; i < len(name); i++ {
-		if name[i] < 0x20 || name[i] == 0x7f {
-			return bad("control character")
-		}
-	}
-	for _, elem := range strings.Split(name, "/") {
-		if elem == ".." {
-			return bad("parent directory (..)")
-		}
-	}
-	return nil
-}
-
 // isMetadataPath reports whether an upper-cased entry name is
 // [.../]IHE_XDM/<subset>/METADATA.XML.
 func isMetadataPath(key string) bool {
@@ -163,42 +209,41 @@ func isMetadataPath(key string) bool {
 }
 
 // checkLayout reports on the root of the archive (xdm.md §1, §9.1 step 2).
-func (a *Archive) checkLayout(byName map[string]*zip.File, metas []*zip.File) {
+func (a *Archive) checkLayout(byName map[string]*entry, metas []*entry) {
 	const spec = "ITI-32 §3.32.4.1.2, xdm.md §1"
 	for _, want := range []string{IndexName, ReadmeName} {
-		f, ok := byName[want]
+		e, ok := byName[want]
 		switch {
 		case !ok:
 			a.Findings.Add(finding.Warning, "XDM-ZIP-ROOT", want, spec, "the archive has no %s at its root", want)
-		case f.Name != want:
-			a.Findings.Add(finding.Warning, "XDM-NAME", f.Name, spec, "%q should be written %s (upper case)", f.Name, want)
+		case e.name != want:
+			a.Findings.Add(finding.Warning, "XDM-NAME", e.name, spec, "%q should be written %s (upper case)", e.name, want)
 		}
 	}
 	if len(metas) == 0 {
 		a.Findings.Add(finding.Error, "XDM-ZIP-ROOT", RootDir, spec, "no %s/<subset>/%s in the archive", RootDir, MetadataName)
 		return
 	}
-	if _, ok := byName[RootDir]; !ok {
+	if _, ok := byName[RootDir]; !ok && strings.Contains(entryKey(metas[0].name), RootDir+"/") {
 		a.Findings.Add(finding.Info, "XDM-ZIP-DIR", RootDir+"/", spec, "the archive has no directory entries")
 	}
 	for _, m := range metas {
-		if !strings.HasPrefix(strings.ToUpper(m.Name), RootDir+"/") {
-			a.Findings.Add(finding.Warning, "XDM-ZIP-ROOT", m.Name, spec, "%s is not at the root of the archive", RootDir)
+		if up := entryKey(m.name); strings.Contains(up, RootDir+"/") && !strings.HasPrefix(up, RootDir+"/") {
+			a.Findings.Add(finding.Warning, "XDM-ZIP-ROOT", m.name, spec, "%s is not at the root of the archive", RootDir)
 		}
 	}
-	for _, f := range a.zr.File {
-		up := strings.ToUpper(f.Name)
-		if !strings.Contains(up, RootDir+"/") {
+	for _, en := range a.entries {
+		if !strings.Contains(entryKey(en.name), RootDir+"/") {
 			continue
 		}
-		elems := strings.Split(strings.TrimSuffix(f.Name, "/"), "/")
+		elems := strings.Split(strings.TrimSuffix(en.name, "/"), "/")
 		for i, e := range elems {
 			ok := IsLevel1Name(e)
-			if i < len(elems)-1 || strings.HasSuffix(f.Name, "/") {
+			if i < len(elems)-1 || en.dir {
 				ok = IsLevel1Dir(e)
 			}
 			if !ok {
-				a.Findings.Add(finding.Warning, "XDM-NAME", f.Name, "ITI-32 §3.32.4.1.2 (ISO 9660 level 1)",
+				a.Findings.Add(finding.Warning, "XDM-NAME", en.name, "ITI-32 §3.32.4.1.2 (ISO 9660 level 1)",
 					"%q is not an upper-case ISO 9660 level 1 name", e)
 				break
 			}
@@ -207,8 +252,8 @@ func (a *Archive) checkLayout(byName map[string]*zip.File, metas []*zip.File) {
 }
 
 // readMetadata parses one METADATA.XML and resolves its documents.
-func (a *Archive) readMetadata(mf *zip.File, byName map[string]*zip.File) error {
-	loc := mf.Name
+func (a *Archive) readMetadata(me *entry, byName map[string]*entry) error {
+	loc, mf := me.name, me.f
 	if max := a.opts.MaxMetadataSize; max > 0 && mf.UncompressedSize64 > uint64(max) {
 		return &limit.Error{What: loc, Limit: limit.EntrySize, Max: max, Value: int64(mf.UncompressedSize64)}
 	}
@@ -230,7 +275,7 @@ func (a *Archive) readMetadata(mf *zip.File, byName map[string]*zip.File) error 
 	m.read(t)
 	a.Findings = append(a.Findings, m.fs...)
 	a.SubmissionSets = append(a.SubmissionSets, m.sets...)
-	dir := path.Dir(mf.Name)
+	dir := path.Dir(loc)
 	for _, d := range m.docs {
 		ad := &ArchiveDocument{Entry: *d, SubmissionSet: m.members[d], Metadata: loc}
 		a.resolve(ad, dir, byName)
@@ -260,29 +305,35 @@ func (w *sliceWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); re
 
 // resolve finds the entry of a document: its URI relative to the directory
 // of METADATA.XML (xdm.md §12 reader 5).
-func (a *Archive) resolve(d *ArchiveDocument, dir string, byName map[string]*zip.File) {
+func (a *Archive) resolve(d *ArchiveDocument, dir string, byName map[string]*entry) {
 	uri := d.Entry.URI
 	id := d.Metadata + "#" + d.Entry.EntryUUID
 	if uri == "" {
 		return // reported as a missing URI
 	}
-	if strings.HasPrefix(uri, "/") || strings.Contains(uri, "\\") || strings.Contains(uri, ":") {
+	if strings.Contains(uri, "\\") {
+		uri = strings.ReplaceAll(uri, "\\", "/")
+		a.Findings.Add(finding.Warning, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
+			"URI %q uses backslashes, read as %q", d.Entry.URI, uri)
+	}
+	if strings.HasPrefix(uri, "/") || strings.Contains(uri, ":") {
 		a.Findings.Add(finding.Error, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
 			"URI %q is not a relative path", uri)
 		return
 	}
-	root := path.Dir(dir) // the IHE_XDM directory
+	root := path.Dir(dir) // the IHE_XDM directory ("." for a subset at the root)
 	target := path.Join(dir, uri)
-	if !strings.HasPrefix(strings.ToUpper(target)+"/", strings.ToUpper(root)+"/") {
+	if root == "." && (target == ".." || strings.HasPrefix(target, "../")) ||
+		root != "." && !strings.HasPrefix(strings.ToUpper(target)+"/", strings.ToUpper(root)+"/") {
 		a.Findings.Add(finding.Error, "XDM-URI", id, "ITI-32 §3.32.4.1.2",
 			"URI %q leaves the %s directory", uri, RootDir)
 		return
 	}
-	if f, ok := byName[strings.ToUpper(target)]; ok && !strings.HasSuffix(f.Name, "/") {
-		d.Path, d.file = f.Name, f
-		if f.Name != target {
+	if e, ok := byName[entryKey(target)]; ok && !e.dir {
+		d.Path, d.file = e.name, e.f
+		if e.name != target {
 			a.Findings.Add(finding.Warning, "XDM-URI-CASE", id, "xdm.md §12 reader 2",
-				"URI %q matches entry %q only case-insensitively", uri, f.Name)
+				"URI %q matches entry %q only case-insensitively", uri, e.name)
 		}
 		return
 	}
@@ -290,8 +341,8 @@ func (a *Archive) resolve(d *ArchiveDocument, dir string, byName map[string]*zip
 	first, _, _ := strings.Cut(uri, "/")
 	if strings.EqualFold(first, path.Base(dir)) {
 		alt := path.Join(root, uri)
-		if f, ok := byName[strings.ToUpper(alt)]; ok {
-			d.Path, d.file = f.Name, f
+		if e, ok := byName[entryKey(alt)]; ok && !e.dir {
+			d.Path, d.file = e.name, e.f
 			a.Findings.Add(finding.Warning, "XDM-URI-SUBSET", id, "xdm.md §12 reader 5",
 				"URI %q repeats the subset directory; it should be relative to %s", uri, dir)
 			return

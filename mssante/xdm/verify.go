@@ -162,9 +162,64 @@ func (d *ArchiveDocument) crossCheck(h *cda.Header, err error, loc string) findi
 		fs.Add(finding.Warning, "XDM-CDA-ID", loc, spec,
 			"document %s: uniqueId %s is not the CDA ClinicalDocument/id %s", d.Path, e.UniqueID, id)
 	}
-	if c := h.Code; c.Code != "" && e.TypeCode.Code != "" && (c.Code != e.TypeCode.Code || c.CodeSystem != e.TypeCode.CodeSystem) {
-		fs.Add(finding.Warning, "XDM-CDA-TYPE", loc, spec,
-			"document %s: typeCode %s (%s) is not the CDA code %s (%s)", d.Path, e.TypeCode.Code, e.TypeCode.CodeSystem, c.Code, c.CodeSystem)
+	if c := h.Code; c.Code != "" && e.TypeCode.Code != "" {
+		fs = append(fs, typeCodeFindings(d.Path, loc, e.TypeCode.Code, e.TypeCode.CodeSystem, c.Code, c.CodeSystem)...)
 	}
 	return fs
+}
+
+// typeCodeFindings compares the typeCode of the metadata with the code of
+// the CDA document, telling a different code from the same code under
+// another name of its coding scheme: XDS metadata written by other vendors
+// name the scheme by a label ("LOINC") where the CDA, and French metadata,
+// give its OID (2.16.840.1.113883.6.1).
+func typeCodeFindings(doc, loc, metaCode, metaScheme, cdaCode, cdaSystem string) finding.List {
+	var fs finding.List
+	const spec = "xdm.md §8, §9.1"
+	same, label := sameCodeSystem(metaScheme, cdaSystem)
+	switch {
+	case metaCode != cdaCode && same:
+		fs.Add(finding.Warning, "XDM-CDA-TYPE", loc, spec,
+			"document %s: the metadata typeCode %s differs from the CDA document code %s (both %s)", doc, metaCode, cdaCode, label)
+	case metaCode != cdaCode:
+		fs.Add(finding.Warning, "XDM-CDA-TYPE", loc, spec,
+			"document %s: the metadata typeCode %s (%s) differs from the CDA document code %s (%s)", doc, metaCode, metaScheme, cdaCode, cdaSystem)
+	case !same:
+		fs.Add(finding.Warning, "XDM-CDA-TYPE", loc, spec,
+			"document %s: typeCode %s is in coding scheme %s in the metadata but %s in the CDA document", doc, metaCode, metaScheme, cdaSystem)
+	case metaScheme != cdaSystem:
+		fs.Add(finding.Info, "XDM-CDA-TYPE-SCHEME", loc, spec,
+			"document %s: typeCode %s agrees with the CDA document code; the metadata name its coding scheme %q, the CDA its OID %s (the same code system, %s)",
+			doc, metaCode, metaScheme, cdaSystem, label)
+	}
+	return fs
+}
+
+// codeSystemLabels are the names other vendors' XDS metadata give, in
+// codingScheme, to code systems the CDA names by OID; keys are lower case.
+var codeSystemLabels = map[string]struct{ oid, name string }{
+	"loinc":     {cda.OIDLOINC, "LOINC"},
+	"snomed-ct": {"2.16.840.1.113883.6.96", "SNOMED CT"},
+	"snomed ct": {"2.16.840.1.113883.6.96", "SNOMED CT"},
+	"snomedct":  {"2.16.840.1.113883.6.96", "SNOMED CT"},
+	"dcm":       {"1.2.840.10008.2.16.4", "DICOM"},
+}
+
+// sameCodeSystem reports whether two coding schemes name the same code
+// system (equal, or a known label and its OID), and a name for it.
+func sameCodeSystem(a, b string) (bool, string) {
+	name := func(s string) (string, string) {
+		if l, ok := codeSystemLabels[strings.ToLower(strings.TrimSpace(s))]; ok {
+			return l.oid, l.name
+		}
+		for _, l := range codeSystemLabels {
+			if l.oid == s {
+				return l.oid, l.name
+			}
+		}
+		return strings.TrimSpace(s), s
+	}
+	oa, na := name(a)
+	ob, _ := name(b)
+	return oa == ob, na
 }
