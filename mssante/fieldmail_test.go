@@ -211,3 +211,45 @@ func TestFieldReceipts(t *testing.T) {
 		return nil
 	})
 }
+
+// seedSharedMail adds the shared mail corpus to a fuzz target's seeds when
+// it is there (the target does not need it).
+func seedSharedMail(f *testing.F) {
+	_ = filepath.WalkDir(filepath.Join(testenv.SharedDir(), "mail"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, "LICENSE") {
+			if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
+				f.Add(b)
+			}
+		}
+		return nil
+	})
+}
+
+// FuzzHeaderRepair: the repair only ever inserts blank lines, at the start
+// of a line, and never loses or changes a byte of its input.
+func FuzzHeaderRepair(f *testing.F) {
+	seedSharedMail(f)
+	f.Add([]byte("Content-Type: multipart/report; boundary=R\n--R\nLe texte\n--R\nContent-Type: message/disposition-notification\nDisposition: x\n--R--\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out, _ := repaired(t, in, 64)
+		i, j := 0, 0
+		for i < len(in) {
+			if j < len(out) && in[i] == out[j] {
+				i, j = i+1, j+1
+				continue
+			}
+			atLineStart := j == 0 || out[j-1] == '\n'
+			switch {
+			case atLineStart && bytes.HasPrefix(out[j:], []byte("\r\n")):
+				j += 2
+			case atLineStart && j < len(out) && out[j] == '\n':
+				j++
+			default:
+				t.Fatalf("input changed at %d: %q vs %q", i, in[i:min(i+20, len(in))], out[j:min(j+20, len(out))])
+			}
+		}
+		if j != len(out) {
+			t.Fatalf("%d bytes added at the end", len(out)-j)
+		}
+	})
+}

@@ -334,12 +334,24 @@ func FuzzParseReport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(testOriginal))
+	seedSharedMail(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rep, err := ParseReport(bytes.NewReader(b), &ReadOptions{Limits: ReadLimits{MaxSize: 1 << 20}})
 		if err == nil && rep == nil {
 			t.Fatal("nil report without error")
 		}
+		if err == nil {
+			if rep.OriginalMessageID != NormalizeMessageID(rep.OriginalMessageID) || (rep.OriginalMessageID == "") != (rep.OriginalIDSource == "") {
+				t.Fatalf("original id %q (%s)", rep.OriginalMessageID, rep.OriginalIDSource)
+			}
+			for i := range rep.Recipients {
+				rep.Recipients[i].Outcome()
+				rep.Recipients[i].DetailedStatus()
+			}
+		}
 		_, _, _ = ParseDisposition(string(b))
+		MessageIDs(string(b))
+		NormalizeAddress(string(b))
 	})
 }
 

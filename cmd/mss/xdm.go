@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -201,6 +202,9 @@ type (
 		IntendedRecipients []string `json:"intended_recipients,omitempty"`
 	}
 	xdmDocument struct {
+		// Subset is the directory of the METADATA.XML that describes the
+		// document (IHE_XDM/SUBSET01), Path the entry its URI resolves to.
+		Subset       string `json:"subset"`
 		URI          string `json:"uri"`
 		Path         string `json:"path,omitempty"`
 		MimeType     string `json:"mime_type"`
@@ -257,7 +261,7 @@ func xdmInspectArchive(name string, a *xdm.Archive) xdmInspectResult {
 	for _, d := range a.Documents {
 		e := d.Entry
 		v := xdmDocument{
-			URI: e.URI, Path: d.Path, MimeType: e.MimeType, Size: e.Size, Hash: e.Hash,
+			Subset: path.Dir(d.Metadata), URI: e.URI, Path: d.Path, MimeType: e.MimeType, Size: e.Size, Hash: e.Hash,
 			HashStatus: d.Integrity.Status(), UniqueID: e.UniqueID, PatientID: e.PatientID,
 			TypeCode: xdmCodeString(e.TypeCode), ClassCode: xdmCodeString(e.ClassCode), FormatCode: xdmCodeString(e.FormatCode),
 			Title: e.Title, Action: string(e.Action),
@@ -312,7 +316,17 @@ func runXDMInspect(env *cmdEnv, args []string) int {
 		xdmPrintField(w, "intendedRecipient", strings.Join(s.IntendedRecipients, ", "))
 	}
 	for _, d := range res.Documents {
-		fmt.Fprintf(w, "document %s\n", d.URI)
+		// Two subsets may hold documents of the same name: name each by
+		// its path in the archive.
+		where := d.Path
+		switch {
+		case where == "" && d.URI == "":
+			where = d.Subset + "/? (no URI)"
+		case where == "":
+			where = path.Join(d.Subset, d.URI) + " (not found)"
+		}
+		fmt.Fprintf(w, "document %s\n", where)
+		xdmPrintField(w, "uri", d.URI)
 		xdmPrintField(w, "mimeType", d.MimeType)
 		xdmPrintField(w, "size", fmt.Sprint(d.Size))
 		xdmPrintField(w, "hash", d.Hash+" ("+d.HashStatus+")")

@@ -54,7 +54,7 @@ func TestXDMBuildVerifyInspect(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 	code, out, _ = xdmRun("xdm", "inspect", zipPath)
-	if code != 0 || !strings.Contains(out, "document DOC0001.XML") || !strings.Contains(out, "(ok)") {
+	if code != 0 || !strings.Contains(out, "document IHE_XDM/SUBSET01/DOC0001.XML\n") || !strings.Contains(out, "(ok)") {
 		t.Fatalf("inspect text: %s", out)
 	}
 }
@@ -131,5 +131,21 @@ func TestXDMVerifyStrictINS(t *testing.T) {
 	}
 	if code, out, _ := xdmRun("xdm", "verify", "--strict-ins", cs9); code != 1 || !strings.Contains(out, ": FAILED (2 errors" /* submission set and document */) {
 		t.Fatalf("--strict-ins: code %d: %s", code, out)
+	}
+}
+
+// TestXDMInspectForeign: an archive with backslash names and no IHE_XDM
+// directory opens; documents are named by their subset path.
+func TestXDMInspectForeign(t *testing.T) {
+	dir := testenv.Shared(t, "xdm", "foreign")
+	code, out, errOut := xdmRun("xdm", "inspect", filepath.Join(dir, "direct_java_xdmail_src_test_resources_samplexdm.zip"))
+	if code != 0 || !strings.Contains(out, "document SUBSET01/? (no URI)") {
+		t.Errorf("backslash names: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = xdmRun("xdm", "inspect", filepath.Join(dir, "nist_XDM-Samples_Epic.zip"), "--json")
+	var res xdmInspectResult
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Documents) != 1 ||
+		res.Documents[0].Subset != "IHE_XDM/LUCY_0" || res.Documents[0].Path != "IHE_XDM/LUCY_0/DOC0001.XML" {
+		t.Errorf("subset path: %d %s", code, out)
 	}
 }
