@@ -90,3 +90,10 @@ func TestIsClosingMessage(t *testing.T) {
 		t.Error("net/mail header")
 	}
 }
+
+func TestReadHeaderLeadingNoise(t *testing.T) {
+	h, err := ReadHeader(strings.NewReader("\xef\xbb\xbf\r\n\nSubject: [FIN]\r\nX-MSS-MES: FIN\r\n\r\nbody"))
+	if err != nil || h.Get("Subject") != "[FIN]" {
+		t.Fatalf("%v %v", h, err)
+	}
+}

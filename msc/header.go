@@ -50,7 +50,9 @@ func (m HeaderMap) Get(key string) string {
 }
 
 // ReadHeader reads the header of a message (up to the blank line) from r.
-// The result satisfies Header. A header that cannot be read (a malformed
+// The result satisfies Header. A UTF-8 byte order mark and blank lines
+// before the header are skipped (some agents write them; mssante.Read
+// reports them as warnings). A header that cannot be read (a malformed
 // line, the end of the input before the blank line) gives an error wrapping
 // ErrMalformedMessage; a failure of r itself is returned wrapped, not as
 // malformed (except when r is a *bufio.Reader, whose source errors cannot be
@@ -61,6 +63,21 @@ func ReadHeader(r io.Reader) (*textproto.Header, error) {
 	if !ok {
 		src = &errRecorder{r: r}
 		br = bufio.NewReader(src)
+	}
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	for {
+		b, err := br.Peek(2)
+		switch {
+		case len(b) > 0 && b[0] == '\n':
+			br.Discard(1)
+			continue
+		case err == nil && b[0] == '\r' && b[1] == '\n':
+			br.Discard(2)
+			continue
+		}
+		break
 	}
 	h, err := textproto.ReadHeader(br)
 	if err != nil {

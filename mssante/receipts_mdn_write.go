@@ -149,11 +149,29 @@ func readOriginal(original io.Reader, max int64) ([]byte, *message.Entity, error
 	if err != nil {
 		return nil, nil, err
 	}
+	raw = trimLeadingNoise(raw)
 	e, err := message.Read(bytes.NewReader(raw))
 	if err != nil && e == nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return raw, e, nil
+}
+
+// trimLeadingNoise drops a UTF-8 byte order mark and blank lines before a
+// message's header (what Read tolerates with a warning): the answer quotes
+// the message from its header on.
+func trimLeadingNoise(raw []byte) []byte {
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	for {
+		switch {
+		case bytes.HasPrefix(raw, []byte("\r\n")):
+			raw = raw[2:]
+		case bytes.HasPrefix(raw, []byte("\n")):
+			raw = raw[1:]
+		default:
+			return raw
+		}
+	}
 }
 
 // disposition is what WriteMDN derives from the original message and its

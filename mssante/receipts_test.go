@@ -479,3 +479,19 @@ func TestParseReportTruncatedText(t *testing.T) {
 		t.Errorf("text %d bytes, warnings %v", len(rep.Text), rep.Warnings)
 	}
 }
+
+// TestWriteMDNLeadingNoise: an original read with a byte order mark and
+// blank lines before its header is answered, and quoted from its header.
+func TestWriteMDNLeadingNoise(t *testing.T) {
+	var out bytes.Buffer
+	err := WriteMDN(&out, strings.NewReader("\xef\xbb\xbf\r\n"+testOriginal), &MDNOptions{
+		From: &mail.Address{Address: "dpi@hopital-test.mssante.fr"}, NIL: "DEV000001",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ParseReport(bytes.NewReader(out.Bytes()), nil)
+	if err != nil || rep.OriginalMessageID != "orig-44@labo-test.mssante.fr" || rep.OriginalContent != "full" || bytes.Contains(out.Bytes(), []byte("\xef\xbb\xbf")) {
+		t.Fatalf("%v %+v", err, rep)
+	}
+}
