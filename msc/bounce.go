@@ -190,6 +190,15 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	case "mdn":
 		return nil, fmt.Errorf("%w: a disposition notification (read receipt)", ErrNotBounce)
 	case "dsn":
+		if len(bm.report.recipients) == 0 {
+			// A report without a per-recipient block (some Postfix
+			// relays): the notice names the recipients.
+			if rcpts = textEvidence(m, bm); len(rcpts) == 0 {
+				return nil, fmt.Errorf("%w: delivery status notification without a recipient", ErrNotBounce)
+			}
+			b.Source = "text"
+			break
+		}
 		b.Source = "dsn"
 		for _, rr := range bm.report.recipients {
 			if rr.outcome == mssante.ActionFailed || rr.outcome == mssante.ActionDelayed {

@@ -432,3 +432,34 @@ func TestClassifyReaderLimits(t *testing.T) {
 		t.Errorf("broken header: %v, want ErrMalformedMessage", err)
 	}
 }
+
+// TestClassifyReportWithoutRecipients: a Postfix DSN without a per-recipient
+// block is a bounce all the same, read from its notice; success and delay
+// notices are told apart by their subject and words.
+func TestClassifyReportWithoutRecipients(t *testing.T) {
+	raw := "From: MAILER-DAEMON@relay.example\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\n<" + proAddr + ">: host mx said: 550 5.1.1 User unknown\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example\r\n\r\n--b--\r\n"
+	b, err := (&Classifier{}).ClassifyBytes([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := only(t, b); r.Recipient != proAddr || r.Kind != KindMailboxUnknown || r.Status != "5.1.1" || b.Source != "text" {
+		t.Errorf("%+v", r)
+	}
+	success := "From: postmaster@relay.example\r\nSubject: Delivery Status Notification (Success)\r\n\r\n" +
+		"Your message was delivered to " + proAddr + " (2.0.0).\r\n"
+	if b, err := (&Classifier{}).ClassifyBytes([]byte(success)); !errors.Is(err, ErrNotBounce) {
+		t.Errorf("success notice: %+v, %v", b, err)
+	}
+	delay := "From: MAILER-DAEMON@relay.example\r\nSubject: Delivery Status Notification (Delay)\r\n\r\n" +
+		"Your message has not yet been delivered to the following recipients:\r\n\r\n  " + proAddr + "\r\n"
+	b, err = (&Classifier{}).ClassifyBytes([]byte(delay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := only(t, b); r.Kind != KindTemporary || r.Action != "delayed" || r.Permanent() {
+		t.Errorf("delay: %+v", r)
+	}
+}

@@ -57,10 +57,16 @@ var delayWords = []string{
 // names no recipient but is a bounce (mail system sender or bounce subject)
 // with a known text or a status gives one recipient without an address.
 func textEvidence(m []textMatcher, bm *bounceMail) []evidence {
-	if !looksLikeBounce(bm) && !matchesAny(m, bm.text) {
+	subject := normalizeText(bm.subject)
+	if isSuccessSubject(subject) || !looksLikeBounce(bm) && !matchesAny(m, bm.text) {
 		return nil
 	}
 	text := ownText(bm.text)
+	// Something must say that delivery failed or is delayed: the subject,
+	// a failure status, or a known text.
+	if !looksLikeBounceSubject(subject) && textStatus(text) == "" && !matchesAny(m, text) {
+		return nil
+	}
 	exclude := map[string]bool{strings.ToLower(bm.from): true}
 	for _, a := range bm.to {
 		exclude[a] = true
@@ -186,7 +192,23 @@ var bounceSubjects = []string{
 	"delivery has failed", "could not be delivered",
 }
 
+// successSubjects mark a report of success ("Delivery Status Notification
+// (Success)", "Delivery Notification (success)"), never a bounce.
+var successSubjects = []string{"success", "succes", "relayed", "expanded", "displayed"}
+
+func isSuccessSubject(s string) bool {
+	for _, p := range successSubjects {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func looksLikeBounceSubject(s string) bool {
+	if isSuccessSubject(s) {
+		return false
+	}
 	for _, p := range bounceSubjects {
 		if strings.Contains(s, p) {
 			return true
