@@ -185,6 +185,7 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 	b := &Bounce{Raw: raw, Subject: bm.subject, Text: bm.text, Warnings: bm.warnings,
 		OriginalMessageID: bm.originalMessageID, OriginalIDSource: bm.originalIDSource}
 	m := c.matchers()
+	norm := normMemo{}
 	var rcpts []evidence
 	switch bm.report.kind {
 	case "mdn":
@@ -193,7 +194,7 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 		if len(bm.report.recipients) == 0 {
 			// A report without a per-recipient block (some Postfix
 			// relays): the notice names the recipients.
-			if rcpts = textEvidence(m, bm); len(rcpts) == 0 {
+			if rcpts = textEvidence(m, bm, norm); len(rcpts) == 0 {
 				return nil, fmt.Errorf("%w: delivery status notification without a recipient", ErrNotBounce)
 			}
 			b.Source = "text"
@@ -213,7 +214,7 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 			return nil, fmt.Errorf("%w: an automatic reply (RFC 3834)", ErrNotBounce)
 		}
 		b.Source = "text"
-		rcpts = textEvidence(m, bm)
+		rcpts = textEvidence(m, bm, norm)
 		if len(rcpts) == 0 {
 			return nil, ErrNotBounce
 		}
@@ -231,7 +232,7 @@ func (c *Classifier) ClassifyBytes(raw []byte) (*Bounce, error) {
 		if rr.recipient != "" {
 			tied = tiedText(paras, rr.recipient, all)
 		}
-		rb := c.classify(m, rr, tied, wide, b.Text, len(rcpts) == 1)
+		rb := c.classify(m, norm, rr, tied, wide, b.Text, len(rcpts) == 1)
 		rb.OriginalMessageID = b.OriginalMessageID
 		b.Recipients = append(b.Recipients, rb)
 	}
@@ -252,7 +253,7 @@ type evidence struct {
 // paragraphs tied to it, the whole text when it is the only recipient
 // (wide), and the whole text for the Mon Espace Santé texts (which quote
 // the address they are about).
-func (c *Classifier) classify(m []textMatcher, ev evidence, tied, wide, all string, single bool) RecipientBounce {
+func (c *Classifier) classify(m []textMatcher, norm normMemo, ev evidence, tied, wide, all string, single bool) RecipientBounce {
 	rb := RecipientBounce{
 		Recipient: canonicalRecipient(ev.recipient), Action: string(ev.outcome), Status: ev.status,
 		DiagnosticCode: ev.diagnostic,
@@ -271,7 +272,7 @@ func (c *Classifier) classify(m []textMatcher, ev evidence, tied, wide, all stri
 		// the status: wherever they quote it, or anywhere when they quote
 		// no address the reader could take and the recipient is alone.
 		for _, text := range []string{ev.ownText, tied, all} {
-			body := normalizeText(text)
+			body := norm.get(text)
 			for i := range m {
 				if !m[i].kind.Patient() {
 					continue
@@ -288,7 +289,7 @@ func (c *Classifier) classify(m []textMatcher, ev evidence, tied, wide, all stri
 		if src.text == "" {
 			continue
 		}
-		body := normalizeText(src.text)
+		body := norm.get(src.text)
 		for i := range m {
 			if m[i].kind.Patient() {
 				continue

@@ -37,6 +37,22 @@ func normalizeText(s string) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
+// normMemo normalises each distinct text once (normalizeText is the costly
+// step of matching: one message's texts are looked at several times).
+type normMemo map[string]string
+
+func (n normMemo) get(s string) string {
+	if s == "" {
+		return ""
+	}
+	v, ok := n[s]
+	if !ok {
+		v = normalizeText(s)
+		n[s] = v
+	}
+	return v
+}
+
 // htmlToText reduces an HTML body to its text: tags become spaces, entities
 // are decoded. Good enough to find a sentence; not a renderer.
 func htmlToText(s string) string {

@@ -78,6 +78,9 @@ func readBounce(raw []byte) (*bounceMail, error) {
 	} else if len(in.References) > 0 {
 		bm.originalMessageID, bm.originalIDSource = in.References[len(in.References)-1], mssante.IDFromReferences
 	}
+	if !hasStatusPart(in.Parts) && !isSystemSender(bm.from) {
+		return bm, nil // no report, and none quoted by a mail system
+	}
 	rep, err := mssante.ParseReport(bytes.NewReader(raw), opts)
 	if err != nil {
 		if errors.Is(err, limit.ErrExceeded) {
@@ -200,4 +203,18 @@ func bounceText(in *mssante.Incoming) (text, originalMessageID string) {
 		}
 	}
 	return b.String(), originalMessageID
+}
+
+// hasStatusPart reports whether a message holds a delivery or disposition
+// status part, or a multipart/report whose status part ParseReport may find
+// in its text.
+func hasStatusPart(parts []mssante.PartInfo) bool {
+	for _, p := range parts {
+		switch p.ContentType {
+		case "multipart/report", "message/delivery-status", "message/global-delivery-status",
+			"message/disposition-notification", "message/global-disposition-notification":
+			return true
+		}
+	}
+	return false
 }

@@ -56,15 +56,15 @@ var delayWords = []string{
 // Espace Santé...), each with the status of its own paragraph. A text that
 // names no recipient but is a bounce (mail system sender or bounce subject)
 // with a known text or a status gives one recipient without an address.
-func textEvidence(m []textMatcher, bm *bounceMail) []evidence {
-	subject := normalizeText(bm.subject)
-	if isSuccessSubject(subject) || !looksLikeBounce(bm) && !matchesAny(m, bm.text) {
+func textEvidence(m []textMatcher, bm *bounceMail, norm normMemo) []evidence {
+	subject := norm.get(bm.subject)
+	if isSuccessSubject(subject) || !looksLikeBounce(bm) && !matchesAny(m, norm.get(bm.text)) {
 		return nil
 	}
 	text := ownText(bm.text)
 	// Something must say that delivery failed or is delayed: the subject,
 	// a failure status, or a known text.
-	if !looksLikeBounceSubject(subject) && textStatus(text) == "" && !matchesAny(m, text) {
+	if !looksLikeBounceSubject(subject) && textStatus(text) == "" && !matchesAny(m, norm.get(text)) {
 		return nil
 	}
 	exclude := map[string]bool{strings.ToLower(bm.from): true}
@@ -92,9 +92,9 @@ func textEvidence(m []textMatcher, bm *bounceMail) []evidence {
 		add(a)
 	}
 	outcome := mssante.ActionFailed
-	lt := normalizeText(text + " " + bm.subject)
+	lt := norm.get(text) + " " + subject
 	for _, w := range delayWords {
-		if strings.Contains(lt, normalizeText(w)) {
+		if strings.Contains(lt, norm.get(w)) {
 			outcome = mssante.ActionDelayed
 			break
 		}
@@ -114,7 +114,7 @@ func textEvidence(m []textMatcher, bm *bounceMail) []evidence {
 		// subject are a mail system's (a multipart/report alone is not
 		// enough: it may be any report).
 		st := textStatus(text)
-		if st == "" && !matchesAny(m, text) && !(isSystemSender(bm.from) && looksLikeBounceSubject(normalizeText(bm.subject))) {
+		if st == "" && !matchesAny(m, norm.get(text)) && !(isSystemSender(bm.from) && looksLikeBounceSubject(subject)) {
 			return nil
 		}
 		out = append(out, evidence{outcome: outcome, status: st, reportedStatus: st})
@@ -137,8 +137,8 @@ func textStatus(text string) string {
 	return ""
 }
 
-func matchesAny(m []textMatcher, text string) bool {
-	body := normalizeText(text)
+// matchesAny reports whether a normalised text holds a text of the table.
+func matchesAny(m []textMatcher, body string) bool {
 	for i := range m {
 		if _, ok := m[i].match(body); ok {
 			return true

@@ -12,7 +12,7 @@ import (
 
 // repairBufSize is the buffer of the reader under headerRepair: the longest
 // line it looks at whole.
-const repairBufSize = 64 << 10
+const repairBufSize = 4 << 10
 
 // maxBoundaries bounds the boundaries headerRepair remembers.
 const maxBoundaries = 256
