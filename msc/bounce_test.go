@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
@@ -343,7 +344,7 @@ func FuzzClassify(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	seedSharedMail(f)
+	testenv.SeedShared(f, "mail")
 	f.Add([]byte("Subject: [FIN]\r\n\r\n"))
 	f.Add([]byte("Content-Type: multipart/report; boundary=x\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\nAction: failed\r\n--x--"))
 	c := &Classifier{MaxBytes: 1 << 20}

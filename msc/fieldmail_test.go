@@ -229,16 +229,3 @@ func TestFieldReceiptsAreNotBounces(t *testing.T) {
 		}
 	}
 }
-
-// seedSharedMail adds the shared mail corpus to a fuzz target's seeds when
-// it is there (the target does not need it).
-func seedSharedMail(f *testing.F) {
-	_ = filepath.WalkDir(filepath.Join(testenv.SharedDir(), "mail"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, "LICENSE") {
-			if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
-				f.Add(b)
-			}
-		}
-		return nil
-	})
-}

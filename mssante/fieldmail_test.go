@@ -212,23 +212,10 @@ func TestFieldReceipts(t *testing.T) {
 	})
 }
 
-// seedSharedMail adds the shared mail corpus to a fuzz target's seeds when
-// it is there (the target does not need it).
-func seedSharedMail(f *testing.F) {
-	_ = filepath.WalkDir(filepath.Join(testenv.SharedDir(), "mail"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, "LICENSE") {
-			if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
-				f.Add(b)
-			}
-		}
-		return nil
-	})
-}
-
 // FuzzHeaderRepair: the repair only ever inserts blank lines, at the start
 // of a line, and never loses or changes a byte of its input.
 func FuzzHeaderRepair(f *testing.F) {
-	seedSharedMail(f)
+	testenv.SeedShared(f, "mail")
 	f.Add([]byte("Content-Type: multipart/report; boundary=R\n--R\nLe texte\n--R\nContent-Type: message/disposition-notification\nDisposition: x\n--R--\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, _ := repaired(t, in, 64)

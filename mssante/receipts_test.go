@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/limit"
 )
 
@@ -334,7 +335,7 @@ func FuzzParseReport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(testOriginal))
-	seedSharedMail(f)
+	testenv.SeedShared(f, "mail")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rep, err := ParseReport(bytes.NewReader(b), &ReadOptions{Limits: ReadLimits{MaxSize: 1 << 20}})
 		if err == nil && rep == nil {

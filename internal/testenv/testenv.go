@@ -144,3 +144,20 @@ func shared(t testing.TB, resolve func() (string, string), elem ...string) strin
 	t.Skipf("missing test data: %s: %s", rel, why)
 	return p
 }
+
+// SeedShared adds the files of a folder of the shared test data (walked
+// recursively; .json and LICENSE files and files over 64 KiB left out) to
+// a fuzz target's seed corpus, when the folder is there: the target does
+// not need it, so nothing is skipped or failed without it.
+func SeedShared(f *testing.F, elem ...string) {
+	root := filepath.Join(append([]string{SharedDir()}, elem...)...)
+	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) == ".json" || d.Name() == "LICENSE" {
+			return nil
+		}
+		if b, err := os.ReadFile(p); err == nil && len(b) <= 64<<10 {
+			f.Add(b)
+		}
+		return nil
+	})
+}
