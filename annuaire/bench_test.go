@@ -75,6 +75,9 @@ func reportCPU(b *testing.B, start int64) {
 	}
 }
 
+// BenchmarkLoadIndex loads the whole file per op: run it with -benchtime
+// 5x (or more) to average several loads; b.Loop runs at least as many as
+// fit in -benchtime.
 func BenchmarkLoadIndex(b *testing.B) {
 	p := benchFile(b)
 	st, _ := os.Stat(p)
@@ -94,6 +97,7 @@ func BenchmarkLoadIndex(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heapMB")
+	b.ReportMetric(float64(ms.HeapAlloc)/float64(idx.Len()), "heapB/row")
 	b.ReportMetric(float64(idx.Len()), "mailboxes")
 	runtime.KeepAlive(idx)
 }

@@ -23,28 +23,29 @@ func (d *Diff) Empty() bool { return len(d.Added)+len(d.Removed)+len(d.Modified)
 func DiffIndexes(old, new *Index) *Diff {
 	old, new = old.orEmpty(), new.orEmpty()
 	d := &Diff{Added: []Mailbox{}, Removed: []Mailbox{}, Modified: []Modification{}}
-	for i := range new.recs {
-		r := &new.recs[i]
-		j, ok := old.byAddr[r.key]
+	var a, b [numCols]string
+	for i, ref := range new.refs {
+		j, ok := old.lookupKey(new.st.key(ref))
 		if !ok {
-			d.Added = append(d.Added, r.mailbox())
+			d.Added = append(d.Added, new.mailbox(uint32(i)))
 			continue
 		}
-		o := &old.recs[j]
-		if o.s == r.s {
+		old.st.fields(old.refs[j], &a)
+		new.st.fields(ref, &b)
+		if a == b {
 			continue
 		}
 		var fields []string
-		for c := 0; c < numCols; c++ {
-			if o.field(c) != r.field(c) {
+		for c := range numCols {
+			if a[c] != b[c] {
 				fields = append(fields, ExtractionHeader[c])
 			}
 		}
-		d.Modified = append(d.Modified, Modification{Before: o.mailbox(), After: r.mailbox(), Fields: fields})
+		d.Modified = append(d.Modified, Modification{Before: old.mailbox(j), After: new.mailbox(uint32(i)), Fields: fields})
 	}
-	for i := range old.recs {
-		if _, ok := new.byAddr[old.recs[i].key]; !ok {
-			d.Removed = append(d.Removed, old.recs[i].mailbox())
+	for i, ref := range old.refs {
+		if _, ok := new.lookupKey(old.st.key(ref)); !ok {
+			d.Removed = append(d.Removed, old.mailbox(uint32(i)))
 		}
 	}
 	return d
