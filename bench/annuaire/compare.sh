@@ -1,92 +1,133 @@
 #!/usr/bin/env bash
-# Compares the annuaire in-memory index with SQLite on the same synthetic
-# extraction: load + index, lookup by address, lookup by RPPS, name prefix.
+# Start-to-answer of one address lookup in a generated extraction, process
+# against process, for each way a vendor could do it:
 #
-#   bash bench/annuaire/compare.sh            # 550,000 rows
-#   ROWS=100000 bash bench/annuaire/compare.sh
+#   sdk          mss annuaire lookup --extraction FILE --json ADDRESS
+#   sqlite-mem   sqlite3 :memory:, .import, one NOCASE index, the query (JSON)
+#                (the fair baseline: in memory, one index, like the SDK)
+#   sqlite-disk  the same into a new on-disk database file
+#   python       Python's csv module into a dict keyed by the lower-case
+#                address, then the lookup (JSON)
+#   cat          cat FILE > /dev/null (reading the file, nothing more)
 #
-# It installs sqlite3 with apt-get when missing (a benchmark dependency, not a
-# test one). Figures go to stdout; copy them into docs/benchmarks/annuaire.md.
+# Each size is measured over ROUNDS rounds; in each round every tool runs
+# once, in an order rotated from round to round, so that what the other
+# processes of the machine do falls on all of them alike. It prints the
+# median and the spread (min-max) of wall time, CPU time (user + system)
+# and peak RSS, as reported by /usr/bin/time.
+#
+#   bash bench/annuaire/compare.sh                      # 100k, 550k, 2M rows, 5 rounds
+#   SIZES="550000" ROUNDS=3 bash bench/annuaire/compare.sh
+#   MSS_BEFORE=/tmp/mss-old bash bench/annuaire/compare.sh   # adds "sdk-before", an older mss
+#
+# Needs sqlite3, python3 and GNU time (/usr/bin/time): it checks for them
+# and says what to install (Debian: sqlite3 python3 time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROWS=${ROWS:-550000}
-QUERIES=${QUERIES:-2000}
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-
-if ! command -v sqlite3 >/dev/null; then
-	echo "installing sqlite3..." >&2
-	apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null
+SIZES=${SIZES:-"100000 550000 2000000"}
+ROUNDS=${ROUNDS:-5}
+TOOLS=${TOOLS:-"sdk sqlite-mem sqlite-disk python cat"}
+if [[ -n ${MSS_BEFORE:-} ]]; then
+	TOOLS="sdk-before $TOOLS"
 fi
 
-echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(go version | cut -d' ' -f3), sqlite $(sqlite3 --version | cut -d' ' -f1), load $(cut -d' ' -f1-3 /proc/loadavg)"
-go run ./bench/annuaire/gen -n "$ROWS" -seed 1 >"$DIR/ext.txt"
-echo "file: $ROWS rows, $(stat -c %s "$DIR/ext.txt") bytes"
+missing=()
+for p in sqlite3 python3 /usr/bin/time go; do
+	command -v "$p" >/dev/null || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "compare.sh: missing ${missing[*]} (Debian: apt-get install sqlite3 python3 time)" >&2
+	exit 2
+fi
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+DIR=$(mktemp -d)
+trap 'rm -rf "$DIR"' EXIT
+go build -o "$DIR/mss" ./cmd/mss
+go build -o "$DIR/gen" ./bench/annuaire/gen
 
-# --- Go: the package benchmarks on the same file ---------------------------
-# (the load is timed over 3 runs; on a shared machine, compare cpu-ns/op too)
-{
-	ANNUAIRE_BENCH_FILE="$DIR/ext.txt" go test -run '^$' -bench 'LoadIndex' -benchtime 3x -benchmem ./annuaire/
-	ANNUAIRE_BENCH_FILE="$DIR/ext.txt" go test -run '^$' -bench 'LookupAddress|ByPerson|Search' -benchmem ./annuaire/
-} | tee "$DIR/go.txt" | grep '^Benchmark'
-go_ns() { awk -v n="$1" '$1 ~ "^Benchmark"n"(-[0-9]+)?$" { print $3 }' "$DIR/go.txt"; }
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo "machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), sqlite $(sqlite3 --version | cut -d' ' -f1), $(python3 --version)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds, tools interleaved"
 
-# --- SQLite: .import plus indexes -------------------------------------------
-t0=$(now)
-sqlite3 "$DIR/ext.db" <<SQL
+cat >"$DIR/lookup.py" <<'PY'
+import csv, json, sys
+path, address = sys.argv[1], sys.argv[2]
+with open(path, newline="", encoding="utf-8", errors="replace") as f:
+    r = csv.reader(f, delimiter="|", quoting=csv.QUOTE_NONE)
+    header = next(r)
+    col = header.index("Adresse BAL")
+    index = {}
+    for row in r:
+        if len(row) > col and row[col]:
+            index.setdefault(row[col].lower(), row)
+row = index.get(address.lower())
+print(json.dumps([dict(zip(header, row))] if row else [], ensure_ascii=False))
+sys.exit(0 if row else 1)
+PY
+
+# run TOOL FILE ADDRESS: the command line of a tool.
+run() {
+	local tool=$1 file=$2 addr=$3
+	case $tool in
+	sdk) "$DIR/mss" annuaire lookup --extraction "$file" --json "$addr" ;;
+	sdk-before) "$MSS_BEFORE" annuaire lookup --extraction "$file" --json "$addr" ;;
+	sqlite-mem | sqlite-disk)
+		local db=":memory:"
+		if [[ $tool == sqlite-disk ]]; then
+			db="$DIR/ext.db"
+			rm -f "$db"
+		fi
+		sqlite3 "$db" <<SQL
 .mode list
 .separator "|" "\n"
-.import $DIR/ext.txt ext
-SQL
-t1=$(now)
-sqlite3 "$DIR/ext.db" <<'SQL'
+.import $file ext
 CREATE INDEX ext_addr ON ext("Adresse BAL" COLLATE NOCASE);
-CREATE INDEX ext_pp ON ext("Identifiant PP");
-CREATE INDEX ext_nom ON ext("Nom d'exercice");
+.mode json
+SELECT * FROM ext WHERE "Adresse BAL" = '$addr' COLLATE NOCASE;
 SQL
-t2=$(now)
-import_s=$(elapsed "$t0" "$t1")
-index_s=$(elapsed "$t1" "$t2")
-echo "sqlite: .import ${import_s} s, 3 indexes ${index_s} s, database $(stat -c %s "$DIR/ext.db") bytes"
-
-# Queries: QUERIES keys taken from the file are loaded into a table, then one
-# statement per kind looks them all up (the engine's cost per lookup, without
-# the shell parsing a statement per query). Each lookup reads the row.
-awk -F'|' -v q="$QUERIES" 'NR > 1 && NR % 97 == 0 && n < q { n++; print toupper(substr($2,1,1)) substr($2,2) "|" $4 "|" substr($10, 1, 4) }' "$DIR/ext.txt" >"$DIR/keys.txt"
-nkeys=$(wc -l <"$DIR/keys.txt")
-timed() { # prints the "real" seconds of the last statement run with .timer on
-	sqlite3 "$DIR/ext.db" <<SQL | awk '/^Run Time/ { t = $4 } END { print t }'
-.mode list
-.separator "|" "\n"
-DROP TABLE IF EXISTS keys;
-CREATE TEMP TABLE keys(addr TEXT, pp TEXT, p TEXT);
-.import $DIR/keys.txt keys
-.timer on
-$1
-SQL
+		;;
+	python) python3 "$DIR/lookup.py" "$file" "$addr" ;;
+	cat) cat "$file" ;;
+	esac
 }
-# Prefix search as a range on the upper-case name (SQLite does no accent or
-# case folding there: it does less work than the Go search).
-addr_s=$(timed "SELECT count(e.\"Pays structure BAL\") FROM keys k JOIN ext e ON e.\"Adresse BAL\" = k.addr COLLATE NOCASE;")
-pp_s=$(timed "SELECT count(e.\"Pays structure BAL\") FROM keys k JOIN ext e ON e.\"Identifiant PP\" = k.pp WHERE k.pp <> '';")
-name_s=$(timed "SELECT sum((SELECT count(x) FROM (SELECT e.\"Pays structure BAL\" AS x FROM ext e WHERE e.\"Nom d'exercice\" >= k.p AND e.\"Nom d'exercice\" < k.p || '~' LIMIT 20))) FROM keys k WHERE k.p <> '';")
-per_query() { awk -v t="$1" -v n="$nkeys" 'BEGIN { printf "%.0f", t / n * 1e9 }'; }
-addr_ns=$(per_query "$addr_s")
-pp_ns=$(per_query "$pp_s")
-name_ns=$(per_query "$name_s")
-echo "sqlite: address ${addr_ns} ns/query, RPPS ${pp_ns} ns/query, name prefix ${name_ns} ns/query ($nkeys keys, one statement each)"
 
-# --- Ratios ---------------------------------------------------------------------
-load_ns=$(go_ns LoadIndex)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
-sqlite_load_ns=$(awk -v a="$import_s" -v b="$index_s" 'BEGIN { printf "%.0f", (a + b) * 1e9 }')
+# stats: median and min-max of the numbers on stdin.
+stats() { sort -g | awk -v f="$1" '{v[NR] = $1} END { m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf f " (" f "-" f ")", m, v[1], v[NR] }'; }
+
+for rows in $SIZES; do
+	file="$DIR/ext-$rows.txt"
+	"$DIR/gen" -n "$rows" -seed 1 >"$file"
+	# An address from the middle of the file, with an upper-case letter:
+	# every tool must find it case-insensitively.
+	addr=$(awk -F'|' -v n=$((rows / 2)) 'NR > n && $2 != "" { print toupper(substr($2, 1, 1)) substr($2, 2); exit }' "$file")
+	echo
+	echo "## $rows rows ($(stat -c %s "$file") bytes), lookup of $addr"
+	read -ra tools <<<"$TOOLS"
+	: >"$DIR/times"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((k = 0; k < ${#tools[@]}; k++)); do
+			tool=${tools[$(((k + r) % ${#tools[@]}))]}
+			if ! /usr/bin/time -o "$DIR/t" -f "%e %U %S %M" bash -c "$(declare -f run); DIR='$DIR'; MSS_BEFORE='${MSS_BEFORE:-}'; run $tool '$file' '$addr'" >"$DIR/out" 2>"$DIR/err"; then
+				echo "$tool failed: $(tail -3 "$DIR/err")" >&2
+				exit 1
+			fi
+			if [[ $tool != cat ]] && ! grep -qi "\"${addr,,}\"" <(tr 'A-Z' 'a-z' <"$DIR/out"); then
+				echo "$tool did not find $addr: $(head -c 300 "$DIR/out")" >&2
+				exit 1
+			fi
+			echo "$tool $(tail -1 "$DIR/t")" >>"$DIR/times"
+		done
+	done
+	echo
+	echo "| tool | wall s | CPU s | peak RSS MB |"
+	echo "|---|---|---|---|"
+	for tool in "${tools[@]}"; do
+		wall=$(awk -v t="$tool" '$1 == t { print $2 }' "$DIR/times" | stats "%.2f")
+		cpu=$(awk -v t="$tool" '$1 == t { print $3 + $4 }' "$DIR/times" | stats "%.2f")
+		rss=$(awk -v t="$tool" '$1 == t { print $5 / 1024 }' "$DIR/times" | stats "%.0f")
+		echo "| $tool | $wall | $cpu | $rss |"
+	done
+	rm -f "$file" "$DIR/ext.db"
+done
 echo
-echo "| operation | annuaire (Go) | SQLite | SQLite / Go |"
-echo "|---|---|---|---|"
-echo "| load + index | $(awk -v n="$load_ns" 'BEGIN{printf "%.2f s", n/1e9}') | $(awk -v n="$sqlite_load_ns" 'BEGIN{printf "%.2f s", n/1e9}') | $(ratio "$sqlite_load_ns" "$load_ns") |"
-echo "| address lookup | $(go_ns LookupAddress) ns | ${addr_ns} ns | $(ratio "$addr_ns" "$(go_ns LookupAddress)") |"
-echo "| RPPS lookup | $(go_ns ByPerson) ns | ${pp_ns} ns | $(ratio "$pp_ns" "$(go_ns ByPerson)") |"
-echo "| name prefix (20 results) | $(go_ns SearchName) ns | ${name_ns} ns | $(ratio "$name_ns" "$(go_ns SearchName)") |"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
