@@ -200,10 +200,49 @@ func (s *store) decode(ref uint32, f *[numCols]string, ids *[numCols]uint32, las
 	return ds
 }
 
-// fields returns every column of a record.
+// fields returns every column of a record: decode for the whole record,
+// without its options (this is a lookup's main cost).
 func (s *store) fields(ref uint32, f *[numCols]string) {
 	*f = [numCols]string{}
-	s.decode(ref, f, nil, numCols)
+	seg := ref >> segBits
+	b := s.segs[seg][ref&segMask:]
+	var strs *[numCols][]string
+	if o := s.owner[seg]; o != noDict {
+		strs = &s.dicts[o].strs
+	}
+	bm := binary.LittleEndian.Uint32(b)
+	p := 4
+	l, n := uvarint(b[p:])
+	p += n
+	f[colAddress] = unsafe.String(&b[p], int(l))
+	p += int(l)
+	if bm&keyBit != 0 {
+		l, n = uvarint(b[p:])
+		p += n + int(l)
+	}
+	suffix := false
+	for rest := bm &^ (keyBit | 1); rest != 0; rest &= rest - 1 {
+		c := blobCols[bits.TrailingZeros32(rest)&31]
+		v := uint64(b[p])
+		if v < 0x80 {
+			p++
+		} else {
+			v, n = binary.Uvarint(b[p:])
+			p += n
+		}
+		switch {
+		case v&1 == 1:
+			f[c] = strs[c][v>>1]
+		case v == 0:
+			suffix = true
+		default:
+			f[c] = unsafe.String(&b[p], int(v>>1))
+			p += int(v >> 1)
+		}
+	}
+	if suffix {
+		f[colPersonID] = f[colPersonNationalID][1:]
+	}
 }
 
 // field returns one column of a record.
