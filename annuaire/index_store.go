@@ -150,19 +150,17 @@ func (s *store) key(ref uint32) string {
 	return unsafe.String(&b[p], int(l))
 }
 
-// decode reads a record up to blob position last. Interned values go to
-// ids (id+1; 0 when the column is empty or inline) when ids is not nil,
-// otherwise to f like the inline ones. It returns the record's
-// dictionaries (nil for none).
-func (s *store) decode(ref uint32, f *[numCols]string, ids *[numCols]uint32, last int) *dictSet {
+// head reads the start of a record: its bytes, its bitmap, its address
+// (into f) and where its other columns begin; and its dictionaries (nil for
+// none).
+func (s *store) head(ref uint32, f *[numCols]string) (b []byte, bm uint32, p int, ds *dictSet) {
 	seg := ref >> segBits
-	b := s.segs[seg][ref&segMask:]
-	var ds *dictSet
+	b = s.segs[seg][ref&segMask:]
 	if o := s.owner[seg]; o != noDict {
 		ds = s.dicts[o]
 	}
-	bm := binary.LittleEndian.Uint32(b)
-	p := 4
+	bm = binary.LittleEndian.Uint32(b)
+	p = 4
 	l, n := uvarint(b[p:])
 	p += n
 	f[colAddress] = unsafe.String(&b[p], int(l))
@@ -171,6 +169,15 @@ func (s *store) decode(ref uint32, f *[numCols]string, ids *[numCols]uint32, las
 		l, n = uvarint(b[p:])
 		p += n + int(l)
 	}
+	return b, bm, p, ds
+}
+
+// decode reads a record up to blob position last. Interned values go to
+// ids (id+1; 0 when the column is empty or inline) when ids is not nil,
+// otherwise to f like the inline ones. It returns the record's
+// dictionaries (nil for none).
+func (s *store) decode(ref uint32, f *[numCols]string, ids *[numCols]uint32, last int) *dictSet {
+	b, bm, p, ds := s.head(ref, f)
 	suffix := false
 	for rest := bm &^ (keyBit | 1); rest != 0; rest &= rest - 1 {
 		pos := bits.TrailingZeros32(rest)
@@ -204,21 +211,10 @@ func (s *store) decode(ref uint32, f *[numCols]string, ids *[numCols]uint32, las
 // without its options (this is a lookup's main cost).
 func (s *store) fields(ref uint32, f *[numCols]string) {
 	*f = [numCols]string{}
-	seg := ref >> segBits
-	b := s.segs[seg][ref&segMask:]
+	b, bm, p, ds := s.head(ref, f)
 	var strs *[numCols][]string
-	if o := s.owner[seg]; o != noDict {
-		strs = &s.dicts[o].strs
-	}
-	bm := binary.LittleEndian.Uint32(b)
-	p := 4
-	l, n := uvarint(b[p:])
-	p += n
-	f[colAddress] = unsafe.String(&b[p], int(l))
-	p += int(l)
-	if bm&keyBit != 0 {
-		l, n = uvarint(b[p:])
-		p += n + int(l)
+	if ds != nil {
+		strs = &ds.strs
 	}
 	suffix := false
 	for rest := bm &^ (keyBit | 1); rest != 0; rest &= rest - 1 {
@@ -227,6 +223,7 @@ func (s *store) fields(ref uint32, f *[numCols]string) {
 		if v < 0x80 {
 			p++
 		} else {
+			var n int
 			v, n = binary.Uvarint(b[p:])
 			p += n
 		}
