@@ -46,17 +46,35 @@ type DSNRequest struct {
 	OriginalRecipient bool
 }
 
-// RecipientStatus is the outcome of a submission for one recipient.
+// RecipientStatus is the outcome of a submission for one recipient. A
+// submission ends in one of four ways, which say what is known:
+//
+//   - StatusAccepted: the operator replied 250 to the final dot.
+//   - StatusTemporaryFailure or StatusPermanentFailure: the operator refused
+//     this recipient (4xx or 5xx at MAIL, RCPT or after DATA), or the
+//     connection failed before the message was complete (Err is then a
+//     transport connection error and Status temporary). Nothing was
+//     delivered to this recipient: sending again is safe.
+//   - StatusUnknown: the whole message, final dot included, was handed to
+//     the network and the connection was lost (or the context ended) before
+//     the operator's reply. The operator may have accepted it: sending again
+//     may deliver it twice. Send again with the same Message-ID, so that the
+//     receiver can recognise the copy, and record that the send was
+//     ambiguous. Err wraps ErrOutcomeUnknown.
 type RecipientStatus int
 
 const (
 	// StatusAccepted: the operator accepted the message for this recipient.
 	StatusAccepted RecipientStatus = iota
-	// StatusTemporaryFailure: a 4xx reply; sending again later may succeed.
+	// StatusTemporaryFailure: a 4xx reply, or a connection failure before
+	// the message was complete; sending again later may succeed.
 	StatusTemporaryFailure
 	// StatusPermanentFailure: a 5xx reply, or a refusal by a recipient check
 	// (outside the liste blanche) before anything was sent.
 	StatusPermanentFailure
+	// StatusUnknown: the connection was lost after the final dot, before
+	// the reply: the message may have been delivered (see RecipientStatus).
+	StatusUnknown
 )
 
 func (s RecipientStatus) String() string {
@@ -67,6 +85,8 @@ func (s RecipientStatus) String() string {
 		return "temporary-failure"
 	case StatusPermanentFailure:
 		return "permanent-failure"
+	case StatusUnknown:
+		return "unknown"
 	}
 	return fmt.Sprintf("RecipientStatus(%d)", int(s))
 }
@@ -75,8 +95,9 @@ func (s RecipientStatus) String() string {
 type RecipientResult struct {
 	Recipient string
 	Status    RecipientStatus
-	// Err is nil when Status is StatusAccepted; otherwise an *SMTPError or
-	// the error of the recipient check.
+	// Err is nil when Status is StatusAccepted; otherwise an *SMTPError,
+	// the error of the recipient check, a transport connection error, or
+	// (StatusUnknown) an *UnknownOutcomeError.
 	Err error
 }
 
@@ -152,7 +173,8 @@ func (e *PartialError) Error() string {
 	return b.String()
 }
 
-// Temporary reports whether every failure is temporary.
+// Temporary reports whether every failure is temporary. An unknown outcome
+// is not temporary: sending again may deliver twice.
 func (e *PartialError) Temporary() bool {
 	for _, f := range e.Failed {
 		if f.Status != StatusTemporaryFailure {
@@ -173,10 +195,44 @@ func (e *PartialError) Unwrap() []error {
 	return out
 }
 
+// ErrOutcomeUnknown is wrapped by the error of a recipient whose submission
+// outcome is unknown (StatusUnknown): the connection was lost after the final
+// dot of DATA, before the operator's reply, so the message may have been
+// delivered.
+var ErrOutcomeUnknown = errors.New("mssante: outcome unknown: the connection was lost after the message was sent, before the reply; it may have been delivered")
+
+// UnknownOutcomeError is the error of a recipient whose outcome is unknown
+// (StatusUnknown). Err is the connection failure; errors.Is(err,
+// ErrOutcomeUnknown) holds, and IsTemporary is false even when Err alone
+// would be temporary, because sending again may deliver the message twice.
+type UnknownOutcomeError struct {
+	Err error
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	return fmt.Sprintf("%v: %v", ErrOutcomeUnknown, e.Err)
+}
+
+// Unwrap returns the connection failure.
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrOutcomeUnknown.
+func (e *UnknownOutcomeError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// Temporary is false: sending again is not known to be safe.
+func (e *UnknownOutcomeError) Temporary() bool { return false }
+
+// IsOutcomeUnknown reports whether err, returned by a Transport, means that
+// the message may have been delivered although no reply came back.
+func IsOutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }
+
 // IsTemporary reports whether err, returned by a Transport, is a temporary
-// failure (a 4xx reply, a network failure): sending again later may succeed.
-// It looks in err's chain for the first error with a Temporary() bool method
-// (*SMTPError, *PartialError, the transports' connection errors).
+// failure (a 4xx reply, a network failure before the message was complete):
+// sending again later may succeed and cannot deliver twice. It looks in
+// err's chain for the first error with a Temporary() bool method
+// (*SMTPError, *PartialError, *UnknownOutcomeError, the transports'
+// connection errors). An unknown outcome (IsOutcomeUnknown) is not
+// temporary.
 func IsTemporary(err error) bool {
 	var t interface{ Temporary() bool }
 	return errors.As(err, &t) && t.Temporary()

@@ -68,3 +68,21 @@ func TestTemporaryAndPartialErrors(t *testing.T) {
 		t.Error("all accepted must give a nil error")
 	}
 }
+
+func TestUnknownOutcome(t *testing.T) {
+	conn := fmt.Errorf("read: %w", io.ErrUnexpectedEOF)
+	res := &SendResult{Recipients: []RecipientResult{
+		{Recipient: "a@x.fr", Status: StatusUnknown, Err: &UnknownOutcomeError{Err: conn}},
+		{Recipient: "b@x.fr", Status: StatusTemporaryFailure, Err: &SMTPError{Code: 451, Message: "later"}},
+	}}
+	err := res.Err()
+	if !IsOutcomeUnknown(err) || !errors.Is(err, io.ErrUnexpectedEOF) || IsTemporary(err) {
+		t.Fatalf("%v: want unknown, not temporary", err)
+	}
+	if IsTemporary(&UnknownOutcomeError{Err: &SMTPError{Code: 421}}) {
+		t.Error("an unknown outcome must not be temporary")
+	}
+	if IsOutcomeUnknown(&SMTPError{Code: 451}) || StatusUnknown.String() != "unknown" {
+		t.Error("IsOutcomeUnknown or String")
+	}
+}

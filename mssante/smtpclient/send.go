@@ -23,6 +23,16 @@ import (
 // them), and another error, with a nil result, when the envelope is invalid
 // or the server could not be reached or refused the session (*tlsauth.ConnError).
 //
+// When the session fails after it was opened, what is known decides the
+// status of the recipients the server had accepted at RCPT: a failure
+// before the final dot of DATA was written (the message is incomplete, the
+// server discards it) makes them mssante.StatusTemporaryFailure with a
+// *tlsauth.ConnError, safe to send again; a failure from the moment the
+// final dot is written until the server's reply (connection lost, reply
+// timeout, context ended) makes them mssante.StatusUnknown with an
+// *mssante.UnknownOutcomeError wrapping the *tlsauth.ConnError: the message
+// may have been delivered.
+//
 // A session from the pool is reused when one is idle; a pooled session that
 // turns out to be closed by the server is replaced once, transparently,
 // before any byte of the message was read.
@@ -65,7 +75,7 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 			}
 			reused = false
 		}
-		started, err := c.transact(ctx, cn, env, pending, res, msg)
+		ph, err := c.transact(ctx, cn, env, pending, res, msg)
 		if err == nil && !cn.broken && !c.closed.Load() &&
 			(c.opt.MaxMessagesPerConn <= 0 || cn.messages < c.opt.MaxMessagesPerConn) {
 			c.pool.put(cn)
@@ -77,7 +87,7 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 		if err == nil {
 			return res, res.Err()
 		}
-		if !started && reused && attempt == 0 && ctx.Err() == nil {
+		if ph == phaseEnvelope && reused && attempt == 0 && ctx.Err() == nil {
 			continue // the server closed the idle session: open a new one
 		}
 		var readErr *readError
@@ -85,10 +95,18 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 			return nil, readErr.err
 		}
 		err = c.contextError(ctx, err)
+		// The session was open: a failure before the final dot is network
+		// trouble, safe to retry (the server discards an incomplete
+		// message); from the final dot on, the outcome is unknown.
 		ce := c.connError("send", err)
+		ce.Retry = true
+		status, rerr := mssante.StatusTemporaryFailure, error(ce)
+		if ph == phaseFinalDot {
+			status, rerr = mssante.StatusUnknown, &mssante.UnknownOutcomeError{Err: ce}
+		}
 		for _, i := range pending {
 			if rr := &res.Recipients[i]; rr.Err == nil && rr.Status == mssante.StatusAccepted {
-				rr.Status, rr.Err = mssante.StatusTemporaryFailure, ce
+				rr.Status, rr.Err = status, rerr
 			}
 		}
 		return res, res.Err()
@@ -107,10 +125,25 @@ func (c *Client) contextError(ctx context.Context, err error) error {
 	return err
 }
 
+// phase is how far a transaction went when its session failed.
+type phase int
+
+const (
+	// phaseEnvelope: MAIL, RCPT or the DATA command; no byte of the
+	// message was sent.
+	phaseEnvelope phase = iota
+	// phaseContent: the message was being written, without its final dot:
+	// the server discards an incomplete message.
+	phaseContent
+	// phaseFinalDot: the final dot was being written or had been written,
+	// and no reply came back: the server may have accepted the message.
+	phaseFinalDot
+)
+
 // transact runs MAIL, RCPT and DATA on cn. It fills res for the pending
 // recipients when the server replied; it returns an error when the session
-// failed (I/O, timeout), with started telling whether DATA had begun.
-func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, pending []int, res *mssante.SendResult, msg io.Reader) (started bool, err error) {
+// failed (I/O, timeout), with the phase it failed in.
+func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, pending []int, res *mssante.SendResult, msg io.Reader) (ph phase, err error) {
 	stop := context.AfterFunc(ctx, func() { cn.raw.Close() })
 	defer func() {
 		if !stop() {
@@ -132,16 +165,16 @@ func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, 
 	}
 	if err := cn.sc.Mail(env.From, mailOptions(env, msg)); err != nil {
 		if err = convertError(err); !isReply(err) {
-			return false, err
+			return phaseEnvelope, err
 		}
 		failAll(pending, err)
-		return false, c.endTransaction(cn, err)
+		return phaseEnvelope, c.endTransaction(cn, err)
 	}
 	var accepted []int
 	for _, i := range pending {
 		if err := cn.sc.Rcpt(env.To[i], rcptOptions(env, env.To[i])); err != nil {
 			if err = convertError(err); !isReply(err) {
-				return false, err
+				return phaseEnvelope, err
 			}
 			failAll([]int{i}, err)
 			if isClosing(err) {
@@ -149,40 +182,45 @@ func (c *Client) transact(ctx context.Context, cn *conn, env *mssante.Envelope, 
 				// including the recipients it accepted so far.
 				cn.broken = true
 				failAll(pending, err)
-				return false, nil
+				return phaseEnvelope, nil
 			}
 			continue
 		}
 		accepted = append(accepted, i)
 	}
 	if len(accepted) == 0 {
-		return false, c.endTransaction(cn, nil)
+		return phaseEnvelope, c.endTransaction(cn, nil)
 	}
 	w, err := cn.sc.Data()
 	if err != nil {
 		if err = convertError(err); !isReply(err) {
-			return false, err
+			return phaseEnvelope, err
 		}
 		failAll(accepted, err)
-		return false, c.endTransaction(cn, err)
+		return phaseEnvelope, c.endTransaction(cn, err)
 	}
 	if _, err := io.Copy(w, &readerOf{r: msg}); err != nil {
 		cn.broken = true
-		return true, err
+		return phaseContent, err
 	}
+	// Close writes the final dot, flushes and reads the reply: from here on
+	// a failure leaves the outcome unknown. (When the whole message fits in
+	// the write buffer, a dead connection also fails here, before any byte
+	// left: unknown is then pessimistic, never wrong.)
 	if err := w.Close(); err != nil {
 		if err = convertError(err); !isReply(err) {
-			return true, err
+			cn.broken = true
+			return phaseFinalDot, err
 		}
 		failAll(accepted, err)
 		if isClosing(err) {
 			cn.broken = true
 		}
-		return true, nil
+		return phaseFinalDot, nil
 	}
 	cn.messages++
 	c.sent.Add(1)
-	return true, nil
+	return phaseFinalDot, nil
 }
 
 // endTransaction resets the session after a refused transaction, so that it
