@@ -36,97 +36,103 @@ func (o *Outbox) List(ctx context.Context, opts *ListOptions) ([]*Message, error
 	if opts == nil {
 		opts = &ListOptions{}
 	}
-	q := "SELECT id FROM mss_message"
+	sel := "SELECT id FROM mss_message"
 	if opts.Open {
-		q += " WHERE EXISTS (SELECT 1 FROM mss_recipient r WHERE r.message = mss_message.id AND NOT r.final)"
+		sel += " WHERE EXISTS (SELECT 1 FROM mss_recipient r WHERE r.message = mss_message.id AND NOT r.final)"
 	}
-	q += " ORDER BY id"
+	sel += " ORDER BY id"
 	if opts.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", opts.Limit)
+		sel += fmt.Sprintf(" LIMIT %d", opts.Limit)
 	}
-	rs, err := o.db.query(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rs.Next() {
-		var id int64
-		if err := rs.Scan(&id); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*Message, 0, len(ids))
-	for _, id := range ids {
-		m, err := o.loadStatus(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return o.load(ctx, "IN ("+sel+")")
 }
 
 // loadStatus reads a message, its recipients and their histories.
 func (o *Outbox) loadStatus(ctx context.Context, id int64) (*Message, error) {
-	m := &Message{}
-	var created int64
-	if err := o.db.queryRow(ctx, "SELECT message_id, idem_key, sender, created_at FROM mss_message WHERE id = $1", id).
-		Scan(&m.MessageID, &m.Key, &m.From, &created); err != nil {
-		return nil, err
-	}
-	m.Created = fromMicros(created)
-	rs, err := o.db.query(ctx, `SELECT id, address, status, final, ambiguous, updated_at FROM mss_recipient
-		WHERE message = $1 ORDER BY id`, id)
+	ms, err := o.load(ctx, "= $1", id)
 	if err != nil {
 		return nil, err
 	}
-	var rids []int64
-	for rs.Next() {
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("%w: id %d", ErrNotFound, id)
+	}
+	return ms[0], nil
+}
+
+// load reads the messages whose id matches cond ("= $1", "IN (SELECT...)"),
+// with their recipients and histories, in three queries.
+func (o *Outbox) load(ctx context.Context, cond string, args ...any) ([]*Message, error) {
+	var out []*Message
+	byID := map[int64]*Message{}
+	err := o.each(ctx, "SELECT id, message_id, idem_key, sender, created_at FROM mss_message WHERE id "+cond+" ORDER BY id", args,
+		func(r row) error {
+			m := &Message{}
+			var id, created int64
+			if err := r.Scan(&id, &m.MessageID, &m.Key, &m.From, &created); err != nil {
+				return err
+			}
+			m.Created = fromMicros(created)
+			out = append(out, m)
+			byID[id] = m
+			return nil
+		})
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	type pos struct {
+		m *Message
+		i int
+	}
+	rcpts := map[int64]pos{}
+	err = o.each(ctx, `SELECT id, message, address, status, final, ambiguous, updated_at FROM mss_recipient
+		WHERE message `+cond+` ORDER BY message, id`, args, func(rw row) error {
 		var r Recipient
-		var rid, updated int64
+		var rid, mid, updated int64
 		var status string
-		if err := rs.Scan(&rid, &r.Address, &status, &r.Final, &r.Ambiguous, &updated); err != nil {
-			rs.Close()
-			return nil, err
+		if err := rw.Scan(&rid, &mid, &r.Address, &status, &r.Final, &r.Ambiguous, &updated); err != nil {
+			return err
 		}
 		r.Status, r.Updated, r.History = Status(status), fromMicros(updated), []Event{}
-		m.Recipients = append(m.Recipients, r)
-		rids = append(rids, rid)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return nil, err
-	}
-	index := map[int64]int{}
-	for i, rid := range rids {
-		index[rid] = i
-	}
-	es, err := o.db.query(ctx, `SELECT recipient, at, type, status, final, evidence FROM mss_event
-		WHERE message = $1 ORDER BY id`, id)
+		if m := byID[mid]; m != nil {
+			m.Recipients = append(m.Recipients, r)
+			rcpts[rid] = pos{m, len(m.Recipients) - 1}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer es.Close()
-	for es.Next() {
+	err = o.each(ctx, `SELECT recipient, at, type, status, final, evidence FROM mss_event
+		WHERE message `+cond+` ORDER BY id`, args, func(rw row) error {
 		var rid, at int64
 		var typ, status, evidence string
 		var ev Event
-		if err := es.Scan(&rid, &at, &typ, &status, &ev.Final, &evidence); err != nil {
-			return nil, err
+		if err := rw.Scan(&rid, &at, &typ, &status, &ev.Final, &evidence); err != nil {
+			return err
 		}
 		ev.At, ev.Type, ev.Status = fromMicros(at), EventType(typ), Status(status)
 		if err := json.Unmarshal([]byte(evidence), &ev.Evidence); err != nil {
-			return nil, fmt.Errorf("delivery: event evidence: %w", err)
+			return fmt.Errorf("delivery: event evidence: %w", err)
 		}
-		if i, ok := index[rid]; ok {
-			m.Recipients[i].History = append(m.Recipients[i].History, ev)
+		if p, ok := rcpts[rid]; ok {
+			p.m.Recipients[p.i].History = append(p.m.Recipients[p.i].History, ev)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// each runs a query and calls f for every row.
+func (o *Outbox) each(ctx context.Context, q string, args []any, f func(row) error) error {
+	rs, err := o.db.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if err := f(rs); err != nil {
+			return err
 		}
 	}
-	return m, es.Err()
+	return rs.Err()
 }
