@@ -177,4 +177,3 @@ func waitMaildir(ctx context.Context, dir, id string, want bool) bool {
 	}
 	return false
 }
-
