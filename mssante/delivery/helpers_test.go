@@ -3,12 +3,14 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mssante-go/sdk/internal/mailservers"
 	"github.com/mssante-go/sdk/internal/pgtest"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/imapclient"
@@ -21,7 +23,10 @@ func TestMain(m *testing.M) {
 	if childMain() {
 		return
 	}
-	pgtest.Main(m)
+	code := m.Run()
+	pgtest.StopShared()
+	mailservers.StopShared()
+	os.Exit(code)
 }
 
 // databases returns the databases a test runs on: a SQLite file in a temp

@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -140,7 +141,11 @@ func (o *Outbox) work(ctx context.Context, job *river.Job[sendArgs]) error {
 		return err
 	}
 	now := o.now()
-	claim := fmt.Sprintf("%s#%d.%d", o.id, job.ID, job.Attempt)
+	// The claim names this run: the attempt number alone repeats after a
+	// snooze.
+	var nonce [4]byte
+	crand.Read(nonce[:])
+	claim := fmt.Sprintf("%s#%d.%d.%x", o.id, job.ID, job.Attempt, nonce)
 	base := Evidence{Attempt: job.Attempt, Worker: o.id}
 
 	// The trust space is checked before anything is sent, outside any
