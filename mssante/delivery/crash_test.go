@@ -40,6 +40,9 @@ const (
 const (
 	childSendTimeout = 3 * time.Second
 	childStuckAfter  = 6 * time.Second
+	// No receipt is asked for: after this, a submitted recipient that got
+	// no failure notice is final (settled).
+	childReceiptTimeout = time.Second
 )
 
 func init() {
@@ -95,7 +98,7 @@ func runChild(mode string) error {
 	ctx := context.Background()
 	o, err := Open(ctx, os.Getenv(envDSN), &Options{
 		Transport: smtp, Workers: 4, ID: os.Getenv(envID),
-		SendTimeout: childSendTimeout, StuckAfter: childStuckAfter, FetchInterval: -1,
+		SendTimeout: childSendTimeout, StuckAfter: childStuckAfter, FetchInterval: -1, ReceiptTimeout: childReceiptTimeout,
 		Retry: RetryPolicy{Initial: 200 * time.Millisecond, Max: time.Second},
 	})
 	if err != nil {
@@ -194,7 +197,12 @@ func enqueueParallel(t *testing.T, o *Outbox, n int, msg func(i int) (id, raw st
 func verify(t *testing.T, op *mssantetest.Operator, dsn string, ids []string, recipients []string, unknownEvery int) (ambiguous, dups int) {
 	t.Helper()
 	ctx := context.Background()
-	o := mustOpen(t, dsn, nil)
+	o := mustOpen(t, dsn, &Options{ReceiptTimeout: childReceiptTimeout})
+	// Settle the last submissions, as the periodic sweep would.
+	time.Sleep(childReceiptTimeout)
+	if _, err := o.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
 	received := map[string]int{} // rcpt|Message-ID → copies
 	for _, a := range recipients {
 		for _, m := range op.Messages(a) {

@@ -55,9 +55,11 @@ type Options struct {
 	// may override it per message.
 	HoldAmbiguous bool
 
-	// ReceiptTimeout is how long after the submission a requested DSN or
-	// MDN may take before the recipient becomes no-receipt (default 7
-	// days).
+	// ReceiptTimeout is how long after the submission the outbox waits for
+	// news of a recipient (default 7 days): a requested DSN or MDN that has
+	// not come by then makes it no-receipt; when none was requested, a
+	// failure notice (bounce) may still come until then, after which
+	// submitted is final (event settled).
 	ReceiptTimeout time.Duration
 	// FetchInterval is how often the receivers of the senders are read for
 	// receipts (default 1 minute); negative disables fetching.

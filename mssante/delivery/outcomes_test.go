@@ -83,7 +83,7 @@ func TestRetriesAgainstPostfix(t *testing.T) {
 	defer c.Close()
 	for name, dsn := range databases(t) {
 		t.Run(name, func(t *testing.T) {
-			o := mustOpen(t, dsn, &Options{Transport: c, FetchInterval: -1,
+			o := mustOpen(t, dsn, &Options{Transport: c, FetchInterval: -1, ReceiptTimeout: 500 * time.Millisecond,
 				Retry: RetryPolicy{Initial: 100 * time.Millisecond, Max: 400 * time.Millisecond, Deadline: 3 * time.Second}})
 			busy, unknown, ok := mailservers.TempFailUser+"@"+s.Domain, "nobody@"+s.Domain, "bob@"+s.Domain
 			id := fmt.Sprintf("retry-%s-%d@%s", name, time.Now().UnixNano(), s.Domain)
@@ -165,7 +165,8 @@ func TestUnknownOutcomeResentWithSameMessageID(t *testing.T) {
 	for name, dsn := range databases(t) {
 		t.Run(name, func(t *testing.T) {
 			op, tr := operatorBehindProxy(t)
-			o := mustOpen(t, dsn, &Options{Transport: tr, FetchInterval: -1, Retry: RetryPolicy{Initial: 50 * time.Millisecond}})
+			o := mustOpen(t, dsn, &Options{Transport: tr, FetchInterval: -1, ReceiptTimeout: 500 * time.Millisecond,
+				Retry: RetryPolicy{Initial: 50 * time.Millisecond}})
 			id := "unknown-" + name + "@hopital-test.mssante.fr"
 			if _, err := o.Enqueue(context.Background(), strings.NewReader(bigMessage(id, mssantetest.DefaultApp, []string{mssantetest.DefaultLab})), nil); err != nil {
 				t.Fatal(err)
@@ -175,7 +176,7 @@ func TestUnknownOutcomeResentWithSameMessageID(t *testing.T) {
 			if r.Status != StatusSubmitted || !r.Ambiguous {
 				t.Fatalf("%s ambiguous=%v %v", r.Status, r.Ambiguous, timeline(r))
 			}
-			if tl := strings.Join(timeline(r), " "); tl != "queued sending ambiguous sending submitted" {
+			if tl := strings.Join(timeline(r), " "); tl != "queued sending ambiguous sending submitted settled" {
 				t.Errorf("timeline %s", tl)
 			}
 			if e := r.History[2]; e.Evidence.Reason != ReasonUnknownOutcome || !strings.Contains(e.Evidence.Error, "outcome unknown") {
@@ -304,4 +305,3 @@ func TestFinalStatusEnforcedByDatabase(t *testing.T) {
 		})
 	}
 }
-

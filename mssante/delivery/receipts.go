@@ -313,9 +313,9 @@ func (o *Outbox) matchRecipient(ctx context.Context, tx dbtx, message int64, can
 	load := func(where string, args ...any) (*outRcpt, error) {
 		r := &outRcpt{}
 		var status string
-		err := tx.queryRow(ctx, `SELECT id, address, status, claim, attempts, ambiguous, expect_dsn, expect_mdn
+		err := tx.queryRow(ctx, `SELECT id, address, status, claim, attempts, ambiguous, expect_dsn, expect_mdn, settled
 			FROM mss_recipient WHERE message = $1`+where, append([]any{message}, args...)...).
-			Scan(&r.id, &r.address, &status, &r.claim, &r.attempts, &r.ambiguous, &r.expectDSN, &r.expectMDN)
+			Scan(&r.id, &r.address, &status, &r.claim, &r.attempts, &r.ambiguous, &r.expectDSN, &r.expectMDN, &r.settled)
 		if isNoRows(err) {
 			return nil, nil
 		}
@@ -393,7 +393,10 @@ func dsnVerdicts(rep *mssante.Report, b *msc.Bounce) []verdict {
 		case mssante.ActionDelayed:
 			v.typ = EventDelayed
 		default:
-			switch rr.StatusClass() {
+			// No (known) Action: the status class decides, else the SMTP
+			// reply of Diagnostic-Code (a Direct Project test DSN has only
+			// "smtp; 550 ...").
+			switch statusClass(rr) {
 			case 2:
 				v.typ, v.status = EventDelivered, StatusDelivered
 			case 5:
@@ -405,6 +408,19 @@ func dsnVerdicts(rep *mssante.Report, b *msc.Bounce) []verdict {
 		out = append(out, v)
 	}
 	return out
+}
+
+// statusClass is the class of a DSN recipient's Status, else of the SMTP
+// reply in its Diagnostic-Code.
+func statusClass(rr mssante.DSNRecipient) int {
+	if c := rr.StatusClass(); c != 0 {
+		return c
+	}
+	d := strings.TrimSpace(rr.DiagnosticCode)
+	if len(d) >= 3 && d[0] >= '2' && d[0] <= '5' && d[1] >= '0' && d[1] <= '9' && d[2] >= '0' && d[2] <= '9' {
+		return int(d[0] - '0')
+	}
+	return 0
 }
 
 func mdnVerdict(rep *mssante.Report) verdict {

@@ -176,60 +176,97 @@ func (o *Outbox) Fetch(ctx context.Context) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-// Sweep closes as no-receipt the recipients whose requested DSN or MDN did
-// not come within Options.ReceiptTimeout of their submission, and returns
-// how many. Run calls it periodically.
+// Sweep closes the recipients whose wait is over, and returns how many:
+// those whose requested DSN or MDN did not come within
+// Options.ReceiptTimeout of their submission become no-receipt; those that
+// asked for no receipt and got no failure notice in that time stay
+// submitted, now final (event settled). Run calls it periodically.
 func (o *Outbox) Sweep(ctx context.Context) (int, error) {
 	now := o.now()
 	horizon := micros(now.Add(-o.opts.ReceiptTimeout))
-	rs, err := o.db.query(ctx, `SELECT r.id, r.message, m.message_id, r.address, r.status, r.expect_dsn, r.expect_mdn
-		FROM mss_recipient r JOIN mss_message m ON m.id = r.message
-		WHERE NOT r.final AND r.status IN ('submitted', 'delivered') AND r.submitted_at <= $1
-		ORDER BY r.id LIMIT 1000`, horizon)
-	if err != nil {
-		return 0, err
-	}
-	type late struct {
-		r   outRcpt
-		msg outMessage
-	}
-	var lates []late
-	for rs.Next() {
-		var l late
-		var status string
-		if err := rs.Scan(&l.r.id, &l.msg.id, &l.msg.messageID, &l.r.address, &status, &l.r.expectDSN, &l.r.expectMDN); err != nil {
-			rs.Close()
-			return 0, err
-		}
-		l.r.status = Status(status)
-		lates = append(lates, l)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return 0, err
-	}
 	n := 0
-	for _, l := range lates {
-		var wanted []string
-		if l.r.expectDSN && l.r.status == StatusSubmitted {
-			wanted = append(wanted, "DSN")
-		}
-		if l.r.expectMDN {
-			wanted = append(wanted, "MDN")
-		}
-		events, err := o.record(ctx, &l.msg, func(rc *recorder) error {
-			ev := Event{At: now, Type: EventNoReceipt, Status: StatusNoReceipt}
-			ev.Evidence.Reason = fmt.Sprintf("no %s within %v of the submission", strings.Join(wanted, " or "), o.opts.ReceiptTimeout)
-			moved, err := rc.move(ctx, &l.r, l.r.status, "", ev, "")
-			if moved {
-				n++
+	for after := int64(0); ; {
+		var lates []late
+		err := o.each(ctx, `SELECT r.id, r.message, m.message_id, r.address, r.status, r.expect_dsn, r.expect_mdn
+			FROM mss_recipient r JOIN mss_message m ON m.id = r.message
+			WHERE NOT r.final AND r.status IN ('submitted', 'delivered') AND r.submitted_at <= $1 AND r.id > $2
+			ORDER BY r.id LIMIT 500`, []any{horizon, after}, func(rw row) error {
+			var l late
+			var status string
+			if err := rw.Scan(&l.r.id, &l.msg.id, &l.msg.messageID, &l.r.address, &status, &l.r.expectDSN, &l.r.expectMDN); err != nil {
+				return err
 			}
-			return err
+			l.r.status = Status(status)
+			lates = append(lates, l)
+			return nil
 		})
+		if err != nil || len(lates) == 0 {
+			return n, err
+		}
+		after = lates[len(lates)-1].r.id
+		m, err := o.closeLate(ctx, lates, now)
+		n += m
 		if err != nil {
 			return n, err
 		}
-		o.emit(events)
 	}
+}
+
+// late is a recipient whose wait is over.
+type late struct {
+	r   outRcpt
+	msg outMessage
+}
+
+// closeLate closes a batch of late recipients in one transaction.
+func (o *Outbox) closeLate(ctx context.Context, lates []late, now time.Time) (int, error) {
+	n := 0
+	events, _, err := withTx(ctx, o, func(tx dbtx) ([]Event, struct{}, error) {
+		n = 0
+		var events []Event
+		for _, l := range lates {
+			rc := &recorder{tx: tx, m: &l.msg}
+			if !l.r.expectDSN && !l.r.expectMDN {
+				moved, err := tx.exec(ctx, `UPDATE mss_recipient SET settled = TRUE, updated_at = $1
+					WHERE id = $2 AND status = 'submitted' AND NOT final`, micros(now), l.r.id)
+				if err != nil {
+					return nil, struct{}{}, err
+				}
+				if moved == 0 {
+					continue
+				}
+				n++
+				l.r.settled = true
+				ev := Event{At: now, Type: EventSettled, Status: StatusSubmitted}
+				ev.Evidence.Reason = fmt.Sprintf("no receipt asked for, no failure notice within %v", o.opts.ReceiptTimeout)
+				if err := rc.add(ctx, &l.r, ev); err != nil {
+					return nil, struct{}{}, err
+				}
+			} else {
+				var wanted []string
+				if l.r.expectDSN && l.r.status == StatusSubmitted {
+					wanted = append(wanted, "DSN")
+				}
+				if l.r.expectMDN {
+					wanted = append(wanted, "MDN")
+				}
+				ev := Event{At: now, Type: EventNoReceipt, Status: StatusNoReceipt}
+				ev.Evidence.Reason = fmt.Sprintf("no %s within %v of the submission", strings.Join(wanted, " or "), o.opts.ReceiptTimeout)
+				moved, err := rc.move(ctx, &l.r, l.r.status, "", ev, "")
+				if err != nil {
+					return nil, struct{}{}, err
+				}
+				if moved {
+					n++
+				}
+			}
+			events = append(events, rc.events...)
+		}
+		return events, struct{}{}, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	o.emit(events)
 	return n, nil
 }

@@ -25,8 +25,9 @@ const (
 )
 
 // AlwaysFinal reports whether s is final whatever receipts were asked for:
-// read, processed, failed, refused, no-receipt and canceled. Submitted and
-// delivered are final only when nothing more is awaited (Recipient.Final).
+// read, processed, failed, refused, no-receipt and canceled. Delivered is
+// final when no MDN is awaited; submitted when no receipt was asked for and
+// the receipt timeout passed without a failure notice (Recipient.Final).
 func (s Status) AlwaysFinal() bool {
 	switch s {
 	case StatusRead, StatusProcessed, StatusFailed, StatusRefused, StatusNoReceipt, StatusCanceled:
@@ -68,6 +69,7 @@ const (
 	EventProcessed EventType = "processed" // an MDN processed or dispatched
 	EventFailed    EventType = "failed"    // bounce, failure MDN, retry deadline
 	EventNoReceipt EventType = "no-receipt"
+	EventSettled   EventType = "settled" // submitted, no receipt asked, no failure notice within the timeout: final
 	EventCanceled  EventType = "canceled"
 	EventLate      EventType = "late" // a receipt after a final status: recorded, status unchanged
 	EventLateSend  EventType = "late-send"

@@ -47,14 +47,15 @@ type outRcpt struct {
 	attempts             int
 	ambiguous            bool
 	expectDSN, expectMDN bool
+	settled              bool
 }
 
 // finalFor mirrors the generated column "final" of mss_recipient.
-func finalFor(s Status, expectDSN, expectMDN bool) bool {
-	return s.AlwaysFinal() || s == StatusSubmitted && !expectDSN && !expectMDN || s == StatusDelivered && !expectMDN
+func finalFor(s Status, expectDSN, expectMDN, settled bool) bool {
+	return s.AlwaysFinal() || s == StatusSubmitted && !expectDSN && !expectMDN && settled || s == StatusDelivered && !expectMDN
 }
 
-func (r *outRcpt) final(s Status) bool { return finalFor(s, r.expectDSN, r.expectMDN) }
+func (r *outRcpt) final(s Status) bool { return finalFor(s, r.expectDSN, r.expectMDN, r.settled) }
 
 func (o *Outbox) loadOut(ctx context.Context, id int64) (*outMessage, error) {
 	m := &outMessage{id: id}
@@ -71,7 +72,7 @@ func (o *Outbox) loadOut(ctx context.Context, id int64) (*outMessage, error) {
 			return nil, err
 		}
 	}
-	rs, err := o.db.query(ctx, `SELECT id, address, status, claim, attempts, ambiguous, expect_dsn, expect_mdn
+	rs, err := o.db.query(ctx, `SELECT id, address, status, claim, attempts, ambiguous, expect_dsn, expect_mdn, settled
 		FROM mss_recipient WHERE message = $1 AND NOT final ORDER BY id`, id)
 	if err != nil {
 		return nil, err
@@ -80,7 +81,7 @@ func (o *Outbox) loadOut(ctx context.Context, id int64) (*outMessage, error) {
 	for rs.Next() {
 		r := &outRcpt{}
 		var status string
-		if err := rs.Scan(&r.id, &r.address, &status, &r.claim, &r.attempts, &r.ambiguous, &r.expectDSN, &r.expectMDN); err != nil {
+		if err := rs.Scan(&r.id, &r.address, &status, &r.claim, &r.attempts, &r.ambiguous, &r.expectDSN, &r.expectMDN, &r.settled); err != nil {
 			return nil, err
 		}
 		r.status = Status(status)

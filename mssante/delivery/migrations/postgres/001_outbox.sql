@@ -24,9 +24,10 @@ CREATE TABLE mss_recipient (
 	                 'delivered', 'read', 'processed', 'failed', 'refused', 'no-receipt', 'canceled')),
 	expect_dsn   BOOLEAN NOT NULL,
 	expect_mdn   BOOLEAN NOT NULL,
+	settled      BOOLEAN NOT NULL DEFAULT FALSE,
 	final        BOOLEAN GENERATED ALWAYS AS (
 	                 status IN ('read', 'processed', 'failed', 'refused', 'no-receipt', 'canceled')
-	                 OR (status = 'submitted' AND NOT expect_dsn AND NOT expect_mdn)
+	                 OR (status = 'submitted' AND NOT expect_dsn AND NOT expect_mdn AND settled)
 	                 OR (status = 'delivered' AND NOT expect_mdn)) STORED,
 	attempts     INTEGER NOT NULL DEFAULT 0,
 	ambiguous    BOOLEAN NOT NULL DEFAULT FALSE,
@@ -41,7 +42,7 @@ CREATE INDEX mss_recipient_open ON mss_recipient (status) WHERE NOT final;
 
 CREATE FUNCTION mss_recipient_final_once() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
-	IF OLD.final AND (NEW.status <> OLD.status OR NEW.expect_dsn <> OLD.expect_dsn OR NEW.expect_mdn <> OLD.expect_mdn) THEN
+	IF OLD.final AND (NEW.status <> OLD.status OR NEW.expect_dsn <> OLD.expect_dsn OR NEW.expect_mdn <> OLD.expect_mdn OR NEW.settled <> OLD.settled) THEN
 		RAISE EXCEPTION 'mss_delivery: final status: the status of recipient % is final (%)', OLD.id, OLD.status;
 	END IF;
 	RETURN NEW;

@@ -23,12 +23,15 @@ CREATE TABLE mss_recipient (
 	                 'delivered', 'read', 'processed', 'failed', 'refused', 'no-receipt', 'canceled')),
 	expect_dsn   BOOLEAN NOT NULL,
 	expect_mdn   BOOLEAN NOT NULL,
+	-- settled: a submission that asked for no receipt, after the receipt
+	-- timeout passed without a failure notice.
+	settled      BOOLEAN NOT NULL DEFAULT FALSE,
 	-- One final status per recipient: final is derived from the status and
 	-- the receipts awaited, never written, and the trigger below refuses to
 	-- change the status of a final row.
 	final        BOOLEAN GENERATED ALWAYS AS (
 	                 status IN ('read', 'processed', 'failed', 'refused', 'no-receipt', 'canceled')
-	                 OR (status = 'submitted' AND NOT expect_dsn AND NOT expect_mdn)
+	                 OR (status = 'submitted' AND NOT expect_dsn AND NOT expect_mdn AND settled)
 	                 OR (status = 'delivered' AND NOT expect_mdn)) STORED,
 	attempts     INTEGER NOT NULL DEFAULT 0,
 	ambiguous    BOOLEAN NOT NULL DEFAULT FALSE,
@@ -42,7 +45,7 @@ CREATE TABLE mss_recipient (
 CREATE INDEX mss_recipient_open ON mss_recipient (status) WHERE NOT final;
 
 CREATE TRIGGER mss_recipient_final_once BEFORE UPDATE ON mss_recipient
-WHEN OLD.final AND (NEW.status <> OLD.status OR NEW.expect_dsn <> OLD.expect_dsn OR NEW.expect_mdn <> OLD.expect_mdn)
+WHEN OLD.final AND (NEW.status <> OLD.status OR NEW.expect_dsn <> OLD.expect_dsn OR NEW.expect_mdn <> OLD.expect_mdn OR NEW.settled <> OLD.settled)
 BEGIN
 	SELECT RAISE(ABORT, 'mss_delivery: final status: the status of this recipient is final');
 END;
