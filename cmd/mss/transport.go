@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,52 +18,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mssante-go/sdk/internal/mssconfig"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/imapclient"
 	"github.com/mssante-go/sdk/mssante/smtpclient"
-	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
-// transportConfig is the JSON configuration of mss send and mss fetch.
-// Relative paths are relative to the configuration file. Secrets (token,
-// passwords) may come from environment variables instead of the file.
+// transportConfig is the configuration file of mss send, mss fetch and
+// mss delivery run (package internal/mssconfig, docs/configuration.md): the
+// operator.json of mss operator --dir is one. creds holds the credentials
+// given as flags, which win over the file's.
 type transportConfig struct {
-	SMTP        string `json:"smtp"`         // host[:port], default port 587
-	IMAP        string `json:"imap"`         // host[:port], default port 143
-	ImplicitTLS bool   `json:"implicit_tls"` // TLS from the first byte (465/993)
-	ServerName  string `json:"server_name"`  // name in the operator's certificate (default: the host)
-	CA          string `json:"ca"`           // PEM file: IGC Santé chain (required)
-	CRL         string `json:"crl"`          // optional CRL file (DER or PEM): revocation checked, fail-closed
-	Cert        string `json:"cert"`         // PEM client certificate (applicative mailbox)
-	Key         string `json:"key"`          // its PEM key
-	P12         string `json:"p12"`          // or a PKCS#12 file
-	P12Password string `json:"p12_password"` // or $MSS_P12_PASSWORD
-	Auth        string `json:"auth"`         // "", XOAUTH2, EXTERNAL, PLAIN (for both protocols)
-	SMTPAuth    string `json:"smtp_auth"`    // overrides auth for SMTP ("none" for no SASL)
-	IMAPAuth    string `json:"imap_auth"`    // overrides auth for IMAP
-	User        string `json:"user"`         // mailbox address (XOAUTH2, PLAIN; default sender)
-	Password    string `json:"password"`     // PLAIN (loopback tests only), or $MSS_PASSWORD
-	Token       string `json:"token"`        // XOAUTH2 access token, or $MSS_ACCESS_TOKEN
-	Mailbox     string `json:"mailbox"`      // IMAP folder, default INBOX
-	MoveTo      string `json:"move_to"`      // move fetched messages there instead of flagging them seen
-	Cursor      string `json:"cursor"`       // JSON file remembering the last UID fetched (UID-based fetch)
-}
-
-func loadTransportConfig(path string) (*transportConfig, string, error) {
-	cfg := &transportConfig{}
-	if path == "" {
-		return cfg, ".", nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, "", err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
-		return nil, "", err
-	}
-	return cfg, filepath.Dir(path), nil
+	*mssconfig.Config
+	creds mssconfig.Credentials
 }
 
 // transportFlags registers the flags that override the configuration file:
@@ -81,17 +47,17 @@ func transportFlags(fs *flag.FlagSet, cfg *transportConfig, protocol string) {
 	fs.StringVar(&cfg.ServerName, "server-name", cfg.ServerName, "`NAME` expected in the operator's certificate")
 	fs.StringVar(&cfg.CA, "ca", cfg.CA, "PEM `FILE` of the IGC Santé chain")
 	fs.StringVar(&cfg.CRL, "crl", cfg.CRL, "CRL `FILE` to check the operator's certificate against")
-	fs.StringVar(&cfg.Cert, "cert", cfg.Cert, "PEM client certificate `FILE`")
-	fs.StringVar(&cfg.Key, "key", cfg.Key, "PEM client key `FILE`")
-	fs.StringVar(&cfg.P12, "p12", cfg.P12, "PKCS#12 client certificate `FILE` (password in $MSS_P12_PASSWORD)")
-	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "SASL `MECHANISM`: XOAUTH2 (token in $MSS_ACCESS_TOKEN), EXTERNAL, PLAIN, or none")
-	fs.StringVar(&cfg.User, "user", cfg.User, "mailbox `ADDRESS`")
+	fs.StringVar(&cfg.creds.Cert, "cert", "", "PEM client certificate `FILE`")
+	fs.StringVar(&cfg.creds.Key, "key", "", "PEM client key `FILE`")
+	fs.StringVar(&cfg.creds.P12, "p12", "", "PKCS#12 client certificate `FILE` (password in $MSS_P12_PASSWORD)")
+	fs.StringVar(&cfg.creds.Auth, "auth", "", "SASL `MECHANISM`: XOAUTH2 (token in $MSS_ACCESS_TOKEN), EXTERNAL, PLAIN, or none")
+	fs.StringVar(&cfg.User, "user", cfg.User, "mailbox `ADDRESS` whose credentials are used (the file may hold several)")
 }
 
 // parseTransportArgs reads --config first, then lets the other flags
 // override it.
 // On failure, code is the exit code to return (the message printed).
-func parseTransportArgs(env *cmdEnv, name, protocol string, args []string, extra func(fs *flagSet, cfg *transportConfig)) (cfg *transportConfig, dir string, pos []string, code int, ok bool) {
+func parseTransportArgs(env *cmdEnv, name, protocol string, args []string, extra func(fs *flagSet, cfg *transportConfig)) (cfg *transportConfig, pos []string, code int, ok bool) {
 	var cfgPath string
 	for i, a := range args {
 		if v, ok := strings.CutPrefix(a, "--config="); ok {
@@ -105,111 +71,28 @@ func parseTransportArgs(env *cmdEnv, name, protocol string, args []string, extra
 	if slices.ContainsFunc(args, isHelpFlag) {
 		cfgPath = "" // the help needs no configuration
 	}
-	cfg, dir, err := loadTransportConfig(cfgPath)
-	if err != nil {
-		return nil, "", nil, env.failFile(2, cfgPath, err), false
+	cfg = &transportConfig{Config: mssconfig.New(".")}
+	if cfgPath != "" {
+		c, err := mssconfig.Load(cfgPath)
+		if err != nil {
+			return nil, nil, env.failFile(2, cfgPath, err), false
+		}
+		cfg.Config = c
 	}
 	fs := newFlagSet(env, name)
-	fs.String("config", cfgPath, "JSON configuration `FILE` (see docs/transports.md; the operator.json of mss operator is one)")
+	fs.String("config", cfgPath, "JSON configuration `FILE` (see docs/configuration.md; the operator.json of mss operator is one)")
 	transportFlags(fs, cfg, protocol)
 	if extra != nil {
 		extra(fs, cfg)
 	}
-	pos, err = parseArgs(env, fs, args)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return nil, "", nil, usageExit(err), false
+		return nil, nil, usageExit(err), false
 	}
-	return cfg, dir, pos, 0, true
+	return cfg, pos, 0, true
 }
 
 type flagSet = flag.FlagSet
-
-func (cfg *transportConfig) path(dir, p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(dir, p)
-}
-
-func (cfg *transportConfig) tlsOptions(dir string) (tlsauth.TLSOptions, error) {
-	var o tlsauth.TLSOptions
-	if cfg.CA == "" {
-		return o, errors.New("no CA file (--ca or \"ca\"): the IGC Santé chain is required")
-	}
-	pemData, err := os.ReadFile(cfg.path(dir, cfg.CA))
-	if err != nil {
-		return o, err
-	}
-	if o.RootCAs, err = tlsauth.LoadRoots(pemData); err != nil {
-		return o, err
-	}
-	o.ServerName = cfg.ServerName
-	if cfg.CRL != "" {
-		data, err := os.ReadFile(cfg.path(dir, cfg.CRL))
-		if err != nil {
-			return o, err
-		}
-		crls, err := tlsauth.ParseCRLs(data)
-		if err != nil {
-			return o, err
-		}
-		o.Revocation = tlsauth.StaticCRLs(crls...)
-	}
-	var cert tls.Certificate
-	switch {
-	case cfg.P12 != "":
-		data, err := os.ReadFile(cfg.path(dir, cfg.P12))
-		if err != nil {
-			return o, err
-		}
-		pw := cfg.P12Password
-		if v := os.Getenv("MSS_P12_PASSWORD"); v != "" {
-			pw = v
-		}
-		if cert, err = tlsauth.LoadPKCS12(data, pw); err != nil {
-			return o, err
-		}
-		o.Certificate = &cert
-	case cfg.Cert != "" || cfg.Key != "":
-		c, err1 := os.ReadFile(cfg.path(dir, cfg.Cert))
-		k, err2 := os.ReadFile(cfg.path(dir, cfg.Key))
-		if err := errors.Join(err1, err2); err != nil {
-			return o, err
-		}
-		if cert, err = tlsauth.LoadPEM(c, k); err != nil {
-			return o, err
-		}
-		o.Certificate = &cert
-	}
-	return o, nil
-}
-
-func (cfg *transportConfig) auth(mech string) (tlsauth.Auth, error) {
-	a := tlsauth.Auth{Username: cfg.User}
-	switch strings.ToUpper(mech) {
-	case "", "NONE":
-	case "XOAUTH2":
-		tok := cfg.Token
-		if v := os.Getenv("MSS_ACCESS_TOKEN"); v != "" {
-			tok = v
-		}
-		if tok == "" {
-			return a, errors.New("XOAUTH2 needs an access token ($MSS_ACCESS_TOKEN)")
-		}
-		a.Mechanism = tlsauth.XOAuth2
-		a.Tokens = tlsauth.TokenSourceFunc(func(context.Context) (string, time.Time, error) { return tok, time.Time{}, nil })
-	case "EXTERNAL":
-		a.Mechanism, a.Username = tlsauth.External, ""
-	case "PLAIN":
-		a.Mechanism, a.Password = tlsauth.Plain, cfg.Password
-		if v := os.Getenv("MSS_PASSWORD"); v != "" {
-			a.Password = v
-		}
-	default:
-		return a, fmt.Errorf("unknown SASL mechanism %q", mech)
-	}
-	return a, nil
-}
 
 func pick(specific, general string) string {
 	if specific != "" {
@@ -247,7 +130,7 @@ func runSend(env *cmdEnv, args []string) int {
 	var notify, ret, envid string
 	var asJSON bool
 	var timeout time.Duration
-	cfg, dir, pos, code, ok := parseTransportArgs(env, "send", "smtp", args, func(fs *flagSet, _ *transportConfig) {
+	cfg, pos, code, ok := parseTransportArgs(env, "send", "smtp", args, func(fs *flagSet, _ *transportConfig) {
 		fs.StringVar(&from, "from", "", "envelope sender `ADDRESS` (default: user, or the From header)")
 		fs.StringVar(&to, "to", "", "comma-separated recipient `ADDRESSES` (default: To, Cc and Bcc headers)")
 		fs.StringVar(&notify, "notify", "", "DSN NOTIFY `LIST`, e.g. SUCCESS,FAILURE")
@@ -279,15 +162,12 @@ func runSend(env *cmdEnv, args []string) int {
 	if cfg.SMTP == "" {
 		return env.usageError("no SMTP server (--smtp or \"smtp\")")
 	}
-	tlsOpt, err := cfg.tlsOptions(dir)
+	// The credentials of the sender's mailbox.
+	opt, err := cfg.SMTPOptions(envl.From, cfg.creds)
 	if err != nil {
 		return env.fail(2, err)
 	}
-	auth, err := cfg.auth(pick(cfg.SMTPAuth, cfg.Auth))
-	if err != nil {
-		return env.fail(2, err)
-	}
-	c, err := smtpclient.New(&smtpclient.Options{Addr: cfg.SMTP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth})
+	c, err := smtpclient.New(&opt)
 	if err != nil {
 		return env.fail(2, err)
 	}
@@ -403,7 +283,7 @@ func runFetch(env *cmdEnv, args []string) int {
 	var out string
 	var watch, asJSON bool
 	var timeout time.Duration
-	cfg, dir, pos, code, ok := parseTransportArgs(env, "fetch", "imap", args, func(fs *flagSet, cfg *transportConfig) {
+	cfg, pos, code, ok := parseTransportArgs(env, "fetch", "imap", args, func(fs *flagSet, cfg *transportConfig) {
 		fs.StringVar(&out, "out", "", "`DIR` to store the messages in (required)")
 		fs.BoolVar(&watch, "watch", false, "keep running and fetch new mail as it arrives (IDLE)")
 		fs.StringVar(&cfg.Cursor, "cursor", cfg.Cursor, "`FILE` remembering the last UID fetched: fetch every newer message, seen or not")
@@ -421,18 +301,9 @@ func runFetch(env *cmdEnv, args []string) int {
 	case cfg.IMAP == "":
 		return env.usageError("no IMAP server (--imap or \"imap\")")
 	}
-	tlsOpt, err := cfg.tlsOptions(dir)
+	iopt, err := cfg.IMAPOptions(cfg.User, cfg.creds)
 	if err != nil {
 		return env.fail(2, err)
-	}
-	auth, err := cfg.auth(pick(cfg.IMAPAuth, cfg.Auth))
-	if err != nil {
-		return env.fail(2, err)
-	}
-	iopt := imapclient.Options{Addr: cfg.IMAP, ImplicitTLS: cfg.ImplicitTLS, TLS: tlsOpt, Auth: auth,
-		Mailbox: cfg.Mailbox, MoveTo: cfg.MoveTo}
-	if cfg.Cursor != "" {
-		iopt.Cursor = &imapclient.FileCursor{Path: cfg.path(dir, cfg.Cursor)}
 	}
 	c, err := imapclient.New(&iopt)
 	if err != nil {

@@ -129,3 +129,38 @@ func TestTransportCommandUsage(t *testing.T) {
 		t.Errorf("missing config: %d", code)
 	}
 }
+
+// The operator.json that mss operator --dir writes is a configuration
+// file as is: each message goes out with the credentials of its From
+// mailbox (a client certificate for the applicative one, an XOAUTH2 token
+// for a personal one), and fetch reads the mailbox named by --user.
+func TestSendAndFetchWithOperatorJSON(t *testing.T) {
+	op := mssantetest.NewOperator(t, nil)
+	dir := t.TempDir()
+	if _, err := op.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, mssantetest.DescriptionFile)
+	for _, from := range []string{mssantetest.DefaultApp, mssantetest.DefaultDoctor} {
+		eml := writeEML(t, from, mssantetest.DefaultDoctor2, "opjson-"+strings.Split(from, "@")[0])
+		if code, out, errs := runCmd(t, "send", "--config", cfg, eml); code != 0 || !strings.Contains(out, "accepted") {
+			t.Fatalf("send from %s: code %d\n%s%s", from, code, out, errs)
+		}
+	}
+	if n := len(op.Messages(mssantetest.DefaultDoctor2)); n != 2 {
+		t.Fatalf("%d messages delivered, want 2", n)
+	}
+	// Several mailboxes: fetch must be told which.
+	if code, _, errs := runCmd(t, "fetch", "--config", cfg, "--out", t.TempDir()); code != 2 || !strings.Contains(errs, "choose one") {
+		t.Errorf("fetch without --user: code %d, %s", code, errs)
+	}
+	out := t.TempDir()
+	if code, stdout, errs := runCmd(t, "fetch", "--config", cfg, "--user", mssantetest.DefaultDoctor2, "--out", out); code != 0 || strings.Count(stdout, ".eml") != 2 {
+		t.Fatalf("fetch: code %d\n%s%s", code, stdout, errs)
+	}
+	// A sender without an entry is refused before any connection.
+	eml := writeEML(t, "inconnu@hopital-test.mssante.fr", mssantetest.DefaultDoctor2, "opjson-unknown")
+	if code, _, errs := runCmd(t, "send", "--config", cfg, eml); code != 2 || !strings.Contains(errs, "no such mailbox") {
+		t.Errorf("unknown sender: code %d, %s", code, errs)
+	}
+}
