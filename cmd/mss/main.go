@@ -13,6 +13,7 @@
 //	mss msc address|closing ...
 //	mss bounce classify ...
 //	mss send / mss fetch / mss operator
+//	mss delivery enqueue|run|status ...
 //	mss help [COMMAND...]
 //
 // Conventions, like go and git: "mss help CMD", "mss CMD --help" and
@@ -44,6 +45,7 @@ func commandTable() []*command {
 		annuaireCommand(),
 		bounceCommand(),
 		cdaCommand(),
+		deliveryCommand(),
 		fetchCommand(),
 		helpCommand(),
 		insCommand(),
