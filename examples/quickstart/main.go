@@ -5,14 +5,17 @@
 //     public test patient (package cda);
 //  2. it sends the document, in an IHE_XDM.ZIP archive with its PDF, from its
 //     applicative mailbox (client certificate) to a doctor, after linting
-//     the whole message (packages mssante, mssante/xdm, mssante/smtpclient);
+//     the whole message, through a durable outbox on SQLite that asks for a
+//     delivery receipt (packages mssante, mssante/xdm, mssante/smtpclient,
+//     mssante/delivery);
 //  3. the doctor's software receives it over IMAP, verifies the archive, files
 //     the document for the right patient and answers with a read receipt
 //     (MDN) (mssante/imapclient, mssante);
-//  4. the hospital reads the MDN, then writes to the patient's Mon Espace Santé
-//     mailbox with "X-MSS-MES: FIN" (no reply wanted), and to a second test
-//     patient whose mailbox is closed, whose bounce it classifies (package
-//     msc).
+//  4. the hospital's outbox reads the DSN and the MDN and shows the doctor's
+//     timeline (submitted → delivered → processed); then the hospital
+//     writes to the patient's Mon Espace Santé mailbox with "X-MSS-MES: FIN"
+//     (no reply wanted), and to a second test patient whose mailbox is
+//     closed, whose bounce it classifies (package msc).
 //
 // This file holds what a vendor copies: the CDA header and the SMTP and IMAP
 // clients. scenario.go plays the steps, report.go prints them.

@@ -27,7 +27,7 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, want := range []string{"linted all of it (headers, IHE_XDM.ZIP, CDA, PDF): 0 error, 0 warning", "X-MSS-INS O", "archive verified", "MDN (processed)", "X-MSS-MES: FIN", "exchange is closed",
+	for _, want := range []string{"linted all of it (headers, IHE_XDM.ZIP, CDA, PDF): 0 error, 0 warning", "X-MSS-INS O", "archive verified", "MDN (processed)", "through the outbox", "Outbox timeline of", "→ delivered", "→ processed", "(final: true)", "X-MSS-MES: FIN", "exchange is closed",
 		"second test patient, 295109912611193@patient.mssante.fr, whose Mon Espace Santé mailbox the test operator simulates as closed", "msc-closed", "every step passed"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)

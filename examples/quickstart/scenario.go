@@ -18,6 +18,7 @@ import (
 	"github.com/mssante-go/sdk/internal/samplepdf"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/delivery"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
@@ -35,6 +36,10 @@ type scenario struct {
 	patient       ins.Identity // the public test identity
 	cdaDoc, pdf   []byte
 	sentMessageID string
+	// outbox keeps what the hospital sends until each recipient has a
+	// final status (package mssante/delivery), in a SQLite file.
+	outbox    *delivery.Outbox
+	outboxDir string
 }
 
 func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, error) {
@@ -68,10 +73,29 @@ func newScenario(ctx context.Context, w io.Writer, outDir string) (*scenario, er
 	}
 
 	s.patient = testPatient() // the public ANS test identity, qualified
+
+	// The hospital sends through a durable outbox: a message is stored
+	// before anything is sent, retried if the operator is busy, and the
+	// receipts that come back to its mailbox are matched to each recipient.
+	if s.outboxDir, err = os.MkdirTemp("", "quickstart-outbox-"); err == nil {
+		s.outbox, err = delivery.Open(ctx, "sqlite:"+filepath.Join(s.outboxDir, "outbox.db"), &delivery.Options{
+			Senders: map[string]mssante.Transport{s.hospital.Address: mssante.WithReceiver(s.hospitalConn.SMTP, s.hospitalConn.IMAP)},
+		})
+	}
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("opening the outbox: %w", err)
+	}
 	return s, nil
 }
 
 func (s *scenario) close() {
+	if s.outbox != nil {
+		s.outbox.Close()
+	}
+	if s.outboxDir != "" {
+		os.RemoveAll(s.outboxDir)
+	}
 	for _, c := range []*mailbox{s.hospitalConn, s.doctorConn} {
 		if c != nil {
 			c.close()
@@ -141,13 +165,21 @@ func (s *scenario) sendToDoctor(ctx context.Context) error {
 	}
 	s.report.step("Composed the message and linted all of it (headers, IHE_XDM.ZIP, CDA, PDF): %d error, %d warning",
 		lint.Count(finding.Error), lint.Count(finding.Warning))
-	res, err := mssante.Send(ctx, s.hospitalConn.SMTP, m, nil)
+	// Durable once Enqueue returns; a delivery receipt (DSN) is asked for.
+	queued, err := s.outbox.EnqueueMessage(ctx, m, &delivery.EnqueueOptions{DSN: mssante.DeliveryReceiptDSN("")})
 	if err != nil {
+		return fmt.Errorf("queueing: %w", err)
+	}
+	if err := s.outbox.RunUntilIdle(ctx); err != nil {
 		return fmt.Errorf("sending: %w", err)
 	}
+	st, err := s.outbox.Status(ctx, queued.MessageID)
+	if err != nil {
+		return err
+	}
 	s.sentMessageID = m.MessageID
-	s.report.step("Sent %q (%d bytes, X-MSS-CODECDA %s, X-MSS-INS %s) to %s: %s",
-		m.Subject, len(raw), strings.Join(m.CodeCDA, ","), m.INS, strings.Join(res.Accepted(), ", "), res.Recipients[0].Status)
+	s.report.step("Sent %q (%d bytes, X-MSS-CODECDA %s, X-MSS-INS %s) through the outbox to %s: %s",
+		m.Subject, len(raw), strings.Join(m.CodeCDA, ","), m.INS, st.Recipients[0].Address, st.Recipients[0].Status)
 	for _, a := range m.Attachments {
 		if strings.EqualFold(a.Filename, mssante.XDMArchiveName) {
 			if err := s.save("IHE_XDM.ZIP", a.Data); err != nil {
@@ -218,34 +250,34 @@ func (s *scenario) doctorReceives(ctx context.Context) error {
 	return nil
 }
 
-// hospitalReadsMDN fetches the hospital INBOX and matches the MDN.
+// hospitalReadsMDN has the outbox read the hospital INBOX and prints the
+// doctor's timeline from the delivery store.
 func (s *scenario) hospitalReadsMDN(ctx context.Context) error {
 	if _, err := s.op.WaitForMessage(ctx, s.hospital.Address, func(m *mssantetest.Message) bool {
 		return m.ReportType() == "disposition-notification"
 	}); err != nil {
 		return err
 	}
-	found := false
-	err := s.hospitalConn.IMAP.Receive(ctx, func(ctx context.Context, r *mssante.Received) error {
-		rep, err := mssante.ParseReport(r.Body, nil)
-		if errors.Is(err, mssante.ErrNotReport) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if rep.MDN != nil && rep.OriginalMessageID == s.sentMessageID {
-			found = true
-			s.report.step("Hospital received the MDN for <%s>: %s", rep.OriginalMessageID, rep.MDN.Disposition)
-		}
-		return nil
-	})
+	// The outbox reads the hospital's mailbox and matches the DSN and the
+	// MDN to the message and recipient they are about.
+	if _, err := s.outbox.Fetch(ctx); err != nil {
+		return err
+	}
+	st, err := s.outbox.Status(ctx, s.sentMessageID)
 	if err != nil {
 		return err
 	}
-	if !found {
-		return errors.New("no MDN matched the sent message")
+	r := st.Recipients[0]
+	if r.Status != delivery.StatusProcessed {
+		return fmt.Errorf("the doctor's status is %s, want processed", r.Status)
 	}
+	var steps []string
+	for _, e := range r.History {
+		if e.Type == delivery.EventSubmitted || e.Type == delivery.EventDelivered || e.Type == delivery.EventProcessed {
+			steps = append(steps, fmt.Sprintf("%s %s", e.Type, e.At.Local().Format("15:04:05.000")))
+		}
+	}
+	s.report.step("Outbox timeline of %s: %s (final: %v)", r.Address, strings.Join(steps, " → "), r.Final)
 	return nil
 }
 
