@@ -20,6 +20,7 @@ var layer = map[string]int{
 	"mssante/xdm": 3, "mssante/tlsauth": 3, "annuaire": 3,
 	"mssante": 4,
 	"msc":     5, "mssante/smtpclient": 5, "mssante/imapclient": 5, "mssante/mssantetest": 5,
+	"mssante/delivery": 6,
 }
 
 // TestImportsPointDown: no library package imports one of its own layer or
