@@ -3,7 +3,6 @@ package delivery
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -16,11 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mssante-go/sdk/internal/mssconfig"
 	"github.com/mssante-go/sdk/internal/pgtest"
-	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 	"github.com/mssante-go/sdk/mssante/smtpclient"
-	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 // The crash and scale-out tests run the outbox's workers in child
@@ -63,34 +61,18 @@ func init() {
 // runChild is the worker process: it sends as the operator's DPI mailbox,
 // either until killed ("run") or until idle ("idle").
 func runChild(mode string) error {
-	dir := os.Getenv(envOperator)
-	data, err := os.ReadFile(filepath.Join(dir, mssantetest.DescriptionFile))
+	// The operator's own operator.json is the configuration, as for
+	// mss delivery run.
+	cfg, err := mssconfig.Load(filepath.Join(os.Getenv(envOperator), mssantetest.DescriptionFile))
 	if err != nil {
 		return err
 	}
-	var d mssantetest.Description
-	if err := json.Unmarshal(data, &d); err != nil {
-		return err
-	}
-	caPEM, err := os.ReadFile(filepath.Join(dir, d.CA))
+	sopt, err := cfg.SMTPOptions(mssantetest.DefaultApp, mssconfig.Credentials{})
 	if err != nil {
 		return err
 	}
-	roots, err := tlsauth.LoadRoots(caPEM)
-	if err != nil {
-		return err
-	}
-	certPEM, err1 := os.ReadFile(filepath.Join(dir, mssantetest.DefaultApp+".pem"))
-	keyPEM, err2 := os.ReadFile(filepath.Join(dir, mssantetest.DefaultApp+".key"))
-	if err1 != nil || err2 != nil {
-		return fmt.Errorf("client certificate: %v %v", err1, err2)
-	}
-	cert, err := tlsauth.LoadPEM(certPEM, keyPEM)
-	if err != nil {
-		return err
-	}
-	smtp, err := smtpclient.New(smtpclient.Options{Addr: d.SMTP, MaxConns: 4,
-		TLS: tlsauth.TLSOptions{RootCAs: roots, ServerName: "localhost", Certificate: &cert}})
+	sopt.MaxConns = 4
+	smtp, err := smtpclient.New(sopt)
 	if err != nil {
 		return err
 	}
@@ -111,6 +93,17 @@ func runChild(mode string) error {
 		return o.RunUntilIdle(ctx)
 	}
 	return o.Run(ctx) // until killed
+}
+
+// operatorFiles starts the embedded operator and writes its files (PKI,
+// operator.json) for the worker processes.
+func operatorFiles(t *testing.T, opts *mssantetest.Options) (*mssantetest.Operator, string) {
+	op := mssantetest.NewOperator(t, opts)
+	dir := t.TempDir()
+	if _, err := op.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	return op, dir
 }
 
 // child is a worker process.
@@ -139,11 +132,7 @@ func (c *child) kill() {
 // with n messages to three recipients; every tenth message has an unknown
 // third recipient, refused at RCPT (a final "refused").
 func crashSetup(t *testing.T, dsn string, n int) (*mssantetest.Operator, string, []string) {
-	op := mssantetest.NewOperator(t, &mssantetest.Options{RejectUnknownAtRCPT: true})
-	dir := t.TempDir()
-	if _, err := op.WriteFiles(dir); err != nil {
-		t.Fatal(err)
-	}
+	op, dir := operatorFiles(t, &mssantetest.Options{RejectUnknownAtRCPT: true})
 	o := mustOpen(t, dsn, nil)
 	ids := make([]string, n)
 	start := time.Now()
@@ -326,7 +315,6 @@ func TestCrashPostgres(t *testing.T) {
 	crashTest(t, pgtest.Database(t), 1000, 20)
 }
 
-var _ mssante.Transport = (*smtpclient.Client)(nil)
 
 // TestScaleOutPostgres runs three worker processes on one PostgreSQL
 // database: every message is submitted once, by one of them, and every
@@ -334,11 +322,7 @@ var _ mssante.Transport = (*smtpclient.Client)(nil)
 func TestScaleOutPostgres(t *testing.T) {
 	const n = 5000
 	dsn := pgtest.Database(t)
-	op := mssantetest.NewOperator(t, nil)
-	dir := t.TempDir()
-	if _, err := op.WriteFiles(dir); err != nil {
-		t.Fatal(err)
-	}
+	op, dir := operatorFiles(t, nil)
 	o := mustOpen(t, dsn, nil)
 	ids := make([]string, n)
 	start := time.Now()
