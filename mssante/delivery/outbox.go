@@ -106,7 +106,7 @@ func (o *Outbox) riverConfig() *river.Config {
 		MaxAttempts:          100_000,
 		Queues:               map[string]river.QueueConfig{queueName: {MaxWorkers: o.opts.Workers}},
 		Workers:              workers,
-		FetchCooldown:        20 * time.Millisecond,
+		FetchCooldown:        time.Millisecond,
 		FetchPollInterval:    250 * time.Millisecond,
 	}
 	unique := river.UniqueOpts{ByState: liveStates}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 )
 
@@ -66,10 +68,20 @@ func TestLoopEndToEnd(t *testing.T) {
 			if n := len(op.Messages(mssantetest.DefaultDoctor)); n != 1 {
 				t.Errorf("doctor got %d messages, want 1", n)
 			}
-			// The patient's conversation is open in the durable tracker.
+			// The patient's conversation is open in the durable tracker; the
+			// patient's reply, fetched with the receipts, is recorded in it.
 			c, err := o.Tracker().Conversation(ctx, mssantetest.DefaultPatient, mssantetest.DefaultApp)
-			if err != nil || c.State.String() != "open" {
+			if err != nil || c.State.String() != "open" || !c.LastReceived.IsZero() {
 				t.Errorf("conversation %+v, %v", c, err)
+			}
+			if err := op.PatientReply(ctx, mssantetest.DefaultPatient, mssantetest.DefaultApp, "Merci."); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := o.Fetch(ctx); err != nil || n != 1 {
+				t.Fatalf("fetch: %d, %v", n, err)
+			}
+			if c, err = o.Tracker().Conversation(ctx, mssantetest.DefaultPatient, mssantetest.DefaultApp); err != nil || c.LastReceived.IsZero() {
+				t.Errorf("after the reply: %+v, %v", c, err)
 			}
 			// After the receipt timeout, the laboratory is no-receipt.
 			time.Sleep(2100 * time.Millisecond)
@@ -123,5 +135,46 @@ func TestEnqueueErrors(t *testing.T) {
 	}
 	if err := o.Run(ctx); !errors.Is(err, ErrNoTransport) {
 		t.Errorf("Run without transport: %v", err)
+	}
+}
+
+// The conversations of msc.Tracker live in the outbox's database: they
+// survive the process, and Update is atomic for one key.
+func TestTrackerStoreDurable(t *testing.T) {
+	for name, dsn := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			o := mustOpen(t, dsn, nil)
+			closing := msc.HeaderMap{"To": mssantetest.DefaultPatient, "Subject": "Résultats", msc.HeaderMES: "FIN"}
+			if err := o.Tracker().Sent(ctx, mssantetest.DefaultApp, closing); err != nil {
+				t.Fatal(err)
+			}
+			o.Close()
+			o = mustOpen(t, dsn, nil)
+			c, err := o.Tracker().Conversation(ctx, mssantetest.DefaultPatient, mssantetest.DefaultApp)
+			if err != nil || c.State != msc.StateClosed || c.ClosedBy != msc.ClosingHeader || c.LastSent.IsZero() {
+				t.Fatalf("after reopening: %+v, %v", c, err)
+			}
+			// Concurrent updates of one key do not lose any.
+			k := msc.NewKey(c.Patient, mssantetest.DefaultApp)
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := o.Tracker().Store.Update(ctx, k, func(c *msc.Conversation) error {
+						c.Bounce += "x"
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if c, _, _ := o.Tracker().Store.Get(ctx, k); c.Bounce != "xxxxxxxx" {
+				t.Errorf("concurrent updates: %q", c.Bounce)
+			}
+		})
 	}
 }

@@ -56,7 +56,7 @@ const MaxIncomingSize = msc.DefaultMaxBounceBytes
 // id identifies the message durably, so that a message handed twice (after
 // a crash) is recognised: the mssante.Received.ID of a Receiver, or empty
 // for the SHA-256 of the content. mailbox is the professional mailbox that
-// received it (for the Tracker); it may be empty.
+// received it (for the Tracker); empty means the first To address.
 func (o *Outbox) Receive(ctx context.Context, mailbox string, r io.Reader, id string) (*Inbound, error) {
 	if o.isClosed() {
 		return nil, ErrClosed
@@ -243,6 +243,12 @@ type verdict struct {
 // apply matches an analysed message and records what it says.
 func (o *Outbox) apply(ctx context.Context, tx dbtx, mailbox string, a *analysis, in *Inbound) ([]Event, error) {
 	tctx := withTxContext(ctx, tx)
+	if mailbox == "" && a.header != nil {
+		// Received by the default transport: the mailbox it was sent to.
+		if to, err := a.header.AddressList("To"); err == nil && len(to) > 0 {
+			mailbox = to[0].Address
+		}
+	}
 	if a.kind == KindMessage {
 		if mailbox != "" && a.header != nil {
 			if _, ok := msc.PatientSender(a.header); ok {
