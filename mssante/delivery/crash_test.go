@@ -315,7 +315,6 @@ func TestCrashPostgres(t *testing.T) {
 	crashTest(t, pgtest.Database(t), 1000, 20)
 }
 
-
 // TestScaleOutPostgres runs three worker processes on one PostgreSQL
 // database: every message is submitted once, by one of them, and every
 // recipient ends final.

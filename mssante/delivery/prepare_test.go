@@ -45,10 +45,10 @@ func TestNormalisation(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"rfc822; Carol@Ivory.EDU":                         "carol@ivory.edu",
+		"rfc822; Carol@Ivory.EDU":                          "carol@ivory.edu",
 		"ExternalUser <externUser1@starugh-stateline.com>": "externuser1@starugh-stateline.com",
-		"\"Name\" <a@b.fr>":                                 "a@b.fr",
-		"<a@b.fr>":                                          "a@b.fr",
+		"\"Name\" <a@b.fr>":                                "a@b.fr",
+		"<a@b.fr>":                                         "a@b.fr",
 	} {
 		if got := normAddress(in); got != want {
 			t.Errorf("normAddress(%q) = %q, want %q", in, got, want)
