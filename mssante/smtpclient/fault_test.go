@@ -86,6 +86,49 @@ func checkTemporary(t *testing.T, res *mssante.SendResult, err error) {
 	}
 }
 
+// faultCases are the two cuts, with what the server must have received.
+var faultCases = []struct {
+	fault     faultproxy.Fault
+	size      int
+	delivered bool
+	check     func(*testing.T, *mssante.SendResult, error)
+}{
+	{faultproxy.DropReplyAfterUpload, smallFaultMessage, true, checkUnknown},
+	{faultproxy.CutMidUpload, largeFaultMessage, false, checkTemporary},
+}
+
+// runFaults sends, for each case, a message through a fault proxy in front
+// of target and checks the result and whether delivered(id) says the server
+// has the message.
+func runFaults(t *testing.T, target string, opt Options, from, to string, delivered func(ctx context.Context, id string, want bool) bool) {
+	for _, tc := range faultCases {
+		p := startProxy(t, target, tc.fault)
+		o := opt
+		o.Addr = p.Addr()
+		c := newClient(t, o)
+		id := "fault-" + time.Now().Format("150405.000000000")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := c.Send(ctx, &mssante.Envelope{From: from, To: []string{to}}, bytes.NewReader(faultMessage(from, to, id, tc.size)))
+		if p.Cuts() != 1 {
+			cancel()
+			t.Fatalf("fault %d: %d cuts, want 1 (err %v)", tc.fault, p.Cuts(), err)
+		}
+		tc.check(t, res, err)
+		// After the final dot the server has the message although the
+		// client never saw the reply: sending again would deliver it twice.
+		// Cut before the dot, it never arrives.
+		if got := delivered(ctx, id, tc.delivered); got != tc.delivered {
+			t.Errorf("fault %d: delivered %v, want %v", tc.fault, got, tc.delivered)
+		}
+		// The next message goes through on a fresh session.
+		if _, err := c.Send(ctx, &mssante.Envelope{From: from, To: []string{to}},
+			bytes.NewReader(faultMessage(from, to, id+"-again", smallFaultMessage))); err != nil {
+			t.Errorf("after the cut: %v", err)
+		}
+		cancel()
+	}
+}
+
 func TestFaultOperatorReplyLostAfterDot(t *testing.T) {
 	op := mssantetest.NewOperator(t, nil)
 	cert, err := op.ClientCert(mssantetest.DefaultApp)
@@ -93,73 +136,26 @@ func TestFaultOperatorReplyLostAfterDot(t *testing.T) {
 		t.Fatal(err)
 	}
 	opt := Options{TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}}
-	for _, tc := range []struct {
-		fault     faultproxy.Fault
-		size      int
-		delivered bool
-		check     func(*testing.T, *mssante.SendResult, error)
-	}{
-		{faultproxy.DropReplyAfterUpload, smallFaultMessage, true, checkUnknown},
-		{faultproxy.CutMidUpload, largeFaultMessage, false, checkTemporary},
-	} {
-		p := startProxy(t, op.SMTPAddr(), tc.fault)
-		o := opt
-		o.Addr = p.Addr()
-		c := newClient(t, o)
-		id := "fault-" + time.Now().Format("150405.000000000")
-		to := mssantetest.DefaultLab
-		before := len(op.Messages(to))
-		res, err := c.Send(context.Background(), &mssante.Envelope{From: mssantetest.DefaultApp, To: []string{to}},
-			bytes.NewReader(faultMessage(mssantetest.DefaultApp, to, id, tc.size)))
-		if p.Cuts() != 1 {
-			t.Fatalf("fault %d: %d cuts, want 1 (err %v)", tc.fault, p.Cuts(), err)
+	runFaults(t, op.SMTPAddr(), opt, mssantetest.DefaultApp, mssantetest.DefaultLab, func(_ context.Context, id string, _ bool) bool {
+		for _, m := range op.Messages(mssantetest.DefaultLab) {
+			if m.Subject() == id {
+				return true
+			}
 		}
-		tc.check(t, res, err)
-		if got := len(op.Messages(to)) - before; got != map[bool]int{true: 1, false: 0}[tc.delivered] {
-			t.Errorf("fault %d: %d messages delivered, want delivered=%v", tc.fault, got, tc.delivered)
-		}
-		// The next message goes through on a fresh session.
-		if _, err := c.Send(context.Background(), &mssante.Envelope{From: mssantetest.DefaultApp, To: []string{to}},
-			bytes.NewReader(faultMessage(mssantetest.DefaultApp, to, id+"-again", smallFaultMessage))); err != nil {
-			t.Fatalf("after the cut: %v", err)
-		}
-	}
+		return false
+	})
 }
 
 func TestFaultPostfixReplyLostAfterDot(t *testing.T) {
 	s, opt := postfixOptions(t)
 	to := "alice@" + s.Domain
-	for _, tc := range []struct {
-		fault     faultproxy.Fault
-		size      int
-		delivered bool
-		check     func(*testing.T, *mssante.SendResult, error)
-	}{
-		{faultproxy.DropReplyAfterUpload, smallFaultMessage, true, checkUnknown},
-		{faultproxy.CutMidUpload, largeFaultMessage, false, checkTemporary},
-	} {
-		p := startProxy(t, s.SubmissionAddr, tc.fault)
-		o := opt
-		o.Addr = p.Addr()
-		c := newClient(t, o)
-		id := "postfix-fault-" + time.Now().Format("150405.000000000")
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		res, err := c.Send(ctx, &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{to}},
-			bytes.NewReader(faultMessage("dpi@"+s.Domain, to, id, tc.size)))
-		if p.Cuts() != 1 {
-			cancel()
-			t.Fatalf("fault %d: %d cuts, want 1 (err %v)%s", tc.fault, p.Cuts(), err, s.Logs())
+	runFaults(t, s.SubmissionAddr, opt, "dpi@"+s.Domain, to, func(ctx context.Context, id string, want bool) bool {
+		found := waitMaildir(ctx, s.Mailbox(to), id, want)
+		if found != want {
+			t.Log(s.Logs())
 		}
-		tc.check(t, res, err)
-		// After the final dot Postfix queued the message and delivers it to
-		// Dovecot although the client never saw the reply: sending again
-		// would deliver it twice. Cut before the dot, it never arrives.
-		found := waitMaildir(ctx, s.Mailbox(to), id, tc.delivered)
-		cancel()
-		if found != tc.delivered {
-			t.Errorf("fault %d: delivered %v, want %v%s", tc.fault, found, tc.delivered, s.Logs())
-		}
-	}
+		return found
+	})
 }
 
 // waitMaildir looks for a message with Subject id in a maildir: until it is
