@@ -8,17 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/internal/mssconfig"
-	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/delivery"
 	"github.com/mssante-go/sdk/mssante/imapclient"
 	"github.com/mssante-go/sdk/mssante/smtpclient"
 )
-
-func init() {
-	register("delivery", "durable outbox: delivery enqueue|run|status --db sqlite:PATH|postgres://... (see docs/delivery.md)", runDelivery)
-}
 
 func runDelivery(env *cmdEnv, args []string) int {
 	return subcommands(env, "delivery", args, map[string]func(*cmdEnv, []string) int{
@@ -151,7 +147,7 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 			return 2
 		}
 		sopt.MaxConns = max(1, *workers)
-		s, err := smtpclient.New(sopt)
+		s, err := smtpclient.New(&sopt)
 		if err != nil {
 			fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
 			return 2
@@ -164,7 +160,7 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 				fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
 				return 2
 			}
-			r, err := imapclient.New(iopt)
+			r, err := imapclient.New(&iopt)
 			if err != nil {
 				fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
 				return 2
@@ -199,8 +195,8 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 
 // maskPatient hides the INS matricule of a patient address in logs.
 func maskPatient(addr string) string {
-	if msc.IsPatientAddress(addr) {
-		return "(patient)@" + msc.Domain
+	if ins.IsPatientAddress(addr) {
+		return "(patient)@" + ins.PatientDomain
 	}
 	return addr
 }

@@ -42,7 +42,7 @@ import (
 func main() { demo.Main("outbox", run) }
 
 func run(ctx context.Context, w io.Writer) error {
-	op, err := mssantetest.Start(ctx, mssantetest.Options{})
+	op, err := mssantetest.Start(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -56,12 +56,12 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	tlsOpt := tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert}
-	smtp, err := smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 2})
+	smtp, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 2})
 	if err != nil {
 		return err
 	}
 	defer smtp.Close()
-	imap, err := imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: tlsOpt, Auth: tlsauth.Auth{Mechanism: tlsauth.External}})
+	imap, err := imapclient.New(&imapclient.Options{Addr: op.IMAPAddr(), TLS: tlsOpt, Auth: tlsauth.Auth{Mechanism: tlsauth.External}})
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func runChild(mode string) error {
 		return err
 	}
 	sopt.MaxConns = 4
-	smtp, err := smtpclient.New(sopt)
+	smtp, err := smtpclient.New(&sopt)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
 
@@ -156,21 +158,22 @@ func (o *Outbox) Enqueue(ctx context.Context, r io.Reader, opts *EnqueueOptions)
 // EnqueueMessage composes m (mssante.Message.Bytes) and enqueues it with
 // its envelope (mssante.Message.Envelope) unless opts gives one. Like
 // mssante.Send, it refuses a message larger than mssante.DefaultMaxMessageSize,
-// or than the 25 Mo of Mon Espace Santé when a recipient is a patient.
+// or than the 25 Mo of Mon Espace Santé when a recipient is a patient, with a
+// *limit.Error.
 func (o *Outbox) EnqueueMessage(ctx context.Context, m *mssante.Message, opts *EnqueueOptions) (*Message, error) {
 	b, err := m.Bytes()
 	if err != nil {
 		return nil, err
 	}
 	env := m.Envelope()
-	max := int64(mssante.DefaultMaxMessageSize)
+	max, what := int64(mssante.DefaultMaxMessageSize), "message"
 	for _, r := range env.To {
-		if mssante.IsPatientAddress(r) {
-			max = min(max, mssante.PatientMaxMessageSize)
+		if ins.IsPatientAddress(r) && mssante.PatientMaxMessageSize < max {
+			max, what = mssante.PatientMaxMessageSize, "message to a Mon Espace Santé mailbox"
 		}
 	}
 	if int64(len(b)) > max {
-		return nil, &mssante.SizeError{Size: int64(len(b)), Max: max}
+		return nil, &limit.Error{What: what, Limit: limit.Size, Max: max, Value: int64(len(b))}
 	}
 	var o2 EnqueueOptions
 	if opts != nil {

@@ -48,11 +48,11 @@ func appTransport(t testing.TB, op *mssantetest.Operator, addr string) mssante.T
 		t.Fatal(err)
 	}
 	tlsOpt := tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}
-	s, err := smtpclient.New(smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 4})
+	s, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := imapclient.New(imapclient.Options{Addr: op.IMAPAddr(), TLS: tlsOpt, Auth: tlsauth.Auth{Mechanism: tlsauth.External}})
+	r, err := imapclient.New(&imapclient.Options{Addr: op.IMAPAddr(), TLS: tlsOpt, Auth: tlsauth.Auth{Mechanism: tlsauth.External}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,9 +33,10 @@ type Options struct {
 	// receipts of that mailbox are fetched from.
 	Senders map[string]mssante.Transport
 	// RecipientChecker vets every recipient before anything is sent
-	// (typically the liste blanche of package annuaire). An error wrapping
-	// mssante.ErrOutsideTrustSpace refuses the recipient for good; any other
-	// error defers it (the check will be made again). Nil checks nothing.
+	// (typically annuaire.RecipientChecker, the liste blanche). An error
+	// refuses the recipient for good (status refused), unless it is
+	// temporary (mssante.IsTemporary: the check could not be made), which
+	// defers it. Nil checks nothing.
 	RecipientChecker mssante.RecipientChecker
 
 	// Workers is the number of messages sent at once by this process

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/msc"
+	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 )
 
@@ -145,7 +146,7 @@ func TestTrackerStoreDurable(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			o := mustOpen(t, dsn, nil)
-			closing := msc.HeaderMap{"To": mssantetest.DefaultPatient, "Subject": "Résultats", msc.HeaderMES: "FIN"}
+			closing := msc.HeaderMap{"To": mssantetest.DefaultPatient, "Subject": "Résultats", mssante.HeaderMES: "FIN"}
 			if err := o.Tracker().Sent(ctx, mssantetest.DefaultApp, closing); err != nil {
 				t.Fatal(err)
 			}

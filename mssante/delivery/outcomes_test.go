@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestRetriesAgainstPostfix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := smtpclient.New(smtpclient.Options{Addr: s.SubmissionAddr,
+	c, err := smtpclient.New(&smtpclient.Options{Addr: s.SubmissionAddr,
 		TLS: tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS}})
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +150,7 @@ func operatorBehindProxy(t *testing.T) (*mssantetest.Operator, mssante.Transport
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := smtpclient.New(smtpclient.Options{Addr: p.Addr(),
+	c, err := smtpclient.New(&smtpclient.Options{Addr: p.Addr(),
 		TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}})
 	if err != nil {
 		t.Fatal(err)
@@ -234,12 +235,14 @@ func TestHoldAmbiguousForReview(t *testing.T) {
 }
 
 // refuseDomain refuses the addresses of one domain as outside the trust
-// space.
+// space (as annuaire.RecipientChecker does with the liste blanche).
 type refuseDomain string
+
+var errOutside = errors.New("outside the MSSanté trust space")
 
 func (d refuseDomain) CheckRecipient(_ context.Context, addr string) error {
 	if strings.HasSuffix(strings.ToLower(addr), "@"+string(d)) {
-		return fmt.Errorf("%w: %s", mssante.ErrOutsideTrustSpace, addr)
+		return fmt.Errorf("%w: %s", errOutside, addr)
 	}
 	return nil
 }
@@ -260,7 +263,7 @@ func TestTrustSpaceCheckedBeforeSending(t *testing.T) {
 	}
 	m, _ := o.Status(ctx, id)
 	r := recipientOf(t, m, mssantetest.DefaultDoctor2)
-	if r.Status != StatusRefused || r.History[len(r.History)-1].Evidence.Reason != "outside the trust space" {
+	if e := r.History[len(r.History)-1]; r.Status != StatusRefused || e.Evidence.Reason != reasonChecker || !strings.Contains(e.Evidence.Error, errOutside.Error()) {
 		t.Errorf("doctor: %s %+v", r.Status, r.History)
 	}
 	if n := len(op.Messages(mssantetest.DefaultDoctor2)); n != 0 {

@@ -133,7 +133,7 @@ func (o *Outbox) analyse(raw []byte) *analysis {
 		return a
 	}
 	a.header = m.Header
-	rep, err := mssante.ParseReport(bytes.NewReader(clean))
+	rep, err := mssante.ParseReport(bytes.NewReader(clean), nil)
 	if err == nil {
 		a.report = rep
 		if rep.Kind == mssante.ReportDSN {

@@ -14,9 +14,14 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/mssante-go/sdk/ins"
 	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
 )
+
+// reasonChecker is the reason of a refusal by a RecipientChecker (the trust
+// space, typically the liste blanche of package annuaire).
+const reasonChecker = "refused by the recipient check (trust space)"
 
 type sendWorker struct {
 	river.WorkerDefaults[sendArgs]
@@ -209,9 +214,9 @@ func (o *Outbox) work(ctx context.Context, job *river.Job[sendArgs]) error {
 				ev := Event{At: now, Evidence: base}
 				ev.Evidence.Error = cerr.Error()
 				set, args := "", []any(nil)
-				if errors.Is(cerr, mssante.ErrOutsideTrustSpace) {
+				if !mssante.IsTemporary(cerr) {
 					ev.Type, ev.Status = EventRefused, StatusRefused
-					ev.Evidence.Reason = "outside the trust space"
+					ev.Evidence.Reason = reasonChecker
 				} else {
 					ev.Type, ev.Status = EventDeferred, StatusDeferred
 					ev.Evidence.NextAttempt = now.Add(o.opts.Retry.backoff(r.attempts+1, rand.Float64()))
@@ -259,8 +264,9 @@ func (o *Outbox) work(ctx context.Context, job *river.Job[sendArgs]) error {
 				set, args = "claim = '', submitted_at = $3", []any{micros(now)}
 			case mssante.StatusPermanentFailure:
 				ev.Type, ev.Status = EventRefused, StatusRefused
-				if errors.Is(out.err, mssante.ErrOutsideTrustSpace) {
-					ev.Evidence.Reason = "outside the trust space"
+				var se *mssante.SMTPError
+				if out.err != nil && !errors.As(out.err, &se) {
+					ev.Evidence.Reason = reasonChecker // the transport's own check
 				}
 			case mssante.StatusUnknown:
 				ev.Type, ev.Status = EventAmbiguous, StatusDeferred
@@ -299,7 +305,7 @@ func (o *Outbox) work(ctx context.Context, job *river.Job[sendArgs]) error {
 					}
 				}
 			}
-			if out.status == mssante.StatusAccepted && msc.IsPatientAddress(r.address) {
+			if out.status == mssante.StatusAccepted && ins.IsPatientAddress(r.address) {
 				toPatients = append(toPatients, r.address)
 			}
 		}
@@ -432,7 +438,7 @@ func (o *Outbox) trackSent(ctx context.Context, m *outMessage, patients []string
 		return nil
 	}
 	h := msc.HeaderMap{"To": strings.Join(patients, ", ")}
-	for _, k := range []string{"Subject", msc.HeaderMES} {
+	for _, k := range []string{"Subject", mssante.HeaderMES} {
 		if v := pm.Header.Get(k); v != "" {
 			h[k] = v
 		}
