@@ -49,10 +49,11 @@
 //	deferred   a temporary failure (4xx reply, network failure before the
 //	           final dot); sent again after a capped exponential backoff,
 //	           until the retry deadline, then failed
-//	held       an ambiguous send held for review (EnqueueOptions.Hold or
-//	           Options.HoldAmbiguous); Resend or Cancel decides
+//	held       an ambiguous send held for review (Options.HoldAmbiguous,
+//	           EnqueueOptions.Ambiguous); Resend or Cancel decides
 //	submitted  accepted by the operator (250 to the final dot); final when
-//	           no receipt was asked for
+//	           no receipt was asked for and no failure notice came within
+//	           Options.ReceiptTimeout (event settled)
 //	delivered  a DSN said "delivered" (or "relayed", "expanded"); final
 //	           when no read receipt was asked for
 //	read       final: an MDN "displayed" (a person opened it)
