@@ -16,24 +16,79 @@ import (
 	"github.com/mssante-go/sdk/mssante/smtpclient"
 )
 
-func runDelivery(env *cmdEnv, args []string) int {
-	return subcommands(env, "delivery", args, map[string]func(*cmdEnv, []string) int{
-		"enqueue": runDeliveryEnqueue,
-		"run":     runDeliveryRun,
-		"status":  runDeliveryStatus,
-	})
+func deliveryCommand() *command {
+	return &command{
+		name:    "delivery",
+		summary: "durable outbox: queue messages, send and retry them, track every recipient's receipts",
+		about: "The outbox (package mssante/delivery, docs/delivery.md) keeps each message until every\n" +
+			"recipient has one final status. --db is sqlite:PATH (the default, sqlite:mss-delivery.db)\n" +
+			"or a postgres:// URL for several instances.",
+		examples: []example{
+			{"mss delivery enqueue lettre.eml", "queue a message in sqlite:mss-delivery.db"},
+			{"mss delivery run --config /tmp/op/operator.json --until-idle", "send what is queued, read the receipts, stop when idle"},
+			{"mss delivery status --json", "every message with its recipients' status and history"},
+		},
+		subs: []*command{
+			{
+				name:    "enqueue",
+				summary: "store messages durably in the outbox and print their Message-IDs",
+				usage:   "[--db DB] [--key KEY] FILE.eml...",
+				about: "Prints one Message-ID per file (- reads standard input). A message already queued\n" +
+					"with the same key is not queued again: its Message-ID is printed and a note goes to\n" +
+					"standard error. The envelope comes from the header (From; To, Cc, Bcc; the Bcc\n" +
+					"field is removed); a DSN is asked for when the message carries Return-Receipt-To,\n" +
+					"an MDN is awaited when it carries Disposition-Notification-To.",
+				examples: []example{
+					{"mss delivery enqueue --db sqlite:outbox.db lettre.eml", "queue one message, keyed by its Message-ID"},
+					{"mss delivery enqueue --key CR-4711 a.eml b.eml", "keys CR-4711#1 and CR-4711#2: running it again queues nothing"},
+				},
+				exits: exitCodes("every message is in the outbox", "a file could not be read or queued"),
+				run:   runDeliveryEnqueue,
+			},
+			{
+				name:    "run",
+				summary: "send the queued messages, retry, read the receipts and update every recipient",
+				usage:   "[--db DB] --config CONFIG.json [--workers N] [--until-idle] [--quiet]",
+				about: "CONFIG.json is the file of mss send and mss fetch (docs/configuration.md); the\n" +
+					"operator.json that mss operator --dir writes works as is. Each message is sent with\n" +
+					"the credentials of its From mailbox there, and the receipts are read from that\n" +
+					"mailbox over IMAP. Prints one line per event (patient addresses masked); runs until\n" +
+					"interrupted, or with --until-idle until nothing is left to send or retry now.",
+				examples: []example{
+					{"mss delivery run --config mss.json", "run until interrupted (Ctrl-C lets the sends in progress finish)"},
+					{"mss delivery run --db postgres://outbox@db/mss --config mss.json --workers 8", "one of several instances on PostgreSQL"},
+				},
+				exits: exitCodes("stopped (interrupted, or idle)", "the database or the operator failed"),
+				run:   runDeliveryRun,
+			},
+			{
+				name:    "status",
+				summary: "print each recipient's current status and history",
+				usage:   "[--db DB] [--json] [MESSAGE-ID...]",
+				about: "Without MESSAGE-ID, every message of the outbox. --json prints an array with one\n" +
+					"object per message: message_id and recipients, each with address, status, final\n" +
+					"and history (event, status, at, evidence).",
+				examples: []example{
+					{"mss delivery status lettre-4711@hopital.mssante.fr", "the timeline of each recipient of one message"},
+					{"mss delivery status --json", "everything, as JSON"},
+				},
+				exits: exitCodes("the messages were printed", "a message is unknown, or the database failed"),
+				run:   runDeliveryStatus,
+			},
+		},
+	}
 }
 
 func dbFlag(fs *flagSet) *string {
 	return fs.String("db", delivery.DefaultDatabase, "outbox `DATABASE`: sqlite:PATH or a postgres:// URL")
 }
 
-func openOutbox(env *cmdEnv, name, db string, opts *delivery.Options) (*delivery.Outbox, bool) {
+func openOutbox(env *cmdEnv, db string, opts *delivery.Options) (*delivery.Outbox, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	o, err := delivery.Open(ctx, db, opts)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss delivery %s: %v\n", name, err)
+		env.fail(1, err)
 		return nil, false
 	}
 	return o, true
@@ -43,24 +98,14 @@ func runDeliveryEnqueue(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "delivery enqueue")
 	db := dbFlag(fs)
 	key := fs.String("key", "", "idempotency `KEY` (default: each message's Message-ID); with several files, KEY#1, KEY#2...")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss delivery enqueue [--db DB] [--key KEY] FILE.eml...\n\n"+
-			"Stores each message in the outbox, durably, and prints its Message-ID. A message\n"+
-			"already queued with the same key is not queued again (its id is printed).\n"+
-			"The envelope comes from the header (From; To, Cc, Bcc); a DSN is asked for when\n"+
-			"the message carries Return-Receipt-To, an MDN is awaited with\n"+
-			"Disposition-Notification-To.")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	files, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return 2
+		return env.usageError("no FILE.eml")
 	}
-	o, ok := openOutbox(env, "enqueue", *db, nil)
+	o, ok := openOutbox(env, *db, nil)
 	if !ok {
 		return 1
 	}
@@ -71,8 +116,7 @@ func runDeliveryEnqueue(env *cmdEnv, args []string) int {
 	for i, f := range files {
 		r, err := openInput(env, f)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss delivery enqueue: %v\n", err)
-			code = 1
+			code = env.failFile(1, f, err)
 			continue
 		}
 		k := *key
@@ -82,12 +126,11 @@ func runDeliveryEnqueue(env *cmdEnv, args []string) int {
 		m, err := o.Enqueue(ctx, r, &delivery.EnqueueOptions{Key: k})
 		r.Close()
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss delivery enqueue: %s: %v\n", f, err)
-			code = 1
+			code = env.failFile(1, f, err)
 			continue
 		}
 		if m.Existing {
-			fmt.Fprintf(env.stderr, "mss delivery enqueue: %s: already queued\n", f)
+			env.errorf("%s: already queued", f)
 		}
 		fmt.Fprintln(env.stdout, m.MessageID)
 	}
@@ -98,36 +141,37 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "delivery run")
 	db := dbFlag(fs)
 	cfgPath := fs.String("config", "", "configuration `FILE` of the operator and mailboxes, as for mss send (the operator.json of mss operator --dir is one)")
-	workers := fs.Int("workers", delivery.DefaultWorkers, "messages sent at once by this process")
+	workers := fs.Int("workers", delivery.DefaultWorkers, "send `N` messages at once from this process")
 	untilIdle := fs.Bool("until-idle", false, "return when nothing is left to send or retry now (after reading the receipts)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss delivery run [--db DB] --config CONFIG.json [--workers N] [--until-idle]\n\n"+
-			"Sends the queued messages, each with the credentials of its From mailbox in\n"+
-			"CONFIG.json, retries temporary failures, reads the receipts (IMAP) and\n"+
-			"updates every recipient's status, until interrupted (or idle). Prints one line\n"+
-			"per event; patient addresses are masked.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	quiet := quietFlag(fs)
+	pos, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
-	if len(pos) != 0 || *cfgPath == "" {
-		fs.Usage()
-		return 2
+	switch {
+	case len(pos) != 0:
+		return env.usageError("unexpected argument %q", pos[0])
+	case *cfgPath == "":
+		return env.usageError("no --config FILE")
 	}
 	c, err := mssconfig.Load(*cfgPath)
 	if err != nil {
-		fmt.Fprintf(env.stderr, "mss delivery run: %v\n", err)
-		return 2
+		return env.failFile(2, *cfgPath, err)
 	}
 	cfg := &transportConfig{Config: c}
+	var prog *progress
+	done := int64(0)
 	opts := &delivery.Options{
 		Workers: *workers,
 		Senders: map[string]mssante.Transport{},
 		Logger:  slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		OnEvent: func(e delivery.Event) {
 			fmt.Fprintf(env.stdout, "%s %-10s %-11s <%s> %s\n", e.At.Format(time.RFC3339), e.Type, e.Status, e.MessageID, maskPatient(e.Recipient))
+			switch e.Type {
+			case delivery.EventSubmitted, delivery.EventRefused, delivery.EventFailed, delivery.EventCanceled:
+				done++
+				prog.Set(done)
+			}
 		},
 	}
 	addrs := cfg.Addresses()
@@ -143,27 +187,23 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 	for _, a := range addrs {
 		sopt, err := cfg.SMTPOptions(a, cfg.creds)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
-			return 2
+			return env.fail(2, fmt.Errorf("%s: %w", a, err))
 		}
 		sopt.MaxConns = max(1, *workers)
 		s, err := smtpclient.New(&sopt)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
-			return 2
+			return env.fail(2, fmt.Errorf("%s: %w", a, err))
 		}
 		closers = append(closers, s.Close)
 		var t mssante.Transport = s
 		if cfg.IMAP != "" {
 			iopt, err := cfg.IMAPOptions(a, cfg.creds)
 			if err != nil {
-				fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
-				return 2
+				return env.fail(2, fmt.Errorf("%s: %w", a, err))
 			}
 			r, err := imapclient.New(&iopt)
 			if err != nil {
-				fmt.Fprintf(env.stderr, "mss delivery run: %s: %v\n", a, err)
-				return 2
+				return env.fail(2, fmt.Errorf("%s: %w", a, err))
 			}
 			closers = append(closers, r.Close)
 			t = mssante.WithReceiver(s, r)
@@ -174,21 +214,24 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 			opts.Senders[a] = t
 		}
 	}
-	o, ok := openOutbox(env, "run", *db, opts)
+	o, ok := openOutbox(env, *db, opts)
 	if !ok {
 		return 1
 	}
 	defer o.Close()
 	ctx, stop := signalContext()
 	defer stop()
+	if n, err := o.Pending(ctx); err == nil {
+		prog = newProgress(env, *quiet, "sending", int64(n), false)
+		defer prog.Done()
+	}
 	if *untilIdle {
 		err = o.RunUntilIdle(ctx)
 	} else {
 		err = o.Run(ctx)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(env.stderr, "mss delivery run: %v\n", err)
-		return 1
+		return env.fail(1, err)
 	}
 	return 0
 }
@@ -204,18 +247,12 @@ func maskPatient(addr string) string {
 func runDeliveryStatus(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "delivery status")
 	db := dbFlag(fs)
-	asJSON := fs.Bool("json", false, "print one object per message: message_id, recipients (address, status, final, history)")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: mss delivery status [--db DB] [--json] [MESSAGE-ID...]\n\n"+
-			"Prints each recipient's current status and history, for the messages named\n"+
-			"(all messages when none is). Exits 1 when a message is unknown.")
-		fs.PrintDefaults()
-	}
-	ids, err := parseInterspersed(fs, args)
+	asJSON := fs.Bool("json", false, "print an array with one object per message: message_id, recipients (address, status, final, history)")
+	ids, err := parseArgs(env, fs, args)
 	if err != nil {
-		return 2
+		return usageExit(err)
 	}
-	o, ok := openOutbox(env, "status", *db, nil)
+	o, ok := openOutbox(env, *db, nil)
 	if !ok {
 		return 1
 	}
@@ -225,15 +262,13 @@ func runDeliveryStatus(env *cmdEnv, args []string) int {
 	var msgs []*delivery.Message
 	if len(ids) == 0 {
 		if msgs, err = o.List(ctx, nil); err != nil {
-			fmt.Fprintf(env.stderr, "mss delivery status: %v\n", err)
-			return 1
+			return env.fail(1, err)
 		}
 	}
 	for _, id := range ids {
 		m, err := o.Status(ctx, id)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "mss delivery status: %v\n", err)
-			code = 1
+			code = env.fail(1, err)
 			continue
 		}
 		msgs = append(msgs, m)
@@ -242,7 +277,9 @@ func runDeliveryStatus(env *cmdEnv, args []string) int {
 		if msgs == nil {
 			msgs = []*delivery.Message{}
 		}
-		writeJSON(env.stdout, msgs)
+		if err := writeJSON(env.stdout, msgs); err != nil {
+			return 1
+		}
 		return code
 	}
 	for _, m := range msgs {

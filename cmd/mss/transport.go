@@ -112,8 +112,10 @@ func sendCommand() *command {
 		usage:   "--config FILE [flags] MESSAGE.eml",
 		about: "MESSAGE.eml (- for standard input) is sent as it is; the envelope comes from the\n" +
 			"flags or from its From, To, Cc and Bcc fields. The configuration file holds the\n" +
-			"operator, the IGC Santé chain and the credentials (docs/transports.md); flags override\n" +
-			"it. Secrets may come from $MSS_ACCESS_TOKEN, $MSS_P12_PASSWORD, $MSS_PASSWORD.\n" +
+			"operator, the IGC Santé chain and the credentials of one or several mailboxes\n" +
+			"(docs/configuration.md; the operator.json of mss operator is one): the message is sent\n" +
+			"with those of its sender. Flags override it. Secrets may come from $MSS_ACCESS_TOKEN,\n" +
+			"$MSS_P12_PASSWORD, $MSS_PASSWORD.\n" +
 			"Prints one line per recipient: its status, the SMTP code and the server's answer.",
 		examples: []example{
 			{"mss send --config mss.json message.eml", "send with the settings of mss.json"},
@@ -269,7 +271,8 @@ func fetchCommand() *command {
 			"name derived from its id on the server, then marked seen (or moved, \"move_to\") on the\n" +
 			"server: a message is never lost, and one fetched twice after a crash overwrites its\n" +
 			"first copy. Prints the path of each file written; the count goes to standard error.\n" +
-			"The configuration file is the one of mss send (docs/transports.md).",
+			"The configuration file is the one of mss send (docs/configuration.md); --user names\n" +
+			"the mailbox when it holds several.",
 		examples: []example{
 			{"mss fetch --config mss.json --out inbox/", "store the new messages in inbox/"},
 			{"mss fetch --config mss.json --out inbox/ --cursor cursor.json --watch", "every message newer than the cursor, then keep watching (IDLE)"},

@@ -77,7 +77,13 @@ func run(ctx context.Context, w io.Writer) error {
 	events := 0
 	o, err := delivery.Open(ctx, "sqlite:"+filepath.Join(dir, "outbox.db"), &delivery.Options{
 		Senders: map[string]mssante.Transport{mssantetest.DefaultApp: mssante.WithReceiver(smtp, imap)},
-		OnEvent: func(delivery.Event) { events++ },
+		// RecipientChecker refuses, before anything is sent, a recipient
+		// outside the MSSanté trust space (annuaire.RecipientChecker with
+		// the liste blanche, see examples/directory); the test operator's
+		// domains are not on the real list, so none is set here. A refusal
+		// is final: status refused.
+		RecipientChecker: nil,
+		OnEvent:          func(delivery.Event) { events++ },
 	})
 	if err != nil {
 		return err

@@ -97,6 +97,15 @@ func (o *Outbox) RunUntilIdle(ctx context.Context) error {
 	return err
 }
 
+// Pending returns the number of recipients still to be sent: queued,
+// being sent, or deferred (now or later).
+func (o *Outbox) Pending(ctx context.Context) (int, error) {
+	var n int
+	err := o.db.queryRow(ctx, `SELECT COUNT(*) FROM mss_recipient WHERE NOT final AND
+		status IN ('queued', 'sending', 'deferred')`).Scan(&n)
+	return n, err
+}
+
 // Idle reports whether nothing is left to send or retry now.
 func (o *Outbox) Idle(ctx context.Context) (bool, error) {
 	var n int
