@@ -342,36 +342,11 @@ func removeField(raw []byte, name string) []byte {
 	return out.Bytes()
 }
 
-// normMessageID returns a Message-ID without angle brackets, comments or
-// white space: the form the outbox stores and matches.
-func normMessageID(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '<'); i >= 0 {
-		if j := strings.IndexByte(s[i:], '>'); j > 0 {
-			s = s[i+1 : i+j]
-		} else {
-			s = s[i+1:]
-		}
-	}
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '<' || r == '>' {
-			return -1
-		}
-		return r
-	}, s)
-}
+// normMessageID is the form of a Message-ID the outbox stores and matches
+// (mssante.NormalizeMessageID: no angle brackets, comments or white space).
+func normMessageID(s string) string { return mssante.NormalizeMessageID(s) }
 
-// normAddress returns the form of an address that receipts are matched on:
-// no display name, no angle brackets, no "rfc822;" type, lower case.
-func normAddress(s string) string {
-	s = strings.TrimSpace(s)
-	if t, v, ok := strings.Cut(s, ";"); ok && !strings.ContainsAny(t, "@<\"") {
-		s = strings.TrimSpace(v)
-	}
-	if a, err := mail.ParseAddress(s); err == nil {
-		s = a.Address
-	} else if i := strings.LastIndexByte(s, '<'); i >= 0 {
-		s = strings.TrimSuffix(strings.TrimSpace(s[i+1:]), ">")
-	}
-	return strings.ToLower(strings.Trim(strings.TrimSpace(s), "<>"))
-}
+// normAddress is the form of an address that receipts are matched on:
+// mssante.NormalizeAddress (no display name, angle brackets or "rfc822;"
+// type), in lower case.
+func normAddress(s string) string { return strings.ToLower(mssante.NormalizeAddress(s)) }

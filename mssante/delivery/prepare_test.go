@@ -54,9 +54,6 @@ func TestNormalisation(t *testing.T) {
 			t.Errorf("normAddress(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := messageIDs("<a@x> <b@y>\r\n <c@z>"); !slices.Equal(got, []string{"a@x", "b@y", "c@z"}) {
-		t.Errorf("messageIDs %v", got)
-	}
 	if got := decodeXtext("id+2Bplus+3Dx@h"); got != "id+plus=x@h" {
 		t.Errorf("decodeXtext %q", got)
 	}

@@ -36,7 +36,10 @@ type Inbound struct {
 	Duplicate bool   `json:"duplicate,omitempty"`
 	Kind      string `json:"kind"`
 	// MessageID is the sent message the receipt was matched to ("" when
-	// none); MatchedBy names the field that matched it.
+	// none); MatchedBy says which id matched it: "original-envelope-id"
+	// (the DSN ENVID the outbox sets), or an mssante.OriginalIDSource
+	// ("original-message-id", "returned-message", "in-reply-to",
+	// "references").
 	MessageID string `json:"message_id,omitempty"`
 	MatchedBy string `json:"matched_by,omitempty"`
 	// Events are the events recorded for the sent message's recipients.
@@ -127,12 +130,12 @@ func (o *Outbox) analyse(raw []byte) *analysis {
 	a := &analysis{kind: KindMessage}
 	clean := bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	clean = bytes.TrimLeft(clean, "\r\n")
-	m, err := mail.ReadMessage(bytes.NewReader(clean))
-	if err != nil {
-		a.kind = KindUnreadable
-		return a
+	if m, err := mail.ReadMessage(bytes.NewReader(clean)); err == nil {
+		a.header = m.Header
 	}
-	a.header = m.Header
+	// The report parser repairs what the field sends (a header that runs
+	// into the MIME boundary without a blank line, as the LPS-MSS guide's
+	// own MDN example): it is asked even when net/mail gave up.
 	rep, err := mssante.ParseReport(bytes.NewReader(clean), nil)
 	if err == nil {
 		a.report = rep
@@ -142,35 +145,41 @@ func (o *Outbox) analyse(raw []byte) *analysis {
 				a.bounce, _ = o.opts.Classifier.ClassifyBytes(clean)
 			}
 			if v := decodeXtext(rep.OriginalEnvelopeID); v != "" {
-				a.ids = append(a.ids, candidate{v, "Original-Envelope-Id"})
+				a.ids = append(a.ids, candidate{v, "original-envelope-id"})
 			}
 		} else {
 			a.kind = KindMDN
 		}
-		if rep.MDN != nil && rep.MDN.OriginalMessageID != "" {
-			a.ids = append(a.ids, candidate{rep.MDN.OriginalMessageID, "Original-Message-ID"})
-		} else if rep.OriginalMessageID != "" {
-			field := "Original-Message-ID"
-			if rep.OriginalContent != "" {
-				field = "returned message"
-			}
-			a.ids = append(a.ids, candidate{rep.OriginalMessageID, field})
+		// Original-Message-ID, else the returned message, else
+		// In-Reply-To, else the last References id (mssante's one order).
+		if rep.OriginalMessageID != "" {
+			a.ids = append(a.ids, candidate{rep.OriginalMessageID, string(rep.OriginalIDSource)})
 		}
 	} else if b, err := o.opts.Classifier.ClassifyBytes(clean); err == nil {
 		a.kind, a.bounce = KindBounce, b
-		if b.OriginalMessageID != "" {
-			a.ids = append(a.ids, candidate{b.OriginalMessageID, "returned message"})
-		}
 	}
-	if a.kind == KindMessage {
+	// The classifier may find the original where the report did not (an
+	// id quoted in the notice).
+	if b := a.bounce; b != nil && b.OriginalMessageID != "" {
+		src := string(b.OriginalIDSource)
+		if src == "" {
+			src = "bounce-text"
+		}
+		a.ids = append(a.ids, candidate{b.OriginalMessageID, src})
+	}
+	if a.kind == KindMessage && a.header == nil {
+		a.kind = KindUnreadable
+	}
+	if a.kind == KindMessage || a.header == nil {
 		return a
 	}
-	// Some agents name the original only in the threading fields.
-	if ids := messageIDs(a.header.Get("In-Reply-To")); len(ids) > 0 {
-		a.ids = append(a.ids, candidate{ids[0], "In-Reply-To"})
+	// The threading fields too, when the first choice names a message the
+	// outbox did not send.
+	if ids := mssante.MessageIDs(a.header.Get("In-Reply-To")); len(ids) > 0 {
+		a.ids = append(a.ids, candidate{ids[0], string(mssante.IDFromInReplyTo)})
 	}
-	if ids := messageIDs(a.header.Get("References")); len(ids) > 0 {
-		a.ids = append(a.ids, candidate{ids[len(ids)-1], "References"})
+	if ids := mssante.MessageIDs(a.header.Get("References")); len(ids) > 0 {
+		a.ids = append(a.ids, candidate{ids[len(ids)-1], string(mssante.IDFromReferences)})
 	}
 	return a
 }
@@ -182,34 +191,6 @@ func hasDelayed(rep *mssante.Report) bool {
 		}
 	}
 	return false
-}
-
-// messageIDs splits an In-Reply-To or References value into ids, without
-// angle brackets or white space inside them.
-func messageIDs(v string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(v, '<')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(v[i:], '>')
-		if j < 0 {
-			break
-		}
-		if id := normMessageID(v[i : i+j+1]); id != "" {
-			out = append(out, id)
-		}
-		v = v[i+j+1:]
-	}
-	if len(out) == 0 {
-		for _, f := range strings.Fields(v) {
-			if id := normMessageID(f); strings.Contains(id, "@") {
-				out = append(out, id)
-			}
-		}
-	}
-	return out
 }
 
 // decodeXtext decodes RFC 3461 xtext ("+2B" for "+").
@@ -282,7 +263,10 @@ func (o *Outbox) apply(ctx context.Context, tx dbtx, mailbox string, a *analysis
 		return nil, nil
 	}
 	report := ""
-	if a.header != nil {
+	switch {
+	case a.report != nil:
+		report = normMessageID(a.report.MessageID)
+	case a.header != nil:
 		report = normMessageID(a.header.Get("Message-Id"))
 	}
 	var verdicts []verdict
