@@ -3,6 +3,8 @@ package xdm
 import (
 	"compress/flate"
 	"time"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // WriteOptions tunes Write. The zero value (or nil) gives the defaults.
@@ -40,8 +42,8 @@ func (o *WriteOptions) level() int {
 // Default limits of ReadOptions.
 const (
 	DefaultMaxEntries          = 1000
-	DefaultMaxTotalSize        = 512 << 20 // 512 MiB uncompressed
-	DefaultMaxMetadataSize     = 32 << 20  // 32 MiB per METADATA.XML
+	DefaultMaxTotalSize        = limit.DefaultArchiveBudget // 512 MiB inflated, every listing counted
+	DefaultMaxMetadataSize     = 8 << 20                    // 8 MiB per METADATA.XML (parsed as a tree: about 10 times that in memory)
 	DefaultMaxCompressionRatio = 200
 	DefaultMaxXMLDepth         = 64
 
@@ -54,11 +56,29 @@ const (
 // ReadOptions sets the limits of Read. The zero value (or nil) gives safe
 // defaults (Default* constants); a negative value disables a limit.
 type ReadOptions struct {
-	MaxEntries          int   // entries in the zip, directories included
-	MaxTotalSize        int64 // sum of the uncompressed sizes
+	MaxEntries int // entries in the zip, directories included
+	// MaxTotalSize is the archive budget (limit.ArchiveBudget): the bytes
+	// Read, Verify and Content inflate from the archive, METADATA.XML
+	// included, counted while they are read (never taken from the sizes
+	// the zip declares) and once per listing: a document that METADATA.XML
+	// lists N times counts N times, although its entry is inflated once.
+	// Read refuses beforehand an archive whose listed documents would not
+	// fit. Default DefaultMaxTotalSize (limit.DefaultArchiveBudget).
+	MaxTotalSize        int64
 	MaxMetadataSize     int64 // one METADATA.XML
 	MaxCompressionRatio int   // uncompressed/compressed, for entries of 1 MiB or more
 	MaxXMLDepth         int   // element nesting in METADATA.XML
+
+	// Within is the budget of the unit the archive belongs to (mssante.Read
+	// passes the one of its message): every byte charged to the archive
+	// budget is charged to it too, and a *limit.Error names whichever runs
+	// out first. Nil: the archive budget alone.
+	Within *limit.Budget
+	// KeepContent makes Verify keep the bytes of each document it reads,
+	// for ArchiveDocument.Content, so that each entry is inflated once for
+	// both (mssante.Read sets it). The bytes kept are those the budget
+	// counts.
+	KeepContent bool
 
 	// StrictINSKey makes a patientId under an INS authority whose matricule
 	// is not valid (length, characters, key) an error. By default it is a

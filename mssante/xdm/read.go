@@ -18,9 +18,10 @@ import (
 
 // Read opens an IHE XDM archive. It fails only when the archive cannot be
 // used safely: not a zip (ErrNotZip), beyond a limit of opts
-// (a *limit.Error: limit.Entries, limit.Size, limit.CompressionRatio,
-// limit.EntrySize for METADATA.XML) or with an unsafe
-// entry name (ErrUnsafePath). Everything else — malformed METADATA.XML,
+// (a *limit.Error: limit.Entries, limit.CompressionRatio, limit.EntrySize
+// for METADATA.XML, limit.ArchiveBudget when the documents listed would not
+// fit in the archive budget, or the budget of ReadOptions.Within) or with an
+// unsafe entry name (ErrUnsafePath). Everything else — malformed METADATA.XML,
 // missing files, defects of the official examples and of other vendors'
 // archives — is reported in Archive.Findings. opts nil means the default
 // limits.
@@ -46,7 +47,7 @@ func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 	if err := checkLimits(zr, o); err != nil {
 		return nil, err
 	}
-	a := &Archive{zr: zr, opts: o}
+	a := &Archive{zr: zr, opts: o, budget: limit.NewBudget("IHE_XDM.ZIP", limit.ArchiveBudget, o.MaxTotalSize, o.Within)}
 	byName := make(map[string]*entry, len(zr.File))
 	var metas []*entry
 	ignored := map[string]int{}
@@ -91,6 +92,9 @@ func Read(r io.ReaderAt, size int64, opts *ReadOptions) (*Archive, error) {
 		if err := a.readMetadata(mf, byName); err != nil {
 			return nil, err
 		}
+	}
+	if err := a.planBudget(); err != nil {
+		return nil, err
 	}
 	a.checkPatients()
 	a.checkUnreferenced(metas)
@@ -142,6 +146,28 @@ func (a *Archive) metadataWithoutRoot() []*entry {
 	return out
 }
 
+// planBudget refuses an archive whose listed documents, each listing
+// counted, would exceed the budget: the zip reader never inflates an entry
+// beyond the size it declares, so the sum of the declared sizes bounds what
+// Verify will inflate. It also notes the entries a listing declares a CDA
+// document, whose header Verify reads in the same pass.
+func (a *Archive) planBudget() error {
+	var planned int64
+	a.cdaEntries = map[*zip.File]bool{}
+	for _, d := range a.Documents {
+		d.archive = a
+		if d.file == nil {
+			continue
+		}
+		const huge = 1 << 61 // no overflow: planned stays below 2^62
+		planned = min(planned+int64(min(d.file.UncompressedSize64, huge)), huge)
+		if isCDAType(d.Entry.MimeType) {
+			a.cdaEntries[d.file] = true
+		}
+	}
+	return a.budget.Check(planned)
+}
+
 // checkUnreferenced notes the files of a subset directory that no
 // METADATA.XML describes (importers ignore them, ITI-32 §3.32.4.1.2).
 func (a *Archive) checkUnreferenced(metas []*entry) {
@@ -164,18 +190,17 @@ func (a *Archive) checkUnreferenced(metas []*entry) {
 	}
 }
 
-// checkLimits refuses archives beyond the limits, from the central directory (archive/zip then refuses to read more than the declared
-// size of an entry).
+// checkLimits refuses too many entries and suspicious compression ratios,
+// from the central directory. The bytes inflated are
+// bounded by the archive budget, counted while reading (archive/zip never
+// reads more than the declared size of an entry, and the declared sizes of
+// what is listed are checked against the budget before any document is
+// inflated).
 func checkLimits(zr *zip.Reader, o ReadOptions) error {
 	if o.MaxEntries > 0 && len(zr.File) > o.MaxEntries {
 		return &limit.Error{What: "IHE_XDM.ZIP", Limit: limit.Entries, Max: int64(o.MaxEntries), Value: int64(len(zr.File))}
 	}
-	var total uint64
 	for _, f := range zr.File {
-		total += f.UncompressedSize64
-		if o.MaxTotalSize > 0 && (total > uint64(o.MaxTotalSize) || f.UncompressedSize64 > uint64(o.MaxTotalSize)) {
-			return &limit.Error{What: "IHE_XDM.ZIP at " + f.Name, Limit: limit.Size, Max: o.MaxTotalSize, Value: int64(max(total, f.UncompressedSize64))}
-		}
 		if o.MaxCompressionRatio > 0 && f.UncompressedSize64 >= ratioFloor &&
 			(f.CompressedSize64 == 0 || f.UncompressedSize64/f.CompressedSize64 > uint64(o.MaxCompressionRatio)) {
 			ratio := int64(f.UncompressedSize64)
@@ -257,7 +282,10 @@ func (a *Archive) readMetadata(me *entry, byName map[string]*entry) error {
 	if max := a.opts.MaxMetadataSize; max > 0 && mf.UncompressedSize64 > uint64(max) {
 		return &limit.Error{What: loc, Limit: limit.EntrySize, Max: max, Value: int64(mf.UncompressedSize64)}
 	}
-	data, err := readEntry(mf)
+	data, err := readEntry(mf, a.budget)
+	if le, ok := errors.AsType[*limit.Error](err); ok {
+		return le
+	}
 	if err != nil {
 		a.Findings.Add(finding.Error, "XDM-ZIP-READ", loc, "", "cannot read %s: %v", loc, err)
 		return nil
@@ -284,8 +312,12 @@ func (a *Archive) readMetadata(me *entry, byName map[string]*entry) error {
 	return nil
 }
 
-// readEntry reads a whole entry; archive/zip stops at the declared size.
-func readEntry(f *zip.File) ([]byte, error) {
+// readEntry reads a whole entry, counted in budget; archive/zip stops at
+// the declared size.
+func readEntry(f *zip.File, budget *limit.Budget) ([]byte, error) {
+	if err := budget.Check(int64(f.UncompressedSize64)); err != nil {
+		return nil, err
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
@@ -293,7 +325,7 @@ func readEntry(f *zip.File) ([]byte, error) {
 	defer rc.Close()
 	buf := make([]byte, 0, int(min(f.UncompressedSize64, 1<<20))) // the declared size may lie
 	w := &sliceWriter{buf}
-	if _, err := io.Copy(w, rc); err != nil {
+	if _, err := io.Copy(w, budget.Reader(rc)); err != nil {
 		return nil, err
 	}
 	return w.b, nil

@@ -119,7 +119,7 @@ func TestReadSafety(t *testing.T) {
 		{"backslash", makeZip(t, []zipEntry{{name: "IHE_XDM\\..\\X", data: []byte("x")}}), nil, ErrUnsafePath, ""},
 		{"drive", makeZip(t, []zipEntry{{name: "C:/X", data: []byte("x")}}), nil, ErrUnsafePath, ""},
 		{"bomb", bomb, nil, limit.ErrExceeded, limit.CompressionRatio},
-		{"too large", good, &ReadOptions{MaxTotalSize: 100}, limit.ErrExceeded, limit.Size},
+		{"too large", good, &ReadOptions{MaxTotalSize: 100}, limit.ErrExceeded, limit.ArchiveBudget},
 		{"too many entries", good, &ReadOptions{MaxEntries: 3}, limit.ErrExceeded, limit.Entries},
 		{"metadata too large", good, &ReadOptions{MaxMetadataSize: 100}, limit.ErrExceeded, limit.EntrySize},
 		{"not a zip", []byte("PK\x03\x04 not really"), nil, ErrNotZip, ""},

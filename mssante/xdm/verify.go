@@ -1,8 +1,7 @@
 package xdm
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
+	"archive/zip"
 	"io"
 	"strings"
 
@@ -16,21 +15,37 @@ import (
 // integrity checks of each document: entry found, size and SHA-1 equal to
 // the metadata (hash compared case-insensitively), not empty, readable
 // (CRC). Integrity problems are errors; quirks of the official examples are
-// warnings. Verify reads every document once and records the result in
-// ArchiveDocument.Integrity; it does not change Archive.Findings.
+// warnings. Verify records the result in ArchiveDocument.Integrity; it does
+// not change Archive.Findings.
+//
+// Each zip entry is inflated and hashed at most once, however many
+// listings of METADATA.XML point at it: the listings share its digest. Every
+// listing counts in the archive budget (ReadOptions.MaxTotalSize); when the
+// budget runs out, Verify reports XDM-BUDGET, leaves the remaining documents
+// unchecked and Exceeded returns the *limit.Error. Calling Verify again reads
+// nothing more.
 func (a *Archive) Verify() finding.List {
 	out := append(finding.List(nil), a.Findings...)
-	var pr *progressReader
 	if a.opts.Progress != nil {
-		pr = &progressReader{report: a.opts.Progress}
+		// The bytes to inflate: each entry once, whatever its listings.
+		a.progress = &progressReader{report: a.opts.Progress}
+		seen := map[*zip.File]bool{}
 		for _, d := range a.Documents {
-			if d.file != nil {
-				pr.total += int64(d.file.UncompressedSize64)
+			if d.file != nil && !seen[d.file] && a.states[d.file] == nil {
+				seen[d.file] = true
+				a.progress.total += int64(d.file.UncompressedSize64)
 			}
 		}
+		defer func() { a.progress.flush(); a.progress = nil }()
 	}
-	for _, d := range a.Documents {
-		out = append(out, d.verify(pr)...)
+	for i, d := range a.Documents {
+		fs, err := a.verify(d)
+		out = append(out, fs...)
+		if err != nil {
+			out.Add(finding.Error, "XDM-BUDGET", d.Metadata+"#"+d.Entry.EntryUUID, "xdm.md §9",
+				"%v: %d document(s) left unverified", err, len(a.Documents)-i)
+			break
+		}
 	}
 	return out
 }
@@ -70,40 +85,27 @@ func (p *progressReader) flush() {
 	}
 }
 
-func (d *ArchiveDocument) verify(pr *progressReader) finding.List {
+func (a *Archive) verify(d *ArchiveDocument) (finding.List, error) {
 	var fs finding.List
 	loc := d.Metadata + "#" + d.Entry.EntryUUID
 	const spec = "ITI-32 §3.32.4.1.2"
-	d.Integrity = Integrity{Checked: true}
 	if d.file == nil {
-		return nil // reported by Read (no URI, or not found)
+		d.Integrity = Integrity{Checked: true}
+		return nil, nil // reported by Read (no URI, or not found)
 	}
-	d.Integrity.Found = true
-	zr, err := d.file.Open()
+	e, err := a.read(d, false)
 	if err != nil {
-		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
-		return fs
+		d.Integrity = Integrity{}
+		return nil, err
 	}
-	defer pr.flush()
-	rc := pr.wrap(zr)
-	h := sha1.New()
-	var hdr *cda.Header
-	var hdrErr error
-	var n int64
-	if isCDAType(d.Entry.MimeType) {
-		cr := &countingReader{r: io.TeeReader(rc, h)}
-		hdr, hdrErr = cda.ReadHeader(cr)
-		n = cr.n
+	d.Integrity = Integrity{Checked: true, Found: true}
+	if e.err != nil {
+		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, e.err)
+		return fs, nil
 	}
-	m, err := io.Copy(h, rc)
-	n += m
-	zr.Close()
-	if err != nil {
-		fs.Add(finding.Error, "XDM-ZIP-READ", d.Path, "", "cannot read %s: %v", d.Path, err)
-		return fs
-	}
+	n := e.size
 	d.Integrity.ActualSize = n
-	d.Integrity.ActualHash = strings.ToUpper(hex.EncodeToString(h.Sum(nil)))
+	d.Integrity.ActualHash = e.sha1
 	d.Integrity.SizeOK = d.Entry.Size == n
 	d.Integrity.HashOK = strings.EqualFold(d.Entry.Hash, d.Integrity.ActualHash)
 	if n == 0 {
@@ -115,10 +117,10 @@ func (d *ArchiveDocument) verify(pr *progressReader) finding.List {
 	if !d.Integrity.HashOK && d.Entry.Hash != "" {
 		fs.Add(finding.Error, "XDM-HASH", loc, spec, "document %s has SHA-1 %s, the metadata says %s", d.Path, d.Integrity.ActualHash, d.Entry.Hash)
 	}
-	if hdr != nil || hdrErr != nil {
-		fs = append(fs, d.crossCheck(hdr, hdrErr, loc)...)
+	if isCDAType(d.Entry.MimeType) && (e.header != nil || e.headerErr != nil) {
+		fs = append(fs, d.crossCheck(e.header, e.headerErr, loc)...)
 	}
-	return fs
+	return fs, nil
 }
 
 // isCDAType reports whether a mimeType is the one of a CDA document.
