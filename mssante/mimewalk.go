@@ -33,6 +33,12 @@ type ReadLimits struct {
 	MaxSize  int64 // raw bytes of the message; default DefaultMaxReadSize
 	MaxDepth int   // nesting of multipart entities; default DefaultMaxMIMEDepth
 	MaxParts int   // MIME entities in the message; default DefaultMaxParts
+	// Budget is the message budget (limit.MessageBudget): the bytes the
+	// reader decodes and inflates for the whole message, counted as they
+	// are produced: every part body decoded, every archive entry inflated
+	// and every listing of a document in an archive. Default
+	// limit.DefaultMessageBudget (256 MiB).
+	Budget int64
 }
 
 func (l ReadLimits) withDefaults() ReadLimits {
@@ -45,7 +51,15 @@ func (l ReadLimits) withDefaults() ReadLimits {
 	if l.MaxParts == 0 {
 		l.MaxParts = DefaultMaxParts
 	}
+	if l.Budget == 0 {
+		l.Budget = limit.DefaultMessageBudget
+	}
 	return l
+}
+
+// budget returns the message budget of these limits.
+func (l ReadLimits) budget() *limit.Budget {
+	return limit.NewBudget("message", limit.MessageBudget, l.Budget, nil)
 }
 
 // sizeReader fails with a *limit.Error once more than max bytes were read.
@@ -75,6 +89,8 @@ type mimePart struct {
 	Params    map[string]string
 	Parent    string // media type of the enclosing multipart, "" for the root
 	Index     int    // position in the parent, from 0
+
+	budget *limit.Budget // the message budget, charged by readBody
 }
 
 // dispositionAndFilename returns the lower-case Content-Disposition value
@@ -95,6 +111,7 @@ func (p *mimePart) dispositionAndFilename() (disp, name string) {
 // walker walks the MIME tree of a message within limits, collecting warnings.
 type walker struct {
 	limits ReadLimits
+	budget *limit.Budget // the message budget; walkMessage sets it when nil
 	parts  int
 	warn   *finding.List
 	size   int64 // raw bytes read by walkMessage
@@ -104,6 +121,9 @@ type walker struct {
 // order. visit may read the entity body; multipart bodies are walked after
 // visit returns.
 func (w *walker) walkMessage(r io.Reader, visit func(*mimePart) error) error {
+	if w.budget == nil {
+		w.budget = w.limits.budget()
+	}
 	sr := &sizeReader{r: r, max: w.limits.MaxSize}
 	br := bufio.NewReaderSize(sr, repairBufSize)
 	skipLeadingNoise(br, w.warn)
@@ -148,7 +168,7 @@ func (w *walker) walk(e *message.Entity, path string, depth int, parent string, 
 		w.warn.Add(finding.Warning, "MIME-BOUNDARY", partLocation(path), "RFC 2046 §5.1.1", "%s without a boundary parameter, read as text/plain", mt)
 		mt = "text/plain"
 	}
-	p := &mimePart{Path: path, Entity: e, MediaType: mt, Params: params, Parent: parent, Index: index}
+	p := &mimePart{Path: path, Entity: e, MediaType: mt, Params: params, Parent: parent, Index: index, budget: w.budget}
 	if err := visit(p); err != nil {
 		return err
 	}
@@ -259,11 +279,12 @@ func partLocation(path string) string {
 }
 
 // readBody reads at most max bytes of a part body (max < 0: no cap) and
-// reports whether it was cut. The error is a *limit.Error when the message
-// exceeds its size limit, and wraps ErrMalformed (with what could be read)
+// reports whether it was cut. The bytes decoded are charged to the message
+// budget. The error is a *limit.Error when the message exceeds its size
+// limit or its budget, and wraps ErrMalformed (with what could be read)
 // when the transfer encoding is broken.
 func readBody(p *mimePart, max int64) (b []byte, truncated bool, err error) {
-	r := io.Reader(p.Entity.Body)
+	r := p.budget.Reader(p.Entity.Body)
 	if max >= 0 {
 		r = io.LimitReader(r, max+1)
 	}

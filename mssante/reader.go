@@ -3,6 +3,7 @@ package mssante
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -14,6 +15,7 @@ import (
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
+	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante/xdm"
 )
 
@@ -194,7 +196,8 @@ func Read(r io.Reader, opts *ReadOptions) (*Incoming, error) {
 		opts = &ReadOptions{}
 	}
 	in := &Incoming{Kind: KindMessage}
-	w := &walker{limits: opts.limits(), warn: &in.Warnings}
+	limits := opts.limits()
+	w := &walker{limits: limits, budget: limits.budget(), warn: &in.Warnings}
 	err := w.walkMessage(r, func(p *mimePart) error {
 		if p.Path == "" {
 			in.readHeader(p)
@@ -216,7 +219,9 @@ func Read(r io.Reader, opts *ReadOptions) (*Incoming, error) {
 		in.Warnings.Add(finding.Info, "MSG-EMPTY", "message", "", "the message has no body and no attachment")
 	}
 	if !opts.SkipXDM {
-		in.findXDM(opts.XDM)
+		if err := in.findXDM(opts.XDM, w.budget); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }
@@ -376,7 +381,9 @@ func (in *Incoming) readPart(p *mimePart, disp, name string) error {
 // isXDMName reports whether a file name is the XDM archive name (any case).
 func isXDMName(name string) bool { return strings.EqualFold(path.Base(name), XDMArchiveName) }
 
-func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
+// findXDM opens and verifies the archive of the message, if any, within
+// the message budget; running out of that budget is the only error.
+func (in *Incoming) findXDM(opts *xdm.ReadOptions, budget *limit.Budget) error {
 	var att *IncomingAttachment
 	bySubject := false
 	for _, a := range in.Attachments {
@@ -394,7 +401,7 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 		}
 	}
 	if att == nil {
-		return
+		return nil
 	}
 	x := &XDMContent{Attachment: att, BySubject: bySubject}
 	in.XDM = x
@@ -405,14 +412,25 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 	if att.ContentType != "application/zip" {
 		in.Warnings.Add(finding.Warning, "XDM-CONTENT-TYPE", loc, "xdm.md §3", "archive sent as %s, not application/zip", att.ContentType)
 	}
-	a, err := xdm.Read(bytes.NewReader(att.Data), int64(len(att.Data)), opts)
+	var xo xdm.ReadOptions
+	if opts != nil {
+		xo = *opts
+	}
+	xo.Within, xo.KeepContent = budget, true // each entry inflated once, for Verify and the content
+	a, err := xdm.Read(bytes.NewReader(att.Data), int64(len(att.Data)), &xo)
+	if isMessageBudget(err) {
+		return err
+	}
 	if err != nil {
 		x.Err = err
 		in.Warnings.Add(finding.Error, "XDM-UNREADABLE", loc, "ECO.2.1.1", "archive %q unreadable: %v", att.Filename, err)
-		return
+		return nil
 	}
 	x.Archive = a
 	x.Findings = a.Verify() // the reading findings plus the integrity checks
+	if err := a.Exceeded(); isMessageBudget(err) {
+		return err
+	}
 	for _, f := range x.Findings {
 		f.Location = strings.TrimSpace(att.Filename + " " + f.Location)
 		in.Warnings = append(in.Warnings, f)
@@ -424,8 +442,12 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 			Entry: d.Entry, Title: d.Entry.Title, TypeCode: d.Entry.TypeCode.Code,
 			MimeType: d.Entry.MimeType, Path: d.Path, Integrity: d.Integrity.Status(),
 		}
-		if d.Path != "" {
-			if b, err := readArchiveDocument(d); err == nil {
+		if d.Path != "" && d.Integrity.Checked {
+			b, err := d.Content() // kept by Verify, shared by the listings of one entry
+			if isMessageBudget(err) {
+				return err
+			}
+			if err == nil {
 				rd.Content = b
 			} else {
 				in.Warnings.Add(finding.Error, "XDM-DOCUMENT", loc, "ITI-32 §3.32.4.1.2", "document %s unreadable: %v", d.Entry.URI, err)
@@ -439,22 +461,13 @@ func (in *Incoming) findXDM(opts *xdm.ReadOptions) {
 			}
 		}
 	}
+	return nil
 }
 
-// readArchiveDocument reads a document of the archive, in one allocation
-// when Verify measured it.
-func readArchiveDocument(d *xdm.ArchiveDocument) ([]byte, error) {
-	rc, err := d.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var b bytes.Buffer
-	if n := d.Integrity.ActualSize; n > 0 && n < 1<<30 {
-		b.Grow(int(n) + bytes.MinRead)
-	}
-	_, err = b.ReadFrom(rc)
-	return b.Bytes(), err
+// isMessageBudget reports whether err is the message budget running out.
+func isMessageBudget(err error) bool {
+	le, ok := errors.AsType[*limit.Error](err)
+	return ok && le.Limit == limit.MessageBudget
 }
 
 // PatientINS returns the INS of the XDM patient, when the message has an
