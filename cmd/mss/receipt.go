@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/mssante-go/sdk/msc"
+	"github.com/mssante-go/sdk/limit"
 	"github.com/mssante-go/sdk/mssante"
 )
 
@@ -206,7 +207,9 @@ func runReceiptMDN(env *cmdEnv, args []string) int {
 	if ec != 0 && !ec.Valid() {
 		return env.usageError("unknown error code %d (want 900-906)", *code)
 	}
-	original, err := io.ReadAll(r)
+	// Bounded while reading: a message larger than a reader accepts is
+	// refused after DefaultMaxReadSize bytes, not once held whole.
+	original, err := limit.ReadAll(r, "message", mssante.DefaultMaxReadSize)
 	if err != nil {
 		return env.failFile(1, name, err)
 	}

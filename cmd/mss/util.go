@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // writeJSON prints v as indented JSON followed by a newline. encoding/json
@@ -54,12 +56,13 @@ func openInput(env *cmdEnv, name string) (io.ReadCloser, error) {
 	return os.Open(name)
 }
 
-// readInput reads the named file, or standard input for "-".
+// readInput reads the named file, or standard input for "-", refusing
+// while reading (a *limit.Error) what is larger than limit.DefaultInputSize.
 func readInput(env *cmdEnv, name string) ([]byte, error) {
 	r, err := openInput(env, name)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return io.ReadAll(r)
+	return limit.ReadAll(r, name, limit.DefaultInputSize)
 }
