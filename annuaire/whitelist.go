@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mssante-go/sdk/finding"
+	"github.com/mssante-go/sdk/internal/dn"
 	"github.com/mssante-go/sdk/limit"
 )
 
@@ -35,19 +36,14 @@ type Operator struct {
 	Updated     time.Time `json:"updated,omitzero"` // DateMAJ
 }
 
-// Organization returns the O= attribute of the DN (the operator's name).
-func (o Operator) Organization() string { return dnAttr(o.DN, "O") }
-
-// dnAttr returns the first value of attribute name in a string DN,
-// tolerating spaces after commas and around '='.
-func dnAttr(dn, name string) string {
-	for _, part := range strings.Split(dn, ",") {
-		k, v, ok := strings.Cut(part, "=")
-		if ok && strings.EqualFold(strings.TrimSpace(k), name) {
-			return strings.TrimSpace(v)
-		}
+// Organization returns the O= attribute of the DN (the operator's name),
+// "" when the DN does not parse (RFC 4514).
+func (o Operator) Organization() string {
+	d, err := dn.Parse(o.DN)
+	if err != nil {
+		return ""
 	}
-	return ""
+	return d.First("O")
 }
 
 // Domain is a domain of the trust space with its operators.
@@ -120,34 +116,22 @@ func (w *Whitelist) OperatorDNs(domain string) []string {
 	return out
 }
 
-// MatchOperatorDN reports whether dn (e.g. the subject of the certificate an
-// operator's server presented, in RFC 4514 form) is one of the DNs listed
-// for domain. DNs are compared as sets of attributes: order, spaces around
-// ',' and '=' and the case of attribute names do not matter; values are
-// compared case-insensitively.
-func (w *Whitelist) MatchOperatorDN(domain, dn string) bool {
-	want := dnKey(dn)
+// MatchOperatorDN reports whether subject (e.g. the subject of the
+// certificate an operator's server presented, in RFC 4514 form, as Go's
+// pkix.Name.String writes it) is one of the DNs listed for domain. Both are
+// parsed (RFC 4514: escapes honoured, every component TYPE=value) and
+// compared as sets of attributes: order, spaces around ',' and '=', the
+// case of attribute names and values and quoted values (the liste blanche's
+// O="C.H. DE  CADILLAC") do not matter; one attribute more or less, or a
+// component that does not parse (a DN followed by ",garbage"), never
+// matches.
+func (w *Whitelist) MatchOperatorDN(domain, subject string) bool {
 	for _, d := range w.OperatorDNs(domain) {
-		if dnKey(d) == want {
+		if dn.Match(d, subject) {
 			return true
 		}
 	}
 	return false
-}
-
-// dnKey normalises a string DN into a sorted list of TYPE=value.
-func dnKey(dn string) string {
-	parts := strings.Split(dn, ",")
-	out := make([]string, 0, len(parts))
-	for _, p := range parts {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok {
-			continue
-		}
-		out = append(out, strings.ToUpper(strings.TrimSpace(k))+"="+strings.ToLower(strings.TrimSpace(v)))
-	}
-	sort.Strings(out)
-	return strings.Join(out, ",")
 }
 
 // Domains returns the domain names, sorted.
@@ -539,6 +523,8 @@ func (w *Whitelist) add(e *wlEntry, n int, fs *entryNotes) {
 	}
 	if e.op.DN == "" {
 		fs.Add(finding.Warning, "ANN-LB-DN", loc, specWhitelist, "domain %s has no DNCertificatOperateur", name)
+	} else if _, err := dn.Parse(e.op.DN); err != nil {
+		fs.Add(finding.Warning, "ANN-LB-DN", loc, specWhitelist, "domain %s: DNCertificatOperateur is not an RFC 4514 DN, no certificate will match it: %v", name, err)
 	}
 	if e.badDate != "" {
 		fs.Add(finding.Warning, "ANN-LB-DATE", loc+"/DateMAJ", specWhitelist, "unreadable date %q: Updated left zero", e.badDate)
