@@ -117,7 +117,13 @@ type PartInfo struct {
 
 // IncomingAttachment is an attachment of a read message.
 type IncomingAttachment struct {
+	// Filename is safe to use as a file name and to display: SafeFilename
+	// of the name the sender gave. When they differ, RawFilename keeps the
+	// sender's name (decoded from RFC 2231/2047, possibly with path
+	// elements, control characters or bytes that are not UTF-8) and Read
+	// adds a MSG-FILENAME-UNSAFE warning.
 	Filename    string `json:"filename"`
+	RawFilename string `json:"raw_filename,omitempty"`
 	ContentType string `json:"content_type"`
 	Size        int    `json:"size"`
 	Part        string `json:"part"` // MIME part number, e.g. "2" or "1.3"
@@ -372,9 +378,13 @@ func (in *Incoming) readPart(p *mimePart, disp, name string) error {
 	if name == "" && !strings.HasPrefix(p.MediaType, "message/") && p.MediaType != "text/rfc822-headers" {
 		in.Warnings.Add(finding.Info, "MSG-ATTACHMENT-NAME", partLocation(p.Path), "", "attachment of type %s without a file name", p.MediaType)
 	}
-	in.Attachments = append(in.Attachments, &IncomingAttachment{
-		Filename: name, ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b,
-	})
+	att := &IncomingAttachment{Filename: SafeFilename(name), ContentType: p.MediaType, Size: len(b), Part: p.Path, Data: b}
+	if att.Filename != name {
+		att.RawFilename = name
+		in.Warnings.Add(finding.Warning, "MSG-FILENAME-UNSAFE", partLocation(p.Path), "RFC 2183 §2.3",
+			"attachment name %q is not a safe file name; given as %q", name, att.Filename)
+	}
+	in.Attachments = append(in.Attachments, att)
 	return nil
 }
 
