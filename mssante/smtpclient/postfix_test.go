@@ -121,6 +121,11 @@ func TestPostfixRefusesCertificateFromAnotherCA(t *testing.T) {
 	if !errors.As(err, &ce) || mssante.IsTemporary(err) {
 		t.Fatalf("certificate from an unknown CA: %v, want a permanent ConnError%s", err, s.Logs())
 	}
+	// The certificate was presented and refused, not left out ("No client
+	// certificate presented" would re-test TestPostfixRefusesClientWithoutCertificate).
+	if !strings.Contains(err.Error(), "certificate not trusted") {
+		t.Fatalf("certificate from another CA: %v, want Postfix's \"Client certificate not trusted\"", err)
+	}
 	t.Logf("refused as expected: %v", err)
 }
 

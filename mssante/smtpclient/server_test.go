@@ -266,8 +266,14 @@ func tlsauthTestPKI() (*x509.CertPool, error) {
 	return p.Pool, nil
 }
 
+// tlsauthOtherClient returns a client certificate from another CA that
+// bears the name of the test CA ("Test IGC Santé Root", different key): a
+// Go client only presents a certificate whose issuer the server lists as
+// acceptable, so a CA with another name would not even be presented (the
+// server would see no certificate); this one is presented, and refused
+// because its signature does not verify.
 func tlsauthOtherClient() (*tls.Certificate, error) {
-	p, err := testpki.New("Another root")
+	p, err := testpki.New("Test IGC Santé Root")
 	if err != nil {
 		return nil, err
 	}
