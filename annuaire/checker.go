@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 )
 
 // TrustError refuses an address whose domain is not on the liste blanche.
@@ -33,10 +32,14 @@ type WhitelistSource interface {
 func (w *Whitelist) Current() *Whitelist { return w }
 
 // RecipientChecker vets a recipient before anything is sent. It implements
-// mssante.RecipientChecker (CheckRecipient(ctx, address) error):
+// mssante.RecipientChecker (CheckRecipient(ctx, address) error). It checks
+// the address as it goes on the wire, mailaddr.Normalize's form (the SMTP
+// transport sends that form): nothing is trimmed or folded first.
 //
-//   - a syntactically bad address is refused with an error matching both
-//     ErrInvalidAddress and ErrOutsideTrustSpace;
+//   - an address that is not a plain RFC 5321 mailbox (white space, '%' or
+//     '!' routing, a domain that IDNA refuses...) is refused with an error
+//     matching ErrInvalidAddress, mailaddr.ErrInvalid and
+//     ErrOutsideTrustSpace;
 //   - a domain outside the liste blanche is refused with a *TrustError,
 //     which wraps ErrOutsideTrustSpace;
 //   - an address that Directory does not know is accepted, and reported
@@ -63,12 +66,12 @@ type RecipientChecker struct {
 
 // CheckRecipient implements mssante.RecipientChecker.
 func (c *RecipientChecker) CheckRecipient(ctx context.Context, address string) error {
-	address = strings.TrimSpace(address)
 	var wl *Whitelist
 	if c.Whitelist != nil {
 		wl = c.Whitelist.Current()
 	}
-	if err := wl.CheckAddress(address); err != nil {
+	address, err := wl.checkWire(address)
+	if err != nil {
 		if !errors.Is(err, ErrOutsideTrustSpace) {
 			return fmt.Errorf("%w (%w)", err, ErrOutsideTrustSpace)
 		}

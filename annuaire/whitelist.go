@@ -16,6 +16,7 @@ import (
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/internal/dn"
 	"github.com/mssante-go/sdk/limit"
+	"github.com/mssante-go/sdk/mailaddr"
 )
 
 const specWhitelist = "annuaire.md §4; mssante.md §10"
@@ -147,17 +148,27 @@ func (w *Whitelist) Domains() []string {
 	return out
 }
 
-// CheckAddress checks the syntax of an address and that its domain is in the
-// liste blanche. The error wraps ErrInvalidAddress or ErrOutsideTrustSpace.
+// CheckAddress checks an address as it will go on the wire
+// (mailaddr.Normalize: RFC 5321 syntax, no '%' or '!' routing, an ASCII
+// domain after IDNA, nothing trimmed) and that its domain is in the liste
+// blanche. The error wraps ErrInvalidAddress and mailaddr.ErrInvalid, or is a
+// *TrustError (ErrOutsideTrustSpace).
 func (w *Whitelist) CheckAddress(address string) error {
-	if err := CheckAddress(address); err != nil {
-		return err
+	_, err := w.checkWire(address)
+	return err
+}
+
+// checkWire returns the wire form of address if its domain is in the list.
+func (w *Whitelist) checkWire(address string) (string, error) {
+	wire, err := mailaddr.Normalize(address)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidAddress, err)
 	}
-	_, domain, _ := splitAddress(address)
+	_, domain, _ := splitAddress(wire)
 	if !w.Contains(domain) {
-		return &TrustError{Address: address, Domain: normDomain(domain), Reason: w.reason()}
+		return "", &TrustError{Address: address, Domain: domain, Reason: w.reason()}
 	}
-	return nil
+	return wire, nil
 }
 
 func (w *Whitelist) reason() string {
@@ -170,10 +181,15 @@ func (w *Whitelist) reason() string {
 	return fmt.Sprintf("domain not in the liste blanche generated %s (%d domains)", w.Generated.UTC().Format(time.RFC3339), w.Len())
 }
 
-// normDomain lower-cases a domain and drops a trailing dot. Unicode domains
-// are compared in Unicode lower case (no IDNA mapping).
+// normDomain is the key of a domain in the list: its ASCII form
+// (mailaddr.Domain: lower case, IDNA), the form addresses are checked in;
+// surrounding spaces and a trailing dot of a published name are dropped
+// first. A name that is not a host name is kept lower-cased.
 func normDomain(d string) string {
 	d = strings.TrimSuffix(strings.TrimSpace(d), ".")
+	if a, err := mailaddr.Domain(d); err == nil {
+		return a
+	}
 	if hasUpper(d) {
 		d = strings.ToLower(d)
 	}

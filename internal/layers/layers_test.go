@@ -14,7 +14,7 @@ const module = "github.com/mssante-go/sdk/"
 
 // layer of each library package, as docs/architecture.md draws them.
 var layer = map[string]int{
-	"finding": 0, "limit": 0, "xmltext": 0, "internal/check": 0, "internal/mestext": 0, "internal/dn": 0,
+	"finding": 0, "limit": 0, "xmltext": 0, "internal/check": 0, "internal/mestext": 0, "internal/dn": 0, "mailaddr": 0,
 	"ins": 1, "idnat": 1,
 	"cda":         2,
 	"mssante/xdm": 3, "mssante/tlsauth": 3, "annuaire": 3,

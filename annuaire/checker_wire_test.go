@@ -1,0 +1,44 @@
+package annuaire_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/mailaddr"
+)
+
+// TestCheckerChecksTheWireForm: the address is checked as it goes on the
+// wire; nothing is trimmed or folded into an address of the liste blanche.
+func TestCheckerChecksTheWireForm(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>` +
+		`<Domaine><Nom>hopital.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
+		`<Domaine><Nom>médecin.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
+		`</ListeDomaines></ListeBlancheMSSante>`
+	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &annuaire.RecipientChecker{Whitelist: wl}
+	ctx := context.Background()
+	for _, ok := range []string{"paul@hopital.mssante.fr", "Paul@HOPITAL.mssante.fr", "x@médecin.mssante.fr", "x@xn--mdecin-bva.mssante.fr"} {
+		if err := c.CheckRecipient(ctx, ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"paul@hopital.mssante.fr\u00a0", " paul@hopital.mssante.fr", "paul@hopital.mssante.fr\n",
+		"x%gmail.com@hopital.mssante.fr", "gmail.com!x@hopital.mssante.fr",
+		"\u212a@hopital.mssante.fr", "x@hopital.mssante.fr\u212a", "x@gmail.com",
+	} {
+		err := c.CheckRecipient(ctx, bad)
+		if !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+		if bad != "x@gmail.com" && (!errors.Is(err, mailaddr.ErrInvalid) || !errors.Is(err, annuaire.ErrInvalidAddress)) {
+			t.Errorf("%q: %v, want an invalid address", bad, err)
+		}
+	}
+}
