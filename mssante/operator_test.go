@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 	"github.com/mssante-go/sdk/mssante/smtpclient"
@@ -23,8 +24,13 @@ func TestThroughOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wl, _, err := annuaire.ParseWhitelist(bytes.NewReader(op.ListeBlanche()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(),
-		TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}})
+		TLS:              tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert},
+		RecipientChecker: &annuaire.RecipientChecker{Whitelist: wl}})
 	if err != nil {
 		t.Fatal(err)
 	}

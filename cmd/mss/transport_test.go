@@ -21,7 +21,8 @@ func operatorConfig(t *testing.T, mailbox string) (string, *mssantetest.Operator
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := map[string]any{"smtp": desc.SMTP, "imap": desc.IMAP, "ca": desc.CA, "server_name": "localhost", "user": mailbox}
+	cfg := map[string]any{"smtp": desc.SMTP, "imap": desc.IMAP, "ca": desc.CA, "server_name": "localhost", "user": mailbox,
+		"liste_blanche": desc.ListeBlanche}
 	for _, mb := range desc.Mailboxes {
 		if mb.Address != mailbox {
 			continue
@@ -108,9 +109,20 @@ func TestSendCommandWithToken(t *testing.T) {
 func TestSendCommandRefusedRecipient(t *testing.T) {
 	cfg, _ := operatorConfig(t, mssantetest.DefaultApp)
 	eml := writeEML(t, mssantetest.DefaultApp, "someone@gmail.com", "cli-refused")
+	// Refused by the liste blanche, before the operator is contacted.
 	code, out, errs := runCmd(t, "send", "--config", cfg, eml)
-	if code != 1 || !strings.Contains(out, "permanent-failure") || !strings.Contains(out, "550") {
+	if code != 1 || !strings.Contains(out, "permanent-failure") || !strings.Contains(out, "trust space") || strings.Contains(out, "550") {
 		t.Fatalf("code %d\n%s%s", code, out, errs)
+	}
+	// Without the check (loudly), the operator refuses it.
+	code, out, errs = runCmd(t, "send", "--config", cfg, "--liste-blanche", "", "--insecure-skip-recipient-check", eml)
+	if code != 1 || !strings.Contains(out, "550") || !strings.Contains(errs, "WARNING") {
+		t.Fatalf("code %d\n%s%s", code, out, errs)
+	}
+	// Neither: nothing is sent.
+	code, _, errs = runCmd(t, "send", "--config", cfg, "--liste-blanche", "", eml)
+	if code != 2 || !strings.Contains(errs, "liste blanche") {
+		t.Fatalf("code %d %s", code, errs)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/examples/internal/demo"
 	"github.com/mssante-go/sdk/ins"
@@ -82,6 +83,19 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The trust space: the liste blanche of the MSSanté domains. In
+	// production it is the national file, downloaded and kept fresh by
+	// annuaire.WhitelistRefresher; the test operator writes its own.
+	lb, err := os.Open(filepath.Join(dir, desc.ListeBlanche))
+	if err != nil {
+		return err
+	}
+	wl, _, err := annuaire.ParseWhitelist(lb, nil)
+	lb.Close()
+	if err != nil {
+		return err
+	}
+	checker := &annuaire.RecipientChecker{Whitelist: wl}
 	client, err := smtpclient.New(&smtpclient.Options{
 		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587" (STARTTLS)
 		// TLS 1.2 with the MSSanté suites; the operator's certificate is
@@ -89,11 +103,9 @@ func run(ctx context.Context, w io.Writer) error {
 		TLS: tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
 		// SASL EXTERNAL: the operator takes the mailbox from the certificate.
 		Auth: tlsauth.Auth{Mechanism: tlsauth.External},
-		// RecipientChecker refuses, before anything is sent, a recipient
-		// outside the MSSanté trust space (annuaire.RecipientChecker with
-		// the liste blanche, see examples/directory). This example writes
-		// only to the test operator's own mailboxes.
-		RecipientChecker: nil,
+		// Required: every recipient is checked against the liste blanche
+		// before anything is sent (annuaire.ErrOutsideTrustSpace).
+		RecipientChecker: checker,
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package imapclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -17,6 +18,16 @@ import (
 
 func TestMain(m *testing.M) { mailservers.Main(m) }
 
+// domainChecker is the trust space of the tests: one domain.
+type domainChecker string
+
+func (d domainChecker) CheckRecipient(_ context.Context, address string) error {
+	if !strings.HasSuffix(address, "@"+string(d)) {
+		return fmt.Errorf("%s is outside the test trust space", address)
+	}
+	return nil
+}
+
 // sendViaPostfix submits a message for to through the shared Postfix.
 func sendViaPostfix(t *testing.T, s *mailservers.Servers, to, subject string) {
 	t.Helper()
@@ -25,8 +36,9 @@ func sendViaPostfix(t *testing.T, s *mailservers.Servers, to, subject string) {
 		t.Fatal(err)
 	}
 	sc, err := smtpclient.New(&smtpclient.Options{
-		Addr: s.SubmissionAddr,
-		TLS:  tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS},
+		Addr:             s.SubmissionAddr,
+		TLS:              tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS},
+		RecipientChecker: domainChecker(s.Domain),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -22,11 +22,15 @@ const DescriptionFile = "operator.json"
 // Description is what WriteFiles records in operator.json, so that programs
 // outside the test process can use the operator.
 type Description struct {
-	SMTP      string               `json:"smtp"`
-	IMAP      string               `json:"imap"`
-	CA        string               `json:"ca"`
-	Mailboxes []MailboxDescription `json:"mailboxes"`
-	Patients  []PatientDescription `json:"patients"`
+	SMTP string `json:"smtp"`
+	IMAP string `json:"imap"`
+	CA   string `json:"ca"`
+	// ListeBlanche is the liste blanche of the operator's trust space
+	// (ListeBlanche), relative to the directory: what senders check their
+	// recipients against.
+	ListeBlanche string               `json:"liste_blanche"`
+	Mailboxes    []MailboxDescription `json:"mailboxes"`
+	Patients     []PatientDescription `json:"patients"`
 }
 
 // MailboxDescription describes a professional mailbox and its credentials.
@@ -56,7 +60,7 @@ type PatientDescription struct {
 // Describe issues a token valid for Options.TokenTTL to each personal and
 // organisational mailbox and returns the description WriteFiles records.
 func (op *Operator) Describe() Description {
-	d := Description{SMTP: op.SMTPAddr(), IMAP: op.IMAPAddr(), CA: "ca.pem"}
+	d := Description{SMTP: op.SMTPAddr(), IMAP: op.IMAPAddr(), CA: "ca.pem", ListeBlanche: ListeBlancheFile}
 	for _, mb := range op.Mailboxes() {
 		md := MailboxDescription{
 			Address: mb.Address, Type: mb.Type, Label: mb.Label, Password: mb.Password,
@@ -80,8 +84,9 @@ func (op *Operator) Describe() Description {
 // WriteFiles writes the operator's test PKI and a description of it into
 // dir (created if needed), for programs outside the test process: ca.pem
 // (the root), server.pem and server.key, ADDRESS.pem, ADDRESS.key and
-// ADDRESS.p12 for each applicative mailbox, and operator.json (Description,
-// with fresh tokens). Keys are written with mode 0600.
+// ADDRESS.p12 for each applicative mailbox, listeblanche.xml (ListeBlanche)
+// and operator.json (Description, with fresh tokens). Keys are written
+// with mode 0600.
 func (op *Operator) WriteFiles(dir string) (Description, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Description{}, err
@@ -107,6 +112,9 @@ func (op *Operator) WriteFiles(dir string) (Description, error) {
 		if err := os.WriteFile(filepath.Join(dir, mb.Address+".p12"), p12, 0o600); err != nil {
 			return Description{}, err
 		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, ListeBlancheFile), op.ListeBlanche(), 0o644); err != nil {
+		return Description{}, err
 	}
 	d := op.Describe()
 	js, err := json.MarshalIndent(d, "", "  ")

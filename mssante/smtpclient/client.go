@@ -48,9 +48,18 @@ type Options struct {
 	// connection (TCP, TLS, EHLO, AUTH) as a whole; the context's deadline,
 	// when sooner, wins (default 5 minutes, RFC 5321 §4.5.3.2).
 	CommandTimeout time.Duration
-	// RecipientChecker, when set, vets every recipient before anything is
-	// sent (the liste blanche of package annuaire).
+	// RecipientChecker vets every recipient before anything is sent, in the
+	// form that goes on the wire (mailaddr.Normalize): typically an
+	// annuaire.RecipientChecker on the liste blanche, which keeps messages
+	// inside the MSSanté trust space. Required, unless
+	// InsecureSkipRecipientCheck is set.
 	RecipientChecker mssante.RecipientChecker
+	// InsecureSkipRecipientCheck sends to any recipient with a valid
+	// address, inside the trust space or not (x@gmail.com included). It is
+	// meant for tests against a local server; New logs a warning when it is
+	// set. Prefer a checker built from the liste blanche, or one listing
+	// the test domains.
+	InsecureSkipRecipientCheck bool
 	// DialContext opens the TCP connections (default: a net.Dialer with
 	// tlsauth.DefaultDialTimeout).
 	DialContext tlsauth.DialFunc
@@ -81,8 +90,15 @@ var ErrClosed = errors.New("smtpclient: client closed")
 // ErrInvalidEnvelope is wrapped by the errors about a bad envelope.
 var ErrInvalidEnvelope = errors.New("smtpclient: invalid envelope")
 
+// ErrNoRecipientChecker is returned by New when Options has neither a
+// RecipientChecker nor InsecureSkipRecipientCheck: the trust space is
+// checked by default.
+var ErrNoRecipientChecker = errors.New("smtpclient: no RecipientChecker: set Options.RecipientChecker " +
+	"(an annuaire.RecipientChecker on the liste blanche) or, for tests only, InsecureSkipRecipientCheck")
+
 // New checks opts and returns a Client. It does not connect. opts is
-// required (Addr and TLS.RootCAs have no default); New keeps a copy.
+// required (Addr, TLS.RootCAs and RecipientChecker have no default, see
+// ErrNoRecipientChecker); New keeps a copy.
 func New(opts *Options) (*Client, error) {
 	if opts == nil {
 		return nil, errors.New("smtpclient: no options (Addr and TLS.RootCAs are required)")
@@ -107,6 +123,16 @@ func New(opts *Options) (*Client, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if opt.RecipientChecker == nil && !opt.InsecureSkipRecipientCheck {
+		return nil, ErrNoRecipientChecker
+	}
+	if opt.RecipientChecker == nil {
+		log := opt.Logger
+		if log == nil {
+			log = slog.Default() // loud by default: the trust space is off
+		}
+		log.Warn("smtpclient: InsecureSkipRecipientCheck: recipients are not checked against the MSSanté trust space", slog.String("addr", ep.Addr))
 	}
 	// The endpoint's authenticator holds the password: a printed Client
 	// must not show it.

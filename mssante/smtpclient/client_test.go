@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -14,14 +15,24 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mssante-go/sdk/mailaddr"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 const testMsg = "From: dpi@hopital.mssante.test\r\nTo: dr@cabinet.mssante.test\r\nSubject: test\r\n\r\nbonjour\r\n.leading dot\r\n"
 
+// testTrustSpace is the liste blanche of the tests: the domains of the
+// go-smtp test server and of internal/mailservers.
+var testTrustSpace = listeBlanche{"hopital.mssante.test": true, "cabinet.mssante.test": true}
+
+// newClient returns a client checking recipients against testTrustSpace
+// unless opt has its own checker.
 func newClient(t *testing.T, opt Options) *Client {
 	t.Helper()
+	if opt.RecipientChecker == nil && !opt.InsecureSkipRecipientCheck {
+		opt.RecipientChecker = testTrustSpace
+	}
 	c, err := New(&opt)
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +183,8 @@ func TestInvalidEnvelope(t *testing.T) {
 		nil,
 		{From: "", To: []string{"a@b.fr"}},
 		{From: "a@b.fr"},
-		{From: "a@b.fr", To: []string{"x@y.fr>\r\nDATA"}},
-		{From: "a@b.fr", To: []string{"nobody"}},
+		{From: "a@b.fr>\r\nRSET", To: []string{"x@y.fr"}},
+		{From: "a\u00a0@b.fr", To: []string{"x@y.fr"}},
 		{From: "a@b.fr", To: []string{"x@y.fr"}, DSN: &mssante.DSNRequest{Return: "ALL"}},
 		{From: "a@b.fr", To: []string{"x@y.fr"}, DSN: &mssante.DSNRequest{Notify: []string{"NEVER", "SUCCESS"}}},
 		{From: "a@b.fr", To: []string{"x@y.fr"}, DSN: &mssante.DSNRequest{EnvelopeID: "a b"}},
@@ -182,8 +193,56 @@ func TestInvalidEnvelope(t *testing.T) {
 			t.Errorf("%+v: err %v, want ErrInvalidEnvelope", env, err)
 		}
 	}
+	// An invalid recipient is refused alone, before any byte is sent, as
+	// the recipient check does.
+	for _, to := range []string{"x@cabinet.mssante.test>\r\nDATA", "nobody", "x%gmail.com@cabinet.mssante.test", "x@cabinet.mssante.test\u00a0"} {
+		res, err := c.Send(context.Background(), &mssante.Envelope{From: "a@b.fr", To: []string{to}}, strings.NewReader(testMsg))
+		if !errors.Is(err, mailaddr.ErrInvalid) || res.Recipients[0].Status != mssante.StatusPermanentFailure || res.Recipients[0].Recipient != to {
+			t.Errorf("%q: err %v", to, err)
+		}
+	}
 	if ts.sessionCount() != 0 {
 		t.Error("the server was contacted for invalid envelopes")
+	}
+}
+
+// TestWireForm: the server receives the address the checker saw, in its
+// normalised form.
+func TestWireForm(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var seen []string
+	opt := ts.options()
+	opt.RecipientChecker = checkerFunc(func(_ context.Context, a string) error { seen = append(seen, a); return nil })
+	c := newClient(t, opt)
+	res, err := c.Send(context.Background(), &mssante.Envelope{From: "DPI@Hopital.MSSante.test", To: []string{"Dr@CABINET.mssante.test"}}, strings.NewReader(testMsg))
+	if err != nil || res.Recipients[0].Recipient != "Dr@CABINET.mssante.test" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	m := ts.received()
+	if len(seen) != 1 || seen[0] != "Dr@cabinet.mssante.test" || len(m) != 1 || m[0].rcpts[0] != seen[0] || m[0].from != "DPI@hopital.mssante.test" {
+		t.Fatalf("checked %v, server got %+v", seen, m)
+	}
+}
+
+type checkerFunc func(context.Context, string) error
+
+func (f checkerFunc) CheckRecipient(ctx context.Context, a string) error { return f(ctx, a) }
+
+func TestRecipientCheckerRequired(t *testing.T) {
+	ts := newTestServer(t, nil)
+	opt := ts.options()
+	if _, err := New(&opt); !errors.Is(err, ErrNoRecipientChecker) {
+		t.Fatalf("err %v, want ErrNoRecipientChecker", err)
+	}
+	var logged strings.Builder
+	opt.InsecureSkipRecipientCheck = true
+	opt.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	c := newClient(t, opt)
+	if !strings.Contains(logged.String(), "InsecureSkipRecipientCheck") {
+		t.Errorf("no warning: %q", logged.String())
+	}
+	if _, err := send(t, c, "someone@gmail.com"); err != nil {
+		t.Fatalf("opted out: %v", err)
 	}
 }
 

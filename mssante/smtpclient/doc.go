@@ -15,8 +15,11 @@
 //     EXTERNAL, or PLAIN on loopback for tests;
 //   - delivery status notification parameters (RFC 3461: NOTIFY, RET,
 //     ENVID, ORCPT);
-//   - a recipient check (the MSSanté liste blanche) run before any byte is
-//     sent: refused recipients are reported without contacting the server;
+//   - the trust space on by default: a recipient check (the MSSanté liste
+//     blanche, annuaire.RecipientChecker) is required, run before any byte
+//     is sent on the address as it goes on the wire (mailaddr.Normalize),
+//     and refused recipients are reported without contacting the server
+//     (Options.InsecureSkipRecipientCheck turns it off, loudly, for tests);
 //   - a per-recipient result with basic (RFC 5321) and enhanced (RFC 3463)
 //     status codes, temporary failures told from permanent ones;
 //   - a pool of connections bounded by the caller, reused across messages,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/smtpclient"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
@@ -32,9 +33,16 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The trust space: the national liste blanche, kept fresh (run
+	// listeBlanche.Run in the background).
+	listeBlanche := &annuaire.WhitelistRefresher{RootCAs: roots}
+	if _, err := listeBlanche.Refresh(context.Background()); err != nil {
+		log.Fatal(err)
+	}
 	c, err := smtpclient.New(&smtpclient.Options{
-		Addr: "smtp.operateur.example", // port 587, STARTTLS
-		TLS:  tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
+		Addr:             "smtp.operateur.example", // port 587, STARTTLS
+		TLS:              tlsauth.TLSOptions{RootCAs: roots, Certificate: &cert},
+		RecipientChecker: &annuaire.RecipientChecker{Whitelist: listeBlanche},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -7,7 +7,7 @@ import (
 )
 
 // Any envelope is either refused with ErrInvalidEnvelope or turned into
-// MAIL/RCPT options, without panicking.
+// MAIL/RCPT options in its wire form, without panicking.
 func FuzzEnvelope(f *testing.F) {
 	f.Add("dpi@hopital.mssante.fr", "dr@cabinet.mssante.fr", "SUCCESS", "HDRS", "id-1")
 	f.Add("a@b", "x@y>\r\nRSET", "NEVER", "full", "é")
@@ -15,10 +15,13 @@ func FuzzEnvelope(f *testing.F) {
 	f.Fuzz(func(t *testing.T, from, to, notify, ret, envid string) {
 		env := &mssante.Envelope{From: from, To: []string{to},
 			DSN: &mssante.DSNRequest{Notify: []string{notify}, Return: ret, EnvelopeID: envid, OriginalRecipient: true}}
-		if err := checkEnvelope(env); err != nil {
+		w, err := wireEnvelope(env)
+		if err != nil {
 			return
 		}
-		mailOptions(env, nil)
-		rcptOptions(env, to)
+		mailOptions(w.Envelope, nil)
+		if w.To[0] != "" {
+			rcptOptions(w.Envelope, w.To[0])
+		}
 	})
 }

@@ -12,13 +12,16 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mssante-go/sdk/mailaddr"
 	"github.com/mssante-go/sdk/mssante"
 )
 
 // Send submits msg to every recipient of env and reports the outcome per
-// recipient (see mssante.Transport). Recipients refused by the
-// RecipientChecker are reported as permanent failures without being sent to
-// the server. The error is nil when every recipient accepted the message, a
+// recipient (see mssante.Transport). Each address is sent in its wire form,
+// mailaddr.Normalize's (domain in lower-case ASCII): the sender's must be
+// valid (ErrInvalidEnvelope), a recipient's that is not, or that the
+// RecipientChecker refuses (it is given the wire form), is reported as a
+// permanent failure without being sent to the server. The error is nil when every recipient accepted the message, a
 // *mssante.PartialError when some did not (with the result listing all of
 // them), and another error, with a nil result, when the envelope is invalid
 // or the server could not be reached or refused the session (*tlsauth.ConnError).
@@ -40,13 +43,19 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
-	if err := checkEnvelope(env); err != nil {
+	w, err := wireEnvelope(env)
+	if err != nil {
 		return nil, err
 	}
+	env = w.Envelope
 	res := &mssante.SendResult{Recipients: make([]mssante.RecipientResult, len(env.To))}
 	var pending []int
 	for i, rcpt := range env.To {
-		res.Recipients[i].Recipient = rcpt
+		res.Recipients[i].Recipient = w.given[i]
+		if rcpt == "" { // not a valid address
+			res.Recipients[i].Status, res.Recipients[i].Err = mssante.StatusPermanentFailure, w.invalid[i]
+			continue
+		}
 		if c.opt.RecipientChecker != nil {
 			if err := c.opt.RecipientChecker.CheckRecipient(ctx, rcpt); err != nil {
 				if ctx.Err() != nil {
@@ -298,23 +307,42 @@ func rcptOptions(env *mssante.Envelope, rcpt string) *smtp.RcptOptions {
 	return opts
 }
 
-// checkEnvelope refuses what go-smtp would send broken or refuse late.
-func checkEnvelope(env *mssante.Envelope) error {
+// wire is an envelope in its wire form: To[i] is the normalised form of
+// given[i], "" when invalid[i] says why it has none.
+type wire struct {
+	*mssante.Envelope
+	given   []string
+	invalid []error
+}
+
+// wireEnvelope checks env and returns it in its wire form (mailaddr.Normalize),
+// refusing what go-smtp would send broken or refuse late. The caller's
+// envelope is not modified.
+func wireEnvelope(env *mssante.Envelope) (*wire, error) {
 	if env == nil {
-		return fmt.Errorf("%w: nil envelope", ErrInvalidEnvelope)
+		return nil, fmt.Errorf("%w: nil envelope", ErrInvalidEnvelope)
 	}
-	if err := checkAddress("sender", env.From); err != nil {
-		return err
+	from, err := mailaddr.Normalize(env.From)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sender: %w", ErrInvalidEnvelope, err)
 	}
 	if len(env.To) == 0 {
-		return fmt.Errorf("%w: no recipient", ErrInvalidEnvelope)
+		return nil, fmt.Errorf("%w: no recipient", ErrInvalidEnvelope)
 	}
-	for _, to := range env.To {
-		if err := checkAddress("recipient", to); err != nil {
-			return err
-		}
+	if err := checkDSN(env.DSN); err != nil {
+		return nil, err
 	}
-	if d := env.DSN; d != nil {
+	w := &wire{Envelope: &mssante.Envelope{From: from, To: make([]string, len(env.To)), DSN: env.DSN},
+		given: env.To, invalid: make([]error, len(env.To))}
+	for i, to := range env.To {
+		w.To[i], w.invalid[i] = mailaddr.Normalize(to)
+	}
+	return w, nil
+}
+
+// checkDSN refuses a DSN request go-smtp would send broken.
+func checkDSN(d *mssante.DSNRequest) error {
+	if d != nil {
 		switch strings.ToUpper(d.Return) {
 		case "", "FULL", "HDRS":
 		default:
@@ -341,15 +369,6 @@ func checkEnvelope(env *mssante.Envelope) error {
 		if len(d.EnvelopeID) > 100 {
 			return fmt.Errorf("%w: DSN ENVID longer than 100 characters (RFC 3461)", ErrInvalidEnvelope)
 		}
-	}
-	return nil
-}
-
-func checkAddress(role, addr string) error {
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 || len(addr) > 254 ||
-		strings.ContainsAny(addr, "<>\r\n\t \x00") {
-		return fmt.Errorf("%w: %s address %q", ErrInvalidEnvelope, role, addr)
 	}
 	return nil
 }

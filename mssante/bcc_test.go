@@ -1,0 +1,64 @@
+package mssante
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message/mail"
+)
+
+func TestWithoutBcc(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"From: a@b.fr\r\nBcc: 279035121518989@patient.mssante.fr,\r\n c@d.mssante.fr\r\nSubject: s\r\n\r\nBcc: in the body stays\r\n",
+			"From: a@b.fr\r\nSubject: s\r\n\r\nBcc: in the body stays\r\n"},
+		{"BCC : x@y.fr\nTo: z@y.fr\nbcc:\n\nbody\n", "To: z@y.fr\n\nbody\n"},
+		{"To: z@y.fr\r\nBcc-Extra: kept\r\n\r\n", "To: z@y.fr\r\nBcc-Extra: kept\r\n\r\n"},
+		{"To: z@y.fr\r\nBcc: x@y.fr", "To: z@y.fr\r\n"},
+		{"", ""},
+	} {
+		if got := string(WithoutBcc([]byte(tt.in))); got != tt.want {
+			t.Errorf("WithoutBcc(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	raw := []byte("To: z@y.fr\r\n\r\nx")
+	if got := WithoutBcc(raw); &got[0] != &raw[0] {
+		t.Error("a message without Bcc is copied")
+	}
+}
+
+// TestComposerNeverWritesBcc: the Bcc recipients are in the envelope only.
+func TestComposerNeverWritesBcc(t *testing.T) {
+	m := tMessage()
+	m.Bcc = []*mail.Address{{Address: "279035121518989@patient.mssante.fr"}}
+	raw, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(bytes.ToLower(raw), []byte("bcc")) || bytes.Contains(raw, []byte("279035121518989")) {
+		t.Fatalf("the written message names the Bcc recipient:\n%s", raw)
+	}
+	if to := m.Envelope().To; !strings.Contains(strings.Join(to, ","), "279035121518989@patient.mssante.fr") {
+		t.Fatalf("envelope %v", to)
+	}
+}
+
+func FuzzWithoutBcc(f *testing.F) {
+	f.Add([]byte("From: a@b.fr\r\nBcc: x@y.fr,\r\n z@y.fr\r\n\r\nbody"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		out := WithoutBcc(raw)
+		if len(out) > len(raw) {
+			t.Fatal("grew")
+		}
+		// The body is untouched and no Bcc field is left in the header.
+		end, outEnd := headerEnd(raw), headerEnd(out)
+		if !bytes.Equal(raw[end:], out[outEnd:]) {
+			t.Fatalf("body changed: %q -> %q", raw, out)
+		}
+		for _, line := range bytes.SplitAfter(out[:outEnd], []byte("\n")) {
+			if len(line) > 0 && line[0] != ' ' && line[0] != '\t' && isField(line, "bcc") {
+				t.Fatalf("Bcc left in %q", out)
+			}
+		}
+	})
+}
