@@ -1,6 +1,40 @@
 package mssante
 
-import "bytes"
+import (
+	"bytes"
+	"io"
+
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+)
+
+// WriteDraft writes the message as WriteTo does, plus its Bcc field when
+// it has Bcc recipients: a draft for a program that sends it later and
+// takes its recipients from the header (mss send, sendmail -t), which must
+// remove the field (WithoutBcc) and reach the Bcc recipients through the
+// envelope. What goes on the wire is WriteTo's output, never this one.
+func (m *Message) WriteDraft(w io.Writer) (int64, error) {
+	if err := m.Validate(); err != nil {
+		return 0, err
+	}
+	var n int64
+	if len(m.Bcc) > 0 {
+		var h mail.Header
+		h.SetAddressList("Bcc", m.Bcc)
+		var b bytes.Buffer
+		if err := textproto.WriteHeader(&b, h.Header.Header); err != nil {
+			return 0, err
+		}
+		field := bytes.TrimSuffix(b.Bytes(), []byte("\r\n")) // WriteHeader ends the block
+		k, err := w.Write(field)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	k, err := m.WriteTo(w)
+	return n + k, err
+}
 
 // WithoutBcc returns raw, a whole message, as it may go on the wire: without
 // any Bcc field (with its folded lines) in its top-level header, the rest

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-message/mail"
 )
@@ -40,6 +41,30 @@ func TestComposerNeverWritesBcc(t *testing.T) {
 	}
 	if to := m.Envelope().To; !strings.Contains(strings.Join(to, ","), "279035121518989@patient.mssante.fr") {
 		t.Fatalf("envelope %v", to)
+	}
+}
+
+func TestWriteDraft(t *testing.T) {
+	m := tMessage()
+	m.Date = time.Date(2025, 1, 10, 8, 30, 0, 0, time.UTC)
+	m.Bcc = []*mail.Address{{Address: "279035121518989@patient.mssante.fr"}, {Name: "Dr Été", Address: "ete@cabinet.mssante.fr"}}
+	var draft bytes.Buffer
+	if _, err := m.WriteDraft(&draft); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(draft.Bytes(), []byte("Bcc: <279035121518989@patient.mssante.fr>, ")) {
+		t.Fatalf("%s", draft.Bytes())
+	}
+	wire, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(WithoutBcc(draft.Bytes()), wire) {
+		t.Fatalf("WithoutBcc(draft) is not what WriteTo writes:\n%s\n---\n%s", WithoutBcc(draft.Bytes()), wire)
+	}
+	in, err := Read(bytes.NewReader(draft.Bytes()), nil)
+	if err != nil || len(in.Header.Values("Bcc")) != 1 {
+		t.Fatalf("%v", err)
 	}
 }
 

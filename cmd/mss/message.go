@@ -194,7 +194,7 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	var to, cc, bcc, replyTo, attach, cdas, pdfs msgList
 	fs.Var(&to, "to", "recipient `ADDRESS` (repeatable, comma-separated)")
 	fs.Var(&cc, "cc", "copy recipient `ADDRESS` (repeatable)")
-	fs.Var(&bcc, "bcc", "blind copy recipient `ADDRESS` (repeatable)")
+	fs.Var(&bcc, "bcc", "blind copy recipient `ADDRESS` (repeatable): kept in the file for mss send, which removes it from what it sends")
 	fs.Var(&replyTo, "reply-to", "Reply-To `ADDRESS` (repeatable)")
 	fs.Var(&attach, "attach", "`FILE` to attach (repeatable)")
 	fs.Var(&cdas, "cda", "CDA document `FILE` to send in IHE_XDM.ZIP (repeatable)")

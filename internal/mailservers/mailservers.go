@@ -246,6 +246,31 @@ func (s *Servers) Mailbox(address string) string {
 	return filepath.Join(s.Dir, "mail", domain, local, "Maildir")
 }
 
+// Delivered returns the messages delivered to address (its maildir's new
+// and cur files) that contain marker, waiting until at least one is there
+// or ctx ends (then the error says what the logs say).
+func (s *Servers) Delivered(ctx context.Context, address, marker string) ([][]byte, error) {
+	for {
+		var found [][]byte
+		for _, sub := range []string{"new", "cur"} {
+			files, _ := filepath.Glob(filepath.Join(s.Mailbox(address), sub, "*"))
+			for _, f := range files {
+				if data, err := os.ReadFile(f); err == nil && bytes.Contains(data, []byte(marker)) {
+					found = append(found, data)
+				}
+			}
+		}
+		if len(found) > 0 {
+			return found, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("mailservers: nothing with %q delivered to %s: %w%s", marker, address, ctx.Err(), s.Logs())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 func (s *Servers) writePKI() error {
 	srv, err := s.PKI.Server("localhost", "127.0.0.1", "::1")
 	if err != nil {

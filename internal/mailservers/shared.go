@@ -1,6 +1,7 @@
 package mailservers
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"sync"
@@ -62,4 +63,38 @@ func Main(m *testing.M) {
 	code := m.Run()
 	StopShared()
 	os.Exit(code)
+}
+
+// CheckBccDelivery fails t unless the message whose subject is given
+// reached to and each of bcc exactly once, with no Bcc field in any copy
+// and, in the copy of to, no mention of bcc[0] (further Bcc recipients may
+// be the sender, whose address the message carries).
+func (s *Servers) CheckBccDelivery(t testing.TB, ctx context.Context, subject, to string, bcc ...string) {
+	t.Helper()
+	for _, rcpt := range append([]string{to}, bcc...) {
+		got, err := s.Delivered(ctx, rcpt, "Subject: "+subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Errorf("%s got %d copies", rcpt, len(got))
+		}
+		for _, data := range got {
+			head := data
+			if i := bytes.Index(data, []byte("\n\n")); i >= 0 {
+				head = data[:i]
+			}
+			if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 && i < len(head) {
+				head = data[:i]
+			}
+			for _, line := range bytes.Split(head, []byte("\n")) {
+				if bytes.HasPrefix(bytes.ToLower(line), []byte("bcc")) {
+					t.Errorf("%s received a Bcc field: %q", rcpt, line)
+				}
+			}
+			if rcpt == to && len(bcc) > 0 && bytes.Contains(data, []byte(bcc[0])) {
+				t.Errorf("the To recipient's copy names the Bcc recipient %s:\n%s", bcc[0], data)
+			}
+		}
+	}
 }

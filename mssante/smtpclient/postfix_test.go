@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-message/mail"
+
 	"github.com/mssante-go/sdk/internal/mailservers"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
@@ -195,4 +197,26 @@ func TestPostfixXOAuth2(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Op != "auth" || mssante.IsTemporary(err) {
 		t.Fatalf("forged token: %v%s", err, s.Logs())
 	}
+}
+
+// TestPostfixBccNeverLeaves: a message composed with Bcc recipients reaches
+// each of them through real Postfix and Dovecot, and no copy names them.
+func TestPostfixBccNeverLeaves(t *testing.T) {
+	s, opt := postfixOptions(t)
+	c := newClient(t, opt)
+	to, bcc := "alice@"+s.Domain, []string{"bob@" + s.Domain, "dpi@" + s.Domain}
+	subject := "bcc-" + time.Now().Format("150405.000000")
+	m := &mssante.Message{
+		From:    &mssante.Sender{Address: "dpi@" + s.Domain, Type: mssante.MailboxAPP, Entity: "DPI", NIL: "DEV000000"},
+		To:      []*mail.Address{{Address: to}},
+		Bcc:     []*mail.Address{{Address: bcc[0]}, {Address: bcc[1]}},
+		Subject: subject, Text: "Bonjour.",
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := mssante.Send(ctx, c, m, nil)
+	if err != nil || len(res.Accepted()) != 3 {
+		t.Fatalf("%v %+v%s", err, res, s.Logs())
+	}
+	s.CheckBccDelivery(t, ctx, subject, to, bcc...)
 }
