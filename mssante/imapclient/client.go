@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
@@ -53,6 +52,14 @@ type Options struct {
 	// PollInterval is how often Watch checks for mail when the server has
 	// no IDLE (default 1 minute).
 	PollInterval time.Duration
+	// Retry is how Watch retries after a failure of the connection (the
+	// greeting cut, a TLS reset, EOF or a timeout in the middle of a
+	// command): waits from Retry.Min (default 1 s), doubled up to Retry.Max
+	// (default 1 minute), reset after a session that worked. Retry.Attempts,
+	// when positive, makes Watch give up after that many failures in a
+	// row; by default it retries until its context ends. Refused
+	// credentials and certificates are not retried.
+	Retry tlsauth.RetryOptions
 	// CommandTimeout bounds each command but the handler's work and IDLE,
 	// and the opening of a session as a whole (default 2 minutes).
 	CommandTimeout time.Duration
@@ -95,16 +102,21 @@ func (c *Client) connError(op string, err error) *tlsauth.ConnError {
 	return &tlsauth.ConnError{Op: op, Addr: c.ep.Addr, Err: err, Retry: retryable(op, err)}
 }
 
+// retryable classifies a failure: a server's NO or BAD is final unless it
+// says UNAVAILABLE or INUSE; while the connection is set up (dial, TLS and
+// greeting, authentication) tlsauth.Retryable tells the network's failures
+// from refusals; once a session is open, anything but a server's answer
+// and the end of the caller's context is the session breaking.
 func retryable(op string, err error) bool {
 	var ie *imap.Error
 	if errors.As(err, &ie) {
 		return ie.Code == imap.ResponseCodeUnavailable || ie.Code == imap.ResponseCodeInUse
 	}
-	if op == "tls" || op == "auth" {
-		var ne net.Error
-		return errors.As(err, &ne) && ne.Timeout()
+	switch op {
+	case "dial", "tls", "auth":
+		return tlsauth.Retryable(op, err)
 	}
-	return true
+	return !errors.Is(err, context.Canceled)
 }
 
 // HandlerError wraps the error of the caller's handler, returned by Receive:

@@ -362,6 +362,7 @@ func TestWatchLogsNoHandlerErrorText(t *testing.T) {
 	var logMu sync.Mutex
 	opt := ms.options()
 	opt.PollInterval = 50 * time.Millisecond
+	opt.Retry.Min = 50 * time.Millisecond
 	opt.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newClient(t, opt)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

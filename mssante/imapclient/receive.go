@@ -147,13 +147,33 @@ func (c *Client) handleOne(ctx context.Context, ic *goimapclient.Client, uid ima
 			}
 		}
 	}
-	if err := cmd.Close(); err != nil && handlerErr == nil {
-		return false, c.connError("fetch", err)
+	cmdErr := cmd.Close()
+	broken := false
+	select {
+	case <-ic.Closed():
+		broken = true
+	default:
+	}
+	if handlerErr != nil && (broken || cmdErr != nil && !isIMAPError(cmdErr)) {
+		// The session broke while the handler read the body (a network cut
+		// mid-FETCH): the handler failed because of it, not on its own.
+		if cmdErr == nil {
+			cmdErr = handlerErr
+		}
+		return false, c.connError("fetch", cmdErr)
 	}
 	if handlerErr != nil {
 		return false, &HandlerError{ID: id, Err: handlerErr}
 	}
+	if cmdErr != nil {
+		return false, c.connError("fetch", cmdErr)
+	}
 	return found, nil
+}
+
+func isIMAPError(err error) bool {
+	var ie *imap.Error
+	return errors.As(err, &ie)
 }
 
 // markDone flags the message \Seen, or moves it, once the caller stored it.
@@ -182,9 +202,17 @@ func command[T any](c *Client, ctx context.Context, ic *goimapclient.Client, f f
 
 // Watch calls Receive, then waits for new mail — with IDLE when the server
 // supports it, polling every PollInterval otherwise — and calls Receive
-// again, until ctx ends or Receive fails. It reconnects after a broken
-// session (a temporary *tlsauth.ConnError), waiting PollInterval first.
+// again, until ctx ends or Receive fails for good. Every failure of the
+// connection (a temporary *tlsauth.ConnError: the greeting cut, a TLS
+// reset, EOF or a timeout in the middle of a command, a cut in the middle
+// of a FETCH) is retried on a new session after a capped backoff
+// (Options.Retry); a message whose \Seen flag was not set is handed again,
+// with the same ID. Refused credentials and certificates, a mailbox that
+// does not exist, and a handler's error that is not temporary end Watch
+// with that error.
 func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssante.Received) error) error {
+	b := c.opt.Retry.Backoff()
+	failures := 0
 	for {
 		_, err := c.ReceiveCount(ctx, h)
 		if ctx.Err() != nil {
@@ -194,19 +222,40 @@ func (c *Client) Watch(ctx context.Context, h func(ctx context.Context, m *mssan
 			return err
 		}
 		if err != nil {
-			if !mssante.IsTemporary(err) {
+			failures++
+			if !mssante.IsTemporary(err) || (c.opt.Retry.Attempts > 0 && failures > c.opt.Retry.Attempts) {
 				return err
 			}
 			logRetry(ctx, c.ep.Logger, err)
-			if !sleep(ctx, c.opt.PollInterval) {
-				return ctx.Err()
+			if !c.backoff(ctx, b) {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return ErrClosed
 			}
 			continue
 		}
+		b.Reset()
+		failures = 0
 		if err := c.waitForMail(ctx); err != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
+}
+
+// backoff waits the next wait of b, or until ctx ends or Close is called:
+// it reports whether the wait went to its end.
+func (c *Client) backoff(ctx context.Context, b *tlsauth.Backoff) bool {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.closed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return b.Wait(ctx)
 }
 
 // waitForMail returns when the server announces new messages (IDLE), after
@@ -263,15 +312,4 @@ func logRetry(ctx context.Context, log *slog.Logger, err error) {
 		return
 	}
 	log.LogAttrs(ctx, slog.LevelWarn, "imap session failed, retrying", slog.String("error", err.Error()))
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

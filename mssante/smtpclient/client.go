@@ -21,6 +21,10 @@ const DefaultPort = 587
 // DefaultImplicitTLSPort is the submission port with implicit TLS (RFC 8314).
 const DefaultImplicitTLSPort = 465
 
+// DefaultRetries is how many times Send retries a failure of the
+// connection by default (Options.Retry.Attempts).
+const DefaultRetries = 3
+
 // Options configure a Client. Addr and TLS.RootCAs are required; the zero
 // value of every other field is a documented default.
 type Options struct {
@@ -48,6 +52,16 @@ type Options struct {
 	// connection (TCP, TLS, EHLO, AUTH) as a whole; the context's deadline,
 	// when sooner, wins (default 5 minutes, RFC 5321 §4.5.3.2).
 	CommandTimeout time.Duration
+	// Retry is how Send retries a failure of the connection before the
+	// server has the whole message (the greeting cut, a TLS reset, EOF or
+	// a timeout in the middle of a command): on a new connection, at most
+	// Retry.Attempts times (default DefaultRetries; negative: never), after
+	// waits from Retry.Min (default 1 s) doubled up to Retry.Max (default
+	// 1 minute), within the context's deadline. A message cut in the middle
+	// of DATA is sent again only when it can be read again from its start
+	// (msg is an io.Seeker: *bytes.Reader, *os.File...). Refused
+	// credentials and certificates are not retried.
+	Retry tlsauth.RetryOptions
 	// RecipientChecker vets every recipient before anything is sent, in the
 	// form that goes on the wire (mailaddr.Normalize): typically an
 	// annuaire.RecipientChecker on the liste blanche, which keeps messages
@@ -115,6 +129,12 @@ func New(opts *Options) (*Client, error) {
 	}
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = 5 * time.Minute
+	}
+	switch {
+	case opt.Retry.Attempts == 0:
+		opt.Retry.Attempts = DefaultRetries
+	case opt.Retry.Attempts < 0:
+		opt.Retry.Attempts = 0
 	}
 	ep, err := tlsauth.NewEndpoint(&tlsauth.EndpointOptions{
 		Addr: opt.Addr, DefaultPort: DefaultPort, DefaultImplicitTLSPort: DefaultImplicitTLSPort,

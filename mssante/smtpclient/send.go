@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mssante-go/sdk/mailaddr"
 	"github.com/mssante-go/sdk/mssante"
+	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
 // Send submits msg to every recipient of env and reports the outcome per
@@ -75,11 +77,15 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 		return nil, err
 	}
 	defer c.pool.release()
+	r := c.newRetrier(ctx, msg)
 	for attempt := 0; ; attempt++ {
 		cn, reused := c.pool.take(c.opt.IdleTimeout), true
 		if cn == nil {
 			var err error
 			if cn, err = c.dial(ctx); err != nil {
+				if r.again(err, false) {
+					continue
+				}
 				return nil, err
 			}
 			reused = false
@@ -109,6 +115,9 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 		// message); from the final dot on, the outcome is unknown.
 		ce := c.connError("send", err)
 		ce.Retry = true
+		if ph != phaseFinalDot && r.again(ce, ph == phaseContent) {
+			continue // the server discards an incomplete message: safe to send again
+		}
 		status, rerr := mssante.StatusTemporaryFailure, error(ce)
 		if ph == phaseFinalDot {
 			status, rerr = mssante.StatusUnknown, &mssante.UnknownOutcomeError{Err: ce}
@@ -120,6 +129,52 @@ func (c *Client) Send(ctx context.Context, env *mssante.Envelope, msg io.Reader)
 		}
 		return res, res.Err()
 	}
+}
+
+// retrier decides whether Send tries again after a failure of the
+// connection (Options.Retry), and waits the backoff.
+type retrier struct {
+	c       *Client
+	ctx     context.Context
+	b       *tlsauth.Backoff
+	retries int
+	msg     io.Reader
+	start   int64 // offset of msg at the start, -1 when it cannot be read again
+}
+
+func (c *Client) newRetrier(ctx context.Context, msg io.Reader) *retrier {
+	r := &retrier{c: c, ctx: ctx, b: c.opt.Retry.Backoff(), msg: msg, start: -1}
+	if s, ok := msg.(io.Seeker); ok {
+		if pos, err := s.Seek(0, io.SeekCurrent); err == nil {
+			r.start = pos
+		}
+	}
+	return r
+}
+
+// again reports whether to try again after err (a *tlsauth.ConnError),
+// having waited the backoff: the failure is the connection's, attempts
+// are left, and the server has not received part of the message, or the
+// message can be read again from its start (written tells whether DATA
+// had begun).
+func (r *retrier) again(err error, written bool) bool {
+	ce, ok := errors.AsType[*tlsauth.ConnError](err)
+	if !ok || !ce.Retry || r.retries >= r.c.opt.Retry.Attempts || r.ctx.Err() != nil {
+		return false
+	}
+	if written {
+		s, ok := r.msg.(io.Seeker)
+		if !ok || r.start < 0 {
+			return false
+		}
+		if _, err := s.Seek(r.start, io.SeekStart); err != nil {
+			return false
+		}
+	}
+	r.retries++
+	r.c.ep.Logger.LogAttrs(r.ctx, slog.LevelWarn, "smtp session failed, retrying",
+		slog.Int("retry", r.retries), slog.String("error", ce.Error()))
+	return r.b.Wait(r.ctx)
 }
 
 // contextError returns ctx's error when it ended the session, also when

@@ -3,6 +3,7 @@ package tlsauth
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mssante-go/sdk/internal/check"
@@ -157,19 +159,57 @@ func (e *ConnError) Unwrap() error { return e.Err }
 func (e *ConnError) Temporary() bool { return e.Retry }
 
 // Retryable is the classification shared by the transports for failures
-// that are not protocol replies: a timeout, a connection refused or reset
-// while dialling, or a connection cut (EOF) may go away; anything else
-// (certificates, TLS versions) will not.
+// that are not protocol replies (those are classified by their codes). A
+// failure of the connection itself may go away by itself and is retryable,
+// at any step: a timeout, a connection refused, reset or closed (EOF) while
+// dialling, during the greeting, the TLS handshake or a command. What only a
+// change of configuration fixes is not: the server's certificate refused
+// (unknown authority, wrong name, expired, revoked), a TLS alert from the
+// server (no common version or suite, our certificate refused), a server
+// that does not speak TLS, and the end of the caller's context
+// (context.Canceled). op is the step, for transports that tell them apart.
 func Retryable(op string, err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || isTLSRefusal(err) {
+		return false
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return true
 	}
-	var oe *net.OpError
-	if op == "dial" && errors.As(err, &oe) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ETIMEDOUT),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return true
 	}
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+	var oe *net.OpError
+	return errors.As(err, &oe) // another failure of the network (a name not resolved while dialling...)
+}
+
+// isTLSRefusal reports whether err is TLS refusing the connection for a
+// reason of configuration: a certificate that does not verify (or is
+// revoked), an alert sent by the server ("remote error: tls: ..."), a peer
+// that does not speak TLS.
+func isTLSRefusal(err error) bool {
+	var (
+		cve *tls.CertificateVerificationError
+		ua  x509.UnknownAuthorityError
+		ci  x509.CertificateInvalidError
+		he  x509.HostnameError
+		rhe tls.RecordHeaderError
+		ae  tls.AlertError
+		re  *RevocationError
+		oe  *net.OpError
+	)
+	switch {
+	case errors.As(err, &cve), errors.As(err, &ua), errors.As(err, &ci), errors.As(err, &he),
+		errors.As(err, &rhe), errors.As(err, &ae), errors.As(err, &re), errors.Is(err, ErrNoValidCRL), errors.Is(err, ErrRevoked):
+		return true
+	case errors.As(err, &oe) && oe.Op == "remote error": // crypto/tls: an alert the server sent
+		return true
+	}
+	return false
 }
 
 // connError is a *ConnError of Dial, classified with Retryable.
