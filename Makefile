@@ -2,7 +2,7 @@
 GO ?= go
 GOTESTFLAGS ?= -race -timeout 45m
 
-.PHONY: test deps testdata testdata-manifest vet unit bench fmt generate
+.PHONY: test deps testdata testdata-manifest vet unit bench fmt generate fuzz
 
 # Without ../shared/testdata and MSS_TESTDATA, make test fetches the public test data first.
 TESTDATA_IF_ABSENT := $(if $(MSS_TESTDATA)$(wildcard ../shared/testdata),,testdata)
@@ -32,6 +32,11 @@ unit:
 ## bench: run the Go benchmarks (see docs/benchmarks.md and bench/).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: run every fuzz target of the module (found by scripts/fuzz.sh) for FUZZTIME each (default 10s).
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) bash scripts/fuzz.sh
 
 fmt:
 	gofmt -l -w .

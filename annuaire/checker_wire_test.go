@@ -42,3 +42,39 @@ func TestCheckerChecksTheWireForm(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckRecipient: whatever the address, the checker accepts it only in
+// its wire form's domain of the liste blanche, and refuses it with the
+// trust-space error otherwise.
+func FuzzCheckRecipient(f *testing.F) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>` +
+		`<Domaine><Nom>hopital.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
+		`<Domaine><Nom>médecin.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
+		`</ListeDomaines></ListeBlancheMSSante>`
+	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(doc), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	c := &annuaire.RecipientChecker{Whitelist: wl}
+	for _, s := range []string{"paul@hopital.mssante.fr", "x%gmail.com@hopital.mssante.fr", "\u212a@hopital.mssante.fr",
+		"paul@hopital.mssante.fr\u00a0", "x@médecin.mssante.fr", "x@gmail.com", "x@hopital.mssante.fr."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		err := c.CheckRecipient(context.Background(), addr)
+		if err != nil {
+			if !errors.Is(err, annuaire.ErrOutsideTrustSpace) {
+				t.Fatalf("%q refused without the trust-space error: %v", addr, err)
+			}
+			return
+		}
+		wire, nerr := mailaddr.Normalize(addr)
+		if nerr != nil {
+			t.Fatalf("%q accepted but not a wire address: %v", addr, nerr)
+		}
+		_, domain, _ := strings.Cut(wire, "@")
+		if !wl.Contains(domain) {
+			t.Fatalf("%q accepted, domain %q not listed", addr, domain)
+		}
+	})
+}

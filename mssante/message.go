@@ -281,19 +281,41 @@ func Reply(parent mail.Header, from *Sender) *Message {
 		m.To = l
 	}
 	subj, _ := parent.Subject()
+	// A decoded subject may hold line breaks (=?utf-8?q?a=0D=0A...?=): they
+	// become spaces, so that the reply can be written.
+	subj = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, subj)
 	if !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(subj)), "RE:") {
 		subj = "RE: " + subj
 	}
 	m.Subject = strings.TrimSpace(subj)
-	if id := headerMessageID(parent.Header); id != "" {
+	// Only well-formed ids thread the reply: a malformed one would make it
+	// impossible to write.
+	if id, ok := threadID(headerMessageID(parent.Header)); ok {
 		m.InReplyTo = []string{id}
 		refs, err := parent.MsgIDList("References")
 		if err != nil || len(refs) == 0 {
 			refs, _ = parent.MsgIDList("In-Reply-To")
 		}
-		m.References = append(append([]string(nil), refs...), id)
+		for _, r := range refs {
+			if r, ok := threadID(r); ok {
+				m.References = append(m.References, r)
+			}
+		}
+		m.References = append(m.References, id)
 	}
 	return m
+}
+
+// threadID returns a message id of a received header without its angle
+// brackets, and whether it is a well-formed msg-id the writer accepts.
+func threadID(id string) (string, bool) {
+	id = stripAngles(id)
+	return id, check.MsgID(id) && !strings.ContainsAny(id, "<>")
 }
 
 func trimIDs(ids []string) []string {

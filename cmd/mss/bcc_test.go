@@ -30,9 +30,9 @@ func TestSendBccThroughPostfix(t *testing.T) {
 	}
 	lb := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>`+
 		`<Domaine><Nom>%s</Nom><DNCertificatOperateur>CN=localhost,O=Test</DNCertificatOperateur></Domaine></ListeDomaines></ListeBlancheMSSante>`, s.Domain)
-	writeFile(t, filepath.Join(dir, "lb.xml"), lb)
+	writeFileAt(t, filepath.Join(dir, "lb.xml"), lb)
 	cfg := filepath.Join(dir, "mss.json")
-	writeFile(t, cfg, fmt.Sprintf(`{"smtp": %q, "ca": %q, "server_name": "localhost", "cert": "dpi.pem", "key": "dpi.key", "smtp_auth": "none", "liste_blanche": "lb.xml"}`,
+	writeFileAt(t, cfg, fmt.Sprintf(`{"smtp": %q, "ca": %q, "server_name": "localhost", "cert": "dpi.pem", "key": "dpi.key", "smtp_auth": "none", "liste_blanche": "lb.xml"}`,
 		s.SubmissionAddr, s.CAFile))
 	from, to, bcc := "dpi@"+s.Domain, "alice@"+s.Domain, []string{"bob@" + s.Domain, "dpi@" + s.Domain}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -41,7 +41,7 @@ func TestSendBccThroughPostfix(t *testing.T) {
 	// A file written by another program, with a folded Bcc field.
 	subject := "cli-bcc-" + time.Now().Format("150405.000000")
 	eml := filepath.Join(dir, "hand.eml")
-	writeFile(t, eml, "From: "+from+"\r\nTo: "+to+"\r\nBcc: "+bcc[0]+",\r\n "+bcc[1]+"\r\nSubject: "+subject+"\r\n\r\nBonjour.\r\n")
+	writeFileAt(t, eml, "From: "+from+"\r\nTo: "+to+"\r\nBcc: "+bcc[0]+",\r\n "+bcc[1]+"\r\nSubject: "+subject+"\r\n\r\nBonjour.\r\n")
 	if code, out, errs := runCmd(t, "send", "--config", cfg, eml); code != 0 {
 		t.Fatalf("send: %d\n%s%s", code, out, errs)
 	}
@@ -61,7 +61,7 @@ func TestSendBccThroughPostfix(t *testing.T) {
 	s.CheckBccDelivery(t, ctx, subject, to, bcc...)
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFileAt(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)

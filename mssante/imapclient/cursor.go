@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"unicode/utf8"
+
+	"github.com/mssante-go/sdk/limit"
 )
 
 // Cursor remembers, across runs, the highest UID handed over in a mailbox
@@ -35,17 +38,28 @@ type cursorPos struct {
 	LastUID     uint32 `json:"last_uid"`
 }
 
+// maxCursorFile bounds the cursor file read: a few bytes per mailbox.
+const maxCursorFile = 1 << 20
+
 func (f *FileCursor) read() (map[string]cursorPos, error) {
 	m := map[string]cursorPos{}
-	data, err := os.ReadFile(f.Path)
+	file, err := os.Open(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer file.Close()
+	data, err := limit.ReadAll(file, "cursor file "+f.Path, maxCursorFile)
+	if err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("imapclient: cursor file %s: %w", f.Path, err)
+	}
+	if m == nil { // the file says null
+		m = map[string]cursorPos{}
 	}
 	return m, nil
 }
@@ -62,8 +76,12 @@ func (f *FileCursor) Load(_ context.Context, mailbox string) (uint32, uint32, er
 	return p.UIDValidity, p.LastUID, nil
 }
 
-// Save implements Cursor.
+// Save implements Cursor. A mailbox name that is not UTF-8 cannot be a key
+// of the JSON file: it is refused.
 func (f *FileCursor) Save(_ context.Context, mailbox string, uidValidity, lastUID uint32) error {
+	if !utf8.ValidString(mailbox) {
+		return fmt.Errorf("imapclient: cursor file %s: mailbox name %q is not UTF-8", f.Path, mailbox)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m, err := f.read()
