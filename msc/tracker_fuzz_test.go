@@ -49,8 +49,7 @@ func FuzzTracker(f *testing.F) {
 				}
 			case 2: // bounced
 				k := kinds[int(op/16)%len(kinds)]
-				if err := tr.Bounced(ctx, mailbox, &Bounce{Kind: k, Recipient: patient,
-					Recipients: []RecipientBounce{{Kind: k, Recipient: patient}}}); err != nil {
+				if err := tr.Bounced(ctx, mailbox, &Bounce{Recipients: []RecipientBounce{{Kind: k, Recipient: patient}}}); err != nil {
 					t.Fatal(err)
 				}
 				if valid && k.Patient() {

@@ -280,11 +280,13 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	if err != nil {
 		return env.fail(1, err)
 	}
-	raw, err := m.Bytes()
-	if err != nil {
+	// A draft: with Bcc recipients the file keeps its Bcc field, which mss
+	// send removes while delivering to them (never written on the wire).
+	var raw bytes.Buffer
+	if _, err := m.WriteDraft(&raw); err != nil {
 		return env.fail(1, err)
 	}
-	return msgOutput(env, *out, raw)
+	return msgOutput(env, *out, raw.Bytes())
 }
 
 func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {

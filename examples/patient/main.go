@@ -56,11 +56,11 @@ func run(ctx context.Context, w io.Writer) error {
 		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587" (STARTTLS)
 		TLS:  tlsOpts,
 		Auth: auth,
-		// RecipientChecker refuses, before anything is sent, a recipient
-		// outside the MSSanté trust space (annuaire.RecipientChecker with
-		// the liste blanche, see examples/directory); patient.mssante.fr is
-		// on it. This example writes only to the test operator's patients.
-		RecipientChecker: nil,
+		// Required: every recipient is checked against the liste blanche of
+		// the MSSanté trust space before anything is sent (patient.mssante.fr
+		// is on it). In production an annuaire.RecipientChecker on the
+		// national list (see examples/directory); here the test operator's.
+		RecipientChecker: op.RecipientChecker(),
 	})
 	if err != nil {
 		return err

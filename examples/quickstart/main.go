@@ -224,11 +224,11 @@ func connect(op *mssantetest.Operator, address string, tlsOpts tlsauth.TLSOption
 		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587" (STARTTLS)
 		TLS:  tlsOpts,
 		Auth: auth,
-		// RecipientChecker refuses, before anything is sent, a recipient
-		// outside the MSSanté trust space (annuaire.RecipientChecker with
-		// the liste blanche, see examples/directory). The quickstart writes
-		// only to the test operator's own mailboxes.
-		RecipientChecker: nil,
+		// Required: every recipient is checked against the liste blanche of
+		// the MSSanté trust space before anything is sent. In production an
+		// annuaire.RecipientChecker on the national list (see
+		// examples/directory); here the test operator's own list.
+		RecipientChecker: op.RecipientChecker(),
 	})
 	if err != nil {
 		return nil, err

@@ -91,11 +91,11 @@ func run(ctx context.Context, w io.Writer) error {
 		Addr: op.SMTPAddr(), // a real operator: "smtp.<operator>:587" (STARTTLS)
 		TLS:  tlsOpts,
 		Auth: auth,
-		// RecipientChecker refuses, before anything is sent, a recipient
-		// outside the MSSanté trust space (annuaire.RecipientChecker with
-		// the liste blanche, see examples/directory). The MDNs here go to
-		// the test operator's own mailboxes.
-		RecipientChecker: nil,
+		// Required: every recipient is checked against the liste blanche of
+		// the MSSanté trust space before anything is sent. In production an
+		// annuaire.RecipientChecker on the national list (see
+		// examples/directory); here the test operator's own list.
+		RecipientChecker: op.RecipientChecker(),
 	})
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ func sendSamples(ctx context.Context, op *mssantetest.Operator) error {
 				tok, err := op.IssueToken(mssantetest.DefaultDoctor, 5*time.Minute)
 				return tok, time.Now().Add(5 * time.Minute), err
 			})},
-		RecipientChecker: nil, // see the hospital's client above
+		RecipientChecker: op.RecipientChecker(), // see the hospital's client above
 	})
 	if err != nil {
 		return err

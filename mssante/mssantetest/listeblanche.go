@@ -1,12 +1,14 @@
 package mssantetest
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/xml"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -50,4 +52,17 @@ func (op *Operator) ListeBlanche() []byte {
 	}
 	b.WriteString("  </ListeDomaines>\n</ListeBlancheMSSante>\n")
 	return []byte(b.String())
+}
+
+// RecipientChecker returns the recipient check of the operator's trust
+// space: an annuaire.RecipientChecker on ListeBlanche, which the SMTP
+// client requires (smtpclient.Options.RecipientChecker). A client of a real
+// operator checks against the national liste blanche instead, kept fresh
+// by annuaire.WhitelistRefresher.
+func (op *Operator) RecipientChecker() *annuaire.RecipientChecker {
+	wl, _, err := annuaire.ParseWhitelist(bytes.NewReader(op.ListeBlanche()), nil)
+	if err != nil {
+		panic("mssantetest: the operator's liste blanche does not parse: " + err.Error()) // a bug of ListeBlanche
+	}
+	return &annuaire.RecipientChecker{Whitelist: wl}
 }
