@@ -9,8 +9,8 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
-	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/limit"
+	"github.com/mssante-go/sdk/msc"
 	"github.com/mssante-go/sdk/mssante"
 )
 
