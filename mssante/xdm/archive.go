@@ -202,6 +202,7 @@ func (a *Archive) inflate(f *zip.File, keep bool) (*entryState, error) {
 		e.header, e.headerErr = cda.ReadHeader(cr)
 	}
 	_, err = io.Copy(io.Discard, cr)
+	a.progress.flush()
 	if le, ok := errors.AsType[*limit.Error](err); ok {
 		return nil, le // only the budget reader gives a *limit.Error here
 	}

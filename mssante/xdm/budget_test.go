@@ -36,7 +36,7 @@ func TestEachEntryInflatedOnce(t *testing.T) {
 	if fs.HasErrors() {
 		t.Fatalf("%v", fs.Errors())
 	}
-	if len(a.entries) != 1 {
+	if len(a.states) != 1 {
 		t.Fatalf("%d entries read", len(a.entries))
 	}
 	// Inflated once, counted once per listing.
