@@ -3,6 +3,7 @@ package limit_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -87,4 +88,13 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n := min(int64(len(p)), c.n-c.read)
 	c.read += n
 	return int(n), nil
+}
+
+func ExampleBudget() {
+	message := limit.NewBudget("message", limit.MessageBudget, 100, nil)
+	archive := limit.NewBudget("IHE_XDM.ZIP", limit.ArchiveBudget, 80, message)
+	message.Spend(30) // a part decoded
+	_, err := io.Copy(io.Discard, archive.Reader(strings.NewReader(strings.Repeat("x", 75))))
+	fmt.Println(err)
+	// Output: message: message budget 105 exceeds the limit of 100
 }
