@@ -61,7 +61,10 @@ type Options struct {
 	// credentials and certificates are not retried.
 	Retry tlsauth.RetryOptions
 	// CommandTimeout bounds each command but the handler's work and IDLE,
-	// and the opening of a session as a whole (default 2 minutes).
+	// the opening of a session as a whole, and every wait for the server's
+	// next bytes outside IDLE (a server that stalls in the middle of a
+	// FETCH): a session left unused for longer is closed, and reopened by
+	// the next call (default 2 minutes).
 	CommandTimeout time.Duration
 	// DialContext opens the TCP connections (default: a net.Dialer with
 	// tlsauth.DefaultDialTimeout).
@@ -78,6 +81,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	ic       *goimapclient.Client
+	conn     *tlsauth.Conn // ic's connection, for its read timeout
 	validity uint32
 	newMail  chan struct{}
 	// idleRestart ends each IDLE after that long (DefaultIdleRestart).
@@ -152,7 +156,7 @@ func New(opts *Options) (*Client, error) {
 	ep, err := tlsauth.NewEndpoint(&tlsauth.EndpointOptions{
 		Addr: opt.Addr, DefaultPort: DefaultPort, DefaultImplicitTLSPort: DefaultImplicitTLSPort,
 		ImplicitTLS: opt.ImplicitTLS, TLS: &opt.TLS, Auth: opt.Auth,
-		DialContext: opt.DialContext, SetupTimeout: opt.CommandTimeout, Logger: opt.Logger,
+		DialContext: opt.DialContext, SetupTimeout: opt.CommandTimeout, ReadTimeout: opt.CommandTimeout, Logger: opt.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -265,6 +269,7 @@ func (c *Client) open(ctx context.Context, nc *tlsauth.Conn) (ic *goimapclient.C
 		ic.Close()
 		return nil, err
 	}
+	c.conn = nc
 	return ic, nil
 }
 

@@ -274,6 +274,11 @@ func (c *Client) waitForMail(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// IDLE waits for the server for as long as it takes: no read timeout
+	// until it ends.
+	conn := c.conn
+	conn.SetReadTimeout(0)
+	defer conn.SetReadTimeout(c.opt.CommandTimeout)
 	idle, err := ic.Idle()
 	if err != nil {
 		c.drop(false)

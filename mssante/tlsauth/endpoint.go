@@ -11,6 +11,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,6 +51,13 @@ type EndpointOptions struct {
 	// SetupTimeout, when positive, bounds each connection's set-up: TCP
 	// connection, TLS, greeting and authentication (default: ctx alone).
 	SetupTimeout time.Duration
+	// ReadTimeout, when positive, bounds each read on the connections: a
+	// server that sends nothing for that long while a read waits (a reply
+	// stalled in the middle) fails the read with a timeout, which the
+	// transports retry. Conn.SetReadTimeout changes it for one connection
+	// (0 while waiting for unsolicited data, as IMAP IDLE does). Default:
+	// none (the protocol sets its own deadlines, as go-smtp does).
+	ReadTimeout time.Duration
 	// Logger receives connection events, never tokens, passwords or
 	// message contents (default: no logging).
 	Logger *slog.Logger
@@ -117,7 +125,8 @@ func NewEndpoint(opts *EndpointOptions) (*Endpoint, error) {
 // Conn is a new connection to an Endpoint, handed by Dial to the protocol's
 // set-up.
 type Conn struct {
-	// Raw is the TCP connection. Closing it aborts whatever runs over it.
+	// Raw is the TCP connection (with EndpointOptions.ReadTimeout, wrapped
+	// to apply it). Closing it aborts whatever runs over it.
 	Raw net.Conn
 	// TLS is, with ImplicitTLS, the TLS connection over Raw, handshake
 	// done; nil otherwise.
@@ -217,6 +226,36 @@ func (e *Endpoint) connError(op string, err error) *ConnError {
 	return &ConnError{Op: op, Addr: e.Addr, Err: err, Retry: Retryable(op, err)}
 }
 
+// SetReadTimeout sets the read timeout of the connection (see
+// EndpointOptions.ReadTimeout), also for a read in progress; 0 removes it.
+// It does nothing on a connection dialled without ReadTimeout.
+func (c *Conn) SetReadTimeout(d time.Duration) {
+	if c == nil {
+		return
+	}
+	if rc, ok := c.Raw.(*readTimeoutConn); ok {
+		rc.timeout.Store(int64(max(d, 0)))
+		if d > 0 {
+			rc.Conn.SetReadDeadline(time.Now().Add(d))
+		} else {
+			rc.Conn.SetReadDeadline(time.Time{})
+		}
+	}
+}
+
+// readTimeoutConn gives every read a deadline of now plus timeout.
+type readTimeoutConn struct {
+	net.Conn
+	timeout atomic.Int64 // nanoseconds; 0: none
+}
+
+func (c *readTimeoutConn) Read(p []byte) (int, error) {
+	if t := c.timeout.Load(); t > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(time.Duration(t)))
+	}
+	return c.Conn.Read(p)
+}
+
 // Dial connects to e and runs setup (greeting, STARTTLS, authentication) on
 // the new connection. While setup runs, the end of ctx or of the set-up timeout
 // closes the connection, which interrupts protocol libraries that take no
@@ -249,6 +288,11 @@ func Dial[T any](ctx context.Context, e *Endpoint, setup func(ctx context.Contex
 			raw.Close()
 		}
 	}()
+	if e.opt.ReadTimeout > 0 {
+		rc := &readTimeoutConn{Conn: raw}
+		rc.timeout.Store(int64(e.opt.ReadTimeout))
+		raw = rc
+	}
 	c := &Conn{Raw: raw, Config: e.tls}
 	if e.opt.ImplicitTLS {
 		c.TLS = tls.Client(raw, e.tls)
