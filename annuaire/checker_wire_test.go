@@ -10,14 +10,16 @@ import (
 	"github.com/mssante-go/sdk/mailaddr"
 )
 
+// wireTestList is a liste blanche of two domains, one of them Unicode.
+const wireTestList = `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>` +
+	`<Domaine><Nom>hopital.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
+	`<Domaine><Nom>médecin.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
+	`</ListeDomaines></ListeBlancheMSSante>`
+
 // TestCheckerChecksTheWireForm: the address is checked as it goes on the
 // wire; nothing is trimmed or folded into an address of the liste blanche.
 func TestCheckerChecksTheWireForm(t *testing.T) {
-	doc := `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>` +
-		`<Domaine><Nom>hopital.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
-		`<Domaine><Nom>médecin.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
-		`</ListeDomaines></ListeBlancheMSSante>`
-	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(doc), nil)
+	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(wireTestList), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +49,7 @@ func TestCheckerChecksTheWireForm(t *testing.T) {
 // its wire form's domain of the liste blanche, and refuses it with the
 // trust-space error otherwise.
 func FuzzCheckRecipient(f *testing.F) {
-	doc := `<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>` +
-		`<Domaine><Nom>hopital.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
-		`<Domaine><Nom>médecin.mssante.fr</Nom><DNCertificatOperateur>CN=a,O=b</DNCertificatOperateur></Domaine>` +
-		`</ListeDomaines></ListeBlancheMSSante>`
-	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(doc), nil)
+	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(wireTestList), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
