@@ -143,6 +143,8 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 	cfgPath := fs.String("config", "", "configuration `FILE` of the operator and mailboxes, as for mss send (the operator.json of mss operator --dir is one)")
 	workers := fs.Int("workers", delivery.DefaultWorkers, "send `N` messages at once from this process")
 	untilIdle := fs.Bool("until-idle", false, "return when nothing is left to send or retry now (after reading the receipts)")
+	listeBlanche := fs.String("liste-blanche", "", "liste blanche `FILE` every recipient is checked against (default: \"liste_blanche\" of the configuration)")
+	insecure := fs.Bool("insecure-skip-recipient-check", false, "send without checking the recipients against the MSSanté trust space (tests only)")
 	quiet := quietFlag(fs)
 	pos, err := parseArgs(env, fs, args)
 	if err != nil {
@@ -159,6 +161,10 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 		return env.failFile(2, *cfgPath, err)
 	}
 	cfg := &transportConfig{Config: c}
+	if *listeBlanche != "" {
+		cfg.ListeBlanche = *listeBlanche
+	}
+	cfg.InsecureSkipRecipientCheck = cfg.InsecureSkipRecipientCheck || *insecure
 	var prog *progress
 	done := int64(0)
 	opts := &delivery.Options{
@@ -185,10 +191,11 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 		}
 	}()
 	for _, a := range addrs {
-		sopt, err := cfg.SMTPOptions(a, cfg.creds)
+		sopt, err := cfg.smtpOptions(env, a)
 		if err != nil {
 			return env.fail(2, fmt.Errorf("%s: %w", a, err))
 		}
+		opts.RecipientChecker = sopt.RecipientChecker // a refusal is final: status refused
 		sopt.MaxConns = max(1, *workers)
 		s, err := smtpclient.New(&sopt)
 		if err != nil {

@@ -68,7 +68,9 @@ func TestDeliveryCommands(t *testing.T) {
 		if r.Status != want[m.MessageID] {
 			t.Errorf("%s: %s, want %s (%+v)", m.MessageID, r.Status, want[m.MessageID], r.History)
 		}
-		if (r.Status != "submitted") != r.Final || len(r.History) < 3 {
+		// cli-c is refused by the liste blanche before anything is sent:
+		// queued, then refused.
+		if (r.Status != "submitted") != r.Final || len(r.History) < 2 {
 			t.Errorf("%s: final %v, history %+v", m.MessageID, r.Final, r.History)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"os"
 	"os/signal"
@@ -94,6 +95,30 @@ func parseTransportArgs(env *cmdEnv, name, protocol string, args []string, extra
 
 type flagSet = flag.FlagSet
 
+// trustSpaceFlags registers the flags of the recipient check of the
+// commands that send.
+func trustSpaceFlags(fs *flag.FlagSet, cfg *transportConfig) {
+	fs.StringVar(&cfg.ListeBlanche, "liste-blanche", cfg.ListeBlanche,
+		"liste blanche `FILE` (listeblanchemssante.xml) every recipient is checked against before anything is sent")
+	fs.BoolVar(&cfg.InsecureSkipRecipientCheck, "insecure-skip-recipient-check", cfg.InsecureSkipRecipientCheck,
+		"send without checking the recipients against the MSSanté trust space (tests only)")
+}
+
+// smtpOptions returns the SMTP options of a sender's mailbox, with the
+// recipient check of the liste blanche; it warns on standard error when
+// the check is turned off.
+func (cfg *transportConfig) smtpOptions(env *cmdEnv, sender string) (smtpclient.Options, error) {
+	opt, err := cfg.SMTPOptions(sender, cfg.creds)
+	if err != nil {
+		return opt, err
+	}
+	if opt.InsecureSkipRecipientCheck {
+		env.errorf("WARNING: the recipients are not checked against the MSSanté trust space (insecure_skip_recipient_check)")
+		opt.Logger = slog.New(slog.DiscardHandler) // warned here, once
+	}
+	return opt, nil
+}
+
 func pick(specific, general string) string {
 	if specific != "" {
 		return specific
@@ -110,12 +135,14 @@ func sendCommand() *command {
 		name:    "send",
 		summary: "submit a message to the operator over SMTP (STARTTLS, TLS 1.2, client certificate or token)",
 		usage:   "--config FILE [flags] MESSAGE.eml",
-		about: "MESSAGE.eml (- for standard input) is sent as it is; the envelope comes from the\n" +
-			"flags or from its From, To, Cc and Bcc fields. The configuration file holds the\n" +
-			"operator, the IGC Santé chain and the credentials of one or several mailboxes\n" +
-			"(docs/configuration.md; the operator.json of mss operator is one): the message is sent\n" +
-			"with those of its sender. Flags override it. Secrets may come from $MSS_ACCESS_TOKEN,\n" +
-			"$MSS_P12_PASSWORD, $MSS_PASSWORD.\n" +
+		about: "MESSAGE.eml (- for standard input) is sent as it is, without its Bcc field; the\n" +
+			"envelope comes from the flags or from its From, To, Cc and Bcc fields. Every recipient\n" +
+			"is checked against the liste blanche (\"liste_blanche\", --liste-blanche) before anything\n" +
+			"is sent. The configuration file holds the operator, the IGC Santé chain, the liste\n" +
+			"blanche and the credentials of one or several mailboxes (docs/configuration.md; the\n" +
+			"operator.json of mss operator is one): the message is sent with those of its sender.\n" +
+			"Flags override it. Secrets may come from $MSS_ACCESS_TOKEN, $MSS_P12_PASSWORD,\n" +
+			"$MSS_PASSWORD.\n" +
 			"Prints one line per recipient: its status, the SMTP code and the server's answer.",
 		examples: []example{
 			{"mss send --config mss.json message.eml", "send with the settings of mss.json"},
@@ -132,7 +159,8 @@ func runSend(env *cmdEnv, args []string) int {
 	var notify, ret, envid string
 	var asJSON bool
 	var timeout time.Duration
-	cfg, pos, code, ok := parseTransportArgs(env, "send", "smtp", args, func(fs *flagSet, _ *transportConfig) {
+	cfg, pos, code, ok := parseTransportArgs(env, "send", "smtp", args, func(fs *flagSet, cfg *transportConfig) {
+		trustSpaceFlags(fs, cfg)
 		fs.StringVar(&from, "from", "", "envelope sender `ADDRESS` (default: user, or the From header)")
 		fs.StringVar(&to, "to", "", "comma-separated recipient `ADDRESSES` (default: To, Cc and Bcc headers)")
 		fs.StringVar(&notify, "notify", "", "DSN NOTIFY `LIST`, e.g. SUCCESS,FAILURE")
@@ -164,11 +192,13 @@ func runSend(env *cmdEnv, args []string) int {
 	if cfg.SMTP == "" {
 		return env.usageError("no SMTP server (--smtp or \"smtp\")")
 	}
-	// The credentials of the sender's mailbox.
-	opt, err := cfg.SMTPOptions(envl.From, cfg.creds)
+	// The credentials of the sender's mailbox, and the trust space.
+	opt, err := cfg.smtpOptions(env, envl.From)
 	if err != nil {
 		return env.fail(2, err)
 	}
+	// The Bcc field never leaves: each Bcc recipient is in the envelope only.
+	raw = mssante.WithoutBcc(raw)
 	c, err := smtpclient.New(&opt)
 	if err != nil {
 		return env.fail(2, err)

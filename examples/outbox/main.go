@@ -56,7 +56,12 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	tlsOpt := tlsauth.TLSOptions{RootCAs: op.RootCAs(), Certificate: &cert}
-	smtp, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 2})
+	// The trust space: every recipient is checked against the liste
+	// blanche before anything is sent. In production an
+	// annuaire.RecipientChecker on the national list (see
+	// examples/directory); here the test operator's own list.
+	trust := op.RecipientChecker()
+	smtp, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 2, RecipientChecker: trust})
 	if err != nil {
 		return err
 	}
@@ -77,12 +82,10 @@ func run(ctx context.Context, w io.Writer) error {
 	events := 0
 	o, err := delivery.Open(ctx, "sqlite:"+filepath.Join(dir, "outbox.db"), &delivery.Options{
 		Senders: map[string]mssante.Transport{mssantetest.DefaultApp: mssante.WithReceiver(smtp, imap)},
-		// RecipientChecker refuses, before anything is sent, a recipient
-		// outside the MSSanté trust space (annuaire.RecipientChecker with
-		// the liste blanche, see examples/directory); the test operator's
-		// domains are not on the real list, so none is set here. A refusal
-		// is final: status refused.
-		RecipientChecker: nil,
+		// The same check in the outbox: a recipient outside the trust
+		// space is refused before it is sent, and that is final (status
+		// refused).
+		RecipientChecker: trust,
 		OnEvent:          func(delivery.Event) { events++ },
 	})
 	if err != nil {

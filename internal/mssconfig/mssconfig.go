@@ -20,11 +20,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/mssante-go/sdk/annuaire"
+	"github.com/mssante-go/sdk/limit"
+	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/imapclient"
 	"github.com/mssante-go/sdk/mssante/smtpclient"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
@@ -68,6 +72,13 @@ type Config struct {
 	ServerName  string `json:"server_name,omitempty"`  // name in the operator's certificate (default: the host)
 	CA          string `json:"ca"`                     // PEM file: IGC Santé chain (required)
 	CRL         string `json:"crl,omitempty"`          // CRL file (DER or PEM): revocation checked, fail-closed
+	// ListeBlanche is the liste blanche file (listeblanchemssante.xml, or
+	// the listeblanche.xml of mss operator) that every recipient is checked
+	// against before anything is sent: required to send (SMTPOptions).
+	ListeBlanche string `json:"liste_blanche,omitempty"`
+	// InsecureSkipRecipientCheck sends without that check (tests only; the
+	// commands warn).
+	InsecureSkipRecipientCheck bool `json:"insecure_skip_recipient_check,omitempty"`
 
 	// The single mailbox of a one-mailbox file: User is its address.
 	User string `json:"user,omitempty"`
@@ -82,25 +93,76 @@ type Config struct {
 	// Patients is written by mss operator (its test registry); ignored.
 	Patients json.RawMessage `json:"patients,omitempty"`
 
-	dir string
+	dir     string
+	checker *annuaire.RecipientChecker // read once from ListeBlanche
 }
 
-// Load reads a configuration file. Unknown keys are refused, so that a
-// typing mistake is not silently ignored.
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+// ErrNoListeBlanche: the configuration names no liste blanche, so no
+// recipient can be checked against the trust space.
+var ErrNoListeBlanche = errors.New(`no liste blanche: set "liste_blanche" (listeblanchemssante.xml) ` +
+	`to check the recipients against the MSSanté trust space, or, for tests only, "insecure_skip_recipient_check"`)
+
+// RecipientChecker returns the check of the recipients against the liste
+// blanche of the file (read once, bounded by annuaire's limits), or
+// ErrNoListeBlanche.
+func (c *Config) RecipientChecker() (*annuaire.RecipientChecker, error) {
+	if c.checker != nil {
+		return c.checker, nil
+	}
+	if c.ListeBlanche == "" {
+		return nil, ErrNoListeBlanche
+	}
+	f, err := os.Open(c.Path(c.ListeBlanche))
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{dir: filepath.Dir(path)}
+	defer f.Close()
+	wl, _, err := annuaire.ParseWhitelist(f, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.ListeBlanche, err)
+	}
+	c.checker = &annuaire.RecipientChecker{Whitelist: wl}
+	return c.checker, nil
+}
+
+// MaxFileSize bounds the configuration file: it is read bounded (a
+// *limit.Error past it), not whole and then checked.
+const MaxFileSize = 1 << 20
+
+// Load reads a configuration file (see Parse).
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := limit.ReadAll(f, path, MaxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := Parse(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse reads a configuration whose relative paths are relative to dir:
+// one JSON object (nothing after it), unknown keys refused so that a typing
+// mistake is not silently ignored, every mailbox entry with an address.
+func Parse(data []byte, dir string) (*Config, error) {
+	cfg := &Config{dir: dir}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after the configuration object")
 	}
 	for i, mb := range cfg.Mailboxes {
 		if mb.Address == "" {
-			return nil, fmt.Errorf("%s: mailboxes[%d]: no address", path, i)
+			return nil, fmt.Errorf("mailboxes[%d]: no address", i)
 		}
 	}
 	return cfg, nil
@@ -205,7 +267,9 @@ func (c *Config) Path(p string) string {
 }
 
 // SMTPOptions returns the smtpclient options of the mailbox address ("" for
-// the only one); override holds credentials given on the command line.
+// the only one); override holds credentials given on the command line. The
+// recipients are checked against the liste blanche (RecipientChecker); with
+// InsecureSkipRecipientCheck they are not, and the options say so.
 func (c *Config) SMTPOptions(address string, override Credentials) (smtpclient.Options, error) {
 	if c.SMTP == "" {
 		return smtpclient.Options{}, errors.New("no SMTP server (\"smtp\")")
@@ -222,7 +286,16 @@ func (c *Config) SMTPOptions(address string, override Credentials) (smtpclient.O
 	if err != nil {
 		return smtpclient.Options{}, err
 	}
-	return smtpclient.Options{Addr: c.SMTP, ImplicitTLS: c.ImplicitTLS, TLS: tlsOpt, Auth: auth}, nil
+	var checker mssante.RecipientChecker
+	if !c.InsecureSkipRecipientCheck || c.ListeBlanche != "" {
+		rc, err := c.RecipientChecker()
+		if err != nil {
+			return smtpclient.Options{}, err
+		}
+		checker = rc
+	}
+	return smtpclient.Options{Addr: c.SMTP, ImplicitTLS: c.ImplicitTLS, TLS: tlsOpt, Auth: auth,
+		RecipientChecker: checker, InsecureSkipRecipientCheck: checker == nil}, nil
 }
 
 // IMAPOptions returns the imapclient options of the mailbox address ("" for

@@ -43,7 +43,7 @@ func benchTransport(b *testing.B, op *mssantetest.Operator, conns int) *smtpclie
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), MaxConns: conns,
+	c, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), MaxConns: conns, RecipientChecker: op.RecipientChecker(),
 		TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}})
 	if err != nil {
 		b.Fatal(err)

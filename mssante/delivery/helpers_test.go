@@ -48,7 +48,7 @@ func appTransport(t testing.TB, op *mssantetest.Operator, addr string) mssante.T
 		t.Fatal(err)
 	}
 	tlsOpt := tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}
-	s, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 4})
+	s, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 4, RecipientChecker: op.RecipientChecker()})
 	if err != nil {
 		t.Fatal(err)
 	}

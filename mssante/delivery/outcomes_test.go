@@ -76,7 +76,7 @@ func TestRetriesAgainstPostfix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := smtpclient.New(&smtpclient.Options{Addr: s.SubmissionAddr,
+	c, err := smtpclient.New(&smtpclient.Options{Addr: s.SubmissionAddr, RecipientChecker: onlyDomain(s.Domain),
 		TLS: tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS}})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,7 @@ func operatorBehindProxy(t *testing.T) (*mssantetest.Operator, mssante.Transport
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := smtpclient.New(&smtpclient.Options{Addr: p.Addr(),
+	c, err := smtpclient.New(&smtpclient.Options{Addr: p.Addr(), RecipientChecker: op.RecipientChecker(),
 		TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}})
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +242,17 @@ var errOutside = errors.New("outside the MSSanté trust space")
 
 func (d refuseDomain) CheckRecipient(_ context.Context, addr string) error {
 	if strings.HasSuffix(strings.ToLower(addr), "@"+string(d)) {
+		return fmt.Errorf("%w: %s", errOutside, addr)
+	}
+	return nil
+}
+
+// onlyDomain accepts the addresses of one domain: the trust space of a test
+// against Postfix.
+type onlyDomain string
+
+func (d onlyDomain) CheckRecipient(_ context.Context, addr string) error {
+	if !strings.HasSuffix(strings.ToLower(addr), "@"+string(d)) {
 		return fmt.Errorf("%w: %s", errOutside, addr)
 	}
 	return nil

@@ -105,6 +105,7 @@ func runFaults(t *testing.T, target string, opt Options, from, to string, delive
 		p := startProxy(t, target, tc.fault)
 		o := opt
 		o.Addr = p.Addr()
+		o.Retry.Attempts = -1 // the outcome of one attempt: recovery_test.go tests the retries
 		c := newClient(t, o)
 		id := "fault-" + time.Now().Format("150405.000000000")
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -135,7 +136,8 @@ func TestFaultOperatorReplyLostAfterDot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}}
+	opt := Options{TLS: tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert},
+		RecipientChecker: op.RecipientChecker()}
 	runFaults(t, op.SMTPAddr(), opt, mssantetest.DefaultApp, mssantetest.DefaultLab, func(_ context.Context, id string, _ bool) bool {
 		for _, m := range op.Messages(mssantetest.DefaultLab) {
 			if m.Subject() == id {
