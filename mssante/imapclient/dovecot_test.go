@@ -12,7 +12,6 @@ import (
 
 	"github.com/mssante-go/sdk/internal/mailservers"
 	"github.com/mssante-go/sdk/mssante"
-	"github.com/mssante-go/sdk/mssante/smtpclient"
 	"github.com/mssante-go/sdk/mssante/tlsauth"
 )
 
@@ -28,26 +27,10 @@ func (d domainChecker) CheckRecipient(_ context.Context, address string) error {
 	return nil
 }
 
-// sendViaPostfix submits a message for to through the shared Postfix.
+// sendViaPostfix submits a short message for to through the shared Postfix.
 func sendViaPostfix(t *testing.T, s *mailservers.Servers, to, subject string) {
 	t.Helper()
-	cert, err := s.Client("dpi@" + s.Domain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := smtpclient.New(&smtpclient.Options{
-		Addr:             s.SubmissionAddr,
-		TLS:              tlsauth.TLSOptions{RootCAs: s.PKI.Pool, ServerName: "localhost", Certificate: &cert.TLS},
-		RecipientChecker: domainChecker(s.Domain),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.Close()
-	msg := "From: dpi@" + s.Domain + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\nCompte rendu.\r\n"
-	if _, err := sc.Send(context.Background(), &mssante.Envelope{From: "dpi@" + s.Domain, To: []string{to}}, strings.NewReader(msg)); err != nil {
-		t.Fatalf("%v%s", err, s.Logs())
-	}
+	sendSized(t, s, to, subject, 0)
 }
 
 // receiveUntil runs Receive until a message with subject arrives.

@@ -26,7 +26,8 @@ import (
 // Dovecot, break the first connection at one point (Once), and check that
 // Watch reconnects and stores the message, and that a refusal ends it.
 
-// sendSized submits a message of about size bytes to to through Postfix.
+// sendSized submits a message of about size bytes (at least its header and
+// one line) to to through the shared Postfix.
 func sendSized(t *testing.T, s *mailservers.Servers, to, subject string, size int) {
 	t.Helper()
 	cert, err := s.Client("dpi@" + s.Domain)
@@ -40,7 +41,7 @@ func sendSized(t *testing.T, s *mailservers.Servers, to, subject string, size in
 	}
 	defer sc.Close()
 	var b strings.Builder
-	b.WriteString("From: dpi@" + s.Domain + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\n")
+	b.WriteString("From: dpi@" + s.Domain + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\nCompte rendu.\r\n")
 	for b.Len() < size {
 		b.WriteString(strings.Repeat("abcdefghij", 7) + "\r\n")
 	}
