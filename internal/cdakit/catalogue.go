@@ -117,6 +117,12 @@ func loadCatalogue(path string) (*Catalogue, error) {
 	if err := doc.ReadFromFile(path); err != nil {
 		return nil, fmt.Errorf("cdakit: reading %s: %w", path, err)
 	}
+	return catalogueOf(doc, path)
+}
+
+// catalogueOf reads the catalogue of a schematron document whose rules and
+// asserts all have ids.
+func catalogueOf(doc *etree.Document, path string) (*Catalogue, error) {
 	root := doc.Root()
 	if root == nil {
 		return nil, fmt.Errorf("cdakit: %s: no root element", path)

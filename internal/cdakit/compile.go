@@ -270,19 +270,31 @@ func copyFile(from, to string) error {
 }
 
 // injectIDs gives an id to every rule and to every assert and report that
-// lacks one, and writes the result: a rule without id gets
-// "pattern<P>-rule<R>" (1-based positions), an assert the id of its rule, a
-// slash and its 1-based position among the asserts and reports of the rule
-// ("d152e10-false-d1610e0/6", "II/10" for the datatype rule II). The
-// skeleton copies an assert's id into the SVRL failed-assert it produces.
+// lacks one (see assignIDs), and writes the result.
 func injectIDs(in, out string) error {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromFile(in); err != nil {
 		return fmt.Errorf("cdakit: reading %s: %w", in, err)
 	}
+	if err := assignIDs(doc, in); err != nil {
+		return err
+	}
+	if err := doc.WriteToFile(out); err != nil {
+		return fmt.Errorf("cdakit: %w", err)
+	}
+	return nil
+}
+
+// assignIDs gives an id to every rule and to every assert and report that
+// lacks one: a rule without id gets "pattern<P>-rule<R>" (1-based
+// positions), an assert the id of its rule, a slash and its 1-based position
+// among the asserts and reports of the rule ("d152e10-false-d1610e0/6",
+// "II/10" for the datatype rule II). The skeleton copies an assert's id into
+// the SVRL failed-assert it produces.
+func assignIDs(doc *etree.Document, name string) error {
 	root := doc.Root()
 	if root == nil {
-		return fmt.Errorf("cdakit: %s: no root element", in)
+		return fmt.Errorf("cdakit: %s: no root element", name)
 	}
 	for pi, p := range schChildren(root, "pattern") {
 		for ri, r := range schChildren(p, "rule") {
@@ -302,9 +314,6 @@ func injectIDs(in, out string) error {
 				}
 			}
 		}
-	}
-	if err := doc.WriteToFile(out); err != nil {
-		return fmt.Errorf("cdakit: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mssante-go/sdk/internal/cdacorpus"
 	"github.com/mssante-go/sdk/internal/cdakit"
 	"github.com/mssante-go/sdk/internal/cdakit/kittest"
+	"github.com/mssante-go/sdk/internal/testenv"
 )
 
 // What the kit says of the official documents and of what our builder makes:
@@ -147,6 +148,28 @@ func TestCatalogue(t *testing.T) {
 	}
 	if a := cat.Assert("d4313e37-false-d4326e0/1"); a.Label != "CI-SISAuthor" {
 		t.Errorf("label %q", a.Label)
+	}
+
+	// The catalogue read from the source files, without Java, is the
+	// compiled one.
+	src, err := cdakit.LoadSource(cdakit.SharedOptions(testenv.SharedDir()).Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(src.Rules) != len(cat.Rules) || len(src.Asserts) != len(cat.Asserts) {
+		t.Fatalf("LoadSource: %d rules, %d asserts; compiled: %d, %d", len(src.Rules), len(src.Asserts), len(cat.Rules), len(cat.Asserts))
+	}
+	for i, r := range cat.Rules {
+		s := src.Rules[i]
+		if s.ID != r.ID || s.Context != r.Context || s.Pattern != r.Pattern || s.Abstract != r.Abstract || !slices.Equal(s.Extends, r.Extends) || !slices.Equal(s.Lets, r.Lets) {
+			t.Errorf("rule %d: source %+v, compiled %+v", i, s, r)
+		}
+	}
+	for i, a := range cat.Asserts {
+		s := src.Asserts[i]
+		if s.ID != a.ID || s.CollapsedTest() != a.CollapsedTest() || s.Role != a.Role || s.Message != a.Message || s.Label != a.Label || s.Report != a.Report {
+			t.Errorf("assert %d: source %+v, compiled %+v", i, s, a)
+		}
 	}
 }
 

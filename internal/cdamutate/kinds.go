@@ -91,142 +91,88 @@ func Describe(a *cdakit.Assertion) string {
 // short strips the hl7: prefixes of an XPath, for descriptions.
 func short(xpath string) string { return strings.ReplaceAll(xpath, "hl7:", "") }
 
-var (
-	reXsiType    = regexp.MustCompile(`^empty\(@xsi:type\) or resolve-QName\(@xsi:type, \.\) = QName\('([^']*)', '([^']*)'\)$`)
-	reCount      = regexp.MustCompile(`^count\((.+)\) ?(<=|>=) ?(\d+)$`)
-	reAttr       = regexp.MustCompile(`^@([\w]+(?::[\w]+)?)$`)
-	reNonEmpty   = regexp.MustCompile(`^not\(@([\w:]+)\) or string-length\(@([\w:]+)\)>0$`)
-	reCS         = regexp.MustCompile(`^not\(@([\w:]+)\) or \(string-length\(@[\w:]+\) > 0 and not\(matches\(@[\w:]+,'\\s'\)\)\)$`)
-	reUID        = regexp.MustCompile(`^not\(@root\) or matches\(@root,'\^\[0-2\]`)
-	reOID        = regexp.MustCompile(`^not\(@codeSystem\) or matches\(@codeSystem,'\^\[0-2\][^']*'\)$`)
-	reFixed      = regexp.MustCompile(`^string\(@(\w+)\) = \('([^']*)'\)( or not\(@\w+\))?$`)
-	reValueSet   = regexp.MustCompile(`^not\(@(\w+)\) or empty\(\$theAttValue\[not\(\. = \((.*)\)\)\]\)$`)
-	reVocHref    = regexp.MustCompile(`doc\('([^']+)'\)`)
-	reTS         = regexp.MustCompile(`^not\(@value\) or matches\(string\(@value\), '\^\[0-9\]\{4,14\}'\)$`)
-	reURI        = regexp.MustCompile(`^not\(@value\) or string\(@value castable as xs:anyURI\)$`)
-	reINT        = regexp.MustCompile(`^not\(@value\) or matches\((?:string\()?@value\)?, '\^-\?\[1-9\]`)
-	reEnum       = regexp.MustCompile(`^(?:not\(@(\w+)\) or )?((?:@\w+ ?= ?["'][^"']*["'](?: or )?)+)(?: or not\(@\w+\))?$`)
-	reEnumItem   = regexp.MustCompile(`@(\w+) ?= ?["']([^"']*)["']`)
-	reCivility   = regexp.MustCompile(`^//hl7:(\w+)\[not\(\$(p\d)\) or \(every \$p in \$p\d satisfies \$p = \$(t\d)\)\]$`)
-	reElmcount   = regexp.MustCompile(`^\$elmcount (<=|>=) (\d+)$`)
-	reNullOrCode = regexp.MustCompile(`^@nullFlavor or \(@code='([^']*)'\)$`)
-)
-
 func classifyTest(a *cdakit.Assertion) *kind {
-	test := strings.Join(strings.Fields(a.Test), " ")
+	test := a.CollapsedTest()
 	if k := custom(a, test); k != nil {
 		return k
 	}
-	if m := reXsiType.FindStringSubmatch(test); m != nil {
-		return xsiTypeKind(m[2])
-	}
-	if m := reElmcount.FindStringSubmatch(test); m != nil {
-		for _, l := range a.Rule.Lets {
-			if l.Name == "elmcount" && strings.HasPrefix(l.Value, "count(") && strings.HasSuffix(l.Value, ")") {
-				return countKind(l.Value[len("count("):len(l.Value)-1], m[1], m[2])
-			}
-		}
-		return nil
-	}
-	if m := reCount.FindStringSubmatch(test); m != nil && !strings.HasPrefix(m[1], "/") && !strings.Contains(m[1], "$") {
-		return countKind(m[1], m[2], m[3])
-	}
-	if test == "not(.)" {
+	sh := cdakit.ShapeOf(a)
+	switch sh.Kind {
+	case "xsi:type":
+		return xsiTypeKind(sh.Type)
+	case "count":
+		return countKind(sh.Path, sh.Op, strconv.Itoa(sh.N))
+	case "closed":
 		return &kind{name: "closed", desc: "no element the closed template does not list", brk: func(*gen, *evaluator, *etree.Element) (string, error) {
 			return "an element the closed template does not allow", nil
 		}}
-	}
-	if m := reAttr.FindStringSubmatch(test); m != nil {
-		return attrRequiredKind(m[1])
-	}
-	if m := reNonEmpty.FindStringSubmatch(test); m != nil && m[1] == m[2] {
-		return withDesc(attrValueKind("st", m[1], "", func(v string) bool { return v != "" }), "@"+m[1]+" not empty (st)")
-	}
-	if m := reCS.FindStringSubmatch(test); m != nil {
-		return withDesc(attrValueKind("cs", m[1], "A B", func(v string) bool { return v != "" && !strings.ContainsAny(v, " \t\r\n") }), "@"+m[1]+" a code, no space (cs)")
-	}
-	if reUID.MatchString(test) {
+	case "required-attribute":
+		return attrRequiredKind(sh.Attr)
+	case "st":
+		return withDesc(attrValueKind("st", sh.Attr, "", func(v string) bool { return v != "" }), "@"+sh.Attr+" not empty (st)")
+	case "cs":
+		return withDesc(attrValueKind("cs", sh.Attr, "A B", func(v string) bool { return v != "" && !strings.ContainsAny(v, " \t\r\n") }), "@"+sh.Attr+" a code, no space (cs)")
+	case "uid":
 		return withDesc(attrValueKind("uid", "root", "1.02", func(v string) bool { return oidRE.MatchString(v) || uuidRE.MatchString(v) || ruidRE.MatchString(v) }), "@root an OID, UUID or RUID (uid)")
-	}
-	if m := reOID.FindStringSubmatch(test); m != nil {
+	case "oid":
 		k := withDesc(attrValueKind("oid", "codeSystem", "1.02", func(v string) bool { return oidRE.MatchString(v) }), "@codeSystem an OID")
 		k.alts = []breakFunc{concatShift("shift")}
 		return k
-	}
-	if m := reFixed.FindStringSubmatch(test); m != nil {
-		k := withDesc(attrValueKind("fixed", m[1], "MUTANT", func(v string) bool { return v == m[2] }), fmt.Sprintf("@%s = '%s'", m[1], m[2]))
+	case "fixed":
+		attr, want := sh.Attr, sh.Values[0]
+		k := withDesc(attrValueKind("fixed", attr, "MUTANT", func(v string) bool { return v == want }), fmt.Sprintf("@%s = '%s'", attr, want))
 		k.fix = func(g *gen, ev *evaluator, e *etree.Element, depth int) {
-			removeAttr(e, m[1])
-			g.setAttr(e, m[1], m[2])
+			removeAttr(e, attr)
+			g.setAttr(e, attr, want)
 		}
 		k.valueFix = true
-		if m[3] == "" {
+		if !sh.Optional {
 			k.holds = func(g *gen, ev *evaluator, e *etree.Element) bool {
-				x := findAttr(e, m[1])
-				return x != nil && x.Value == m[2]
+				x := findAttr(e, attr)
+				return x != nil && x.Value == want
 			}
 		}
 		return k
-	}
-	if m := reValueSet.FindStringSubmatch(test); m != nil {
-		var hrefs []string
-		for _, h := range reVocHref.FindAllStringSubmatch(m[2], -1) {
-			hrefs = append(hrefs, h[1])
-		}
-		k := valueSetKind(m[1], hrefs)
+	case "value-set":
+		k := valueSetKind(sh.Attr, sh.Hrefs)
 		var names []string
 		for _, n := range reVSNames.FindAllStringSubmatch(a.Message, -1) {
 			names = append(names, n[1])
 		}
 		if len(names) > 0 {
-			k.desc = "@" + m[1] + " in " + strings.Join(names, " or ")
+			k.desc = "@" + sh.Attr + " in " + strings.Join(names, " or ")
 		}
 		return k
-	}
-	if test == "not(*)" {
+	case "no-children":
 		return &kind{name: "no-children", desc: "no child element",
 			holds: func(g *gen, ev *evaluator, e *etree.Element) bool { return len(e.ChildElements()) == 0 },
 			brk: func(g *gen, ev *evaluator, e *etree.Element) (string, error) {
 				g.newElement(e, Namespaces["hl7"], unexpectedName)
 				return "add a child element", nil
 			}}
-	}
-	if reTS.MatchString(test) {
+	case "ts":
 		return withDesc(attrValueKind("ts", "value", "X2024", func(v string) bool { return tsRE.MatchString(v) }), "@value starts with 4 to 14 digits (ts)")
-	}
-	if reURI.MatchString(test) {
+	case "anyURI":
 		return &kind{name: "anyURI", desc: "@value castable as xs:anyURI", unviolable: "Saxon-HE 9.9 (XSD 1.1 rules) casts any string to xs:anyURI"}
-	}
-	if reINT.MatchString(test) {
+	case "int":
 		return withDesc(attrValueKind("int", "value", "1.5", func(v string) bool { return intRE.MatchString(v) }), "@value an integer")
-	}
-	if m := reNullOrCode.FindStringSubmatch(test); m != nil {
-		return withDesc(attrValueKind("fixed-or-null", "code", "MUTANT", func(v string) bool { return v == m[1] }), fmt.Sprintf("@code = '%s' or a nullFlavor", m[1]))
-	}
-	if m := reEnum.FindStringSubmatch(test); m != nil {
-		items := reEnumItem.FindAllStringSubmatch(m[2], -1)
-		attr := items[0][1]
-		var vals []string
-		for _, it := range items {
-			if it[1] != attr {
-				return nil
-			}
-			vals = append(vals, it[2])
-		}
+	case "fixed-or-null":
+		want := sh.Values[0]
+		return withDesc(attrValueKind("fixed-or-null", "code", "MUTANT", func(v string) bool { return v == want }), fmt.Sprintf("@code = '%s' or a nullFlavor", want))
+	case "enum":
+		attr, vals := sh.Attr, sh.Values
 		k := withDesc(attrValueKind("enum", attr, "MUTANT", func(v string) bool { return slices.Contains(vals, v) }), fmt.Sprintf("@%s in {%s}", attr, strings.Join(vals, ", ")))
 		k.valueFix = true
 		k.fix = func(g *gen, ev *evaluator, e *etree.Element, depth int) {
 			removeAttr(e, attr)
 			g.setAttr(e, attr, vals[0])
 		}
-		optional := m[1] != "" || strings.HasSuffix(test, "or not(@"+attr+")")
-		if optional {
+		if sh.Optional {
 			k.fix = nil
 		}
 		return k
-	}
-	if m := reCivility.FindStringSubmatch(test); m != nil {
-		return civilityKind(a.Rule, m[2], m[3])
+	case "civility-value-set":
+		return civilityKind(sh.Path, sh.Hrefs)
 	}
 	return nil
 }
@@ -286,23 +232,23 @@ func countKind(path, op, n string) *kind {
 	first := pe
 	for {
 		b, ok := first.(binExpr)
-		if !ok || b.op != "|" {
+		if !ok || b.Op != "|" {
 			break
 		}
-		first = b.l
+		first = b.L
 	}
 	growOne := func(g *gen, ev *evaluator, e *etree.Element, depth int) (*etree.Element, error) {
 		fp, ok := first.(pathExpr)
-		if !ok || fp.abs || len(fp.steps) != 1 {
+		if !ok || fp.Abs || len(fp.Steps) != 1 {
 			return nil, fmt.Errorf("cannot grow %s", path)
 		}
-		if c, err := g.reuseBare(ev, e, fp.steps[0], depth); c != nil || err != nil {
+		if c, err := g.reuseBare(ev, e, fp.Steps[0], depth); c != nil || err != nil {
 			if c != nil {
 				g.fill(ev, c, depth+1)
 			}
 			return c, err
 		}
-		return g.create(ev, e, fp.steps[0], depth)
+		return g.create(ev, e, fp.Steps[0], depth)
 	}
 	k := &kind{name: "count" + op + n, desc: fmt.Sprintf("count(%s) %s %s", short(path), op, n)}
 	switch op {
@@ -499,20 +445,18 @@ func valueSetKind(attr string, hrefs []string) *kind {
 }
 
 // civilityKind breaks the J245 (prefix, civilité) and J246 (suffix, titre)
-// asserts: every prefix (suffix) the rule's variable selects gets a value
-// outside the value set, growing one if there is none.
-func civilityKind(r *cdakit.Rule, pvar, tvar string) *kind {
-	var path string
-	for _, l := range r.Lets {
-		if l.Name == pvar {
-			path = l.Value
-		}
-	}
+// asserts: every prefix (suffix) the rule's variable path selects gets a
+// value outside the value set, growing one if there is none.
+func civilityKind(path string, hrefs []string) *kind {
 	pe, err := parseXPath(path)
-	if err != nil || path == "" {
+	if err != nil || path == "" || len(hrefs) != 1 {
 		return nil
 	}
-	return &kind{name: "civility-value-set", desc: short(path) + " in " + map[string]string{"t1": "JDV_J245 (civilité)", "t2": "JDV_J246 (titre)"}[tvar],
+	set := "JDV_J245 (civilité)"
+	if strings.Contains(hrefs[0], "1.2.250.1.213.1.1.5.719") {
+		set = "JDV_J246 (titre)"
+	}
+	return &kind{name: "civility-value-set", desc: short(path) + " in " + set,
 		brk: func(g *gen, ev *evaluator, e *etree.Element) (string, error) {
 			if err := g.satisfy(ev, e, pe, 0); err != nil {
 				return "", err
@@ -525,6 +469,15 @@ func civilityKind(r *cdakit.Rule, pvar, tvar string) *kind {
 			for _, x := range elements(v) {
 				x.SetText(placeholder)
 			}
-			return fmt.Sprintf("%s = \"MUTANT\" (%s)", path, tvar), nil
+			return fmt.Sprintf("%s = \"MUTANT\" (%s)", path, tvarOf(hrefs[0])), nil
 		}}
+}
+
+// tvarOf names the variable of the value set a civility assert reads, as the
+// kit's rules do: t1 for JDV_J245, t2 for JDV_J246.
+func tvarOf(href string) string {
+	if strings.Contains(href, "1.2.250.1.213.1.1.5.719") {
+		return "t2"
+	}
+	return "t1"
 }

@@ -159,9 +159,9 @@ func newGen(base []byte, opts *Options) (*gen, error) {
 		}
 		g.ctx[r.ID] = e
 		last := "/"
-		if pe, ok := e.(pathExpr); ok && len(pe.steps) > 0 {
-			s := pe.steps[len(pe.steps)-1]
-			last = s.local
+		if pe, ok := e.(pathExpr); ok && len(pe.Steps) > 0 {
+			s := pe.Steps[len(pe.Steps)-1]
+			last = s.Local
 			g.lastStep[r.ID] = s
 		}
 		g.byLast[last] = append(g.byLast[last], r)

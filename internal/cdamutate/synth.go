@@ -37,25 +37,25 @@ const maxFillDepth = 14
 // returns the node r then fires on.
 func (g *gen) grow(ev *evaluator, r *cdakit.Rule) (*etree.Element, error) {
 	pe, ok := g.ctx[r.ID].(pathExpr)
-	if !ok || !pe.abs || len(pe.steps) < 2 || pe.steps[0].axis != "descendant-or-self" {
+	if !ok || !pe.Abs || len(pe.Steps) < 2 || pe.Steps[0].Axis != "descendant-or-self" {
 		return nil, fmt.Errorf("cannot grow context %s", r.Context)
 	}
 	root := ev.doc.Root()
-	if !g.stepMatches(ev, pe.steps[1], root) {
+	if !g.stepMatches(ev, pe.Steps[1], root) {
 		return nil, errors.New("the base's root does not match the context")
 	}
 	cur := root
 	var path []*etree.Element // grown along the path, completed at the end
-	for i, s := range pe.steps[2:] {
-		if s.axis != "child" || s.call != nil {
-			return nil, fmt.Errorf("cannot grow step on axis %s in %s", s.axis, r.Context)
+	for i, s := range pe.Steps[2:] {
+		if s.Axis != "child" || s.Call != nil {
+			return nil, fmt.Errorf("cannot grow step on axis %s in %s", s.Axis, r.Context)
 		}
-		last := i == len(pe.steps)-3
+		last := i == len(pe.Steps)-3
 		var next *etree.Element
 		for _, c := range cur.ChildElements() {
 			// The last step must give a node no earlier rule takes; a
 			// closed template's "any other element" is always grown.
-			if last && s.local == "*" {
+			if last && s.Local == "*" {
 				break
 			}
 			if g.stepMatches(ev, s, c) && (!last || g.claims(ev, r, c)) {
@@ -63,7 +63,7 @@ func (g *gen) grow(ev *evaluator, r *cdakit.Rule) (*etree.Element, error) {
 				break
 			}
 		}
-		if next == nil && !(last && s.local == "*") {
+		if next == nil && !(last && s.Local == "*") {
 			var err error
 			if next, err = g.reuseBare(ev, cur, s, 0); err != nil {
 				return nil, err
@@ -97,7 +97,7 @@ func (g *gen) stepMatches(ev *evaluator, s step, e *etree.Element) bool {
 	if !nameMatches(s, node{e: e}) {
 		return false
 	}
-	for _, p := range s.preds {
+	for _, p := range s.Preds {
 		if _, isNum := p.(number); isNum {
 			continue
 		}
@@ -116,7 +116,7 @@ func (g *gen) stepMatches(ev *evaluator, s step, e *etree.Element) bool {
 func (g *gen) reuseBare(ev *evaluator, parent *etree.Element, s step, depth int) (*etree.Element, error) {
 	for _, c := range parent.ChildElements() {
 		if nameMatches(s, node{e: c}) && len(c.Attr) == 0 && len(c.ChildElements()) == 0 && !hasText(c) {
-			for _, p := range s.preds {
+			for _, p := range s.Preds {
 				if err := g.satisfy(ev, c, p, depth); err != nil {
 					return nil, err
 				}
@@ -144,7 +144,7 @@ func (g *gen) createBare(ev *evaluator, parent *etree.Element, s step, depth int
 	if depth > maxFillDepth {
 		return nil, errors.New("growing too deep")
 	}
-	space, local := s.space, s.local
+	space, local := s.Space, s.Local
 	if space == "*" || space == "" {
 		space = Namespaces["hl7"]
 	}
@@ -155,7 +155,7 @@ func (g *gen) createBare(ev *evaluator, parent *etree.Element, s step, depth int
 		return nil, fmt.Errorf("cannot grow a %s step", local)
 	}
 	e := g.newElement(parent, space, local)
-	for _, p := range s.preds {
+	for _, p := range s.Preds {
 		if err := g.satisfy(ev, e, p, depth); err != nil {
 			return nil, err
 		}
@@ -289,51 +289,51 @@ var valueSetMatch = regexp.MustCompile(`^concat\(@code, ?@codeSystem\) ?= ?doc\(
 func (g *gen) satisfy(ev *evaluator, e *etree.Element, p expr, depth int) error {
 	switch p := p.(type) {
 	case number, callExpr: // positions, not(…) on a fresh element
-		if c, ok := p.(callExpr); ok && c.name != "not" {
-			return fmt.Errorf("cannot satisfy %s(…)", c.name)
+		if c, ok := p.(callExpr); ok && c.Name != "not" {
+			return fmt.Errorf("cannot satisfy %s(…)", c.Name)
 		}
 		return nil
 	case binExpr:
-		switch p.op {
+		switch p.Op {
 		case "and":
-			if err := g.satisfy(ev, e, p.l, depth); err != nil {
+			if err := g.satisfy(ev, e, p.L, depth); err != nil {
 				return err
 			}
-			return g.satisfy(ev, e, p.r, depth)
+			return g.satisfy(ev, e, p.R, depth)
 		case "or":
-			return g.satisfy(ev, e, p.l, depth)
+			return g.satisfy(ev, e, p.L, depth)
 		case "=":
-			if c, ok := p.l.(callExpr); ok && c.name == "concat" {
-				if pe, ok := p.r.(pathExpr); ok {
-					if dc, ok := pe.filter.(callExpr); ok && dc.name == "doc" && len(dc.args) == 1 {
-						return g.setFromValueSet(e, string(dc.args[0].(literal)))
+			if c, ok := p.L.(callExpr); ok && c.Name == "concat" {
+				if pe, ok := p.R.(pathExpr); ok {
+					if dc, ok := pe.Filter.(callExpr); ok && dc.Name == "doc" && len(dc.Args) == 1 {
+						return g.setFromValueSet(e, string(dc.Args[0].(literal)))
 					}
 				}
 			}
-			lp, ok := p.l.(pathExpr)
-			lit, ok2 := p.r.(literal)
-			if ok && ok2 && !lp.abs && len(lp.steps) == 1 && lp.steps[0].axis == "attribute" {
-				g.setAttr(e, attrName(lp.steps[0]), string(lit))
+			lp, ok := p.L.(pathExpr)
+			lit, ok2 := p.R.(literal)
+			if ok && ok2 && !lp.Abs && len(lp.Steps) == 1 && lp.Steps[0].Axis == "attribute" {
+				g.setAttr(e, attrName(lp.Steps[0]), string(lit))
 				return nil
 			}
 		case "|":
-			return g.satisfy(ev, e, p.l, depth)
+			return g.satisfy(ev, e, p.L, depth)
 		}
 		return fmt.Errorf("cannot satisfy predicate %v", p)
 	case pathExpr:
-		if p.abs || p.filter != nil {
+		if p.Abs || p.Filter != nil {
 			return errors.New("cannot satisfy an absolute path predicate")
 		}
 		cur := e
-		for i, s := range p.steps {
-			if s.axis == "attribute" && i == len(p.steps)-1 {
+		for i, s := range p.Steps {
+			if s.Axis == "attribute" && i == len(p.Steps)-1 {
 				if findAttr(cur, attrName(s)) == nil {
 					g.setAttr(cur, attrName(s), g.defaultValue(cur, attrName(s)))
 				}
 				return nil
 			}
-			if s.axis != "child" {
-				return fmt.Errorf("cannot satisfy a %s step", s.axis)
+			if s.Axis != "child" {
+				return fmt.Errorf("cannot satisfy a %s step", s.Axis)
 			}
 			var next *etree.Element
 			for _, c := range cur.ChildElements() {
@@ -358,11 +358,11 @@ func (g *gen) satisfy(ev *evaluator, e *etree.Element, p expr, depth int) error 
 // attrName writes an attribute step's name as the rules do.
 func attrName(s step) string {
 	for p, uri := range Namespaces {
-		if uri == s.space && s.space != "" && p != "cda" {
-			return p + ":" + s.local
+		if uri == s.Space && s.Space != "" && p != "cda" {
+			return p + ":" + s.Local
 		}
 	}
-	return s.local
+	return s.Local
 }
 
 // setFromValueSet gives e the code, code system and display name of the

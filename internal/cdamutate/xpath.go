@@ -4,465 +4,33 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/beevik/etree"
+
+	"github.com/mssante-go/sdk/internal/cdakit/xpath"
 )
 
-// A small XPath 1.0 subset, enough for the rule contexts of the StrucMin
-// schematron and for the paths inside their asserts: location paths on the
-// child, descendant-or-self, self and attribute axes, name tests with the
-// schematron's prefixes, predicates with and/or/not, = and !=, unions,
-// positions, and the functions count, concat, doc (value set files),
-// string, exists, empty. What it cannot parse is reported, never guessed.
+// The expressions are parsed by internal/cdakit/xpath; this file evaluates
+// them on etree documents: location paths on the child, descendant-or-self,
+// self, parent and attribute axes, predicates, unions, comparisons, and the
+// functions count, concat, doc (value set files), string, exists, empty.
 
 // Namespaces are the prefixes the StrucMin schematron declares.
-var Namespaces = map[string]string{
-	"hl7":    "urn:hl7-org:v3",
-	"cda":    "urn:hl7-org:v3",
-	"sdtc":   "urn:hl7-org:sdtc",
-	"lab":    "urn:oid:1.3.6.1.4.1.19376.1.3.2",
-	"ps3-20": "urn:dicom-org:ps3-20",
-	"xsi":    "http://www.w3.org/2001/XMLSchema-instance",
-	"xs":     "http://www.w3.org/2001/XMLSchema",
-	"xml":    "http://www.w3.org/XML/1998/namespace",
-}
+var Namespaces = xpath.Namespaces
 
-// expr is a parsed expression.
-type expr interface{}
-
+// The parsed expressions, under this package's names.
 type (
-	pathExpr struct {
-		abs    bool     // starts at the document root
-		filter expr     // a primary expression the steps apply to (doc(...)/…), or nil
-		steps  []step   // may be empty for "/"
-		keys   []string // for an absolute path, the source of steps[:i+1] (memo keys)
-	}
-	step struct {
-		axis  string // child, descendant-or-self, self, attribute, parent
-		space string // namespace URI, "*" for any; "" for no namespace
-		local string // "*" for any, "node()" for any node
-		preds []expr
-		call  *callExpr // an XPath 2.0 function step (…/concept/concat(@code, @codeSystem))
-	}
-	binExpr struct {
-		op   string // or, and, =, !=, |, <=, >=, <, >
-		l, r expr
-	}
-	callExpr struct {
-		name string
-		args []expr
-	}
-	literal string
-	number  float64
-	varRef  string
+	expr     = xpath.Expr
+	pathExpr = xpath.Path
+	step     = xpath.Step
+	binExpr  = xpath.Binary
+	callExpr = xpath.Call
+	literal  = xpath.Literal
+	number   = xpath.Number
+	varRef   = xpath.Var
 )
 
-type token struct {
-	kind string // name, lit, num, op, var
-	val  string
-}
-
-func tokenize(s string) ([]token, error) {
-	var out []token
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			i++
-		case c == '\'' || c == '"':
-			j := strings.IndexByte(s[i+1:], c)
-			if j < 0 {
-				return nil, fmt.Errorf("unterminated literal in %q", s)
-			}
-			out = append(out, token{"lit", s[i+1 : i+1+j]})
-			i += j + 2
-		case c == '/' && i+1 < len(s) && s[i+1] == '/':
-			out = append(out, token{"op", "//"})
-			i += 2
-		case c == ':' && i+1 < len(s) && s[i+1] == ':':
-			out = append(out, token{"op", "::"})
-			i += 2
-		case c == '!' && i+1 < len(s) && s[i+1] == '=':
-			out = append(out, token{"op", "!="})
-			i += 2
-		case (c == '<' || c == '>') && i+1 < len(s) && s[i+1] == '=':
-			out = append(out, token{"op", s[i : i+2]})
-			i += 2
-		case strings.IndexByte("/[]()@|=,*.<>", c) >= 0:
-			if c == '.' && i+1 < len(s) && s[i+1] == '.' {
-				out = append(out, token{"op", ".."})
-				i += 2
-				continue
-			}
-			if c == '.' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
-				j := i + 1
-				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-					j++
-				}
-				out = append(out, token{"num", s[i:j]})
-				i = j
-				continue
-			}
-			out = append(out, token{"op", string(c)})
-			i++
-		case c == '$':
-			j := i + 1
-			for j < len(s) && isNameChar(rune(s[j])) {
-				j++
-			}
-			out = append(out, token{"var", s[i+1 : j]})
-			i = j
-		case c >= '0' && c <= '9':
-			j := i
-			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
-				j++
-			}
-			out = append(out, token{"num", s[i:j]})
-			i = j
-		case isNameStart(rune(c)):
-			j := i
-			for j < len(s) && isNameChar(rune(s[j])) {
-				j++
-			}
-			// A QName: prefix:local or prefix:*.
-			if j+1 < len(s) && s[j] == ':' && s[j+1] != ':' {
-				if s[j+1] == '*' {
-					j += 2
-				} else if isNameStart(rune(s[j+1])) {
-					j++
-					for j < len(s) && isNameChar(rune(s[j])) {
-						j++
-					}
-				}
-			}
-			out = append(out, token{"name", s[i:j]})
-			i = j
-		default:
-			return nil, fmt.Errorf("unexpected %q in %q", c, s)
-		}
-	}
-	return out, nil
-}
-
-func isNameStart(r rune) bool { return r == '_' || unicode.IsLetter(r) }
-func isNameChar(r rune) bool {
-	return r == '_' || r == '-' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r)
-}
-
-type parser struct {
-	toks []token
-	pos  int
-	src  string
-}
-
-// parseXPath parses an expression of the subset.
-func parseXPath(s string) (expr, error) {
-	toks, err := tokenize(s)
-	if err != nil {
-		return nil, err
-	}
-	p := &parser{toks: toks, src: s}
-	e, err := p.orExpr()
-	if err != nil {
-		return nil, err
-	}
-	if p.pos != len(p.toks) {
-		return nil, fmt.Errorf("unexpected %q at token %d of %q", p.toks[p.pos].val, p.pos, s)
-	}
-	return e, nil
-}
-
-func (p *parser) peek() token {
-	if p.pos < len(p.toks) {
-		return p.toks[p.pos]
-	}
-	return token{}
-}
-
-func (p *parser) isOp(v string) bool { t := p.peek(); return t.kind == "op" && t.val == v }
-
-func (p *parser) isKeyword(v string) bool { t := p.peek(); return t.kind == "name" && t.val == v }
-
-func (p *parser) expect(v string) error {
-	if !p.isOp(v) {
-		return fmt.Errorf("expected %q at token %d of %q", v, p.pos, p.src)
-	}
-	p.pos++
-	return nil
-}
-
-func (p *parser) orExpr() (expr, error) {
-	l, err := p.andExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("or") {
-		p.pos++
-		r, err := p.andExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = binExpr{"or", l, r}
-	}
-	return l, nil
-}
-
-func (p *parser) andExpr() (expr, error) {
-	l, err := p.cmpExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("and") {
-		p.pos++
-		r, err := p.cmpExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = binExpr{"and", l, r}
-	}
-	return l, nil
-}
-
-func (p *parser) cmpExpr() (expr, error) {
-	l, err := p.unionExpr()
-	if err != nil {
-		return nil, err
-	}
-	for _, op := range []string{"=", "!=", "<=", ">=", "<", ">"} {
-		if p.isOp(op) {
-			p.pos++
-			r, err := p.unionExpr()
-			if err != nil {
-				return nil, err
-			}
-			return binExpr{op, l, r}, nil
-		}
-	}
-	return l, nil
-}
-
-func (p *parser) unionExpr() (expr, error) {
-	l, err := p.pathExpr()
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("|") {
-		p.pos++
-		r, err := p.pathExpr()
-		if err != nil {
-			return nil, err
-		}
-		l = binExpr{"|", l, r}
-	}
-	return l, nil
-}
-
-func (p *parser) pathExpr() (expr, error) {
-	t := p.peek()
-	switch {
-	case t.kind == "lit":
-		p.pos++
-		return literal(t.val), nil
-	case t.kind == "num":
-		p.pos++
-		f, err := strconv.ParseFloat(t.val, 64)
-		if err != nil {
-			return nil, err
-		}
-		return number(f), nil
-	case t.kind == "var":
-		p.pos++
-		return varRef(t.val), nil
-	case t.kind == "op" && t.val == "(":
-		p.pos++
-		e, err := p.orExpr()
-		if err != nil {
-			return nil, err
-		}
-		return e, p.expect(")")
-	case t.kind == "name" && p.pos+1 < len(p.toks) && p.toks[p.pos+1].kind == "op" && p.toks[p.pos+1].val == "(" && !isNodeType(t.val):
-		call, err := p.call()
-		if err != nil {
-			return nil, err
-		}
-		if p.isOp("/") || p.isOp("//") {
-			pe := pathExpr{filter: call}
-			if err := p.relSteps(&pe, true, 0); err != nil {
-				return nil, err
-			}
-			return pe, nil
-		}
-		return call, nil
-	}
-	pe := pathExpr{}
-	start := p.pos
-	if p.isOp("/") {
-		p.pos++
-		pe.abs = true
-		if !p.startsStep() {
-			return pe, nil
-		}
-	} else if p.isOp("//") {
-		p.pos++
-		pe.abs = true
-		pe.steps = append(pe.steps, step{axis: "descendant-or-self", space: "*", local: "node()"})
-		pe.keys = append(pe.keys, "//")
-	}
-	if err := p.relSteps(&pe, false, start); err != nil {
-		return nil, err
-	}
-	return pe, nil
-}
-
-func (p *parser) text(from, to int) string {
-	var b strings.Builder
-	for _, t := range p.toks[from:to] {
-		if t.kind == "lit" {
-			b.WriteString("'" + t.val + "'")
-		} else {
-			b.WriteString(t.val)
-		}
-		b.WriteByte(' ')
-	}
-	return b.String()
-}
-
-func isNodeType(n string) bool { return n == "node" || n == "text" }
-
-func (p *parser) startsStep() bool {
-	t := p.peek()
-	return t.kind == "name" || (t.kind == "op" && (t.val == "@" || t.val == "*" || t.val == "." || t.val == ".."))
-}
-
-// relSteps parses steps; leadingSep says a separator comes first. For an
-// absolute path it records the memo key of each step: the source text from
-// start to the end of the step.
-func (p *parser) relSteps(pe *pathExpr, leadingSep bool, start int) error {
-	first := !leadingSep
-	for {
-		if !first {
-			if p.isOp("//") {
-				pe.steps = append(pe.steps, step{axis: "descendant-or-self", space: "*", local: "node()"})
-				if pe.abs {
-					pe.keys = append(pe.keys, p.text(start, p.pos+1))
-				}
-			} else if !p.isOp("/") {
-				return nil
-			}
-			p.pos++
-		}
-		first = false
-		s, err := p.step()
-		if err != nil {
-			return err
-		}
-		pe.steps = append(pe.steps, s)
-		if pe.abs {
-			pe.keys = append(pe.keys, p.text(start, p.pos))
-		}
-	}
-}
-
-func (p *parser) step() (step, error) {
-	s := step{axis: "child"}
-	if t := p.peek(); t.kind == "name" && !isNodeType(t.val) && p.pos+1 < len(p.toks) && p.toks[p.pos+1].val == "(" {
-		c, err := p.call()
-		if err != nil {
-			return s, err
-		}
-		ce := c.(callExpr)
-		return step{call: &ce}, nil
-	}
-	switch {
-	case p.isOp("."):
-		p.pos++
-		return step{axis: "self", space: "*", local: "node()"}, nil
-	case p.isOp(".."):
-		p.pos++
-		return step{axis: "parent", space: "*", local: "node()"}, nil
-	case p.isOp("@"):
-		p.pos++
-		s.axis = "attribute"
-	case p.peek().kind == "name" && p.pos+1 < len(p.toks) && p.toks[p.pos+1].val == "::":
-		s.axis = p.peek().val
-		p.pos += 2
-		if s.axis != "self" && s.axis != "child" && s.axis != "attribute" && s.axis != "descendant-or-self" {
-			return s, fmt.Errorf("axis %s not supported in %q", s.axis, p.src)
-		}
-	}
-	t := p.peek()
-	switch {
-	case t.kind == "op" && t.val == "*":
-		p.pos++
-		s.space, s.local = "*", "*"
-	case t.kind == "name" && isNodeType(t.val):
-		p.pos++
-		if err := p.expect("("); err != nil {
-			return s, err
-		}
-		if err := p.expect(")"); err != nil {
-			return s, err
-		}
-		s.space, s.local = "*", t.val+"()"
-	case t.kind == "name":
-		p.pos++
-		prefix, local, ok := strings.Cut(t.val, ":")
-		if !ok {
-			local, prefix = prefix, ""
-		}
-		switch {
-		case prefix == "":
-			s.space = "" // an unprefixed name is in no namespace (XPath 1.0/2.0 default)
-		case prefix == "*":
-			s.space = "*"
-		default:
-			uri, known := Namespaces[prefix]
-			if !known {
-				return s, fmt.Errorf("unknown prefix %q in %q", prefix, p.src)
-			}
-			s.space = uri
-		}
-		s.local = local
-	default:
-		return s, fmt.Errorf("expected a name test at token %d of %q", p.pos, p.src)
-	}
-	for p.isOp("[") {
-		p.pos++
-		e, err := p.orExpr()
-		if err != nil {
-			return s, err
-		}
-		if err := p.expect("]"); err != nil {
-			return s, err
-		}
-		s.preds = append(s.preds, e)
-	}
-	return s, nil
-}
-
-func (p *parser) call() (expr, error) {
-	name := p.peek().val
-	p.pos += 2 // name (
-	c := callExpr{name: name}
-	if p.isOp(")") {
-		p.pos++
-		return c, nil
-	}
-	for {
-		a, err := p.orExpr()
-		if err != nil {
-			return nil, err
-		}
-		c.args = append(c.args, a)
-		if p.isOp(",") {
-			p.pos++
-			continue
-		}
-		return c, p.expect(")")
-	}
-}
+func parseXPath(s string) (expr, error) { return xpath.Parse(s) }
 
 // node is an element, an attribute or a document root.
 type node struct {
@@ -499,36 +67,36 @@ func (ev *evaluator) eval(e expr, ctx node) (any, error) {
 	case callExpr:
 		return ev.call(e, ctx)
 	case binExpr:
-		switch e.op {
+		switch e.Op {
 		case "or", "and":
-			l, err := ev.evalBool(e.l, ctx)
+			l, err := ev.evalBool(e.L, ctx)
 			if err != nil {
 				return nil, err
 			}
-			if e.op == "or" && l || e.op == "and" && !l {
+			if e.Op == "or" && l || e.Op == "and" && !l {
 				return l, nil
 			}
-			return ev.evalBool(e.r, ctx)
+			return ev.evalBool(e.R, ctx)
 		case "|":
-			l, err := ev.evalNodes(e.l, ctx)
+			l, err := ev.evalNodes(e.L, ctx)
 			if err != nil {
 				return nil, err
 			}
-			r, err := ev.evalNodes(e.r, ctx)
+			r, err := ev.evalNodes(e.R, ctx)
 			if err != nil {
 				return nil, err
 			}
 			return union(l, r), nil
 		default:
-			l, err := ev.eval(e.l, ctx)
+			l, err := ev.eval(e.L, ctx)
 			if err != nil {
 				return nil, err
 			}
-			r, err := ev.eval(e.r, ctx)
+			r, err := ev.eval(e.R, ctx)
 			if err != nil {
 				return nil, err
 			}
-			return compare(e.op, l, r), nil
+			return compare(e.Op, l, r), nil
 		}
 	}
 	return nil, fmt.Errorf("cannot evaluate %T", e)
@@ -569,8 +137,8 @@ func (ev *evaluator) evalNodes(e expr, ctx node) ([]node, error) {
 func (ev *evaluator) path(pe pathExpr, ctx node) (any, error) {
 	var cur []node
 	switch {
-	case pe.filter != nil:
-		v, err := ev.eval(pe.filter, ctx)
+	case pe.Filter != nil:
+		v, err := ev.eval(pe.Filter, ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -579,19 +147,19 @@ func (ev *evaluator) path(pe pathExpr, ctx node) (any, error) {
 			return nil, fmt.Errorf("path on a non-node-set")
 		}
 		cur = ns
-	case pe.abs:
+	case pe.Abs:
 		cur = []node{{root: ev.doc}}
 	default:
 		cur = []node{ctx}
 	}
-	for i, s := range pe.steps {
-		if s.call != nil {
-			if i != len(pe.steps)-1 {
+	for i, s := range pe.Steps {
+		if s.Call != nil {
+			if i != len(pe.Steps)-1 {
 				return nil, fmt.Errorf("a function step must be the last")
 			}
 			var vals []string
 			for _, n := range cur {
-				v, err := ev.call(*s.call, n)
+				v, err := ev.call(*s.Call, n)
 				if err != nil {
 					return nil, err
 				}
@@ -600,8 +168,8 @@ func (ev *evaluator) path(pe pathExpr, ctx node) (any, error) {
 			return vals, nil
 		}
 		memoKey := ""
-		if pe.abs && pe.filter == nil && i < len(pe.keys) {
-			memoKey = pe.keys[i]
+		if pe.Abs && pe.Filter == nil && i < len(pe.Keys) {
+			memoKey = pe.Keys[i]
 			if m, ok := ev.memo[memoKey]; ok {
 				cur = m
 				continue
@@ -616,7 +184,7 @@ func (ev *evaluator) path(pe pathExpr, ctx node) (any, error) {
 					matched = append(matched, c)
 				}
 			}
-			for _, pr := range s.preds {
+			for _, pr := range s.Preds {
 				var kept []node
 				for i, c := range matched {
 					v, err := ev.eval(pr, c)
@@ -660,7 +228,7 @@ func (ev *evaluator) axis(s step, n node) []node {
 		}
 		return n.e.ChildElements()
 	}
-	switch s.axis {
+	switch s.Axis {
 	case "child":
 		for _, c := range children(n) {
 			out = append(out, node{e: c})
@@ -700,28 +268,28 @@ func (ev *evaluator) axis(s step, n node) []node {
 }
 
 func nameMatches(s step, n node) bool {
-	if s.local == "node()" {
+	if s.Local == "node()" {
 		return true
 	}
-	if s.local == "text()" {
+	if s.Local == "text()" {
 		return false
 	}
-	if s.axis == "attribute" {
+	if s.Axis == "attribute" {
 		if n.attr == nil {
 			return false
 		}
-		if s.local != "*" && n.attr.Key != s.local {
+		if s.Local != "*" && n.attr.Key != s.Local {
 			return false
 		}
-		return s.space == "*" || attrNS(n.attr) == s.space
+		return s.Space == "*" || attrNS(n.attr) == s.Space
 	}
 	if n.attr != nil || n.root != nil || n.e == nil {
 		return false
 	}
-	if s.local != "*" && n.e.Tag != s.local {
+	if s.Local != "*" && n.e.Tag != s.Local {
 		return false
 	}
-	return s.space == "*" || n.e.NamespaceURI() == s.space
+	return s.Space == "*" || n.e.NamespaceURI() == s.Space
 }
 
 func attrNS(a *etree.Attr) string {
@@ -752,15 +320,15 @@ func union(a, b []node) []node {
 }
 
 func (ev *evaluator) call(c callExpr, ctx node) (any, error) {
-	args := make([]any, len(c.args))
-	for i, a := range c.args {
+	args := make([]any, len(c.Args))
+	for i, a := range c.Args {
 		v, err := ev.eval(a, ctx)
 		if err != nil {
 			return nil, err
 		}
 		args[i] = v
 	}
-	switch c.name {
+	switch c.Name {
 	case "not":
 		if len(args) == 1 {
 			return !boolean(args[0]), nil
@@ -797,7 +365,7 @@ func (ev *evaluator) call(c callExpr, ctx node) (any, error) {
 			return []node{{root: d}}, nil
 		}
 	}
-	return nil, fmt.Errorf("function %s/%d not supported", c.name, len(c.args))
+	return nil, fmt.Errorf("function %s/%d not supported", c.Name, len(c.Args))
 }
 
 func stringValue(n node) string {
