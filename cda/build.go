@@ -76,7 +76,7 @@ func Build(w io.Writer, h *Header, body Body) error {
 	var check bytes.Buffer
 	check.Write(hdr.Bytes())
 	check.WriteString("</text></nonXMLBody></component></ClinicalDocument>")
-	fs, err := validateReader(&check, &ValidateOptions{}, false)
+	fs, err := validateReader(&check, &ValidateOptions{strict: true}, false)
 	if err != nil {
 		return fmt.Errorf("cda: internal error, the written header does not parse: %w", err)
 	}
@@ -167,7 +167,7 @@ func NewReplacement(prev *Header, newID II) *Header {
 		v = 1
 	}
 	h.VersionNumber = v + 1
-	h.RelatedDocument = &RelatedDocument{TypeCode: "RPLC", ParentID: prev.ID, ParentSetID: h.SetID, ParentVersion: v}
+	h.RelatedDocument = &RelatedDocument{TypeCode: "RPLC", ParentID: prev.ID, ParentVersion: v}
 	return &h
 }
 
@@ -307,10 +307,10 @@ func (x *xw) telecoms(ts []Telecom) {
 
 func (x *xw) personName(n PersonName) {
 	x.open("name")
-	x.text("prefix", n.Prefix)
+	x.text("prefix", string(n.Civility))
 	x.text("given", n.Given)
 	x.text("family", n.Family)
-	x.text("suffix", n.Suffix)
+	x.text("suffix", string(n.Title))
 	x.close("name")
 }
 
@@ -331,7 +331,8 @@ func (x *xw) org(name string, o *Organization, industry bool) {
 	x.close(name)
 }
 
-// assignedEntity writes an AssignedEntity (legal authenticator, performer).
+// assignedEntity writes an AssignedEntity (legal authenticator, performer,
+// informant, encounter participant).
 func (x *xw) assignedEntity(p *Person, practice Code) {
 	x.open("assignedEntity")
 	x.ii("id", p.ID)
@@ -385,6 +386,9 @@ func writeHeader(x *xw, h *Header) {
 	for i := range h.Authors {
 		writeAuthor(x, &h.Authors[i])
 	}
+	for i := range h.Informants {
+		writeInformant(x, &h.Informants[i])
+	}
 	x.open("custodian")
 	x.open("assignedCustodian")
 	c := h.Custodian
@@ -407,6 +411,9 @@ func writeHeader(x *xw, h *Header) {
 		x.empty("signatureCode", "code", "S")
 		x.assignedEntity(&la.Person, Code{})
 		x.close("legalAuthenticator")
+	}
+	for i := range h.Participants {
+		writeParticipant(x, &h.Participants[i])
 	}
 	writeServiceEvent(x, &h.ServiceEvent)
 	for i := range h.OtherServiceEvents {
@@ -437,6 +444,13 @@ func writeHeader(x *xw, h *Header) {
 	}
 	x.code("code", e.Code, &vsJ142)
 	x.ivl("effectiveTime", e.Start, e.Stop)
+	for i := range e.Participants {
+		p := &e.Participants[i]
+		x.open("encounterParticipant", "typeCode", p.TypeCode)
+		x.ivl("time", p.Start, p.Stop)
+		x.assignedEntity(&p.Person, Code{})
+		x.close("encounterParticipant")
+	}
 	x.open("location")
 	x.open("healthCareFacility")
 	if !e.FacilityID.IsZero() {
@@ -494,6 +508,9 @@ func writePatient(x *xw, p *Patient) {
 	if !t.BirthDate.IsZero() {
 		x.empty("birthTime", "value", t.BirthDate.Format("20060102"))
 	}
+	for i := range p.Guardians {
+		writeGuardian(x, &p.Guardians[i])
+	}
 	if t.BirthPlace != "" || p.BirthPlaceCity != "" {
 		x.open("birthplace")
 		x.open("place")
@@ -511,7 +528,7 @@ func writePatient(x *xw, p *Patient) {
 
 func writeAuthor(x *xw, a *Author) {
 	x.open("author")
-	x.code("functionCode", a.FunctionCode, nil)
+	x.code("functionCode", a.FunctionCode, &vsJ47)
 	x.empty("time", "value", ts(a.Time))
 	x.open("assignedAuthor")
 	x.ii("id", a.ID)
@@ -532,6 +549,69 @@ func writeAuthor(x *xw, a *Author) {
 	x.org("representedOrganization", a.Organization, true)
 	x.close("assignedAuthor")
 	x.close("author")
+}
+
+func writeGuardian(x *xw, g *Guardian) {
+	x.open("guardian")
+	x.addr(g.Addr)
+	x.telecoms(g.Telecoms)
+	if g.Person != nil {
+		x.open("guardianPerson")
+		x.personName(*g.Person)
+		x.close("guardianPerson")
+	}
+	if o := g.Organization; o != nil {
+		x.open("guardianOrganization")
+		if !o.ID.IsZero() {
+			x.ii("id", o.ID)
+		}
+		x.text("name", o.Name)
+		x.close("guardianOrganization")
+	}
+	x.close("guardian")
+}
+
+func writeInformant(x *xw, in *Informant) {
+	x.open("informant")
+	if in.Person != nil {
+		x.assignedEntity(in.Person, Code{})
+	}
+	if r := in.Relative; r != nil {
+		cc := r.ClassCode
+		if cc == "" {
+			cc = "NOK"
+		}
+		x.open("relatedEntity", "classCode", cc)
+		x.code("code", r.Relation, &vsJ11)
+		x.addr(r.Addr)
+		x.telecoms(r.Telecoms)
+		x.open("relatedPerson")
+		x.personName(r.Name)
+		x.close("relatedPerson")
+		x.close("relatedEntity")
+	}
+	x.close("informant")
+}
+
+func writeParticipant(x *xw, p *Participant) {
+	x.open("participant", "typeCode", p.TypeCode)
+	x.code("functionCode", p.FunctionCode, &vsJ47)
+	x.ivl("time", p.Start, p.Stop)
+	cc := p.ClassCode
+	if cc == "" {
+		cc = "PROV"
+	}
+	x.open("associatedEntity", "classCode", cc)
+	x.ii("id", p.Person.ID)
+	x.code("code", p.Person.Code, &vsJ01)
+	x.addr(p.Person.Addr)
+	x.telecoms(p.Person.Telecoms)
+	x.open("associatedPerson")
+	x.personName(p.Person.Name)
+	x.close("associatedPerson")
+	x.org("scopingOrganization", p.Person.Organization, false)
+	x.close("associatedEntity")
+	x.close("participant")
 }
 
 func writeRecipient(x *xw, r *Recipient) {

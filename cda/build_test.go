@@ -17,37 +17,51 @@ import (
 )
 
 func TestBuildValidatesAndRoundTrips(t *testing.T) {
-	pdf := fakePDF(10000)
-	doc := build(t, testHeader(t), pdf)
-	fs, err := cda.Validate(bytes.NewReader(doc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fs.HasErrors() || fs.Count(finding.Warning) > 0 {
-		t.Fatalf("findings on a built document:\n%s\n%s", findingsString(fs), doc[:4000])
-	}
-	d, err := cda.Parse(bytes.NewReader(doc), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !d.IsLevel1() || d.BodyMediaType() != cda.MediaTypePDF {
-		t.Fatalf("level1=%v mediaType=%q", d.IsLevel1(), d.BodyMediaType())
-	}
-	body, err := d.Body()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, pdf) {
-		t.Fatalf("body differs: %d bytes, want %d", len(got), len(pdf))
-	}
-	// Rebuilding from the header read back gives the same bytes.
-	again := build(t, d.Header(), pdf)
-	if !bytes.Equal(again, doc) {
-		t.Fatalf("round trip through the reader changes the document:\n%s\n----\n%s", again[:3000], doc[:3000])
+	for _, bd := range builderDocs(t) {
+		t.Run(bd.name, func(t *testing.T) {
+			content, err := io.ReadAll(bd.body.Content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := cda.Build(&out, bd.header, cda.Body{MediaType: bd.body.MediaType, Content: bytes.NewReader(content)}); err != nil {
+				t.Fatalf("Build: %v", err)
+			}
+			doc := out.Bytes()
+			fs, err := cda.Validate(bytes.NewReader(doc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fs.HasErrors() || fs.Count(finding.Warning) > 0 {
+				t.Fatalf("findings on a built document:\n%s\n%s", findingsString(fs), doc[:min(len(doc), 6000)])
+			}
+			d, err := cda.Parse(bytes.NewReader(doc), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !d.IsLevel1() || d.BodyMediaType() != bd.body.MediaType {
+				t.Fatalf("level1=%v mediaType=%q", d.IsLevel1(), d.BodyMediaType())
+			}
+			body, err := d.Body()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, content) {
+				t.Fatalf("body differs: %d bytes, want %d", len(got), len(content))
+			}
+			// Rebuilding from the header read back gives the same bytes.
+			var again bytes.Buffer
+			if err := cda.Build(&again, d.Header(), cda.Body{MediaType: bd.body.MediaType, Content: bytes.NewReader(content)}); err != nil {
+				t.Fatalf("Build from the header read back: %v", err)
+			}
+			if !bytes.Equal(again.Bytes(), doc) {
+				t.Fatalf("round trip through the reader changes the document:\n%s\n----\n%s", again.Bytes(), doc)
+			}
+		})
 	}
 }
 
@@ -75,21 +89,14 @@ func TestBuildXSD(t *testing.T) {
 	xmllint := testenv.LookPath(t, "xmllint")
 	xsd := testenv.Shared(t, "cda", "xsd", "CDA_extended.xsd")
 	dir := t.TempDir()
-	docs := map[string][]byte{
-		"level1.xml": build(t, testHeader(t), fakePDF(3000)),
+	docs := map[string][]byte{}
+	for _, bd := range builderDocs(t) {
+		var out bytes.Buffer
+		if err := cda.Build(&out, bd.header, bd.body); err != nil {
+			t.Fatalf("%s: %v", bd.name, err)
+		}
+		docs[bd.name+".xml"] = out.Bytes()
 	}
-	repl := cda.NewReplacement(testHeader(t), cda.II{Root: "1.2.250.1.999.1.1.1", Extension: "DOC-0002"})
-	docs["replacement.xml"] = build(t, repl, fakePDF(100))
-	dev := testHeader(t)
-	dev.Authors[0].Person = nil
-	dev.Authors[0].Device = &cda.Device{ManufacturerModelName: "Editeur Test", SoftwareName: "DPI Test 1.0"}
-	dev.Authors[0].Code = cda.Code{}
-	docs["device.xml"] = build(t, dev, fakePDF(100))
-	var txt bytes.Buffer
-	if err := cda.Build(&txt, testHeader(t), cda.Body{MediaType: cda.MediaTypeText, Content: strings.NewReader("Bonjour <&> é")}); err != nil {
-		t.Fatal(err)
-	}
-	docs["text.xml"] = txt.Bytes()
 	for name, doc := range docs {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, doc, 0o600); err != nil {

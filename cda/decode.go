@@ -32,6 +32,18 @@ func decodeHeader(root, bodyText *node) *Header {
 	for _, a := range root.elems("author") {
 		h.Authors = append(h.Authors, decodeAuthor(a))
 	}
+	for _, in := range root.elems("informant") {
+		var i Informant
+		if ae := in.elem("assignedEntity"); ae != nil {
+			p := decodePerson(ae, "assignedPerson", "representedOrganization")
+			i.Person = &p
+		}
+		if re := in.elem("relatedEntity"); re != nil {
+			i.Relative = &Relative{ClassCode: re.attr("classCode"), Relation: decodeCode(re.elem("code")), Name: decodeName(re.path("relatedPerson", "name")),
+				Addr: decodeAddr(re.elem("addr")), Telecoms: decodeTelecoms(re)}
+		}
+		h.Informants = append(h.Informants, i)
+	}
 	h.Custodian = decodeOrg(root.path("custodian", "assignedCustodian", "representedCustodianOrganization"))
 	if la := root.elem("legalAuthenticator"); la != nil {
 		t, _ := parseTS(la.elem("time").attr("value"))
@@ -50,6 +62,15 @@ func decodeHeader(root, bodyText *node) *Header {
 			}
 		}
 		h.InformationRecipients = append(h.InformationRecipients, r)
+	}
+	for _, pa := range root.elems("participant") {
+		p := Participant{TypeCode: pa.attr("typeCode"), FunctionCode: decodeCode(pa.elem("functionCode"))}
+		p.Start, p.Stop = decodeIVL(pa.elem("time"))
+		if ae := pa.elem("associatedEntity"); ae != nil {
+			p.ClassCode = ae.attr("classCode")
+			p.Person = decodePerson(ae, "associatedPerson", "scopingOrganization")
+		}
+		h.Participants = append(h.Participants, p)
 	}
 	for i, d := range root.elems("documentationOf") {
 		se := decodeServiceEvent(d.elem("serviceEvent"))
@@ -72,6 +93,11 @@ func decodeHeader(root, bodyText *node) *Header {
 		hf := ee.path("location", "healthCareFacility")
 		e.FacilityID = decodeII(hf.elem("id"))
 		e.FacilityType = decodeCode(hf.elem("code"))
+		for _, ep := range ee.elems("encounterParticipant") {
+			p := EncounterParticipant{TypeCode: ep.attr("typeCode"), Person: decodePerson(ep.elem("assignedEntity"), "assignedPerson", "representedOrganization")}
+			p.Start, p.Stop = decodeIVL(ep.elem("time"))
+			e.Participants = append(e.Participants, p)
+		}
 	}
 	h.BodyMediaType = bodyMediaType(bodyText)
 	return h
@@ -131,7 +157,7 @@ func decodeTelecoms(n *node) []Telecom {
 }
 
 func decodeName(n *node) PersonName {
-	return PersonName{Prefix: n.elem("prefix").txt(), Given: n.elem("given").txt(), Family: n.elem("family").txt(), Suffix: n.elem("suffix").txt()}
+	return PersonName{Civility: Civility(n.elem("prefix").txt()), Given: n.elem("given").txt(), Family: n.elem("family").txt(), Title: Title(n.elem("suffix").txt())}
 }
 
 func decodeOrg(n *node) Organization {
@@ -276,6 +302,18 @@ func decodePatient(pr *node) Patient {
 	addr := pt.path("birthplace", "place", "addr")
 	t.BirthPlace = addr.elem("county").txt()
 	p.BirthPlaceCity = addr.elem("city").txt()
+	for _, g := range pt.elems("guardian") {
+		gd := Guardian{Addr: decodeAddr(g.elem("addr")), Telecoms: decodeTelecoms(g)}
+		if gp := g.elem("guardianPerson"); gp != nil {
+			name := decodeName(gp.elem("name"))
+			gd.Person = &name
+		}
+		if o := g.elem("guardianOrganization"); o != nil {
+			org := Organization{ID: decodeII(o.elem("id")), Name: o.elem("name").txt()}
+			gd.Organization = &org
+		}
+		p.Guardians = append(p.Guardians, gd)
+	}
 	return p
 }
 
@@ -283,7 +321,9 @@ var errTS = errors.New("cda: malformed TS value")
 
 // parseTS reads an HL7 TS: YYYY[MM[DD[hh[mm[ss[.f+]]]]]][±hhmm]. A value
 // without an offset is read in UTC (the CI-SIS examples carry offsets on
-// every time with an hour; a bare date has no time zone).
+// every time with an hour; a bare date has no time zone). An offset of three
+// digits (±hmm, "+100" in official examples) is read as its author meant it,
+// ±0h:mm; Validate warns about it (CDA-TS-OFFSET).
 func parseTS(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -293,6 +333,9 @@ func parseTS(s string) (time.Time, error) {
 	if i := strings.IndexAny(s, "+-"); i >= 0 {
 		off := s[i:]
 		s = s[:i]
+		if len(off) == 4 && check.Digits(off[1:]) {
+			off = off[:1] + "0" + off[1:]
+		}
 		if len(off) != 5 || !check.Digits(off[1:]) {
 			return time.Time{}, fmt.Errorf("%w: offset %q", errTS, off)
 		}

@@ -71,18 +71,26 @@ func Example() {
 	// 810001234565 MEDECIN
 }
 
-// Validate a document and print its findings.
+// Validate a document and print its findings: the official rules of the
+// ANS kit (Spec "StrucMin <assert>") and the SDK's own.
 func ExampleValidate() {
 	doc := `<?xml version="1.0" encoding="UTF-8"?>
-<ClinicalDocument xmlns="urn:hl7-org:v3"><realmCode code="FR"/></ClinicalDocument>`
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <realmCode code="BE"/>
+  <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
+</ClinicalDocument>`
 	fs, err := cda.Validate(strings.NewReader(doc), nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(fs.HasErrors(), len(fs.ByRule("CDA-TITLE")))
-	fmt.Println(fs.ByRule("CDA-TITLE")[0])
+	fmt.Println(fs.HasErrors(), len(fs.Errors()))
+	for _, f := range fs[:3] {
+		fmt.Println(f)
+	}
 	// Output:
-	// true 1
-	// error CDA-TITLE at /ClinicalDocument/title: title is required [cda.md §2]
+	// true 23
+	// error SMDS_CDAClinicalDocument at /ClinicalDocument: the first documentationOf/serviceEvent has 0 performer, exactly one required [StrucMin d152e10-false-d1610e0/4]
+	// error SMDS_CDAClinicalDocument at /ClinicalDocument: the first documentationOf/serviceEvent has 0 effectiveTime, exactly one required [StrucMin d152e10-false-d1610e0/5]
+	// error SMDS_CDAClinicalDocument at /ClinicalDocument: component has neither structuredBody nor nonXMLBody [StrucMin d152e10-false-d1610e0/6]
 }

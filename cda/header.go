@@ -50,9 +50,11 @@ type Header struct {
 	Patient Patient `json:"patient,omitzero"`
 
 	Authors               []Author            `json:"authors,omitempty"`
+	Informants            []Informant         `json:"informants,omitempty"`
 	Custodian             Organization        `json:"custodian,omitzero"`
 	LegalAuthenticator    *LegalAuthenticator `json:"legal_authenticator,omitempty"`
 	InformationRecipients []Recipient         `json:"information_recipients,omitempty"`
+	Participants          []Participant       `json:"participants,omitempty"`
 
 	// ServiceEvent is the first documentationOf/serviceEvent (the one the
 	// kit constrains and XDS reads); OtherServiceEvents are the next ones.
@@ -92,9 +94,59 @@ type Patient struct {
 	BirthPlaceCity string    `json:"birth_place_city,omitempty"`
 	Addr           *Address  `json:"addr,omitempty"`
 	Telecoms       []Telecom `json:"telecoms,omitempty"`
+	// Guardians are patient/guardian: the legal representatives of a
+	// minor or of a protected adult (a parent, a tutor).
+	Guardians []Guardian `json:"guardians,omitempty"`
 }
 
-// Address is a postal address (AD), reduced to the parts French documents use.
+// Guardian is a legal representative of the patient (patient/guardian): a
+// person or an organisation, with how to reach them.
+type Guardian struct {
+	// Exactly one of Person and Organization is set. A guardian's name
+	// has a civilité, given and family names, no title (the CI-SIS
+	// template lists prefix, given and family).
+	Person       *PersonName   `json:"person,omitempty"`       // guardianPerson/name
+	Organization *Organization `json:"organization,omitempty"` // guardianOrganization: id (idNat_Struct) and name
+	Addr         *Address      `json:"addr,omitempty"`
+	Telecoms     []Telecom     `json:"telecoms,omitempty"`
+}
+
+// Informant is an informant of the document: a professional
+// (assignedEntity) or someone close to the patient (relatedEntity): the
+// parent of a minor, a tutor, the person of trust.
+type Informant struct {
+	// Exactly one of Person and Relative is set.
+	Person   *Person   `json:"person,omitempty"`
+	Relative *Relative `json:"relative,omitempty"`
+}
+
+// Relative is informant/relatedEntity: a person close to the patient.
+type Relative struct {
+	// ClassCode is relatedEntity/@classCode: NOK (next of kin, the
+	// default), ECON (emergency contact), CAREGIVER, CON, PAT.
+	ClassCode string     `json:"class_code,omitempty"`
+	Relation  Code       `json:"relation,omitzero"` // code, JDV_J11 RelationPatient: MTH, FTH, TUTEUR...
+	Name      PersonName `json:"name,omitzero"`     // relatedPerson/name, Family required
+	Addr      *Address   `json:"addr,omitempty"`
+	Telecoms  []Telecom  `json:"telecoms,omitempty"`
+}
+
+// Participant is a participant of the document (participant): the
+// prescriber (REF), the médecin traitant (functionCode PCP), who took a
+// sample (PRF, functionCode PRELV)...
+type Participant struct {
+	TypeCode     string    `json:"type_code,omitempty"`    // JDV_J144 ParticipationType: REF, INF, CON, PRF, REFB, RESP, VRF
+	FunctionCode Code      `json:"function_code,omitzero"` // JDV_J47, optional
+	Start        time.Time `json:"start,omitzero"`         // time/low, optional
+	Stop         time.Time `json:"stop,omitzero"`          // time/high, optional
+	ClassCode    string    `json:"class_code,omitempty"`   // associatedEntity/@classCode, JDV_J141: PROV (the default), AGNT
+	Person       Person    `json:"person,omitzero"`        // associatedEntity: id, code (JDV_J01), addr, telecoms, associatedPerson/name, scopingOrganization
+}
+
+// Address is a postal address (AD), reduced to the parts French documents
+// use. The CI-SIS address is either lines (StreetAddressLine alone) or
+// parts (the other fields, without StreetAddressLine): Build refuses a
+// mix, which the kit's templates do not allow.
 type Address struct {
 	Use               string `json:"use,omitempty"`
 	HouseNumber       string `json:"house_number,omitempty"`
@@ -113,13 +165,49 @@ type Telecom struct {
 	Use   string `json:"use,omitempty"`
 }
 
-// PersonName is the name of a professional (prefix, given, family, suffix).
+// PersonName is the name of a person: civilité, given and family names,
+// title. CI-SIS writes the civilité in name/prefix (JDV_J245) and the title
+// in name/suffix (JDV_J246), as the official N1 example does: "Dr Marie
+// MARTIN" is {Civility: CivilityMrs, Given: "Marie", Family: "MARTIN",
+// Title: TitleDoctor}. Build refuses a civilité or a title outside its
+// value set (the kit's rules on prefix and suffix); the reader keeps what a
+// document says, which Validate checks.
 type PersonName struct {
-	Prefix string `json:"prefix,omitempty"`
-	Given  string `json:"given,omitempty"`
-	Family string `json:"family,omitempty"`
-	Suffix string `json:"suffix,omitempty"`
+	Civility Civility `json:"civility,omitempty"` // name/prefix, JDV_J245
+	Given    string   `json:"given,omitempty"`
+	Family   string   `json:"family,omitempty"`
+	Title    Title    `json:"title,omitempty"` // name/suffix, JDV_J246
 }
+
+// Civility is a civilité of JDV_J245 Civilite (1.2.250.1.213.1.1.5.718),
+// written in name/prefix.
+type Civility string
+
+// The civilités of JDV_J245.
+const (
+	CivilityMr  Civility = "M"   // Monsieur
+	CivilityMrs Civility = "MME" // Madame
+)
+
+// Valid reports whether c is a code of JDV_J245.
+func (c Civility) Valid() bool { return vsJ245.HasCode(string(c)) }
+
+// Title is a title of JDV_J246 Titre (1.2.250.1.213.1.1.5.719), written in
+// name/suffix.
+type Title string
+
+// The titles of JDV_J246.
+const (
+	TitleDoctor            Title = "DR" // Docteur
+	TitleProfessor         Title = "PR" // Professeur
+	TitleChiefPhysician    Title = "MC" // Médecin chef
+	TitleGeneralPhysician  Title = "MG" // Médecin général
+	TitleChiefPharmacist   Title = "PC" // Pharmacien chef
+	TitleGeneralPharmacist Title = "PG" // Pharmacien général
+)
+
+// Valid reports whether t is a code of JDV_J246.
+func (t Title) Valid() bool { return vsJ246.HasCode(string(t)) }
 
 // Person is an assigned entity: a professional with a national identifier
 // (NewRPPS builds one), name, telecoms and optional organization.
@@ -202,15 +290,29 @@ type Encounter struct {
 	Stop         time.Time `json:"stop,omitzero"`
 	FacilityID   II        `json:"facility_id,omitzero"`   // location/healthCareFacility/id
 	FacilityType Code      `json:"facility_type,omitzero"` // location/healthCareFacility/code: JDV_J02, the XDS healthcareFacilityTypeCode
+	// Participants are the encounterParticipants: who admitted,
+	// attended, discharged the patient.
+	Participants []EncounterParticipant `json:"participants,omitempty"`
+}
+
+// EncounterParticipant is encompassingEncounter/encounterParticipant.
+type EncounterParticipant struct {
+	TypeCode string    `json:"type_code,omitempty"` // JDV_J140: ADM, ATND, CON, DIS, REF, RESP
+	Start    time.Time `json:"start,omitzero"`      // time/low, optional
+	Stop     time.Time `json:"stop,omitzero"`       // time/high, optional
+	Person   Person    `json:"person,omitzero"`     // assignedEntity: id (idNat_PS), code, addr, telecoms, assignedPerson/name, representedOrganization
 }
 
 // RelatedDocument is relatedDocument/parentDocument: the version this
 // document replaces (TypeCode RPLC).
 type RelatedDocument struct {
-	TypeCode      string `json:"type_code,omitempty"` // RPLC
-	ParentID      II     `json:"parent_id,omitzero"`
-	ParentSetID   II     `json:"parent_set_id,omitzero"`
-	ParentVersion int    `json:"parent_version,omitempty"` // 0 when absent
+	TypeCode string `json:"type_code,omitempty"` // RPLC
+	ParentID II     `json:"parent_id,omitzero"`
+	// ParentSetID is parentDocument/setId, read from the documents that
+	// write it; the CI-SIS template of parentDocument has id and
+	// versionNumber only, so Build refuses it (the kit warns about it).
+	ParentSetID   II  `json:"parent_set_id,omitzero"`
+	ParentVersion int `json:"parent_version,omitempty"` // 0 when absent
 }
 
 // Common OIDs of the CI-SIS header.

@@ -156,7 +156,7 @@ func TestBuildErrors(t *testing.T) {
 	h = testHeader(t)
 	h.Title = ""
 	h.Encounter.FacilityType = cda.Code{Code: "SA99", CodeSystem: "1.2.250.1.71.4.2.4"}
-	h.Authors[0].Code.Code = "G15_99" // a warning, not in the HeaderError
+	h.Authors[0].ID.Extension = "810001234566" // a wrong RPPS key: a warning, not in the HeaderError
 	err := cda.Build(&out, h, pdf())
 	var he *cda.HeaderError
 	if !errors.As(err, &he) || !errors.Is(err, cda.ErrInvalidHeader) {
@@ -165,7 +165,7 @@ func TestBuildErrors(t *testing.T) {
 	if len(he.Findings.Errors()) != len(he.Findings) {
 		t.Errorf("HeaderError carries non-error findings:\n%s", findingsString(he.Findings))
 	}
-	if len(he.Findings.ByRule("CDA-TITLE")) == 0 || len(he.Findings.ByRule("CDA-FACILITY-VS")) == 0 {
+	if !hasSpec(he.Findings, "d152e10-false-d1610e0/21") || !hasSpec(he.Findings, "d14937e492-false-d17844e0/3") {
 		t.Errorf("findings: %s", findingsString(he.Findings))
 	}
 	if err := cda.Build(&out, testHeader(t), cda.Body{MediaType: "image/png", Content: strings.NewReader("x")}); !errors.Is(err, cda.ErrMediaType) {
@@ -254,7 +254,7 @@ func TestReplacement(t *testing.T) {
 // TestForeignBody: a component or body element in another namespace is not
 // the CDA body.
 func TestForeignBody(t *testing.T) {
-	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:x="urn:other"><x:component><nonXMLBody><text>QUJD</text></nonXMLBody></x:component>` +
+	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3" xmlns:x="urn:other"><typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/><x:component><nonXMLBody><text>QUJD</text></nonXMLBody></x:component>` +
 		`<component><x:structuredBody/></component></ClinicalDocument>`
 	d, err := cda.Parse(strings.NewReader(doc), nil)
 	if err != nil {
@@ -267,7 +267,7 @@ func TestForeignBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fs.ByRule("CDA-COMPONENT")) == 0 {
+	if !hasSpec(fs, "d152e10-false-d1610e0/6") {
 		t.Fatalf("x:structuredBody taken for the body:\n%s", findingsString(fs))
 	}
 }
@@ -307,7 +307,7 @@ func TestZeroValues(t *testing.T) {
 		t.Errorf("Build(nil header): %v", err)
 	}
 	var he *cda.HeaderError
-	if err := cda.Build(io.Discard, &cda.Header{}, body()); !errors.As(err, &he) || len(he.Findings.ByRule("CDA-ID")) == 0 {
+	if err := cda.Build(io.Discard, &cda.Header{}, body()); !errors.As(err, &he) || !hasSpec(he.Findings, "II/1") {
 		t.Errorf("Build(zero header): %v", err)
 	}
 	next := cda.NewReplacement(nil, cda.II{Root: "1.2.3"})

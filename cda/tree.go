@@ -247,12 +247,17 @@ type parser struct {
 	// body state: the element the decoder stopped at.
 	bodyKind string // "nonXMLBody", "structuredBody" or ""
 	bodyText *node  // nonXMLBody/text, when the decoder stopped inside it
+	stop     *node  // the element the decoder stopped in (nonXMLBody/text, structuredBody)
 	depth    int    // open elements in the decoder at the stop point
 	// outer counts the elements around ClinicalDocument in an
 	// auto-presentable document (an XSLT stylesheet embedding it).
 	outer int
 	// autoPresentable is set when ClinicalDocument is inside an XSLT stylesheet.
 	autoPresentable bool
+	// outerNS are the namespace declarations of the elements around the
+	// ClinicalDocument of an auto-presentable document, outermost first:
+	// they are in scope in the header (an xsi:type prefix may use them).
+	outerNS [][]xml.Attr
 }
 
 // xslNS is the namespace of XSLT: an auto-presentable CDA document is an
@@ -324,6 +329,7 @@ func (p *parser) readHeader() error {
 		}
 	}
 	if start.Name.Space == xslNS && start.Name.Local == "stylesheet" {
+		p.outerNS = [][]xml.Attr{nsDecls(start.Attr)}
 		se, err := p.findEmbedded()
 		if err != nil {
 			return err
@@ -337,6 +343,15 @@ func (p *parser) readHeader() error {
 	p.root.Space = NS
 	for _, a := range start.Attr {
 		p.root.Attr = append(p.root.Attr, etree.Attr{Space: a.Name.Space, Key: a.Name.Local, Value: a.Value})
+	}
+	// The declarations in scope from around an embedded ClinicalDocument,
+	// innermost first, unless the root declares the prefix again.
+	for i := len(p.outerNS) - 1; i >= 0; i-- {
+		for _, a := range p.outerNS[i] {
+			if _, ok := p.root.lookupNS(a); !ok {
+				p.root.Attr = append(p.root.Attr, etree.Attr{Space: a.Name.Space, Key: a.Name.Local, Value: a.Value})
+			}
+		}
 	}
 	stack := []*node{p.root}
 	// hasText tells, for each open element, whether its text has started:
@@ -365,11 +380,11 @@ func (p *parser) readHeader() error {
 			// Stop points: the body (component, nonXMLBody and text, or
 			// component and structuredBody, all in the CDA namespace).
 			if len(stack) == 4 && n.is("text") && n.parent().is("nonXMLBody") && n.parent().parent().is("component") {
-				p.bodyKind, p.bodyText, p.depth = "nonXMLBody", n, len(stack)
+				p.bodyKind, p.bodyText, p.stop, p.depth = "nonXMLBody", n, n, len(stack)
 				return nil
 			}
 			if len(stack) == 3 && n.is("structuredBody") && n.parent().is("component") {
-				p.bodyKind, p.depth = "structuredBody", len(stack)
+				p.bodyKind, p.stop, p.depth = "structuredBody", n, len(stack)
 				return nil
 			}
 		case xml.EndElement:
@@ -389,6 +404,27 @@ func (p *parser) readHeader() error {
 			}
 		}
 	}
+}
+
+// nsDecls keeps the namespace declarations of attributes.
+func nsDecls(attrs []xml.Attr) []xml.Attr {
+	var out []xml.Attr
+	for _, a := range attrs {
+		if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// lookupNS finds the declaration of the prefix a declares among n's own.
+func (n *node) lookupNS(a xml.Attr) (string, bool) {
+	for _, x := range n.Attr {
+		if x.Space == a.Name.Space && x.Key == a.Name.Local {
+			return x.Value, true
+		}
+	}
+	return "", false
 }
 
 // findEmbedded looks for the ClinicalDocument inside an XSLT stylesheet.
@@ -412,7 +448,11 @@ func (p *parser) findEmbedded() (xml.StartElement, error) {
 			if p.outer >= p.maxDepth {
 				return xml.StartElement{}, limitErr(limit.Depth, int64(p.maxDepth))
 			}
+			p.outerNS = append(p.outerNS, nsDecls(t.Attr))
 		case xml.EndElement:
+			if len(p.outerNS) > 0 {
+				p.outerNS = p.outerNS[:len(p.outerNS)-1]
+			}
 			p.outer--
 			if p.outer == 0 {
 				return xml.StartElement{}, fmt.Errorf("%w: XSLT stylesheet without an embedded ClinicalDocument", ErrNotCDA)
@@ -422,23 +462,45 @@ func (p *parser) findEmbedded() (xml.StartElement, error) {
 }
 
 // finish reads the rest of the document after the body was consumed (or
-// not), checking well-formedness and the depth limit.
+// not), checking well-formedness and the depth limit. The children of
+// ClinicalDocument and of its children that follow the body (a second
+// component, an element after nonXMLBody) are added to the header tree,
+// bare (their name and attributes): the kit counts them.
 func (p *parser) finish() error {
 	depth := p.depth + p.outer
+	outer := p.outer
 	p.outer = 0
+	// open are the tree nodes of the open elements of ClinicalDocument and
+	// of its children (nil deeper, or when the element is not kept).
+	var open []*node
+	for n := p.stop; n != nil; n = n.parent() {
+		open = append([]*node{n}, open...)
+	}
 	for depth > 0 {
 		t, err := p.token()
 		if err != nil {
 			return err
 		}
-		switch t.(type) {
+		switch t := t.(type) {
 		case xml.StartElement:
+			// lvl is how many elements of ClinicalDocument's tree are open.
+			lvl := depth - outer
+			var n *node
+			if lvl >= 1 && lvl <= 2 && lvl <= len(open) && open[lvl-1] != nil {
+				n = open[lvl-1].child(t.Name, t.Attr)
+			}
+			if lvl >= 0 && lvl <= len(open) {
+				open = append(open[:lvl], n)
+			}
 			depth++
 			if depth > p.maxDepth {
 				return limitErr(limit.Depth, int64(p.maxDepth))
 			}
 		case xml.EndElement:
 			depth--
+			if lvl := depth - outer; lvl >= 0 && lvl < len(open) {
+				open = open[:lvl]
+			}
 		}
 	}
 	p.depth = 0

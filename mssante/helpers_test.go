@@ -57,7 +57,7 @@ func tHeader(t testing.TB, id string) *cda.Header {
 		Authors: []cda.Author{{
 			Time: when, ID: ps,
 			Code:         cda.Code{Code: "G15_10/SM26", CodeSystem: "1.2.250.1.213.1.1.4.5"},
-			Person:       &cda.PersonName{Prefix: "DR", Given: "Paul", Family: "TESTEUR"},
+			Person:       &cda.PersonName{Civility: cda.CivilityMr, Given: "Paul", Family: "TESTEUR", Title: cda.TitleDoctor},
 			Organization: org,
 		}},
 		Custodian: *org,

@@ -201,7 +201,8 @@ func dischargeLetter(patient ins.Identity, pdf []byte, now time.Time) ([]byte, e
 		return nil, err
 	}
 	ehpadOrg := &cda.Organization{ID: finess, Name: "EHPAD Test"}
-	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Prefix: "DR", Given: "Marie", Family: "MARTIN"}, Organization: ehpadOrg}
+	// Dr Marie MARTIN: the civilité (JDV_J245: M, MME) and the title (JDV_J246: DR, PR...) are typed.
+	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Civility: cda.CivilityMrs, Given: "Marie", Family: "MARTIN", Title: cda.TitleDoctor}, Organization: ehpadOrg}
 	id := fmt.Sprintf("%d", now.UnixNano())
 	h := &cda.Header{
 		ID:                  cda.II{Root: letterIDRoot, Extension: id},

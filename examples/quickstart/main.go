@@ -129,7 +129,8 @@ func buildConsultationReport(patient ins.Identity, pdf []byte, now time.Time) ([
 		return nil, err
 	}
 	hospital := &cda.Organization{ID: finess, Name: "Hôpital Test"}
-	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Prefix: "DR", Given: "Marie", Family: "MARTIN"}, Organization: hospital}
+	// Dr Marie MARTIN: the civilité (JDV_J245: M, MME) and the title (JDV_J246: DR, PR...) are typed.
+	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Civility: cda.CivilityMrs, Given: "Marie", Family: "MARTIN", Title: cda.TitleDoctor}, Organization: hospital}
 
 	id := fmt.Sprintf("%d", now.UnixNano()) // unique within documentIDRoot
 	h := &cda.Header{

@@ -241,7 +241,8 @@ func consultationReport(patient ins.Identity, pdf []byte, now time.Time) ([]byte
 		return nil, err
 	}
 	office := &cda.Organization{ID: finess, Name: "Cabinet Test"}
-	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Prefix: "DR", Given: "Marie", Family: "MARTIN"}, Organization: office}
+	// Dr Marie MARTIN: the civilité (JDV_J245: M, MME) and the title (JDV_J246: DR, PR...) are typed.
+	doctor := cda.Person{ID: rpps, Name: cda.PersonName{Civility: cda.CivilityMrs, Given: "Marie", Family: "MARTIN", Title: cda.TitleDoctor}, Organization: office}
 	id := fmt.Sprintf("%d", now.UnixNano())
 	h := &cda.Header{
 		ID:            cda.II{Root: "1.2.250.1.999.3.1.1", Extension: id}, // placeholder OID

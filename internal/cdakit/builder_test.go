@@ -35,7 +35,7 @@ func quickstartDocument(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	org := &cda.Organization{ID: finess, Name: "Hôpital Test"}
-	author := cda.Person{ID: rpps, Name: cda.PersonName{Prefix: "DR", Given: "Marie", Family: "MARTIN"}, Organization: org}
+	author := cda.Person{ID: rpps, Name: cda.PersonName{Civility: cda.CivilityMrs, Given: "Marie", Family: "MARTIN", Title: cda.TitleDoctor}, Organization: org}
 	h := &cda.Header{
 		ID:                  cda.II{Root: "1.2.250.1.999.1.1.1", Extension: "1"},
 		SetID:               cda.II{Root: "1.2.250.1.999.1.1.2", Extension: "1"},

@@ -110,7 +110,9 @@ func (c *Catalogue) Extends(r *Rule) []string {
 // all have ids: the rules.sch of a compiled kit (Kit.Dir), or a test's own.
 func LoadCatalogue(path string) (*Catalogue, error) { return loadCatalogue(path) }
 
-var labelRE = regexp.MustCompile(`^\(([^)\s]+)\)\s*:|^(dtr1-[A-Za-z0-9._-]+):`)
+// labelRE finds the template name in an assert's message: "(CI-SISAuthor):",
+// "(CI-SISAddr)/<rule id>:" for the closed templates, or the DTr1 rule id.
+var labelRE = regexp.MustCompile(`^\(([^)\s]+)\)(?:/[\w-]+)?\s*:|^(dtr1-[A-Za-z0-9._-]+):`)
 
 func loadCatalogue(path string) (*Catalogue, error) {
 	doc := etree.NewDocument()

@@ -1,8 +1,14 @@
-// Command gen turns the CI-SIS value sets (IHE SVS files of the ANS test
-// kit, jeuxDeValeurs/) and the ASS_X04 typeCode → classCode table into Go
-// tables, so that package cda has no run-time file dependency.
+// Command gen writes the generated tables of package cda, so that it has no
+// run-time file dependency:
 //
-//	go run ./internal/gen -in ../../shared/testdata/cda/valuesets -out valuesets_gen.go
+//   - with -in, the CI-SIS value sets (IHE SVS files of the ANS test kit,
+//     jeuxDeValeurs/) and the ASS_X04 typeCode → classCode table;
+//
+//   - with -kit, the Go rule table of the kit's StrucMin schematron
+//     (cda/internal/kitgen).
+//
+//     go run ./internal/gen -in ../../shared/testdata/cda/valuesets -out valuesets_gen.go
+//     go run ./internal/gen -kit ../../shared/testdata/cda/schematron/structurationMinimale -out kitrules_gen.go
 package main
 
 import (
@@ -10,16 +16,30 @@ import (
 	"log"
 	"os"
 
+	"github.com/mssante-go/sdk/cda/internal/kitgen"
 	"github.com/mssante-go/sdk/cda/internal/valuesetgen"
 )
 
 func main() {
-	in := flag.String("in", "../../shared/testdata/cda/valuesets", "folder of the JDV_*.xml and ASS_X04 files")
-	out := flag.String("out", "valuesets_gen.go", "Go file to write")
+	in := flag.String("in", "", "folder of the JDV_*.xml and ASS_X04 files")
+	kit := flag.String("kit", "", "folder of the kit's StrucMin schematron (structurationMinimale)")
+	out := flag.String("out", "", "Go file to write")
 	flag.Parse()
-	src, err := valuesetgen.Generate(*in)
+	var src []byte
+	var err error
+	switch {
+	case *in != "" && *kit == "":
+		src, err = valuesetgen.Generate(*in)
+	case *kit != "" && *in == "":
+		src, err = kitgen.Generate(*kit)
+	default:
+		log.Fatal("gen: give -in or -kit")
+	}
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *out == "" {
+		log.Fatal("gen: -out is required")
 	}
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
