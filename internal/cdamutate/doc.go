@@ -20,5 +20,8 @@
 //
 // XML is edited with github.com/beevik/etree; rule contexts are evaluated by a
 // small XPath subset (xpath.go), enough for the StrucMin contexts. Whether a
-// mutant does break its target is for the kit to say: see the tests.
+// mutant does break its target is for the kit to say: see TestKitAgreement in
+// package cda, which runs the kit on them and checks that cda.Validate
+// reports the same asserts. CatalogueTable writes the catalogue of
+// docs/cda-kit.md.
 package cdamutate
