@@ -25,14 +25,15 @@ func cdaCommand() *command {
 				name:    "validate",
 				summary: "check CDA documents against the CI-SIS header rules",
 				usage:   "[flags] FILE...",
-				about: "Reads each FILE (- for standard input) as a CDA R2 document and checks its header:\n" +
-					"cardinalities, value sets, identifier roots, INS traits, level 1 body. Prints one\n" +
+				about: "Reads each FILE (- for standard input) as a CDA R2 document and checks it with the\n" +
+					"official rules of the ANS kit (StrucMin: a finding per failed assert, its spec the\n" +
+					"assert's id) and the SDK's own (INS key, schema order, level 1 body). Prints one\n" +
 					"line per finding (level, rule id, location, message, spec), and with several files a\n" +
 					"summary per file. A file that cannot be read is reported on standard error (an\n" +
 					"error finding CDA-READ with --json).",
 				examples: []example{
 					{"mss cda validate compte-rendu.xml", "validate one document"},
-					{"mss cda validate --errors-only --json *.xml", "validate several, errors only, as a JSON array of {file, level, rule, location, message}"},
+					{"mss cda validate --errors-only --json *.xml", "validate several, errors only, as a JSON array of {file, level, rule, location, message, spec}"},
 				},
 				exits: exitCodes("no file has an error-level finding", "a file has an error-level finding or cannot be read"),
 				run:   runCDAValidate,
@@ -71,11 +72,12 @@ type cdaFinding struct {
 	Rule     string `json:"rule"`
 	Location string `json:"location"`
 	Message  string `json:"message"`
+	Spec     string `json:"spec,omitempty"`
 }
 
 func runCDAValidate(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "cda validate")
-	asJSON := fs.Bool("json", false, `print the findings as a JSON array of {"file","level","rule","location","message"}`)
+	asJSON := fs.Bool("json", false, `print the findings as a JSON array of {"file","level","rule","location","message","spec"}`)
 	testINS := fs.Bool("test-ins-key-warning", false, "report a wrong INS key under the test/demo OIDs (.10, .11) as a warning (to replay the official examples)")
 	quiet := fs.Bool("errors-only", false, "print error-level findings only")
 	files, err := parseArgs(env, fs, args)
@@ -106,7 +108,7 @@ func runCDAValidate(env *cmdEnv, args []string) int {
 			if *quiet && f.Level != finding.Error {
 				continue
 			}
-			cf := cdaFinding{Level: f.Level.String(), Rule: f.Rule, Location: f.Location, Message: f.Message}
+			cf := cdaFinding{Level: f.Level.String(), Rule: f.Rule, Location: f.Location, Message: f.Message, Spec: f.Spec}
 			if len(files) > 1 {
 				cf.File = name
 			}

@@ -51,23 +51,24 @@ func TestCDAValidate(t *testing.T) {
 	}
 	rules := map[string]bool{}
 	for _, f := range fs {
-		for _, k := range []string{"level", "rule", "location", "message"} {
+		for _, k := range []string{"level", "rule", "location", "message", "spec"} {
 			if _, ok := f[k]; !ok {
 				t.Errorf("finding without %s: %v", k, f)
 			}
 		}
-		if len(f) != 4 {
+		if len(f) != 5 {
 			t.Errorf("finding with extra keys: %v", f)
 		}
-		rules[f["rule"]] = true
+		rules[f["rule"]+" "+f["spec"]] = true
 	}
-	if !rules["CDA-TITLE"] || !rules["CDA-TEMPLATE-N1"] {
+	// The official rules: title required, and a level 1 document's XDS-SD templateId.
+	if !rules["SMDS_CDAClinicalDocument StrucMin d152e10-false-d1610e0/21"] || !rules["SMDS_CDAClinicalDocument StrucMin d152e10-false-d1610e0/7"] {
 		t.Errorf("rules = %v", rules)
 	}
 
 	// Several files: one line per finding prefixed with the file, a summary each.
 	code, out, _ = runCmd(t, "cda", "validate", "--errors-only", n1, cdaBroken(t))
-	if code != 1 || strings.Contains(out, "warning ") || !strings.Contains(out, "broken.xml: error CDA-TITLE") {
+	if code != 1 || strings.Contains(out, "warning ") || !strings.Contains(out, "broken.xml: error SMDS_CDAClinicalDocument at /ClinicalDocument: title[not(@nullFlavor)] is required [StrucMin d152e10-false-d1610e0/21]") {
 		t.Fatalf("two files: code %d\n%s", code, out)
 	}
 
@@ -83,9 +84,9 @@ func TestCDAValidate(t *testing.T) {
 
 func TestCDAValidateStdin(t *testing.T) {
 	var out, errb bytes.Buffer
-	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3"/>`
+	doc := `<ClinicalDocument xmlns="urn:hl7-org:v3"><typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/></ClinicalDocument>`
 	code := run(&cmdEnv{stdin: strings.NewReader(doc), stdout: &out, stderr: &errb}, []string{"cda", "validate", "-"})
-	if code != 1 || !strings.Contains(out.String(), "CDA-TITLE") {
+	if code != 1 || !strings.Contains(out.String(), "StrucMin d152e10-false-d1610e0/21") {
 		t.Fatalf("code %d\n%s", code, out.String())
 	}
 }
