@@ -31,9 +31,10 @@ var (
 	ErrMediaType = errors.New("cda: unsupported body media type")
 )
 
-// HeaderError is returned by Build when the header breaks the rules: it
-// carries the error-level findings, and Err, the cause when there is one
-// besides the findings (an *xmltext.Error for text XML cannot carry).
+// HeaderError is returned by Build when the header breaks the rules (and by
+// mssante.AttachDocuments for a CDA it refuses): it carries the error-level
+// findings, and Err, the cause when there is one besides the findings (an
+// *xmltext.Error for text XML cannot carry).
 type HeaderError struct {
 	Findings finding.List
 	Err      error

@@ -70,6 +70,18 @@ type DocumentsOptions struct {
 	OmitBirthDate bool
 	// XDM tunes the archive writer (UUIDs, clock, compression).
 	XDM *xdm.WriteOptions
+	// AcceptInvalidCDA attaches documents whose CDA has error-level
+	// findings. By default AttachDocuments checks each CDA header with
+	// cda.Validate (the official rules of the ANS kit and the SDK's own,
+	// with the options CDA) and refuses a document with an error: the
+	// receiver's system, the DMP or the ANS homologation would reject it.
+	// Set it to forward a document from the field as it is, or one
+	// validated elsewhere on purpose.
+	AcceptInvalidCDA bool
+	// CDA configures that validation; nil means cda.Validate's defaults
+	// (HeaderOnly is always set: AttachDocuments decodes the PDF body
+	// itself).
+	CDA *cda.ValidateOptions
 }
 
 // patientOf identifies the patient of a CDA header for the one-patient rule.
@@ -100,8 +112,11 @@ func (p patientOf) same(q patientOf) bool {
 // (xdm.EntryFromHeader) and the subject, and, when PDF is nil, the PDF body
 // of a level 1 document is decoded from the same read and attached.
 //
-// It refuses documents for two patients (ErrTwoPatients) and a structured
-// document without PDF (ErrNoPDF); CDA and XDM errors are returned wrapped.
+// It refuses documents for two patients (ErrTwoPatients), a structured
+// document without PDF (ErrNoPDF), and, unless opts.AcceptInvalidCDA, a CDA
+// whose header has an error-level finding of cda.Validate: a
+// *cda.HeaderError listing them (errors.Is cda.ErrInvalidHeader). CDA and
+// XDM errors are returned wrapped.
 func (m *Message) AttachDocuments(docs []*HealthDocument, opts *DocumentsOptions) error {
 	return m.attachDocuments(docs, opts, cda.Parse)
 }
@@ -128,7 +143,7 @@ func (m *Message) attachDocuments(docs []*HealthDocument, opts *DocumentsOptions
 		first   *preparedDocument
 	)
 	for i, d := range docs {
-		p, err := prepareDocument(d, parse)
+		p, err := prepareDocument(d, parse, opts)
 		if err != nil {
 			return fmt.Errorf("mssante: document %d: %w", i+1, err)
 		}
@@ -191,13 +206,18 @@ type preparedDocument struct {
 // prepareDocument parses the CDA of d once: the header gives the metadata,
 // the label and the PDF name; when d.PDF is nil, the PDF body of a level 1
 // document is decoded from the same read.
-func prepareDocument(d *HealthDocument, parse func(io.Reader, *cda.ReadOptions) (*cda.Document, error)) (*preparedDocument, error) {
+func prepareDocument(d *HealthDocument, parse func(io.Reader, *cda.ReadOptions) (*cda.Document, error), opts *DocumentsOptions) (*preparedDocument, error) {
 	if d == nil || len(d.CDA) == 0 {
 		return nil, fmt.Errorf("%w: empty document", ErrNoDocument)
 	}
 	cd, err := parse(bytes.NewReader(d.CDA), nil)
 	if err != nil {
 		return nil, err
+	}
+	if !opts.AcceptInvalidCDA {
+		if err := validateCDA(d.CDA, opts.CDA); err != nil {
+			return nil, err
+		}
 	}
 	h := cd.Header()
 	p := &preparedDocument{header: h, patient: patientOf{ins: h.Patient.Identity.INS, traits: h.Patient.Identity.Traits}}
@@ -220,6 +240,24 @@ func prepareDocument(d *HealthDocument, parse func(io.Reader, *cda.ReadOptions) 
 		p.pdf.Filename = PDFName(h, p.label, d.FileNumber)
 	}
 	return p, nil
+}
+
+// validateCDA checks the header of a CDA with cda.Validate and returns its
+// error-level findings as a *cda.HeaderError.
+func validateCDA(doc []byte, opts *cda.ValidateOptions) error {
+	var o cda.ValidateOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.HeaderOnly = true
+	fs, err := cda.Validate(bytes.NewReader(doc), &o)
+	if err != nil {
+		return err
+	}
+	if fs.HasErrors() {
+		return &cda.HeaderError{Findings: fs.Errors()}
+	}
+	return nil
 }
 
 // decodeBody decodes the body of a level 1 document, read on from where

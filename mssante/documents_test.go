@@ -202,11 +202,51 @@ func TestOfficialArchives(t *testing.T) {
 			}
 		}
 		// The archives' known defects are warnings; with the right headers
-		// the message has no error.
-		if fs, err := Lint(bytes.NewReader(raw), nil); err != nil || fs.HasErrors() {
-			t.Errorf("%s: lint: %v %v", filepath.Base(f), err, fs.Errors())
+		// the message has no error but those of its CDA documents
+		// (cda.Validate, replayed with TestINSKeyWarning).
+		fs, err := Lint(bytes.NewReader(raw), &LintOptions{CDA: &cda.ValidateOptions{TestINSKeyWarning: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rules []string
+		for _, e := range fs.Errors() {
+			if !slices.Contains(rules, e.Rule) {
+				rules = append(rules, e.Rule)
+			}
+			if !strings.HasPrefix(e.Location, "IHE_XDM/") {
+				t.Errorf("%s: a CDA error not located in the archive: %v", filepath.Base(f), e)
+			}
+		}
+		if want := officialArchiveErrors[filepath.Base(f)]; !slices.Equal(rules, want) {
+			t.Errorf("%s: lint errors %v, want %v: %v", filepath.Base(f), rules, want, fs.Errors())
+		}
+		// X-MSS-CODECDA names what the documents carry: another code is an
+		// error both ways (ECO.2.4.1).
+		if len(m.CodeCDA) > 0 {
+			m.CodeCDA = []string{"99999-9"}
+			raw, err := m.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, _ := Lint(bytes.NewReader(raw), nil)
+			if n := len(fs.ByRule("ECO.2.4.1").Errors()); n != 2 {
+				t.Errorf("%s: X-MSS-CODECDA 99999-9: %d ECO.2.4.1 errors, want 2: %v", filepath.Base(f), n, fs.ByRule("ECO.2.4.1"))
+			}
 		}
 	}
+}
+
+// officialArchiveErrors are the errors of the CDA documents of the official
+// archives (cda.Validate with TestINSKeyWarning): the kit's (no setId,
+// participant functionCodes outside JDV_J47) and wrong INS keys under the
+// production OID (cda/examples_test.go).
+var officialArchiveErrors = map[string][]string{
+	"AVC-AUNV_2022.01.zip":   {"SMDS_CDAClinicalDocument"},
+	"CANCER-PPS_2025.01.zip": {"CI-SISParticipant"},
+	"CSE-CS24_2024.01.zip":   {"CDA-INS-KEY"},
+	"CSE-CS8_2024.01.zip":    {"CDA-INS-KEY"},
+	"CSE-CS9_2024.01.zip":    {"CDA-INS-KEY"},
+	"CSE-MDE_2023.01.zip":    {"CDA-INS-KEY"},
 }
 
 func TestAttachDocumentsTwice(t *testing.T) {
@@ -262,5 +302,36 @@ func TestAttachDocumentsParsesOnce(t *testing.T) {
 	}
 	if len(pdfs) != 2 || !bytes.Equal(pdfs[0], pdf1) || !bytes.Equal(pdfs[1], pdf2) {
 		t.Fatalf("%d PDFs in the message, or not the documents' ones", len(pdfs))
+	}
+}
+
+// TestAttachDocumentsValidatesCDA: a CDA with an error-level finding of
+// cda.Validate (here no setId, an error of the ANS kit) is refused unless
+// the caller opts out.
+func TestAttachDocumentsValidatesCDA(t *testing.T) {
+	doc := tCDA(t, tHeader(t, "DOC-1"), tPDF(100))
+	broken := bytes.Replace(doc, []byte(`<setId root="1.2.250.1.999.7.2" extension="SET-DOC-1"/>`), nil, 1)
+	if bytes.Equal(broken, doc) {
+		t.Fatal("setId not found")
+	}
+	m := tMessage()
+	err := m.AttachDocuments([]*HealthDocument{{CDA: broken}}, tDocOptions())
+	var he *cda.HeaderError
+	if !errors.As(err, &he) || !errors.Is(err, cda.ErrInvalidHeader) || len(he.Findings) != 1 || he.Findings[0].Spec != "StrucMin d152e10-false-d1610e0/29" {
+		t.Fatalf("CDA without setId: %v", err)
+	}
+	if len(m.Attachments) != 0 {
+		t.Fatal("a refused call attached something")
+	}
+	opts := tDocOptions()
+	opts.AcceptInvalidCDA = true
+	if err := m.AttachDocuments([]*HealthDocument{{CDA: broken}}, opts); err != nil {
+		t.Fatalf("AcceptInvalidCDA: %v", err)
+	}
+	// The validation options are the caller's: a test INS refused in production.
+	opts = tDocOptions()
+	opts.CDA = &cda.ValidateOptions{Environment: ins.Production}
+	if err := tMessage().AttachDocuments([]*HealthDocument{{CDA: doc}}, opts); !errors.Is(err, cda.ErrInvalidHeader) {
+		t.Fatalf("test INS in production: %v", err)
 	}
 }

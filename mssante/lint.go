@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
@@ -22,6 +23,9 @@ type LintOptions struct {
 	MaxSize int64
 	// Read configures the reader.
 	Read ReadOptions
+	// CDA configures cda.Validate on the CDA documents of the IHE_XDM
+	// archive; nil means its defaults.
+	CDA *cda.ValidateOptions
 }
 
 // Lint reads a message and checks it against the rules of the Référentiel
@@ -29,8 +33,13 @@ type LintOptions struct {
 // X-MSS-* headers, Message-ID, From label, UTF-8 text parts and ASCII
 // headers, body structure, patient addresses, and for health documents the
 // IHE_XDM archive, the PDF next to it, one patient, the INS, the subject and
-// the PDF names. The findings carry the requirement id (ECO.x.y.z) in Rule
-// when there is one. The reader's own warnings are included.
+// the PDF names; X-MSS-CODECDA against the codes of the CDA documents the
+// archive carries (ECO.2.4.1), and each of those documents with
+// cda.Validate, whose errors (the official rules of the ANS kit, the SDK's
+// own) are the message's errors, located at the document's path in the
+// archive. The findings carry the requirement id (ECO.x.y.z) in Rule when
+// there is one, the CDA rule for a document's error. The reader's own
+// warnings are included.
 //
 // The error is only for an unreadable message or a reader limit.
 func Lint(r io.Reader, opts *LintOptions) (finding.List, error) {
@@ -238,6 +247,7 @@ func (l *linter) documents() {
 	l.documentPDFs(x)
 	l.documentsSubject()
 	l.codeCDA(x)
+	l.cdaDocuments(x)
 	l.xmssINS(x)
 	l.patientRecipients(x)
 }
@@ -294,32 +304,65 @@ func (l *linter) documentsSubject() {
 }
 
 // codeCDA checks X-MSS-CODECDA against the codes of the archive's CDA
-// documents (ECO.2.4.1).
+// documents (ECO.2.4.1: receivers route on it): each code of the header is
+// the ClinicalDocument/code of a document, and each document's code is in
+// the header. The code is read from the document itself (its metadata
+// typeCode when the document cannot be read).
 func (l *linter) codeCDA(x *XDMContent) {
 	in := l.in
 	want := map[string]bool{}
+	var order []string
 	for _, d := range x.Documents {
-		if d.TypeCode != "" && isCDAMime(d.MimeType) {
-			want[d.TypeCode] = true
+		if !isCDAMime(d.MimeType) {
+			continue
+		}
+		code := d.TypeCode
+		if d.Content != nil {
+			if h, err := cda.ReadHeader(bytes.NewReader(d.Content)); err == nil && h.Code.Code != "" {
+				code = strings.TrimSpace(h.Code.Code)
+			}
+		}
+		if code != "" && !want[code] {
+			want[code] = true
+			order = append(order, code)
 		}
 	}
-	switch {
-	case len(in.CodeCDA) == 0 && len(want) > 0:
-		l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is missing; it carries the code of each CDA document")
-	case len(in.CodeCDA) > 0:
-		got := map[string]bool{}
-		for _, c := range in.CodeCDA {
-			got[c] = true
+	if len(in.CodeCDA) == 0 {
+		if len(want) > 0 {
+			l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA is missing; it carries the code of each CDA document (%s)", strings.Join(order, ", "))
 		}
-		for c := range want {
-			if !got[c] {
-				l.add(finding.Warning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA lacks the code %s of a document in the archive", c)
-			}
+		return
+	}
+	got := map[string]bool{}
+	for _, c := range in.CodeCDA {
+		got[c] = true
+		if !want[c] {
+			l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA names the code %s, which no CDA document of the archive has", c)
 		}
-		for c := range got {
-			if !want[c] {
-				l.add(finding.Warning, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA has the code %s that no document of the archive carries", c)
-			}
+	}
+	for _, c := range order {
+		if !got[c] {
+			l.add(finding.Error, "ECO.2.4.1", HeaderCodeCDA, "X-MSS-CODECDA lacks the code %s of a CDA document of the archive", c)
+		}
+	}
+}
+
+// cdaDocuments checks each CDA document of the archive with cda.Validate:
+// its errors are the message's, located at "<path in the archive>:<XPath>".
+// Its warnings are not repeated (mss cda validate prints them).
+func (l *linter) cdaDocuments(x *XDMContent) {
+	for _, d := range x.Documents {
+		if d.Content == nil || !isCDAMime(d.MimeType) {
+			continue
+		}
+		fs, err := cda.Validate(bytes.NewReader(d.Content), l.opts.CDA)
+		if err != nil {
+			l.fs.Add(finding.Error, "CDA-READ", d.Path, "cda.md", "CDA document %s cannot be read: %v", d.Path, err)
+			continue
+		}
+		for _, f := range fs.Errors() {
+			l.fs = append(l.fs, finding.Finding{Level: finding.Error, Rule: f.Rule, Location: d.Path + ":" + f.Location,
+				Message: "CDA document " + d.Path + ": " + f.Message, Spec: f.Spec})
 		}
 	}
 }

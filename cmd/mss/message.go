@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/mssante-go/sdk/cda"
 	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/xdm"
@@ -80,9 +81,11 @@ func messageCommand() *command {
 			{
 				name:    "lint",
 				summary: "check a message against the MSSanté rules (ECO.* of the référentiel)",
-				usage:   "[--json] [--max-size BYTES] FILE.eml",
+				usage:   "[--json] [--max-size BYTES] [--test-ins-key-warning] FILE.eml",
 				about: "FILE.eml - reads standard input. Prints one line per finding (level, rule id,\n" +
-					"location, message, spec) and the count of errors and warnings.",
+					"location, message, spec) and the count of errors and warnings. The CDA documents of the\n" +
+					"IHE_XDM.ZIP are checked as mss cda validate does: their errors are the message's,\n" +
+					"located at their path in the archive; X-MSS-CODECDA must name exactly their codes.",
 				examples: []example{
 					{"mss message lint message.eml", "lint a message"},
 					{"mss message lint --max-size 20000000 --json message.eml", "with the operator's 20 Mo limit, as JSON"},
@@ -165,6 +168,9 @@ type messageSpec struct {
 	ReadReceipt     bool              `json:"read_receipt"`
 	DeliveryReceipt bool              `json:"delivery_receipt"`
 	Headers         map[string]string `json:"headers"`
+	// AcceptInvalidCDA attaches a CDA whose header has errors
+	// (mssante.DocumentsOptions.AcceptInvalidCDA).
+	AcceptInvalidCDA bool `json:"accept_invalid_cda"`
 }
 
 type documentSpec struct {
@@ -207,6 +213,7 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	structID := fs.String("struct-id", "", "sending structure national `ID` (StructIdNat)")
 	appName := fs.String("app-name", "", "sending application `NAME` (XDM README.TXT)")
 	readReceipt := fs.Bool("read-receipt", false, "request an MDN (Disposition-Notification-To)")
+	acceptInvalid := fs.Bool("accept-invalid-cda", false, "attach a CDA even when mss cda validate finds errors in its header")
 	deliveryReceipt := fs.Bool("delivery-receipt", false, "request a delivery receipt (Return-Receipt-To)")
 	out := fs.String("o", "-", "output `FILE` (- for standard output)")
 	pos, err := parseArgs(env, fs, args)
@@ -261,6 +268,7 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 		spec.Documents = append(spec.Documents, d)
 	}
 	spec.ReadReceipt = spec.ReadReceipt || *readReceipt
+	spec.AcceptInvalidCDA = spec.AcceptInvalidCDA || *acceptInvalid
 	spec.DeliveryReceipt = spec.DeliveryReceipt || *deliveryReceipt
 	if *textFile != "" {
 		b, err := os.ReadFile(*textFile)
@@ -333,7 +341,7 @@ func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {
 		}
 		opts := &mssante.DocumentsOptions{Sender: xdm.SenderInfo{
 			StructureName: spec.Structure.Name, StructureID: spec.Structure.ID, ApplicationName: spec.Structure.Application,
-		}}
+		}, AcceptInvalidCDA: spec.AcceptInvalidCDA}
 		if opts.Sender.ApplicationName == "" {
 			opts.Sender.ApplicationName = "mss (MSSanté Go SDK)"
 		}
@@ -458,12 +466,13 @@ func runMessageLint(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "message lint")
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
 	maxSize := fs.Int64("max-size", 0, "the operator's size limit in `BYTES` (default 10 Mo)")
+	testINS := fs.Bool("test-ins-key-warning", false, "in the CDA documents, report a wrong INS key under the test/demo OIDs (.10, .11) as a warning (to replay the official examples)")
 	name, r, done, code := msgInput(env, fs, args)
 	if done == nil {
 		return code
 	}
 	defer done()
-	fsList, err := mssante.Lint(r, &mssante.LintOptions{MaxSize: *maxSize})
+	fsList, err := mssante.Lint(r, &mssante.LintOptions{MaxSize: *maxSize, CDA: &cda.ValidateOptions{TestINSKeyWarning: *testINS}})
 	if err != nil {
 		return env.failFile(1, name, err)
 	}

@@ -118,3 +118,43 @@ func TestMessageLintBad(t *testing.T) {
 		t.Errorf("missing file: %d", code)
 	}
 }
+
+// TestMessageLintCDA: X-MSS-CODECDA must name the codes of the archive's CDA
+// documents (ECO.2.4.1), and their errors are the message's.
+func TestMessageLintCDA(t *testing.T) {
+	eml := buildTestMessage(t)
+	b, err := os.ReadFile(eml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := filepath.Join(t.TempDir(), "wrong.eml")
+	if err := os.WriteFile(wrong, []byte(strings.Replace(string(b), "X-MSS-CODECDA: 11502-2", "X-MSS-CODECDA: 11488-4", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCmd(t, "message", "lint", wrong)
+	if code != 1 || !strings.Contains(out, "error ECO.2.4.1 at X-MSS-CODECDA: X-MSS-CODECDA names the code 11488-4, which no CDA document of the archive has") ||
+		!strings.Contains(out, "X-MSS-CODECDA lacks the code 11502-2") {
+		t.Fatalf("wrong X-MSS-CODECDA: %d\n%s", code, out)
+	}
+	// A CDA with errors is refused by message build, unless accepted; lint
+	// then reports them with their path in the archive.
+	cdaFile := filepath.Join(testenv.Shared(t, "cda", "examples"), "eDISP-MED_2024.01.xml")
+	pdf := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"message", "build", "--from", "paul.testeur@clinique-test.mssante.fr", "--type", "PER", "--title", "Dr",
+		"--given", "Paul", "--family", "Testeur", "--entity", "Pharmacie", "--nil", "DEV000001", "--to", "anne.confrere@hopital-test.mssante.fr",
+		"--cda", cdaFile, "--pdf", pdf, "--struct-name", "Clinique de Test", "--struct-id", "1750000002", "--text", "Bonjour."}
+	if code, _, stderr := runCmd(t, append(args, "-o", filepath.Join(t.TempDir(), "refused.eml"))...); code != 1 || !strings.Contains(stderr, "d2485e87-false-d3093e0/3") {
+		t.Fatalf("build with an invalid CDA: %d %s", code, stderr)
+	}
+	accepted := filepath.Join(t.TempDir(), "accepted.eml")
+	if code, _, stderr := runCmd(t, append(args, "--accept-invalid-cda", "-o", accepted)...); code != 0 {
+		t.Fatalf("build --accept-invalid-cda: %d %s", code, stderr)
+	}
+	code, out, _ = runCmd(t, "message", "lint", accepted)
+	if code != 1 || !strings.Contains(out, "error CI-SISRecordTarget at IHE_XDM/SUBSET01/DOC0001.XML:/ClinicalDocument/recordTarget/patientRole/patient/name") {
+		t.Fatalf("lint of an invalid CDA: %d\n%s", code, out)
+	}
+}
