@@ -62,6 +62,26 @@ func Coherence(m Matricule, t *Traits) finding.List {
 	return out
 }
 
+// Warnings returns the warnings of a matricule alone (ins.md §9): a first
+// digit other than 1 or 2 (INS-COH-SEX) and month digits outside 01-12
+// (INS-COH-MONTH). Special numbers and NIAs may have both (ins.md §10.4):
+// they are warnings, never errors. A matricule that is not 15 characters
+// long has none.
+func (m Matricule) Warnings() finding.List {
+	var out finding.List
+	if len(m) != 15 {
+		return out
+	}
+	const spec = "ins.md §2, §9"
+	if d := m.SexDigit(); d != '1' && d != '2' {
+		out.Add(finding.Warning, RuleSexDigit, "matricule[1]", spec, "first digit %c is not 1 or 2 (sex): a special number?", d)
+	}
+	if mm := m.BirthMonth(); mm < "01" || mm > "12" {
+		out.Add(finding.Warning, RuleBirthMonth, "matricule[4-5]", spec, "month digits %s are outside 01-12: an unknown or special month?", mm)
+	}
+	return out
+}
+
 // departement returns the département part of a 5-character place code:
 // 3 characters overseas (97x, 98x), 2 otherwise (99 abroad, 2A, 2B, 01-95).
 func departement(place string) string {

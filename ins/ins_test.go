@@ -2,6 +2,7 @@ package ins
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -399,6 +400,30 @@ func TestErrorsAreDistinct(t *testing.T) {
 			if i != j && errors.Is(a, b) {
 				t.Errorf("%v is %v", a, b)
 			}
+		}
+	}
+}
+
+// TestMatriculeWarnings: the warnings of a matricule alone (ins.md §9).
+func TestMatriculeWarnings(t *testing.T) {
+	for _, tt := range []struct {
+		m     Matricule
+		rules []string
+	}{
+		{"279035121518989", nil},
+		{"379995121518923", []string{RuleSexDigit, RuleBirthMonth}},
+		{"279135121518955", []string{RuleBirthMonth}},
+		{"27903512151", nil},
+	} {
+		var got []string
+		for _, f := range tt.m.Warnings() {
+			if f.Level != finding.Warning {
+				t.Errorf("%s: %v is not a warning", tt.m, f)
+			}
+			got = append(got, f.Rule)
+		}
+		if !slices.Equal(got, tt.rules) {
+			t.Errorf("%s: warnings %v, want %v", tt.m, got, tt.rules)
 		}
 	}
 }

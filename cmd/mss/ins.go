@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/mssante-go/sdk/finding"
 	"github.com/mssante-go/sdk/ins"
 )
 
@@ -21,7 +23,9 @@ func insCommand() *command {
 			about: "MATRICULE is the 15 characters of an NIR or NIA (13 + the 2-digit key; Corsica's 2A/2B\n" +
 				"accepted); spaces are ignored, so a grouped matricule may come as several arguments.\n" +
 				"With --oid, the assigning authority is checked and named too. An invalid matricule\n" +
-				"prints why (length, character, key: with the expected key).",
+				"prints why (length, character, key: with the expected key). A first digit other than\n" +
+				"1 or 2, or month digits outside 01-12, are printed as warnings (a special number?):\n" +
+				"they do not make the matricule invalid.",
 			examples: []example{
 				{"mss ins check 279035121518989", "check the public test matricule of the ANS"},
 				{"mss ins check --json 2 79 03 51 215 189 89 --oid 1.2.250.1.213.1.4.10", "a grouped matricule under the test NIR authority, as JSON"},
@@ -43,6 +47,8 @@ type insCheckResult struct {
 	Reason      string `json:"reason,omitempty"` // length, character, key, oid
 	ExpectedKey string `json:"expected_key,omitempty"`
 	Error       string `json:"error"`
+	// Warnings are those of the matricule alone (ins.md §9).
+	Warnings finding.List `json:"warnings"`
 }
 
 func runINSCheck(env *cmdEnv, args []string) int {
@@ -66,14 +72,19 @@ func runINSCheck(env *cmdEnv, args []string) int {
 		if err := writeJSON(env.stdout, res); err != nil {
 			return 2
 		}
-	} else if res.Valid {
-		fmt.Fprintf(env.stdout, "%s: valid", res.Matricule)
-		if res.OID != "" {
-			fmt.Fprintf(env.stdout, " (%s, %s)", res.Kind, res.OIDName)
-		}
-		fmt.Fprintln(env.stdout)
 	} else {
-		fmt.Fprintf(env.stdout, "%s: invalid: %s\n", res.Matricule, res.Error)
+		if res.Valid {
+			fmt.Fprintf(env.stdout, "%s: valid", res.Matricule)
+			if res.OID != "" {
+				fmt.Fprintf(env.stdout, " (%s, %s)", res.Kind, res.OIDName)
+			}
+			fmt.Fprintln(env.stdout)
+		} else {
+			fmt.Fprintf(env.stdout, "%s: invalid: %s\n", res.Matricule, res.Error)
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintln(env.stdout, w.String())
+		}
 	}
 	if !res.Valid {
 		return 1
@@ -82,10 +93,17 @@ func runINSCheck(env *cmdEnv, args []string) int {
 }
 
 func checkMatricule(input, oid string) insCheckResult {
-	res := insCheckResult{Matricule: input}
+	res := insCheckResult{Matricule: input, Warnings: finding.List{}}
 	m, err := ins.Parse(input)
 	if err == nil {
 		res.Matricule = string(m)
+	}
+	// The warnings need 15 characters, not a valid key.
+	if compact := strings.ReplaceAll(input, " ", ""); len(compact) == 15 {
+		res.Warnings = ins.Matricule(compact).Warnings()
+		if res.Warnings == nil {
+			res.Warnings = finding.List{}
+		}
 	}
 	if err == nil && oid != "" {
 		var o ins.OID

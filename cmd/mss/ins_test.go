@@ -105,3 +105,35 @@ func TestINSUsage(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "ins")
 }
+
+// TestINSCheckWarnings: a first digit other than 1 or 2 and month digits
+// outside 01-12 are warnings (ins.md §9), printed without traits, in text
+// and JSON; the matricule stays valid.
+func TestINSCheckWarnings(t *testing.T) {
+	code, out, _ := runCmd(t, "ins", "check", "379995121518923")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "379995121518923: valid\n"+
+		"warning INS-COH-SEX at matricule[1]: first digit 3 is not 1 or 2 (sex): a special number? [ins.md §2, §9]\n"+
+		"warning INS-COH-MONTH at matricule[4-5]: month digits 99 are outside 01-12: an unknown or special month? [ins.md §2, §9]\n", out)
+	code, out, _ = runCmd(t, "ins", "check", "--json", "279135121518955")
+	assert.Equal(t, 0, code)
+	var res struct {
+		Valid    bool `json:"valid"`
+		Warnings []struct {
+			Level, Rule, Location, Message string
+		} `json:"warnings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+	assert.True(t, res.Valid)
+	require.Len(t, res.Warnings, 1, out)
+	assert.Equal(t, "warning", res.Warnings[0].Level)
+	assert.Equal(t, "INS-COH-MONTH", res.Warnings[0].Rule)
+	// A wrong key with 15 characters: invalid, the warnings still said.
+	code, out, _ = runCmd(t, "ins", "check", "379995121518924")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "invalid")
+	assert.Contains(t, out, "warning INS-COH-SEX")
+	// The public test matricule has none: an empty list in JSON.
+	_, out, _ = runCmd(t, "ins", "check", "--json", "279035121518989")
+	assert.Contains(t, out, `"warnings": []`)
+}
