@@ -87,3 +87,33 @@ func BenchmarkBodyLevel1(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidateLargestHeader validates the header of the largest
+// example, as the kit checks it (every rule of the kit and of the SDK),
+// without reading the structured body (ValidateOptions.HeaderOnly).
+func BenchmarkValidateLargestHeader(b *testing.B) {
+	doc := largestExample(b)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	defer testenv.ReportCPU(b)()
+	opts := &cda.ValidateOptions{HeaderOnly: true}
+	for b.Loop() {
+		if _, err := cda.Validate(bytes.NewReader(doc), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateLevel1 validates a built level 1 document (header and
+// a 300-byte body): the kind of document a vendor sends.
+func BenchmarkValidateLevel1(b *testing.B) {
+	doc := build(b, testHeader(b), fakePDF(300))
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	defer testenv.ReportCPU(b)()
+	for b.Loop() {
+		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -100,6 +100,7 @@ type krule struct {
 	pattern   int32    // its pattern: a node fires the first matching rule of each pattern
 	asserts   [2]int32 // its asserts, kitAsserts[asserts[0]:asserts[1]]
 	types     []string // the datatype rules it extends, each with its asserts in kitDatatypes
+	index     int32    // its position in kitRules (set at init)
 }
 
 // kkind is the shape of an assert.
@@ -161,6 +162,7 @@ var (
 	kitRoots     []int32   // steps without parent
 	kitChildren  [][]int32 // steps under each step
 	kitStepRules [][]int32 // rules whose context is each step
+	kitRuleDT    [][]dtEntry // the datatype asserts of each rule, with their checks
 	// kitCodes are the codes of the value sets the asserts read, by
 	// OID, and kitPairs their code+codeSystem concatenations.
 	kitCodes = map[string]map[string]bool{}
@@ -179,8 +181,18 @@ func init() {
 			kitChildren[s.parent] = append(kitChildren[s.parent], int32(i))
 		}
 	}
-	for i, r := range kitRules {
+	kitRuleDT = make([][]dtEntry, len(kitRules))
+	for i := range kitRules {
+		r := &kitRules[i]
+		r.index = int32(i)
 		kitStepRules[r.step] = append(kitStepRules[r.step], int32(i))
+		for _, t := range r.types {
+			for _, a := range kitDatatypes[t] {
+				if c, ok := dtChecks[t+"/"+strconv.Itoa(a.n)]; ok { // else not mirrored: TestKitTableComplete lists them
+					kitRuleDT[i] = append(kitRuleDT[i], dtEntry{a, t, &c})
+				}
+			}
+		}
 	}
 	for _, vs := range valueSets {
 		codes, pairs, concepts := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -199,13 +211,13 @@ type kit struct {
 	root  *node
 	fired map[*node][]int32 // rules whose context matches each node
 	order []*node           // the nodes of fired, in document order
-	// body is the element of the body the reader stopped at
-	// (nonXMLBody or structuredBody), "" when there is none.
-	body string
 }
 
-func (v *validator) kitRules(root *node, body string) {
-	k := &kit{v: v, root: root, fired: map[*node][]int32{}, body: body}
+// kitRules checks the asserts of the kit on the header tree (the body
+// element the reader stopped at is in it, with no content: the kit's rules
+// only look at which it is).
+func (v *validator) kitRules(root *node) {
+	k := &kit{v: v, root: root, fired: map[*node][]int32{}}
 	matched := false
 	for _, s := range kitRoots {
 		if k.test(kitSteps[s].self, root) {
@@ -245,7 +257,12 @@ func (k *kit) walk(n *node, step int32) {
 	if len(under) == 0 {
 		return
 	}
-	for _, c := range n.children() {
+	for _, t := range n.Child {
+		e, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
+		c := (*node)(e)
 		for _, s := range under {
 			st := &kitSteps[s]
 			if st.local != "*" && st.local != c.Tag {
@@ -269,18 +286,18 @@ func (k *kit) rule(r *krule, n *node) {
 			k.codeSystem(a, n)
 		}
 	}
-	for _, t := range r.types {
-		for _, a := range kitDatatypes[t] {
-			id := t + "/" + strconv.Itoa(a.n)
-			check, ok := dtChecks[id]
-			if !ok {
-				continue // no Go test: TestKitTableComplete lists them
-			}
-			if holds := check.test(k, n); holds == a.report {
-				k.add(a.level, a.label, t, a.n, n, dtMessage(id, a.label))
-			}
+	for _, d := range kitRuleDT[r.index] {
+		if holds := d.check.test(k, n); holds == d.report {
+			k.add(d.level, d.label, d.typ, d.n, n, d.check.msg)
 		}
 	}
+}
+
+// dtEntry is a datatype assert a rule inherits, with its Go check.
+type dtEntry struct {
+	kitDTAssert
+	typ   string
+	check *dtCheck
 }
 
 func (k *kit) add(level finding.Level, label, rule string, n int, at *node, msg string) {
@@ -322,8 +339,8 @@ func (k *kit) test(p int32, n *node) bool {
 	case pSelf:
 		return nameIs(n, pr.ns, pr.name) && k.test(pr.a, n)
 	case pChild:
-		for _, c := range n.children() {
-			if nameIs(c, pr.ns, pr.name) && k.test(pr.a, c) {
+		for _, t := range n.Child {
+			if e, ok := t.(*etree.Element); ok && nameIs((*node)(e), pr.ns, pr.name) && k.test(pr.a, (*node)(e)) {
 				return true
 			}
 		}
@@ -380,9 +397,9 @@ func (k *kit) selectPath(p int32, n *node) []*node {
 		for _, s := range alt {
 			var next []*node
 			for _, c := range cur {
-				for _, ch := range c.children() {
-					if k.test(s, ch) {
-						next = append(next, ch)
+				for _, t := range c.Child {
+					if e, ok := t.(*etree.Element); ok && k.test(s, (*node)(e)) {
+						next = append(next, (*node)(e))
 					}
 				}
 			}

@@ -25,14 +25,6 @@ type dtCheck struct {
 	msg  string
 }
 
-// dtMessage is the message of a datatype assert that failed.
-func dtMessage(id, label string) string {
-	if c, ok := dtChecks[id]; ok && c.msg != "" {
-		return c.msg
-	}
-	return label
-}
-
 // Patterns of the DTr1 rules (XPath regular expressions; \d is any Unicode
 // decimal digit there, as \p{Nd} here).
 var (

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/beevik/etree"
 )
 
 // notBoth is not(@a and @b).
@@ -93,14 +95,7 @@ func number14(v string) (float64, bool) {
 
 var dtChecks = map[string]dtCheck{
 	// DTr1 ANY: a null element carries nothing else.
-	"ANY/1": {func(_ *kit, n *node) bool {
-		for _, x := range descendantsOrSelf(n) {
-			if !anyNull(x) {
-				return false
-			}
-		}
-		return true
-	}, "a null element (nullFlavor) has no other attribute, element or text"},
+	"ANY/1": {allAnyNull, "a null element (nullFlavor) has no other attribute, element or text"},
 
 	// BIN.
 	"BIN/1": {func(_ *kit, n *node) bool { return has(n, "nullFlavor") || len(n.children()) > 0 || hasText(n) },
@@ -476,6 +471,19 @@ var dtChecks = map[string]dtCheck{
 			return ok1 && ok2 && su == u && sv == v
 		})
 	}, "[RIM-002] telecoms (@use, @value) SHALL be distinct"},
+}
+
+// allAnyNull is ANY/1: anyNull holds for n and every element under it.
+func allAnyNull(_ *kit, n *node) bool {
+	if !anyNull(n) {
+		return false
+	}
+	for _, t := range n.Child {
+		if e, ok := t.(*etree.Element); ok && !allAnyNull(nil, (*node)(e)) {
+			return false
+		}
+	}
+	return true
 }
 
 // validTimesUpdate is count(*[self::hl7:X][@updateMode])=0.

@@ -135,7 +135,7 @@ const (
 
 func (v *validator) header(root *node, p *parser) {
 	// The official rules.
-	v.kitRules(root, p.bodyKind)
+	v.kitRules(root)
 
 	// What the SDK adds: the schema's order, the INS, national
 	// identifiers, the tolerated defects.
