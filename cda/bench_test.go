@@ -117,3 +117,20 @@ func BenchmarkValidateLevel1(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidateN1 validates the official level 1 example (N1, a 440 kB
+// PDF in base64): header, body decoded to its end.
+func BenchmarkValidateN1(b *testing.B) {
+	doc, err := os.ReadFile(filepath.Join(testenv.Shared(b, "cda", "examples"), "DOC_NON_STRUCTURE_CDA-R2-N1.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	defer testenv.ReportCPU(b)()
+	for b.Loop() {
+		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
