@@ -1,8 +1,11 @@
-// Package cdacorpus gives the SDK's tests the official CDA R2 documents of
-// the shared test data: the files of ../shared/testdata/cda/examples and the
-// CDA documents inside the official IHE_XDM.ZIP archives of
-// ../shared/testdata/xdm/ansforge, read from the archives at test time (they
-// are never copied into the repository).
+// Package cdacorpus gives the SDK's tests the CDA R2 documents of the
+// corpus the official rules of the ANS kit judge (cda's TestKitAgreement):
+// the official documents of the shared test data, the files of
+// ../shared/testdata/cda/examples and the CDA documents inside the official
+// IHE_XDM.ZIP archives of ../shared/testdata/xdm/ansforge, read from the
+// archives at test time (they are never copied into the repository)
+// (Official); and the documents our code builds outside package cda, in the
+// examples and in package mssante's tests (Builders, Export).
 package cdacorpus
 
 import (
