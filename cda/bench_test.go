@@ -57,13 +57,16 @@ func BenchmarkReadHeader(b *testing.B) {
 
 // BenchmarkValidateLargest validates the whole largest example (header
 // rules, then the rest of the document read for well-formedness).
-func BenchmarkValidateLargest(b *testing.B) {
-	doc := largestExample(b)
+func BenchmarkValidateLargest(b *testing.B) { benchValidate(b, largestExample(b), nil) }
+
+// benchValidate validates doc with opts, reporting bytes, allocations and
+// CPU time per operation.
+func benchValidate(b *testing.B, doc []byte, opts *cda.ValidateOptions) {
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	defer testenv.ReportCPU(b)()
 	for b.Loop() {
-		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
+		if _, err := cda.Validate(bytes.NewReader(doc), opts); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -92,30 +95,13 @@ func BenchmarkBodyLevel1(b *testing.B) {
 // example, as the kit checks it (every rule of the kit and of the SDK),
 // without reading the structured body (ValidateOptions.HeaderOnly).
 func BenchmarkValidateLargestHeader(b *testing.B) {
-	doc := largestExample(b)
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	defer testenv.ReportCPU(b)()
-	opts := &cda.ValidateOptions{HeaderOnly: true}
-	for b.Loop() {
-		if _, err := cda.Validate(bytes.NewReader(doc), opts); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchValidate(b, largestExample(b), &cda.ValidateOptions{HeaderOnly: true})
 }
 
 // BenchmarkValidateLevel1 validates a built level 1 document (header and
 // a 300-byte body): the kind of document a vendor sends.
 func BenchmarkValidateLevel1(b *testing.B) {
-	doc := build(b, testHeader(b), fakePDF(300))
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	defer testenv.ReportCPU(b)()
-	for b.Loop() {
-		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchValidate(b, build(b, testHeader(b), fakePDF(300)), nil)
 }
 
 // BenchmarkValidateN1 validates the official level 1 example (N1, a 440 kB
@@ -125,12 +111,5 @@ func BenchmarkValidateN1(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	defer testenv.ReportCPU(b)()
-	for b.Loop() {
-		if _, err := cda.Validate(bytes.NewReader(doc), nil); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchValidate(b, doc, nil)
 }

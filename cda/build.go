@@ -334,14 +334,6 @@ func (x *xw) org(name string, o *Organization, industry bool) {
 // assignedEntity writes an AssignedEntity (legal authenticator, performer,
 // informant, encounter participant).
 func (x *xw) assignedEntity(p *Person, practice Code) {
-	x.open("assignedEntity")
-	x.ii("id", p.ID)
-	x.code("code", p.Code, &vsJ01)
-	x.addr(p.Addr)
-	x.telecoms(p.Telecoms)
-	x.open("assignedPerson")
-	x.personName(p.Name)
-	x.close("assignedPerson")
 	org := p.Organization
 	if !practice.IsZero() {
 		o := Organization{}
@@ -351,8 +343,23 @@ func (x *xw) assignedEntity(p *Person, practice Code) {
 		o.IndustryCode = practice
 		org = &o
 	}
-	x.org("representedOrganization", org, true)
-	x.close("assignedEntity")
+	x.entity("assignedEntity", nil, p, "assignedPerson", "representedOrganization", org, true)
+}
+
+// entity writes a role played by a person: its id, code (JDV_J01),
+// address, telecoms, the person element with the name, then the
+// organisation element (with its standardIndustryClassCode when industry).
+func (x *xw) entity(name string, kv []string, p *Person, personElem, orgElem string, org *Organization, industry bool) {
+	x.open(name, kv...)
+	x.ii("id", p.ID)
+	x.code("code", p.Code, &vsJ01)
+	x.addr(p.Addr)
+	x.telecoms(p.Telecoms)
+	x.open(personElem)
+	x.personName(p.Name)
+	x.close(personElem)
+	x.org(orgElem, org, industry)
+	x.close(name)
 }
 
 func writeHeader(x *xw, h *Header) {
@@ -601,16 +608,7 @@ func writeParticipant(x *xw, p *Participant) {
 	if cc == "" {
 		cc = "PROV"
 	}
-	x.open("associatedEntity", "classCode", cc)
-	x.ii("id", p.Person.ID)
-	x.code("code", p.Person.Code, &vsJ01)
-	x.addr(p.Person.Addr)
-	x.telecoms(p.Person.Telecoms)
-	x.open("associatedPerson")
-	x.personName(p.Person.Name)
-	x.close("associatedPerson")
-	x.org("scopingOrganization", p.Person.Organization, false)
-	x.close("associatedEntity")
+	x.entity("associatedEntity", []string{"classCode", cc}, &p.Person, "associatedPerson", "scopingOrganization", p.Person.Organization, false)
 	x.close("participant")
 }
 

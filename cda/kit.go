@@ -159,9 +159,9 @@ type kitDTAssert struct {
 // The trie of contexts, and the rules of each step, built once from the
 // generated table.
 var (
-	kitRoots     []int32   // steps without parent
-	kitChildren  [][]int32 // steps under each step
-	kitStepRules [][]int32 // rules whose context is each step
+	kitRoots     []int32     // steps without parent
+	kitChildren  [][]int32   // steps under each step
+	kitStepRules [][]int32   // rules whose context is each step
 	kitRuleDT    [][]dtEntry // the datatype asserts of each rule, with their checks
 	// kitCodes are the codes of the value sets the asserts read, by
 	// OID, and kitPairs their code+codeSystem concatenations.

@@ -27,31 +27,19 @@ var telecomSchemes = []string{"tel", "fax", "mailto", "http", "ftp", "mllp"}
 var nullFlavorValues = []string{"UNK", "NASK", "ASKU", "NAV", "MSK"}
 
 // hl7Path returns the elements reached from n by child steps in the CDA
-// namespace ("*" is any name in any namespace, as the kit's *: steps).
-func hl7Path(n *node, names ...string) []*node {
-	cur := []*node{n}
-	for _, name := range names {
-		var next []*node
-		for _, c := range cur {
-			for _, ch := range c.children() {
-				if name == "*" || ch.is(name) {
-					next = append(next, ch)
-				}
-			}
-		}
-		cur = next
-	}
-	return cur
-}
+// namespace.
+func hl7Path(n *node, names ...string) []*node { return childPath(n, false, names) }
 
 // anyName is hl7Path with every step in any namespace (the kit's *:name).
-func anyName(n *node, names ...string) []*node {
+func anyName(n *node, names ...string) []*node { return childPath(n, true, names) }
+
+func childPath(n *node, anyNS bool, names []string) []*node {
 	cur := []*node{n}
 	for _, name := range names {
 		var next []*node
 		for _, c := range cur {
 			for _, ch := range c.children() {
-				if ch.Tag == name {
+				if ch.Tag == name && (anyNS || ch.Space == NS) {
 					next = append(next, ch)
 				}
 			}

@@ -179,18 +179,7 @@ var dtChecks = map[string]dtCheck{
 	"CD/12": {noTranslationWith("displayName", "code"), "translation displayName only if code"},
 	"CD/13": {func(_ *kit, n *node) bool { return strings.ContainsAny(n.attr("displayName"), "\r\n\t") },
 		"formatting characters in @displayName"},
-	"CD/14": {func(_ *kit, n *node) bool {
-		code, okc := n.lookupAttr("code")
-		sys, oks := n.lookupAttr("codeSystem")
-		if !okc || !oks {
-			return true
-		}
-		return !slices.ContainsFunc(siblings(n), func(s *node) bool {
-			c, ok1 := s.lookupAttr("code")
-			y, ok2 := s.lookupAttr("codeSystem")
-			return ok1 && ok2 && c == code && y == sys
-		})
-	}, "[RIM-002] coded values (@code, @codeSystem) SHALL be distinct"},
+	"CD/14": {distinctPair("code", "codeSystem"), "[RIM-002] coded values (@code, @codeSystem) SHALL be distinct"},
 	"CD/15": {func(_ *kit, n *node) bool {
 		seen := map[string]bool{}
 		for _, t := range translations(n) {
@@ -355,18 +344,7 @@ var dtChecks = map[string]dtCheck{
 	}, "no uncertainty expression, uncertainty or originalText"},
 	"QTY/2": {validTimes("originalText", "uncertainty", "expression"), "no history or updateMode"},
 	"QTY/3": {noNullSibling, "[RIM-001] a quantity SHALL NOT have a nullFlavor beside quantities that are not null"},
-	"QTY/4": {func(_ *kit, n *node) bool {
-		v, okv := n.lookupAttr("value")
-		u, oku := n.lookupAttr("unit")
-		if !okv || !oku {
-			return true
-		}
-		return !slices.ContainsFunc(siblings(n), func(s *node) bool {
-			sv, ok1 := s.lookupAttr("value")
-			su, ok2 := s.lookupAttr("unit")
-			return ok1 && ok2 && sv == v && su == u
-		})
-	}, "[RIM-002] quantities SHALL be distinct"},
+	"QTY/4": {distinctPair("value", "unit"), "[RIM-002] quantities SHALL be distinct"},
 
 	// SC.
 	"SC/1": {requires("code", "codeSystem"), "code requires codeSystem"},
@@ -459,18 +437,7 @@ var dtChecks = map[string]dtCheck{
 	},
 		"@value must be a URI (no space, no character iri-to-uri escapes)"},
 	"URL/3": {noNullSibling, "[RIM-001] a telecom SHALL NOT have a nullFlavor beside telecoms that are not null"},
-	"URL/4": {func(_ *kit, n *node) bool {
-		u, oku := n.lookupAttr("use")
-		v, okv := n.lookupAttr("value")
-		if !oku || !okv {
-			return true
-		}
-		return !slices.ContainsFunc(siblings(n), func(s *node) bool {
-			su, ok1 := s.lookupAttr("use")
-			sv, ok2 := s.lookupAttr("value")
-			return ok1 && ok2 && su == u && sv == v
-		})
-	}, "[RIM-002] telecoms (@use, @value) SHALL be distinct"},
+	"URL/4": {distinctPair("use", "value"), "[RIM-002] telecoms (@use, @value) SHALL be distinct"},
 }
 
 // allAnyNull is ANY/1: anyNull holds for n and every element under it.
@@ -484,6 +451,24 @@ func allAnyNull(_ *kit, n *node) bool {
 		}
 	}
 	return true
+}
+
+// distinctPair is RIM-002 on two attributes, not($set_other[@a=$a][@b=$b]):
+// no sibling of the same name has the same values of both (an attribute n
+// lacks compares with nothing).
+func distinctPair(a, b string) func(*kit, *node) bool {
+	return func(_ *kit, n *node) bool {
+		va, oka := n.lookupAttr(a)
+		vb, okb := n.lookupAttr(b)
+		if !oka || !okb {
+			return true
+		}
+		return !slices.ContainsFunc(siblings(n), func(s *node) bool {
+			sa, ok1 := s.lookupAttr(a)
+			sb, ok2 := s.lookupAttr(b)
+			return ok1 && ok2 && sa == va && sb == vb
+		})
+	}
 }
 
 // validTimesUpdate is count(*[self::hl7:X][@updateMode])=0.

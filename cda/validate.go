@@ -146,7 +146,7 @@ func (v *validator) header(root *node, p *parser) {
 	}
 	v.typeID(root)
 	v.order(root)
-	v.nullFlavors(root)
+	v.elements(root)
 	if n := root.elem("versionNumber"); n != nil {
 		if k, err := strconv.Atoi(n.attr("value")); err != nil || k < 1 {
 			v.add(finding.Warning, "CDA-VERSION", n, specHdr, "versionNumber %q is not a positive integer (1 for the first version)", n.attr("value"))
@@ -158,7 +158,6 @@ func (v *validator) header(root *node, p *parser) {
 	if n := root.elem("copyTime"); n != nil {
 		v.add(finding.Warning, "CDA-COPYTIME", n, specHdr, "copyTime is obsolete and must not be used")
 	}
-	v.times(root)
 	v.patient(root)
 	v.professionals(root)
 	v.related(root)
@@ -207,7 +206,9 @@ func (v *validator) order(root *node) {
 	}
 }
 
-func (v *validator) nullFlavors(root *node) {
+// elements checks each element of the header (component and the body
+// aside): undeclared prefixes, nullFlavor values, time offsets.
+func (v *validator) elements(root *node) {
 	var walk func(n *node)
 	walk = func(n *node) {
 		for _, c := range n.children() {
@@ -221,21 +222,8 @@ func (v *validator) nullFlavors(root *node) {
 			if nf, ok := c.lookupAttr("nullFlavor"); ok && !allowedNullFlavors[nf] {
 				v.add(finding.Warning, "CDA-NULLFLAVOR", c, specHdr, "nullFlavor %q is not one of UNK, NASK, ASKU, NAV, MSK", nf)
 			}
-			walk(c)
-		}
-	}
-	walk(root)
-}
-
-// times warns about a time offset the kit accepts but the IG does not
-// write: ±hhmm is four digits (cda.md §2); "+100" is read as +01:00.
-func (v *validator) times(root *node) {
-	var walk func(n *node)
-	walk = func(n *node) {
-		for _, c := range n.children() {
-			if c.Tag == "component" && c.parent() == root {
-				continue
-			}
+			// The kit accepts an offset "+100" (as +10:00); the IG
+			// writes ±hhmm (cda.md §2), the reader takes it as +01:00.
 			if val, ok := c.lookupAttr("value"); ok && isTimeElement(c) {
 				if i := strings.IndexAny(val, "+-"); i > 0 && len(val)-i-1 != 4 {
 					v.add(finding.Warning, "CDA-TS-OFFSET", c, specHdr, "time %q: the offset is not ±hhmm (four digits)", val)
