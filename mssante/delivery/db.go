@@ -347,9 +347,25 @@ func (s *pgStore) migrate(ctx context.Context, own func(tx dbtx) error) error {
 	return tx.Commit(ctx)
 }
 
+// eventOrderLock is the advisory lock that orders the outbox's write
+// transactions on PostgreSQL ("mssevnt" in ASCII).
+const eventOrderLock = 0x6d7373_65766e74
+
+// begin opens a write transaction. On PostgreSQL it first takes a
+// transaction-level advisory lock, so that the outbox's write transactions
+// commit one after the other: the ids of mss_event (an identity column,
+// drawn when a row is inserted) then grow in the order of the commits, as
+// they do on SQLite, and a reader that resumes after the last event id it
+// saw (Events) misses none. The lock is the first one each transaction
+// takes, and River's own transactions never take it, so it cannot deadlock;
+// the transactions are short (the SMTP submission runs outside them).
 func (s *pgStore) begin(ctx context.Context) (dbtx, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(eventOrderLock)); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	return &pgTx{s: s, tx: tx}, nil

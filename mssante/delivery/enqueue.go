@@ -65,6 +65,39 @@ func (o *Outbox) Enqueue(ctx context.Context, r io.Reader, opts *EnqueueOptions)
 	if o.isClosed() {
 		return nil, ErrClosed
 	}
+	q, err := o.prepareEnqueue(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	var events []Event
+	id, existing, err := withTx(ctx, o, func(tx dbtx) (int64, bool, error) {
+		var err error
+		var id int64
+		var existing bool
+		id, existing, events, err = o.enqueueTx(ctx, tx, q)
+		return id, existing, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	o.emit(events)
+	m, err := o.loadStatus(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m.Existing = existing
+	return m, nil
+}
+
+// queued is a message ready to be stored, with its key and policy.
+type queued struct {
+	*prepared
+	key  string
+	hold bool
+}
+
+// prepareEnqueue reads and checks a message before the transaction.
+func (o *Outbox) prepareEnqueue(r io.Reader, opts *EnqueueOptions) (*queued, error) {
 	if opts == nil {
 		opts = &EnqueueOptions{}
 	}
@@ -84,75 +117,68 @@ func (o *Outbox) Enqueue(ctx context.Context, r io.Reader, opts *EnqueueOptions)
 			return nil, fmt.Errorf("%w: %s", ErrNoTransport, p.from)
 		}
 	}
-	hold := o.opts.HoldAmbiguous
+	q := &queued{prepared: p, key: opts.Key, hold: o.opts.HoldAmbiguous}
 	switch opts.Ambiguous {
 	case AmbiguousHold:
-		hold = true
+		q.hold = true
 	case AmbiguousResend:
-		hold = false
+		q.hold = false
 	}
-	key := opts.Key
-	if key == "" {
-		key = p.messageID
+	if q.key == "" {
+		q.key = p.messageID
 	}
+	return q, nil
+}
+
+// enqueueTx stores a message, its recipients and its send job in tx. It
+// returns the message's row id, whether the key was already used (then
+// nothing is stored), and the events to emit after the commit.
+func (o *Outbox) enqueueTx(ctx context.Context, tx dbtx, q *queued) (int64, bool, []Event, error) {
 	now := o.now()
 	var dsnJSON string
-	if p.dsn != nil {
-		b, _ := json.Marshal(p.dsn)
+	if q.dsn != nil {
+		b, _ := json.Marshal(q.dsn)
 		dsnJSON = string(b)
 	}
 	var events []Event
-	id, existing, err := withTx(ctx, o, func(tx dbtx) (int64, bool, error) {
-		events = events[:0]
-		var id int64
-		err := tx.queryRow(ctx, `INSERT INTO mss_message (message_id, idem_key, sender, raw, dsn, expect_dsn, expect_mdn,
-			hold_ambiguous, created_at, deadline_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-			ON CONFLICT DO NOTHING RETURNING id`,
-			p.messageID, key, p.from, p.raw, dsnJSON, p.expectDSN, p.expectMDN, hold,
-			micros(now), micros(now.Add(o.opts.Retry.Deadline))).Scan(&id)
-		if isNoRows(err) {
-			// A conflict: the same key (idempotent), or the same Message-ID
-			// under another key (refused).
-			err := tx.queryRow(ctx, "SELECT id FROM mss_message WHERE idem_key = $1", key).Scan(&id)
-			if err == nil {
-				return id, true, nil
-			}
-			if !isNoRows(err) {
-				return 0, false, err
-			}
-			return 0, false, fmt.Errorf("%w: <%s>", ErrMessageIDInUse, p.messageID)
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO mss_message (message_id, idem_key, sender, raw, dsn, expect_dsn, expect_mdn,
+		hold_ambiguous, created_at, deadline_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		q.messageID, q.key, q.from, q.raw, dsnJSON, q.expectDSN, q.expectMDN, q.hold,
+		micros(now), micros(now.Add(o.opts.Retry.Deadline))).Scan(&id)
+	if isNoRows(err) {
+		// A conflict: the same key (idempotent), or the same Message-ID
+		// under another key (refused).
+		err := tx.queryRow(ctx, "SELECT id FROM mss_message WHERE idem_key = $1", q.key).Scan(&id)
+		if err == nil {
+			return id, true, nil, nil
 		}
-		if err != nil {
-			return 0, false, err
+		if !isNoRows(err) {
+			return 0, false, nil, err
 		}
-		for _, to := range p.to {
-			var rid int64
-			if err := tx.queryRow(ctx, `INSERT INTO mss_recipient (message, address, norm, status, expect_dsn, expect_mdn, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-				id, to, normAddress(to), string(StatusQueued), p.expectDSN, p.expectMDN, micros(now)).Scan(&rid); err != nil {
-				return 0, false, err
-			}
-			ev := Event{MessageID: p.messageID, Recipient: to, At: now, Type: EventQueued, Status: StatusQueued}
-			if err := addEvent(ctx, tx, id, rid, ev); err != nil {
-				return 0, false, err
-			}
-			events = append(events, ev)
-		}
-		if err := tx.insertJob(ctx, sendArgs{Message: id}, sendJobOpts()); err != nil {
-			return 0, false, err
-		}
-		return id, false, nil
-	})
-	if err != nil {
-		return nil, err
+		return 0, false, nil, fmt.Errorf("%w: <%s>", ErrMessageIDInUse, q.messageID)
 	}
-	o.emit(events)
-	m, err := o.loadStatus(ctx, id)
 	if err != nil {
-		return nil, err
+		return 0, false, nil, err
 	}
-	m.Existing = existing
-	return m, nil
+	for _, to := range q.to {
+		var rid int64
+		if err := tx.queryRow(ctx, `INSERT INTO mss_recipient (message, address, norm, status, expect_dsn, expect_mdn, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			id, to, normAddress(to), string(StatusQueued), q.expectDSN, q.expectMDN, micros(now)).Scan(&rid); err != nil {
+			return 0, false, nil, err
+		}
+		ev := Event{MessageID: q.messageID, Recipient: to, At: now, Type: EventQueued, Status: StatusQueued}
+		if ev.ID, err = addEvent(ctx, tx, id, rid, ev); err != nil {
+			return 0, false, nil, err
+		}
+		events = append(events, ev)
+	}
+	if err := tx.insertJob(ctx, sendArgs{Message: id}, sendJobOpts()); err != nil {
+		return 0, false, nil, err
+	}
+	return id, false, events, nil
 }
 
 // EnqueueMessage composes m (mssante.Message.Bytes) and enqueues it with

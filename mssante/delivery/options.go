@@ -76,6 +76,14 @@ type Options struct {
 	// process that caused them: with several processes on one PostgreSQL
 	// database, each sees its own.
 	OnEvent func(Event)
+	// Hooks are durable readers of the event history (see Hook): unlike
+	// OnEvent, they see the events of every process on the database, at
+	// least once, across crashes. They run where Run runs.
+	Hooks []Hook
+	// HookInterval is how often the hooks are given the new events
+	// (default DefaultHookInterval).
+	HookInterval time.Duration
+
 	// Logger receives the outbox's and River's logs (nil: discard). No
 	// message content and no patient address is logged.
 	Logger *slog.Logger
@@ -161,6 +169,10 @@ func (o *Options) withDefaults() Options {
 	if r.FetchInterval == 0 {
 		r.FetchInterval = DefaultFetchInterval
 	}
+	if r.HookInterval <= 0 {
+		r.HookInterval = DefaultHookInterval
+	}
+	r.Hooks = append([]Hook(nil), r.Hooks...)
 	if r.Classifier == nil {
 		r.Classifier = &msc.Classifier{}
 	}

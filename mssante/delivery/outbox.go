@@ -51,6 +51,9 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Outbox, error) {
 		rand.Read(b[:])
 		o.id = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 	}
+	if err := checkHooks(o.opts.Hooks); err != nil {
+		return nil, err
+	}
 	db, err := openStore(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -59,6 +62,10 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Outbox, error) {
 	if err := migrate(ctx, db); err != nil {
 		db.close()
 		return nil, fmt.Errorf("%w: migrating %s: %v", ErrDatabase, redactDSN(dsn), err)
+	}
+	if err := o.registerHooks(ctx); err != nil {
+		db.close()
+		return nil, fmt.Errorf("%w: hooks: %v", ErrDatabase, err)
 	}
 	if err := db.newClient(o.riverConfig()); err != nil {
 		db.close()
@@ -98,6 +105,7 @@ func (o *Outbox) riverConfig() *river.Config {
 	river.AddWorker(workers, &sendWorker{o: o})
 	river.AddWorker(workers, &fetchWorker{o: o})
 	river.AddWorker(workers, &sweepWorker{o: o})
+	river.AddWorker(workers, &hookWorker{o: o})
 	cfg := &river.Config{
 		ID:                   o.id,
 		Logger:               o.opts.Logger,
@@ -120,6 +128,12 @@ func (o *Outbox) riverConfig() *river.Config {
 		func() (river.JobArgs, *river.InsertOpts) {
 			return sweepArgs{}, &river.InsertOpts{Queue: queueName, MaxAttempts: 1, UniqueOpts: unique}
 		}, &river.PeriodicJobOpts{ID: "mss_delivery_sweep", RunOnStart: true}))
+	for _, h := range o.opts.Hooks {
+		args := hookArgs{Name: h.Name}
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(o.opts.HookInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return args, hookJobOpts() },
+			&river.PeriodicJobOpts{ID: "mss_delivery_hook_" + h.Name, RunOnStart: true}))
+	}
 	return cfg
 }
 
@@ -148,16 +162,17 @@ func withTx[T, U any](ctx context.Context, o *Outbox, f func(tx dbtx) (T, U, err
 	return t, u, nil
 }
 
-// addEvent appends an event to a recipient's history.
-func addEvent(ctx context.Context, q querier, message, recipient int64, ev Event) error {
+// addEvent appends an event to a recipient's history and returns its id.
+func addEvent(ctx context.Context, q querier, message, recipient int64, ev Event) (int64, error) {
 	ev.Final = ev.Final || ev.Status.AlwaysFinal()
 	b, err := json.Marshal(ev.Evidence)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = q.exec(ctx, `INSERT INTO mss_event (message, recipient, at, type, status, final, evidence)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, message, recipient, micros(ev.At), string(ev.Type), string(ev.Status), ev.Final, string(b))
-	return err
+	var id int64
+	err = q.queryRow(ctx, `INSERT INTO mss_event (message, recipient, at, type, status, final, evidence)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, message, recipient, micros(ev.At), string(ev.Type), string(ev.Status), ev.Final, string(b)).Scan(&id)
+	return id, err
 }
 
 // emit hands committed events to OnEvent.

@@ -102,12 +102,12 @@ func (o *Outbox) load(ctx context.Context, cond string, args ...any) ([]*Message
 	if err != nil {
 		return nil, err
 	}
-	err = o.each(ctx, `SELECT recipient, at, type, status, final, evidence FROM mss_event
+	err = o.each(ctx, `SELECT id, recipient, at, type, status, final, evidence FROM mss_event
 		WHERE message `+cond+` ORDER BY id`, args, func(rw row) error {
 		var rid, at int64
 		var typ, status, evidence string
 		var ev Event
-		if err := rw.Scan(&rid, &at, &typ, &status, &ev.Final, &evidence); err != nil {
+		if err := rw.Scan(&ev.ID, &rid, &at, &typ, &status, &ev.Final, &evidence); err != nil {
 			return err
 		}
 		ev.At, ev.Type, ev.Status = fromMicros(at), EventType(typ), Status(status)
@@ -135,4 +135,42 @@ func (o *Outbox) each(ctx context.Context, q string, args []any, f func(row) err
 		}
 	}
 	return rs.Err()
+}
+
+// DefaultEventsLimit is the number of events Events returns when its limit
+// is not positive.
+const DefaultEventsLimit = 1000
+
+// Events returns the events of every recipient's history whose id is
+// greater than after, in the order of their ids, at most limit of them
+// (DefaultEventsLimit when limit ≤ 0), with MessageID and Recipient set.
+// Event ids grow in the order of the commits (on PostgreSQL too: the
+// outbox's write transactions are ordered), so a reader that passes the id
+// of the last event it saw gets every later event exactly once, across
+// restarts: the history is the durable record of what happened.
+func (o *Outbox) Events(ctx context.Context, after int64, limit int) ([]Event, error) {
+	if o.isClosed() {
+		return nil, ErrClosed
+	}
+	if limit <= 0 {
+		limit = DefaultEventsLimit
+	}
+	var out []Event
+	err := o.each(ctx, `SELECT e.id, m.message_id, r.address, e.at, e.type, e.status, e.final, e.evidence
+		FROM mss_event e JOIN mss_message m ON m.id = e.message JOIN mss_recipient r ON r.id = e.recipient
+		WHERE e.id > $1 ORDER BY e.id LIMIT $2`, []any{after, limit}, func(rw row) error {
+		var at int64
+		var typ, status, evidence string
+		var ev Event
+		if err := rw.Scan(&ev.ID, &ev.MessageID, &ev.Recipient, &at, &typ, &status, &ev.Final, &evidence); err != nil {
+			return err
+		}
+		ev.At, ev.Type, ev.Status = fromMicros(at), EventType(typ), Status(status)
+		if err := json.Unmarshal([]byte(evidence), &ev.Evidence); err != nil {
+			return fmt.Errorf("delivery: event evidence: %w", err)
+		}
+		out = append(out, ev)
+		return nil
+	})
+	return out, err
 }

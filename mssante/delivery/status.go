@@ -89,6 +89,12 @@ const (
 // Event is one entry of a recipient's history, also what Options.OnEvent
 // receives.
 type Event struct {
+	// ID numbers the event in the outbox's history: unique, increasing in
+	// the order of the commits on SQLite, and durable, so that a reader may
+	// resume after the last event it saw (Events). On PostgreSQL ids are
+	// increasing per transaction but a transaction that commits later may
+	// hold a smaller id; Events allows for it (see there).
+	ID        int64     `json:"id,omitempty"`
 	MessageID string    `json:"message_id,omitempty"`
 	Recipient string    `json:"recipient,omitempty"`
 	At        time.Time `json:"at"`

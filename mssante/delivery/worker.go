@@ -105,9 +105,11 @@ type recorder struct {
 func (rc *recorder) add(ctx context.Context, r *outRcpt, ev Event) error {
 	ev.MessageID, ev.Recipient = rc.m.messageID, r.address
 	ev.Final = r.final(ev.Status)
-	if err := addEvent(ctx, rc.tx, rc.m.id, r.id, ev); err != nil {
+	id, err := addEvent(ctx, rc.tx, rc.m.id, r.id, ev)
+	if err != nil {
 		return err
 	}
+	ev.ID = id
 	rc.events = append(rc.events, ev)
 	return nil
 }
