@@ -3,11 +3,13 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/mssantetest"
 )
 
@@ -161,6 +163,32 @@ func TestHookOptions(t *testing.T) {
 	for _, hooks := range [][]Hook{{{Deliver: f}}, {{Name: "a"}}, {{Name: "a", Deliver: f}, {Name: "a", Deliver: f}}} {
 		if _, err := Open(context.Background(), dsn, &Options{Hooks: hooks}); err == nil {
 			t.Errorf("Open accepted hooks %+v", hooks)
+		}
+	}
+}
+
+// Two mailboxes of one outbox receive their first message: the IMAP ids
+// are alike (INBOX, UIDVALIDITY, UID 1), both are stored.
+func TestFetchTwoMailboxes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	op := mssantetest.NewOperator(t, nil)
+	o := mustOpen(t, "sqlite:"+t.TempDir()+"/o.db", &Options{Senders: map[string]mssante.Transport{
+		mssantetest.DefaultApp: appTransport(t, op, mssantetest.DefaultApp),
+		mssantetest.DefaultLab: appTransport(t, op, mssantetest.DefaultLab),
+	}})
+	for i, to := range []string{mssantetest.DefaultApp, mssantetest.DefaultLab} {
+		raw := testMessage(fmt.Sprintf("two-%d@hopital-test.mssante.fr", i), mssantetest.DefaultApp, []string{to})
+		if _, err := o.Enqueue(ctx, strings.NewReader(raw), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.RunUntilIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, mb := range []string{mssantetest.DefaultApp, mssantetest.DefaultLab} {
+		if box, err := o.Inbox(ctx, &InboxOptions{Mailbox: mb}); err != nil || len(box) != 1 {
+			t.Errorf("inbox of %s: %d messages, %v", mb, len(box), err)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package delivery
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -57,6 +59,13 @@ func (w *hookWorker) Work(ctx context.Context, job *river.Job[hookArgs]) error {
 // tick starts again.
 func hookJobOpts() *river.InsertOpts {
 	return &river.InsertOpts{Queue: queueName, MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}
+}
+
+// hookJobID names a hook's periodic job: River accepts few characters in
+// an id, a hook's name may hold any.
+func hookJobID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "mss_delivery_hook_" + hex.EncodeToString(sum[:8])
 }
 
 // checkHooks refuses hooks without a name or Deliver, and duplicates.

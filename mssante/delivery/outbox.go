@@ -132,7 +132,7 @@ func (o *Outbox) riverConfig() *river.Config {
 		args := hookArgs{Name: h.Name}
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(o.opts.HookInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return args, hookJobOpts() },
-			&river.PeriodicJobOpts{ID: "mss_delivery_hook_" + h.Name, RunOnStart: true}))
+			&river.PeriodicJobOpts{ID: hookJobID(h.Name), RunOnStart: true}))
 	}
 	return cfg
 }

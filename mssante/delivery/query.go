@@ -21,6 +21,20 @@ func (o *Outbox) Status(ctx context.Context, messageID string) (*Message, error)
 	return o.loadStatus(ctx, id)
 }
 
+// StatusByKey returns the message enqueued with an idempotency key
+// (EnqueueOptions.Key), as Status does; ErrNotFound when the key is unused.
+func (o *Outbox) StatusByKey(ctx context.Context, key string) (*Message, error) {
+	var id int64
+	err := o.db.queryRow(ctx, "SELECT id FROM mss_message WHERE idem_key = $1", key).Scan(&id)
+	if isNoRows(err) {
+		return nil, fmt.Errorf("%w: key %q", ErrNotFound, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return o.loadStatus(ctx, id)
+}
+
 // ListOptions select the messages List returns. The zero value lists every
 // message, oldest first.
 type ListOptions struct {

@@ -172,7 +172,15 @@ func (o *Outbox) Fetch(ctx context.Context) (int, error) {
 	var errs []error
 	for _, s := range sources {
 		err := s.r.Receive(ctx, func(ctx context.Context, m *mssante.Received) error {
-			_, err := o.Receive(ctx, s.mailbox, m.Body, m.ID)
+			// A receiver's ids are unique in its own account only (IMAP:
+			// folder, UIDVALIDITY and UID): qualified by the mailbox, so
+			// that the first message of two mailboxes is not taken for a
+			// duplicate.
+			id := m.ID
+			if s.mailbox != "" && id != "" {
+				id = strings.ToLower(s.mailbox) + ":" + id
+			}
+			_, err := o.Receive(ctx, s.mailbox, m.Body, id)
 			if err == nil {
 				n++
 			}
