@@ -12,7 +12,15 @@ import (
 )
 
 // TestMain stops the Postfix and Dovecot that the tests started.
-func TestMain(m *testing.M) { mailservers.Main(m) }
+func TestMain(m *testing.M) {
+	// The test binary re-executed with MSS_TEST_MAIN=1 is mss: the serve
+	// tests run it as a child process.
+	if os.Getenv("MSS_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	mailservers.Main(m)
+}
 
 // TestSendBccThroughPostfix: mss send delivers to the Bcc recipients of the
 // file it sends, through real Postfix and Dovecot, and no recipient

@@ -180,46 +180,10 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 			}
 		},
 	}
-	addrs := cfg.Addresses()
-	if len(addrs) == 0 {
-		addrs = []string{""} // the top-level credentials send for any sender
-	}
-	var closers []func() error
-	defer func() {
-		for _, c := range closers {
-			c()
-		}
-	}()
-	for _, a := range addrs {
-		sopt, err := cfg.smtpOptions(env, a)
-		if err != nil {
-			return env.fail(2, fmt.Errorf("%s: %w", a, err))
-		}
-		opts.RecipientChecker = sopt.RecipientChecker // a refusal is final: status refused
-		sopt.MaxConns = max(1, *workers)
-		s, err := smtpclient.New(&sopt)
-		if err != nil {
-			return env.fail(2, fmt.Errorf("%s: %w", a, err))
-		}
-		closers = append(closers, s.Close)
-		var t mssante.Transport = s
-		if cfg.IMAP != "" {
-			iopt, err := cfg.IMAPOptions(a, cfg.creds)
-			if err != nil {
-				return env.fail(2, fmt.Errorf("%s: %w", a, err))
-			}
-			r, err := imapclient.New(&iopt)
-			if err != nil {
-				return env.fail(2, fmt.Errorf("%s: %w", a, err))
-			}
-			closers = append(closers, r.Close)
-			t = mssante.WithReceiver(s, r)
-		}
-		if a == "" {
-			opts.Transport = t
-		} else {
-			opts.Senders[a] = t
-		}
+	closeAll, err := senderTransports(env, cfg, *workers, opts)
+	defer closeAll()
+	if err != nil {
+		return env.fail(2, err)
 	}
 	o, ok := openOutbox(env, *db, opts)
 	if !ok {
@@ -241,6 +205,59 @@ func runDeliveryRun(env *cmdEnv, args []string) int {
 		return env.fail(1, err)
 	}
 	return 0
+}
+
+// senderTransports fills opts with a transport per mailbox of the
+// configuration (SMTP, and IMAP for the receipts when the file names an
+// IMAP server), or the default transport of a file without mailboxes, and
+// with the recipient check of the configuration (the liste blanche). The
+// function returned closes them.
+func senderTransports(env *cmdEnv, cfg *transportConfig, workers int, opts *delivery.Options) (func(), error) {
+	var closers []func() error
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	if opts.Senders == nil {
+		opts.Senders = map[string]mssante.Transport{}
+	}
+	addrs := cfg.Addresses()
+	if len(addrs) == 0 {
+		addrs = []string{""} // the top-level credentials send for any sender
+	}
+	for _, a := range addrs {
+		sopt, err := cfg.smtpOptions(env, a)
+		if err != nil {
+			return closeAll, fmt.Errorf("%s: %w", a, err)
+		}
+		opts.RecipientChecker = sopt.RecipientChecker // a refusal is final: status refused
+		sopt.MaxConns = max(1, workers)
+		s, err := smtpclient.New(&sopt)
+		if err != nil {
+			return closeAll, fmt.Errorf("%s: %w", a, err)
+		}
+		closers = append(closers, s.Close)
+		var t mssante.Transport = s
+		if cfg.IMAP != "" {
+			iopt, err := cfg.IMAPOptions(a, cfg.creds)
+			if err != nil {
+				return closeAll, fmt.Errorf("%s: %w", a, err)
+			}
+			r, err := imapclient.New(&iopt)
+			if err != nil {
+				return closeAll, fmt.Errorf("%s: %w", a, err)
+			}
+			closers = append(closers, r.Close)
+			t = mssante.WithReceiver(s, r)
+		}
+		if a == "" {
+			opts.Transport = t
+		} else {
+			opts.Senders[a] = t
+		}
+	}
+	return closeAll, nil
 }
 
 // maskPatient hides the INS matricule of a patient address in logs.

@@ -14,6 +14,7 @@
 //	mss bounce classify ...
 //	mss send / mss fetch / mss operator
 //	mss delivery enqueue|run|status ...
+//	mss serve --config FILE [--listen ADDR]
 //	mss help [COMMAND...]
 //
 // Conventions, like go and git: "mss help CMD", "mss CMD --help" and
@@ -54,6 +55,7 @@ func commandTable() []*command {
 		operatorCommand(),
 		receiptCommand(),
 		sendCommand(),
+		serveCommand(),
 		xdmCommand(),
 	}
 }

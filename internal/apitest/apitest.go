@@ -14,7 +14,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -259,4 +262,21 @@ func HasRule(p serve.Problem, rule string) bool {
 		}
 	}
 	return false
+}
+
+// Proxy returns a reverse proxy to target that validates every request
+// and answer going through it, for clients the test does not write (the
+// Python example).
+func (v *Validator) Proxy(t testing.TB, target string) *httptest.Server {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{T: t, Base: target}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = &validating{v: v, c: c, next: http.DefaultTransport}
+	rp.FlushInterval = -1 // event streams pass as they come
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv
 }

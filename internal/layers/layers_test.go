@@ -21,6 +21,7 @@ var layer = map[string]int{
 	"mssante": 4,
 	"msc":     5, "mssante/smtpclient": 5, "mssante/imapclient": 5, "mssante/mssantetest": 5,
 	"mssante/delivery": 6,
+	"mssante/serve":    7,
 }
 
 // TestImportsPointDown: no library package imports one of its own layer or

@@ -92,9 +92,49 @@ type Config struct {
 	Mailboxes []Mailbox `json:"mailboxes,omitempty"`
 	// Patients is written by mss operator (its test registry); ignored.
 	Patients json.RawMessage `json:"patients,omitempty"`
+	// Serve configures mss serve.
+	Serve *Serve `json:"serve,omitempty"`
 
 	dir     string
 	checker *annuaire.RecipientChecker // read once from ListeBlanche
+}
+
+// Serve is the "serve" section: the HTTP service of mss serve
+// (docs/serve.md). Every field is optional.
+type Serve struct {
+	// Listen is the address (default 127.0.0.1:8480, loopback).
+	Listen string `json:"listen,omitempty"`
+	// APIKey is the bearer key of the API; $MSS_API_KEY wins over it.
+	APIKey string `json:"api_key,omitempty"`
+	// TLSCert and TLSKey (PEM) make the listener HTTPS; with ClientCA
+	// (PEM roots) every client must present a certificate they issued.
+	TLSCert  string `json:"tls_cert,omitempty"`
+	TLSKey   string `json:"tls_key,omitempty"`
+	ClientCA string `json:"client_ca,omitempty"`
+	// DocumentIDRoot is the OID under which document ids are made; NIL
+	// the X-MSS-NIL product reference of the messages.
+	DocumentIDRoot string `json:"document_id_root,omitempty"`
+	NIL            string `json:"nil,omitempty"`
+	// Directory is the extraction file of the Annuaire Santé (GET
+	// /v1/directory).
+	Directory string `json:"directory,omitempty"`
+	// Environment is "production" or "test": the INS authorities of the
+	// other are refused; empty accepts both.
+	Environment string `json:"environment,omitempty"`
+	// Webhooks receive every event (signed; the secret may come from
+	// $MSS_WEBHOOK_SECRET when the entry has none).
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+	// Limits (0: the defaults of package mssante/serve).
+	MaxBodyBytes  int64 `json:"max_body_bytes,omitempty"`
+	MaxRecipients int   `json:"max_recipients,omitempty"`
+	MaxConcurrent int   `json:"max_concurrent,omitempty"`
+	MaxStreams    int   `json:"max_streams,omitempty"`
+}
+
+// Webhook is an entry of "webhooks".
+type Webhook struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret,omitempty"`
 }
 
 // ErrNoListeBlanche: the configuration names no liste blanche, so no

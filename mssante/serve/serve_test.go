@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mssante-go/sdk/annuaire"
 	"github.com/mssante-go/sdk/internal/apitest"
 	"github.com/mssante-go/sdk/mssante"
 	"github.com/mssante-go/sdk/mssante/delivery"
@@ -28,28 +27,6 @@ import (
 )
 
 const testKey = "test-api-key-0123456789"
-
-// listeBlanche is the trust space of the test operator: its domains and
-// Mon Espace Santé's, in the format of the national liste blanche.
-func listeBlanche(t testing.TB, op *mssantetest.Operator) *annuaire.RecipientChecker {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListeBlancheMSSante xmlns="https://listeblanche.mssante.fr/schema"><ListeDomaines>`)
-	seen := map[string]bool{}
-	for _, mb := range op.Mailboxes() {
-		d := mb.Address[strings.LastIndexByte(mb.Address, '@')+1:]
-		if !seen[d] {
-			seen[d] = true
-			fmt.Fprintf(&b, "<Domaine><Nom>%s</Nom><DNCertificatOperateur>CN=operateur-test</DNCertificatOperateur></Domaine>", d)
-		}
-	}
-	b.WriteString("<Domaine><Nom>patient.mssante.fr</Nom><DNCertificatOperateur>CN=operateur-test</DNCertificatOperateur></Domaine></ListeDomaines></ListeBlancheMSSante>")
-	wl, _, err := annuaire.ParseWhitelist(strings.NewReader(b.String()), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &annuaire.RecipientChecker{Whitelist: wl}
-}
 
 // transport sends and receives as an applicative mailbox of the operator.
 func transport(t testing.TB, op *mssantetest.Operator, addr string) mssante.Transport {
@@ -85,7 +62,7 @@ type fixture struct {
 func newFixture(t *testing.T, run bool, opts serve.Options, hooks ...delivery.Hook) *fixture {
 	t.Helper()
 	f := &fixture{op: mssantetest.NewOperator(t, nil)}
-	checker := listeBlanche(t, f.op)
+	checker := f.op.RecipientChecker() // the operator's liste blanche
 	var srv *serve.Server
 	var mu sync.Mutex
 	o, err := delivery.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "outbox.db"), &delivery.Options{
