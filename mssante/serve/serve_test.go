@@ -36,7 +36,7 @@ func transport(t testing.TB, op *mssantetest.Operator, addr string) mssante.Tran
 		t.Fatal(err)
 	}
 	tlsOpt := tlsauth.TLSOptions{RootCAs: op.RootCAs(), ServerName: "localhost", Certificate: &cert}
-	s, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 2})
+	s, err := smtpclient.New(&smtpclient.Options{Addr: op.SMTPAddr(), TLS: tlsOpt, MaxConns: 2, RecipientChecker: op.RecipientChecker()})
 	if err != nil {
 		t.Fatal(err)
 	}
