@@ -10,13 +10,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/textproto"
 	"net/url"
 	"strings"
 	"sync"
@@ -225,23 +222,11 @@ func (c *Client) JSON(method, path string, in any, want int, out any, headers ..
 func Multipart(t testing.TB, meta any, pdf []byte, filename string) ([]byte, string) {
 	t.Helper()
 	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	js, err := json.Marshal(meta)
+	ct, err := serve.WriteSendRequest(&b, meta, pdf, filename)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="metadata"`)
-	h.Set("Content-Type", "application/json")
-	p, _ := w.CreatePart(h)
-	p.Write(js)
-	h = textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="document"; filename=%q`, filename))
-	h.Set("Content-Type", "application/pdf")
-	p, _ = w.CreatePart(h)
-	p.Write(pdf)
-	w.Close()
-	return b.Bytes(), w.FormDataContentType()
+	return b.Bytes(), ct
 }
 
 // Problem decodes an RFC 9457 problem.

@@ -182,9 +182,8 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, http.StatusNotImplemented, ProblemNotConfigured, "this directory has no name search")
 			return
 		}
-		limit, lerr := intParam(q.Get("limit"), 50)
-		if lerr != nil {
-			writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "limit: %v", lerr)
+		limit, ok := intParam(w, r, "limit", 50)
+		if !ok {
 			return
 		}
 		out = sr.Search(q.Get("q"), &annuaire.SearchOptions{Limit: limit, Departement: q.Get("departement")})

@@ -131,14 +131,12 @@ type InboxList struct {
 // inbox is GET /v1/inbox?mailbox=&after=&limit=&acked=true&receipts=true.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, err := intParam(q.Get("limit"), 20)
-	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "limit: %v", err)
+	limit, ok := intParam(w, r, "limit", 20)
+	if !ok {
 		return
 	}
-	after, err := intParam(q.Get("after"), 0)
-	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "after: %v", err)
+	after, ok := intParam(w, r, "after", 0)
+	if !ok {
 		return
 	}
 	ins, err := s.o.Inbox(r.Context(), &delivery.InboxOptions{Mailbox: q.Get("mailbox"), After: int64(after), Limit: limit,

@@ -81,19 +81,25 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return "http:" + k, nil
 }
 
-// replayed answers a request whose idempotency key was used: the first
-// message, nothing enqueued.
-func (s *Server) replayed(w http.ResponseWriter, r *http.Request, key string) bool {
+// idempotency reads the Idempotency-Key of a POST and returns it; done is
+// true when the request was answered: a bad key (400), or a key used
+// before (the first message, nothing enqueued).
+func (s *Server) idempotency(w http.ResponseWriter, r *http.Request) (key string, done bool) {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "%v", err)
+		return "", true
+	}
 	if key == "" {
-		return false
+		return "", false
 	}
 	m, err := s.o.StatusByKey(r.Context(), key)
 	if err != nil {
-		return false
+		return key, false
 	}
 	m.Existing = true
 	s.accept(w, m)
-	return true
+	return key, true
 }
 
 func (s *Server) accept(w http.ResponseWriter, m *delivery.Message) {
@@ -110,12 +116,8 @@ func pathEscape(id string) string {
 // level 1 document, an IHE_XDM.ZIP archive and a message, linted, checked
 // against the trust space and enqueued.
 func (s *Server) sendDocument(w http.ResponseWriter, r *http.Request) {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "%v", err)
-		return
-	}
-	if s.replayed(w, r, key) {
+	key, done := s.idempotency(w, r)
+	if done {
 		return
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -200,12 +202,8 @@ func (s *Server) sendDocument(w http.ResponseWriter, r *http.Request) {
 // sendRaw is POST /v1/messages/raw: a ready message (message/rfc822),
 // linted, checked against the trust space and enqueued as it is.
 func (s *Server) sendRaw(w http.ResponseWriter, r *http.Request) {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "%v", err)
-		return
-	}
-	if s.replayed(w, r, key) {
+	key, done := s.idempotency(w, r)
+	if done {
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "message/rfc822" {
@@ -349,9 +347,8 @@ type MessageList struct {
 // listMessages is GET /v1/messages?open=true&limit=N.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, err := intParam(q.Get("limit"), 100)
-	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "limit: %v", err)
+	limit, ok := intParam(w, r, "limit", 100)
+	if !ok {
 		return
 	}
 	open := q.Get("open") == "true"
@@ -377,14 +374,17 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, r, http.StatusInternalServerError, ProblemInternal, "the outbox could not be read")
 }
 
-// intParam reads a positive integer parameter, def when empty.
-func intParam(v string, def int) (int, error) {
+// intParam reads a non-negative integer query parameter, def when
+// absent; it answers 400 and returns false when it is not one.
+func intParam(w http.ResponseWriter, r *http.Request, name string, def int) (int, bool) {
+	v := r.URL.Query().Get(name)
 	if v == "" {
-		return def, nil
+		return def, true
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%q is not a non-negative integer", v)
+		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "%s %q: want a non-negative integer", name, v)
+		return 0, false
 	}
-	return n, nil
+	return n, true
 }

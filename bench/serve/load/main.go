@@ -10,14 +10,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"slices"
@@ -181,18 +178,9 @@ func metadata(from, to string) *serve.SendRequest {
 func multipartBody(meta *serve.SendRequest, pdf []byte) ([]byte, string) {
 	meta.Document.ID.Extension = "bench"
 	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	js, _ := json.Marshal(meta)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="metadata"`)
-	h.Set("Content-Type", "application/json")
-	p, _ := w.CreatePart(h)
-	p.Write(js)
-	h = textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="document"; filename="cr.pdf"`)
-	h.Set("Content-Type", "application/pdf")
-	p, _ = w.CreatePart(h)
-	p.Write(pdf)
-	w.Close()
-	return b.Bytes(), w.FormDataContentType()
+	ct, err := serve.WriteSendRequest(&b, meta, pdf, "cr.pdf")
+	if err != nil {
+		panic(err)
+	}
+	return b.Bytes(), ct
 }
