@@ -265,7 +265,7 @@ func (s *Server) buildMessage(req *SendRequest, pdf []byte, pdfName string) *bui
 // personName is the author's name in the CDA: the civilité in prefix, the
 // title in suffix (JDV_J245, JDV_J246).
 func personName(a *Author) cda.PersonName {
-	return cda.PersonName{Prefix: a.Civility, Given: a.Given, Family: a.Family, Suffix: a.Title}
+	return cda.PersonName{Civility: cda.Civility(a.Civility), Given: a.Given, Family: a.Family, Title: cda.Title(a.Title)}
 }
 
 // patientIdentity checks the patient part and returns the identity.
