@@ -123,7 +123,7 @@ def metadata(args):
             "practice_setting": {"code": "ETABLISSEMENT", "code_system": "1.2.250.1.213.1.1.4.9"},
             "facility_type": {"code": "SA01", "code_system": "1.2.250.1.71.4.2.4", "display_name": "Etablissement public de santé"},
             "author": {"rpps": args.rpps, "civility": "MME", "title": "DR", "given": "Marie", "family": "MARTIN",
-                       "specialty": {"code": "SM05", "code_system": "1.2.250.1.71.1.2.7"}},
+                       "specialty": {"code": "G15_10/SM26", "code_system": "1.2.250.1.213.1.1.4.5"}},
             "organization": {"finess": args.finess, "name": args.entity},
         },
     }

@@ -48,7 +48,7 @@ func Request(from string, to ...string) *serve.SendRequest {
 			PracticeSetting: cda.Code{Code: "ETABLISSEMENT", CodeSystem: "1.2.250.1.213.1.1.4.9"},
 			FacilityType:    cda.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4", DisplayName: "Etablissement public de santé"},
 			Author: serve.Author{RPPS: TestRPPS, Civility: "MME", Title: "DR", Given: "Marie", Family: "MARTIN",
-				Specialty: cda.Code{Code: "SM05", CodeSystem: "1.2.250.1.71.1.2.7"}},
+				Specialty: cda.Code{Code: "G15_10/SM26", CodeSystem: "1.2.250.1.213.1.1.4.5"}},
 			Organization: serve.Org{FINESS: TestFINESS, Name: "Laboratoire Test"},
 		},
 	}

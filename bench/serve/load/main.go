@@ -166,7 +166,7 @@ func metadata(from, to string) *serve.SendRequest {
 			PracticeSetting: cda.Code{Code: "ETABLISSEMENT", CodeSystem: "1.2.250.1.213.1.1.4.9"},
 			FacilityType:    cda.Code{Code: "SA01", CodeSystem: "1.2.250.1.71.4.2.4"},
 			Author: serve.Author{RPPS: "10001234565", Civility: "MME", Title: "DR", Given: "Marie", Family: "MARTIN",
-				Specialty: cda.Code{Code: "SM05", CodeSystem: "1.2.250.1.71.1.2.7"}},
+				Specialty: cda.Code{Code: "G15_10/SM26", CodeSystem: "1.2.250.1.213.1.1.4.5"}},
 			Organization: serve.Org{FINESS: "750000002", Name: "Laboratoire Test"},
 		},
 	}
