@@ -92,3 +92,21 @@ bench_need() {
 		exit 2
 	fi
 }
+
+# bench_time_n OUT N CMD...: bench_time of a shell loop that runs CMD N
+# times, each run its own process, with wall and CPU divided by N: for
+# commands shorter than GNU time's 10 ms resolution. Peak RSS is the largest
+# run's (GNU time reports the largest of the waited-for processes). The
+# loop's own fork and exec count against CMD.
+bench_time_n() {
+	local out=$1 n=$2 t
+	shift 2
+	t=$(mktemp)
+	# shellcheck disable=SC2016 # the loop's own arguments, expanded by the inner bash
+	if ! bench_time "$t" bash -c 'n=$1; shift; for ((i = 0; i < n; i++)); do "$@" || exit; done' bench_loop "$n" "$@"; then
+		rm -f "$t"
+		return 1
+	fi
+	awk -v n="$n" '{ printf "%.5f %.5f %s\n", $1 / n, $2 / n, $3 }' "$t" >>"$out"
+	rm -f "$t"
+}
