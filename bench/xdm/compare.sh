@@ -165,7 +165,7 @@ for c in "${CASES[@]}"; do
 			ratio="—" verdict="—"
 		else
 			ratio=$(bench_ratio "$cm" "$ours_cpu")
-			bench_result xdm "$c" "$s" ratio "$ratio" "$ratio" "$ratio" "$n"
+			bench_result xdm "$c" "$s" cpu_ratio "$ratio" "$ratio" "$ratio" "$n"
 			verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 5) ? "**met**" : "**not met**" }')
 			ratio="${ratio}×"
 		fi

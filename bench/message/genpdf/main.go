@@ -1,4 +1,4 @@
-// Command genpdf writes a one-page PDF of about the size asked for, most of
+// Command genpdf writes a one-page PDF of the size asked for, most of
 // it random bytes in a stream object, for the comparison scripts of bench/:
 // random content does not deflate, as the images and fonts of a real PDF
 // barely do, where a repeated filler would shrink 40-fold in a zip or a
@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	size := flag.Int("size", 1<<20, "approximate size of the PDF in `BYTES`")
+	size := flag.Int("size", 1<<20, "size of the PDF in `BYTES`")
 	out := flag.String("o", "", "output `FILE`")
 	flag.Parse()
 	if *out == "" || *size < 0 || flag.NArg() != 0 {
@@ -29,9 +29,26 @@ func main() {
 	}
 }
 
-// pdf returns a PDF 1.4 file: catalog, one A4 page with a line of text, and
-// a stream of random bytes filling it up to about size bytes.
+// pdf returns a PDF 1.4 file of size bytes (or its smallest size if larger):
+// catalog, one A4 page with a line of text, and a stream of random bytes.
 func pdf(size int) []byte {
+	noise := make([]byte, size)
+	if _, err := rand.Read(noise); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	n := size
+	for range 4 { // the lengths of the numbers settle in two rounds
+		b := build(noise[:max(n, 0)])
+		if len(b) == size || n < 0 {
+			return b
+		}
+		n += size - len(b)
+	}
+	return build(noise[:max(n, 0)])
+}
+
+// build writes the file around noise.
+func build(noise []byte) []byte {
 	var b bytes.Buffer
 	var offsets []int
 	obj := func(body string) {
@@ -45,11 +62,7 @@ func pdf(size int) []byte {
 	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>")
 	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
 	obj(fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", len(text), text))
-	n := max(size-b.Len()-400, 0)
-	noise := make([]byte, n)
-	if _, err := rand.Read(noise); err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
+	n := len(noise)
 	offsets = append(offsets, b.Len())
 	fmt.Fprintf(&b, "%d 0 obj\n<< /Length %d >>\nstream\n", len(offsets), n)
 	b.Write(noise)
