@@ -111,6 +111,8 @@ done
 
 for ((r = 0; r < ROUNDS; r++)); do
 	echo "round $((r + 1))/$ROUNDS" >&2
+	# The start-up of the mss binary alone, for reference.
+	bench_time_n "$W/start.t" "$REPS" "$W/mss" --help
 	for c in "${CASES[@]}"; do
 		while read -r s; do
 			out=$W/$c-$s.zip
@@ -133,7 +135,8 @@ Process against process: \`mss xdm build\` (the CLI, built once with \`go build\
 archive built by \`bench/xdm/pipeline.sh\`, run as one \`bash\` process: one
 \`xmllint\` run for the header fields the metadata repeat, \`sha1sum\`, \`stat\`, uuids from /proc,
 here-documents for METADATA.XML, INDEX.HTM and README.TXT, and \`zip\` at level 1 (our writer's
-deflate level) and at level 6 (zip's default); GNU time counts the pipeline's child processes. Each
+deflate level) and at level 6 (zip's default); GNU time counts the CPU of the pipeline's child
+processes, and its peak RSS is that of the largest of them. Each
 measurement is a shell loop of $REPS runs of one side, each run its own process, divided by $REPS;
 $ROUNDS rounds, the sides interleaved in an order rotated every round; median (min–max) of the
 rounds. Every archive of both sides verifies with \`mss xdm verify\`. Machine: $(bench_machine).
@@ -174,3 +177,8 @@ for c in "${CASES[@]}"; do
 			"$(bench_cell %.1f "$rm" "$rlo" "$rhi")" "$size" "$ratio" "$verdict"
 	done
 done
+read -r sm slo shi n <<<"$(col "$W/start.t" 2 1000)"
+bench_result xdm startup mss cpu_ms "$sm" "$slo" "$shi" "$n"
+echo
+echo "Of our side's CPU, the start of the \`mss\` binary alone (\`mss --help\`, measured in the same rounds)"
+echo "takes $(bench_cell %.1f "$sm" "$slo" "$shi") ms."
