@@ -17,7 +17,8 @@ import (
 )
 
 // The benchmarks of docs/benchmarks.md (durable delivery). Run them with
-// bench/delivery/run.sh, or:
+// bench/delivery/compare.sh (each sub-benchmark its own invocation of the
+// test binary, interleaved over rounds), or:
 //
 //	go test -run '^$' -bench . -benchtime 1000x ./mssante/delivery
 //
