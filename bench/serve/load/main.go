@@ -1,7 +1,8 @@
-// Command load is the load generator of bench/serve/run.sh: it sends N
-// POST /v1/messages (a PDF of a given size and its metadata) with C
-// clients at once to mss serve, and prints the rate of 202 answers and the
-// latency percentiles. With -inprocess it runs the same requests through
+// Command load is the load generator of bench/serve/compare.sh: it sends N
+// POST /v1/messages (a PDF of a given size, of random content, and its
+// metadata) with C clients at once to mss serve, and prints the rate of 202
+// answers, the latency percentiles and the CPU time of its own process
+// during the run. With -inprocess it runs the same requests through
 // the same handler (package mssante/serve) in its own process, on its own
 // SQLite outbox, without network or HTTP parsing: the baseline of what the
 // HTTP service adds.
@@ -13,13 +14,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mssante-go/sdk/annuaire"
@@ -41,7 +46,11 @@ func main() {
 	wl := flag.String("liste-blanche", "", "liste blanche of the in-process baseline")
 	flag.Parse()
 
-	pdf := samplepdf.New("Compte rendu d'examens biologiques", []string{"Patient fictif PAT-TROIS Dominique"}, *size)
+	pdf, err := randomPDF("Compte rendu d'examens biologiques", []string{"Patient fictif PAT-TROIS Dominique"}, *size)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
 	meta := metadata(*from, *to)
 	body, ct := multipartBody(meta, pdf)
 
@@ -85,6 +94,7 @@ func main() {
 	lat := make([]time.Duration, *n)
 	var failed atomic.Int64
 	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	start := time.Now()
 	for range *c {
 		wg.Add(1)
@@ -106,14 +116,60 @@ func main() {
 	}
 	wg.Wait()
 	el := time.Since(start)
+	cpu := cpuTime() - cpu0
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	fmt.Printf("requests=%d clients=%d pdf=%d body=%d failed=%d seconds=%.2f rps=%.1f p50_ms=%.1f p99_ms=%.1f\n",
+	fmt.Printf("requests=%d clients=%d pdf=%d body=%d failed=%d seconds=%.2f rps=%.1f p50_ms=%.1f p99_ms=%.1f cpu_ms=%.0f\n",
 		*n, *c, len(pdf), len(body), failed.Load(), el.Seconds(), float64(*n)/el.Seconds(),
-		float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000)
+		float64(pct(0.50).Microseconds())/1000, float64(pct(0.99).Microseconds())/1000, float64(cpu.Microseconds())/1000)
 	if failed.Load() > 0 {
 		os.Exit(1)
 	}
+}
+
+// cpuTime is the user + system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// randomPDF is a samplepdf file grown to size bytes by an incremental update
+// (ISO 32000-1 §7.5.6) that adds one unreferenced stream of random bytes:
+// like the scans and rendered reports products send, it does not deflate,
+// so the archive and the message cost what they cost in production.
+// samplepdf's own padding repeats a pattern that deflates 40:1. The bytes
+// come from a fixed seed: every run sends the same file.
+func randomPDF(title string, lines []string, size int) ([]byte, error) {
+	base := samplepdf.New(title, lines, 0)
+	m := regexp.MustCompile(`trailer\n<<(.*) >>\nstartxref\n(\d+)\n%%EOF\n$`).FindSubmatch(base)
+	if m == nil {
+		return nil, fmt.Errorf("randomPDF: no trailer in samplepdf's file")
+	}
+	sm := regexp.MustCompile(`/Size (\d+)`).FindSubmatch(m[1])
+	if sm == nil {
+		return nil, fmt.Errorf("randomPDF: no /Size in samplepdf's trailer")
+	}
+	obj, _ := strconv.Atoi(string(sm[1]))
+	pad := size - len(base) - 300
+	if pad <= 0 {
+		return base, nil
+	}
+	filler := make([]byte, pad)
+	r := rand.NewChaCha8([32]byte{'m', 's', 's'})
+	r.Read(filler)
+	b := bytes.NewBuffer(base)
+	off := b.Len()
+	fmt.Fprintf(b, "%d 0 obj\n<< /Length %d >>\nstream\n", obj, len(filler))
+	b.Write(filler)
+	b.WriteString("\nendstream\nendobj\n")
+	xref := b.Len()
+	trailer := regexp.MustCompile(`/Size \d+`).ReplaceAllString(string(m[1]), fmt.Sprintf("/Size %d", obj+1))
+	fmt.Fprintf(b, "xref\n0 1\n0000000000 65535 f \n%d 1\n%010d 00000 n \ntrailer\n<<%s /Prev %s >>\nstartxref\n%d\n%%%%EOF\n",
+		obj, off, trailer, m[2], xref)
+	return b.Bytes(), nil
 }
 
 // inProcess opens an outbox in a temporary directory and the service on it.
