@@ -4,50 +4,52 @@
 #
 #   sdk          mss annuaire lookup --extraction FILE --json ADDRESS
 #   sqlite-mem   sqlite3 :memory:, .import, one NOCASE index, the query (JSON)
-#                (the fair baseline: in memory, one index, like the SDK)
+#                (the baseline: in memory, one index, like the SDK)
 #   sqlite-disk  the same into a new on-disk database file
 #   python       Python's csv module into a dict keyed by the lower-case
 #                address, then the lookup (JSON)
 #   cat          cat FILE > /dev/null (reading the file, nothing more)
 #
 # Each size is measured over ROUNDS rounds; in each round every tool runs
-# once, in an order rotated from round to round, so that what the other
-# processes of the machine do falls on all of them alike. It prints the
-# median and the spread (min-max) of wall time, CPU time (user + system)
-# and peak RSS, as reported by /usr/bin/time.
+# once, in an order rotated from round to round (bench/lib.sh). Every tool but
+# cat must find the address (case-insensitively), or the script fails.
+# Stdout: one Markdown fragment (bench/README.md): wall time, CPU time (user +
+# system) and peak RSS from GNU time, median (min–max), each tool beside
+# sqlite-mem, and issue 18's targets at 550,000 rows.
 #
-#   bash bench/annuaire/compare.sh                      # 100k, 550k, 2M rows, 5 rounds
+#   bash bench/annuaire/compare.sh                      # 100k, 550k (5 rounds), 2M rows (3 rounds)
+#   QUICK=1 bash bench/annuaire/compare.sh              # 100k rows, 2 rounds
 #   SIZES="550000" ROUNDS=3 bash bench/annuaire/compare.sh
 #   MSS_BEFORE=/tmp/mss-old bash bench/annuaire/compare.sh   # adds "sdk-before", an older mss
 #
-# Needs sqlite3, python3 and GNU time (/usr/bin/time): it checks for them
-# and says what to install (Debian: sqlite3 python3 time).
+# ROUNDS, when set, applies to every size; otherwise sizes above 1,000,000
+# rows get 3 rounds (ROUNDS_LARGE) so that the default run stays near 4
+# minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SIZES=${SIZES:-"100000 550000 2000000"}
-ROUNDS=${ROUNDS:-5}
+. bench/lib.sh
+
+bench_need go sqlite3 python3 /usr/bin/time
+if [[ -n ${QUICK:-} ]]; then
+	SIZES=${SIZES:-100000}
+else
+	SIZES=${SIZES:-"100000 550000 2000000"}
+fi
+rounds=$(bench_rounds 5)
+ROUNDS_LARGE=${ROUNDS_LARGE:-3}
+[[ -n ${ROUNDS:-} || -n ${QUICK:-} ]] && ROUNDS_LARGE=$rounds
 TOOLS=${TOOLS:-"sdk sqlite-mem sqlite-disk python cat"}
 if [[ -n ${MSS_BEFORE:-} ]]; then
 	TOOLS="sdk-before $TOOLS"
 fi
-
-missing=()
-for p in sqlite3 python3 /usr/bin/time go; do
-	command -v "$p" >/dev/null || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "compare.sh: missing ${missing[*]} (Debian: apt-get install sqlite3 python3 time)" >&2
-	exit 2
-fi
+read -ra tools <<<"$TOOLS"
+TARGET_ROWS=550000
 
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
+echo "compare.sh: building mss and the generator" >&2
 go build -o "$DIR/mss" ./cmd/mss
 go build -o "$DIR/gen" ./bench/annuaire/gen
-
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-echo "machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3), sqlite $(sqlite3 --version | cut -d' ' -f1), $(python3 --version)"
-echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds, tools interleaved"
 
 cat >"$DIR/lookup.py" <<'PY'
 import csv, json, sys
@@ -65,19 +67,20 @@ print(json.dumps([dict(zip(header, row))] if row else [], ensure_ascii=False))
 sys.exit(0 if row else 1)
 PY
 
-# run TOOL FILE ADDRESS: the command line of a tool.
+# run TOOL FILE ADDRESS OUT: one timed run of TOOL, its "wall cpu rss_kib"
+# appended to $DIR/times-TOOL, its output in $DIR/out.
 run() {
-	local tool=$1 file=$2 addr=$3
+	local tool=$1 file=$2 addr=$3 out=$DIR/times-$1
 	case $tool in
-	sdk) "$DIR/mss" annuaire lookup --extraction "$file" --json "$addr" ;;
-	sdk-before) "$MSS_BEFORE" annuaire lookup --extraction "$file" --json "$addr" ;;
+	sdk) BENCH_STDOUT=$DIR/out bench_time "$out" "$DIR/mss" annuaire lookup --extraction "$file" --json "$addr" ;;
+	sdk-before) BENCH_STDOUT=$DIR/out bench_time "$out" "$MSS_BEFORE" annuaire lookup --extraction "$file" --json "$addr" ;;
 	sqlite-mem | sqlite-disk)
 		local db=":memory:"
 		if [[ $tool == sqlite-disk ]]; then
 			db="$DIR/ext.db"
 			rm -f "$db"
 		fi
-		sqlite3 "$db" <<SQL
+		cat >"$DIR/q.sql" <<SQL
 .mode list
 .separator "|" "\n"
 .import $file ext
@@ -85,49 +88,111 @@ CREATE INDEX ext_addr ON ext("Adresse BAL" COLLATE NOCASE);
 .mode json
 SELECT * FROM ext WHERE "Adresse BAL" = '$addr' COLLATE NOCASE;
 SQL
+		BENCH_STDOUT=$DIR/out bench_time "$out" sqlite3 "$db" <"$DIR/q.sql"
 		;;
-	python) python3 "$DIR/lookup.py" "$file" "$addr" ;;
-	cat) cat "$file" ;;
+	python) BENCH_STDOUT=$DIR/out bench_time "$out" python3 "$DIR/lookup.py" "$file" "$addr" ;;
+	cat)
+		: >"$DIR/out"
+		BENCH_STDOUT=/dev/null bench_time "$out" cat "$file"
+		;;
+	*)
+		echo "compare.sh: unknown tool $tool" >&2
+		return 1
+		;;
 	esac
 }
 
-# stats: median and min-max of the numbers on stdin.
-stats() { sort -g | awk -v f="$1" '{v[NR] = $1} END { m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf f " (" f "-" f ")", m, v[1], v[NR] }'; }
+# thousands N: N with commas between thousands (550,000).
+thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
+# col TOOL COLUMN: the column (1 wall, 2 cpu, 3 rss_kib) of every run of TOOL.
+col() { awk -v c="$2" '{ print $c }' "$DIR/times-$1"; }
+# vs TOOL COLUMN: TOOL's COLUMN over sqlite-mem's, round by round.
+vs() { paste -d' ' <(col "$1" "$2") <(col sqlite-mem "$2") | awk '$2 > 0 { print $1 / $2 }'; }
 
+load_start=$(bench_load)
+when_start=$(date -u '+%Y-%m-%d %H:%M')
+body=$(mktemp)
+trap 'rm -rf "$DIR" "$body"' EXIT
+have_mem=""
+[[ " ${tools[*]} " == *" sqlite-mem "* ]] && have_mem=1
+rounds_said=""
 for rows in $SIZES; do
+	n=$rounds
+	((rows > 1000000)) && n=$ROUNDS_LARGE
+	rounds_said+="${rounds_said:+, }$n at $(thousands "$rows")"
 	file="$DIR/ext-$rows.txt"
+	echo "compare.sh: generating $rows rows" >&2
 	"$DIR/gen" -n "$rows" -seed 1 >"$file"
 	# An address from the middle of the file, with an upper-case letter:
 	# every tool must find it case-insensitively.
 	addr=$(awk -F'|' -v n=$((rows / 2)) 'NR > n && $2 != "" { print toupper(substr($2, 1, 1)) substr($2, 2); exit }' "$file")
-	echo
-	echo "## $rows rows ($(stat -c %s "$file") bytes), lookup of $addr"
-	read -ra tools <<<"$TOOLS"
-	: >"$DIR/times"
-	for ((r = 0; r < ROUNDS; r++)); do
-		for ((k = 0; k < ${#tools[@]}; k++)); do
-			tool=${tools[$(((k + r) % ${#tools[@]}))]}
-			if ! /usr/bin/time -o "$DIR/t" -f "%e %U %S %M" bash -c "$(declare -f run); DIR='$DIR'; MSS_BEFORE='${MSS_BEFORE:-}'; run $tool '$file' '$addr'" >"$DIR/out" 2>"$DIR/err"; then
-				echo "$tool failed: $(tail -3 "$DIR/err")" >&2
+	rm -f "$DIR"/times-*
+	for ((r = 0; r < n; r++)); do
+		while read -r tool; do
+			echo "compare.sh: $rows rows, round $((r + 1))/$n, $tool" >&2
+			run "$tool" "$file" "$addr"
+			if [[ $tool != cat ]] && ! tr '[:upper:]' '[:lower:]' <"$DIR/out" | grep -qF "\"${addr,,}\""; then
+				echo "compare.sh: $tool did not find $addr: $(head -c 300 "$DIR/out")" >&2
 				exit 1
 			fi
-			if [[ $tool != cat ]] && ! grep -qi "\"${addr,,}\"" <(tr 'A-Z' 'a-z' <"$DIR/out"); then
-				echo "$tool did not find $addr: $(head -c 300 "$DIR/out")" >&2
-				exit 1
-			fi
-			echo "$tool $(tail -1 "$DIR/t")" >>"$DIR/times"
-		done
+		done < <(bench_rotate "$r" "${tools[@]}")
 	done
-	echo
-	echo "| tool | wall s | CPU s | peak RSS MB |"
-	echo "|---|---|---|---|"
+	{
+		echo
+		echo "### $(thousands "$rows") rows ($(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.1f MB", b / 1e6 }'))"
+		echo
+		echo "| tool | wall s | CPU s | peak RSS MiB | CPU vs sqlite-mem | peak RSS vs sqlite-mem |"
+		echo "|---|---:|---:|---:|---:|---:|"
+	} >>"$body"
 	for tool in "${tools[@]}"; do
-		wall=$(awk -v t="$tool" '$1 == t { print $2 }' "$DIR/times" | stats "%.2f")
-		cpu=$(awk -v t="$tool" '$1 == t { print $3 + $4 }' "$DIR/times" | stats "%.2f")
-		rss=$(awk -v t="$tool" '$1 == t { print $5 / 1024 }' "$DIR/times" | stats "%.0f")
-		echo "| $tool | $wall | $cpu | $rss |"
+		read -r wm wlo whi wn < <(col "$tool" 1 | bench_stats)
+		read -r cm clo chi cn < <(col "$tool" 2 | bench_stats)
+		read -r mm mlo mhi mn < <(col "$tool" 3 | awk '{ print $1 / 1024 }' | bench_stats)
+		case=$rows
+		bench_result annuaire "$case" "$tool" wall_ms "$(awk -v a="$wm" 'BEGIN { print a * 1000 }')" \
+			"$(awk -v a="$wlo" 'BEGIN { print a * 1000 }')" "$(awk -v a="$whi" 'BEGIN { print a * 1000 }')" "$wn"
+		bench_result annuaire "$case" "$tool" cpu_ms "$(awk -v a="$cm" 'BEGIN { print a * 1000 }')" \
+			"$(awk -v a="$clo" 'BEGIN { print a * 1000 }')" "$(awk -v a="$chi" 'BEGIN { print a * 1000 }')" "$cn"
+		bench_result annuaire "$case" "$tool" rss_mib "$mm" "$mlo" "$mhi" "$mn"
+		cv="—"
+		rv="—"
+		if [[ -n $have_mem && $tool != sqlite-mem && $tool != cat ]]; then
+			read -r xm xlo xhi xn < <(vs "$tool" 2 | bench_stats)
+			read -r ym ylo yhi yn < <(vs "$tool" 3 | bench_stats)
+			cv="$(bench_cell %.2f "$xm" "$xlo" "$xhi")×"
+			rv="$(bench_cell %.2f "$ym" "$ylo" "$yhi")×"
+			bench_result annuaire "$case" "$tool/sqlite-mem" cpu_ratio "$xm" "$xlo" "$xhi" "$xn"
+			bench_result annuaire "$case" "$tool/sqlite-mem" rss_ratio "$ym" "$ylo" "$yhi" "$yn"
+		fi
+		echo "| $tool | $(bench_cell %.2f "$wm" "$wlo" "$whi") | $(bench_cell %.2f "$cm" "$clo" "$chi") | $(bench_cell %.0f "$mm" "$mlo" "$mhi") | $cv | $rv |" >>"$body"
 	done
+	if ((rows == TARGET_ROWS)) && [[ " ${tools[*]} " == *" sdk "* ]]; then
+		read -r wm wlo whi _ < <(col sdk 1 | bench_stats)
+		read -r cm _ _ _ < <(col sdk 2 | bench_stats)
+		read -r pm plo phi _ < <(col sdk 3 | awk '{ print $1 * 1024 / 1e6 }' | bench_stats)
+		wv=$(awk -v m="$wm" 'BEGIN { print (m <= 1.0) ? "**met**" : "**not met**" }')
+		pv=$(awk -v m="$pm" 'BEGIN { print (m <= 200) ? "**met**" : "**not met**" }')
+		{
+			echo
+			echo "Targets of issue 18 at $(thousands "$rows") rows, \`mss annuaire lookup\` as a process (load, index and one"
+			echo "lookup): load ≤ 1.0 s on 2 cores: wall $(bench_cell %.2f "$wm" "$wlo" "$whi") s (CPU $(printf %.2f "$cm") s), $wv;"
+			echo "peak ≤ 200 MB: $(bench_cell %.0f "$pm" "$plo" "$phi") MB, $pv."
+		} >>"$body"
+	fi
 	rm -f "$file" "$DIR/ext.db"
 done
+load_end=$(bench_load)
+
+echo "## Directory: load and lookup against SQLite and Python"
 echo
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Process against process: the start-to-answer of one address lookup (an address from the middle of the file, with"
+echo "an upper-case letter, found case-insensitively) in the generator's synthetic extraction (\`bench/annuaire/gen\`,"
+echo "seed 1), by \`mss annuaire lookup --extraction FILE --json\` (sdk); \`sqlite3 :memory:\` with \`.import\`, one"
+echo "\`COLLATE NOCASE\` index and the query (sqlite-mem, the baseline: in memory with one index, like the SDK); the same"
+echo "into a new database file (sqlite-disk); Python's \`csv\` into a dict (python); and \`cat FILE\` (reading it, nothing"
+echo "more). Each tool timed by GNU time (wall, CPU user + system, peak RSS); rounds: $rounds_said rows, every tool"
+echo "once per round in an order rotated from round to round; median (min–max) of the rounds, the ratios taken within"
+echo "each round. $(sqlite3 --version | cut -d' ' -f1 | sed 's/^/SQLite /'), $(python3 --version)."
+echo "Machine: $(bench_machine). $when_start UTC, load average $load_start at start, $load_end at end."
+echo "Reproduce: \`bash bench/annuaire/compare.sh\`."
+cat "$body"
