@@ -86,11 +86,12 @@ paired() {
 
 dbnames=()
 for db in "${dbs[@]}"; do dbnames+=("$(name "$db")"); done
+dbs_text="${dbnames[*]}"
 echo "## Durable delivery: the outbox against plain Send"
 echo
 echo "Library against library: $MESSAGES messages of 10 kB (one recipient each) sent to the embedded test operator over"
 echo "TLS 1.2 on loopback, by the outbox of \`mssante/delivery\` (enqueued first; timed from \`RunUntilIdle\` to the last"
-echo "recipient submitted, each message durable at every step) on $(echo "${dbnames[*]}" | sed "s/ / and /g"), and by plain \`smtpclient.Client.Send\`"
+echo "recipient submitted, each message durable at every step) on ${dbs_text// / and }, and by plain \`smtpclient.Client.Send\`"
 echo "of the same messages on the same transport from as many goroutines, nothing stored; and the enqueue rate, one"
 echo "goroutine, each message durable on return. SQLite is a file in WAL mode with \`synchronous=FULL\`; PostgreSQL the"
 echo "private server of \`internal/pgtest\`, fsync on. One test binary (\`go test -c\` of mssante/delivery); each case is"
