@@ -29,6 +29,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
+# repro: the command that reproduces this run, with the variables it set.
+repro() {
+	local v s=""
+	for v in QUICK ROUNDS ROUNDS_LARGE SIZES TOOLS MSS_BEFORE; do
+		[[ -n ${!v:-} ]] && s+="$v=${!v} "
+	done
+	echo "${s}bash bench/annuaire/compare.sh"
+}
+REPRO=$(repro)
+
 bench_need go sqlite3 python3 /usr/bin/time
 if [[ -n ${QUICK:-} ]]; then
 	SIZES=${SIZES:-100000}
@@ -194,5 +204,5 @@ echo "more). Each tool timed by GNU time (wall, CPU user + system, peak RSS); ro
 echo "once per round in an order rotated from round to round; median (min–max) of the rounds, the ratios taken within"
 echo "each round. $(sqlite3 --version | cut -d' ' -f1 | sed 's/^/SQLite /'), $(python3 --version)."
 echo "Machine: $(bench_machine). $when_start UTC, load average $load_start at start, $load_end at end."
-echo "Reproduce: \`bash bench/annuaire/compare.sh\`."
+echo "Reproduce: \`$REPRO\`."
 cat "$body"

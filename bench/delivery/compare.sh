@@ -19,6 +19,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
+# repro: the command that reproduces this run, with the variables it set.
+repro() {
+	local v s=""
+	for v in QUICK ROUNDS MESSAGES DATABASES; do
+		[[ -n ${!v:-} ]] && s+="$v=${!v} "
+	done
+	echo "${s}bash bench/delivery/compare.sh"
+}
+REPRO=$(repro)
+
 bench_need go python3
 ROUNDS=$(bench_rounds 5)
 if [[ -n ${QUICK:-} ]]; then
@@ -89,7 +99,7 @@ for db in "${dbs[@]}"; do dbnames+=("$(name "$db")"); done
 dbs_text="${dbnames[*]}"
 echo "## Durable delivery: the outbox against plain Send"
 echo
-echo "Library against library: $MESSAGES messages of 10 kB (one recipient each) sent to the embedded test operator over"
+echo "Library against library: $(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$MESSAGES") messages of 10 kB (one recipient each) sent to the embedded test operator over"
 echo "TLS 1.2 on loopback, by the outbox of \`mssante/delivery\` (enqueued first; timed from \`RunUntilIdle\` to the last"
 echo "recipient submitted, each message durable at every step) on ${dbs_text// / and }, and by plain \`smtpclient.Client.Send\`"
 echo "of the same messages on the same transport from as many goroutines, nothing stored; and the enqueue rate, one"
@@ -99,7 +109,7 @@ echo "its own invocation of it (\`-test.bench\` one sub-benchmark of \`Benchmark
 echo "\`-test.benchtime ${MESSAGES}x\`), $ROUNDS rounds, the cases interleaved in an order rotated from round to round;"
 echo "median (min–max) of the rounds, the overhead taken within each round."
 echo "Machine: $(bench_machine). $when_start UTC, load average $load_start at start, $load_end at end."
-echo "Reproduce: \`bash bench/delivery/compare.sh\`."
+echo "Reproduce: \`$REPRO\`."
 echo
 echo "| case | outbox msgs/s | plain Send msgs/s | cost per message | overhead |"
 echo "|---|---:|---:|---:|---:|"

@@ -25,6 +25,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
+# repro: the command that reproduces this run, with the variables it set.
+repro() {
+	local v s=""
+	for v in QUICK ROUNDS REQUESTS CLIENTS; do
+		[[ -n ${!v:-} ]] && s+="$v=${!v} "
+	done
+	echo "${s}bash bench/serve/compare.sh"
+}
+REPRO=$(repro)
+
 bench_need go python3
 ROUNDS=$(bench_rounds 5)
 if [[ -n ${QUICK:-} ]]; then
@@ -157,7 +167,7 @@ echo "interleaved in an order rotated from round to round; median (min–max) of
 echo "round. CPU per request: the \`mss serve\` process's user + system time during the run (\`/proc\`), for"
 echo "\`inprocess\` the load generator's own (\`getrusage\`)."
 echo "Machine: $(bench_machine). $when_start UTC, load average $load_start at start, $load_end at end."
-echo "Reproduce: \`bash bench/serve/compare.sh\`."
+echo "Reproduce: \`$REPRO\`."
 echo
 echo "| mode | requests/s | vs inprocess | p50 ms | p99 ms | CPU ms per request | vs inprocess |"
 echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -25,6 +25,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
+# repro: the command that reproduces this run, with the variables it set.
+repro() {
+	local v s=""
+	for v in QUICK ROUNDS MESSAGES SERVERS BENCH_SKIP_POSTFIX; do
+		[[ -n ${!v:-} ]] && s+="$v=${!v} "
+	done
+	echo "${s}bash bench/transport/compare.sh"
+}
+REPRO=$(repro)
+
 bench_need go python3
 ROUNDS=$(bench_rounds 5)
 if [[ -n ${QUICK:-} ]]; then
@@ -53,6 +63,8 @@ if [[ " $SERVERS " == *" Postfix "* ]]; then
 	fi
 fi
 read -ra servers <<<"$SERVERS"
+# thousands N: N with commas between thousands (1,000).
+thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 modes=(reuse conn-per-message)
 
 DIR=$(mktemp -d)
@@ -105,21 +117,22 @@ load_end=$(bench_load)
 
 echo "## SMTP transport: connection reuse"
 echo
-echo "Library against library: \`smtpclient.Client.Send\` submitting $MESSAGES messages of 50 KB (one recipient each)"
+echo "Library against library: \`smtpclient.Client.Send\` submitting $(thousands "$MESSAGES") messages of 50 KB (one recipient each)"
 echo "over STARTTLS + TLS 1.2 with a client certificate on loopback, either through one reused connection or with one"
 echo "connection per message (\`MaxMessagesPerConn: 1\`: TCP connect, greeting, EHLO, STARTTLS, TLS handshake, EHLO for"
 echo "every message), to a go-smtp server in the benchmark process (Loopback), the embedded test operator (Operator)"
 if [[ " ${servers[*]} " == *" Postfix "* ]]; then
-	echo "and Postfix $(postconf -h mail_version 2>/dev/null || echo '?') delivering over LMTP to Dovecot on the same cores (Postfix)."
+	echo "and Postfix $(PATH=$PATH:/usr/sbin postconf -dh mail_version 2>/dev/null || echo '?') delivering over LMTP to Dovecot $(PATH=$PATH:/usr/sbin dovecot --version 2>/dev/null | cut -d' ' -f1 || echo '?')"
+	echo "on the same cores (Postfix)."
 else
 	echo "and Postfix (not run here)."
 fi
 echo "One test binary (\`go test -c\` of mssante/smtpclient); each case is its own invocation of it"
 echo "(\`-test.bench 'BenchmarkSend<server>/<mode>\$' -test.benchtime ${MESSAGES}x\`), $ROUNDS rounds, the cases interleaved"
 echo "in an order rotated from round to round; median (min–max) of the rounds, the ratio taken within each round."
-echo "Every reuse run dialled 1 connection, every other run $MESSAGES."
+echo "Every reuse run dialled 1 connection, every other run $(thousands "$MESSAGES")."
 echo "Machine: $(bench_machine). $when_start UTC, load average $load_start at start, $load_end at end."
-echo "Reproduce: \`bash bench/transport/compare.sh\`."
+echo "Reproduce: \`$REPRO\`."
 if [[ -n $skipped_postfix ]]; then
 	echo
 	echo "Postfix was not measured in this run (\`BENCH_SKIP_POSTFIX=1\`)."
