@@ -13,7 +13,7 @@
 # Markdown fragment (bench/README.md).
 #
 #   bash bench/delivery/compare.sh              # 500 messages, 5 rounds, SQLite and PostgreSQL
-#   QUICK=1 bash bench/delivery/compare.sh      # 100 messages, 2 rounds
+#   QUICK=1 bash bench/delivery/compare.sh      # 100 messages, 2 rounds, SQLite only
 #   MESSAGES=1000 ROUNDS=3 DATABASES=sqlite bash bench/delivery/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,8 +31,15 @@ REPRO=$(repro)
 
 bench_need go python3
 ROUNDS=$(bench_rounds 5)
+quick_note=""
 if [[ -n ${QUICK:-} ]]; then
 	MESSAGES=${MESSAGES:-100}
+	# PostgreSQL's private server starts in every invocation (2-8 s each,
+	# three per round): too slow for a smoke test under a minute.
+	if [[ -z ${DATABASES:-} ]]; then
+		DATABASES=sqlite
+		quick_note=1
+	fi
 else
 	MESSAGES=${MESSAGES:-500}
 fi
@@ -110,6 +117,10 @@ echo "\`-test.benchtime ${MESSAGES}x\`), $ROUNDS rounds, the cases interleaved i
 echo "median (min–max) of the rounds, the overhead taken within each round."
 echo "Machine: $(bench_machine). $when_start UTC, load average $load_start at start, $load_end at end."
 echo "Reproduce: \`$REPRO\`."
+if [[ -n $quick_note ]]; then
+	echo
+	echo "PostgreSQL was not run (\`QUICK=1\`: its server starts in every invocation); \`DATABASES=\"sqlite postgres\"\` runs it."
+fi
 echo
 echo "| case | outbox msgs/s | plain Send msgs/s | cost per message | overhead |"
 echo "|---|---:|---:|---:|---:|"
