@@ -32,7 +32,7 @@ func KitMirror() map[string]string {
 	for t, as := range kitDatatypes {
 		for _, a := range as {
 			id := t + "/" + strconv.Itoa(a.n)
-			if _, ok := dtChecks[id]; ok {
+			if _, ok := dtChecks()[id]; ok {
 				m[id] = a.label + ": hand-written, DTr1 (kitdt.go)"
 			} else {
 				m[id] = "not mirrored: no Go check"

@@ -65,14 +65,14 @@ func TestKitTableComplete(t *testing.T) {
 			not++
 		}
 	}
-	for id := range dtChecks {
+	for id := range dtChecks() {
 		typ, n, _ := strings.Cut(id, "/")
 		k, _ := strconv.Atoi(n)
 		if !slices.ContainsFunc(kitDatatypes[typ], func(a kitDTAssert) bool { return a.n == k }) {
 			t.Errorf("datatype check %s has no assert in the table", id)
 		}
 	}
-	empty := &kit{v: &validator{opts: &ValidateOptions{}}, root: &node{}}
+	empty := &kit{v: &validator{opts: &ValidateOptions{}}, tab: kitTab(), root: &node{}}
 	for _, r := range kitRules {
 		for i := r.asserts[0]; i < r.asserts[1]; i++ {
 			if a := &kitAsserts[i]; a.kind == kCISIS {

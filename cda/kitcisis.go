@@ -2,7 +2,6 @@ package cda
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -18,7 +17,7 @@ import (
 // Roots of the INS in recordTarget/patientRole/id (cda.md §6).
 var insRoots = []string{"1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"}
 
-var reLangCode = regexp.MustCompile(`[a-z]{2}-[A-Z]{2}`)
+var reLangCode = lazyRegexp(`[a-z]{2}-[A-Z]{2}`)
 
 // telecomSchemes are the URL schemes a telecom may use (CI-SISTelecom).
 var telecomSchemes = []string{"tel", "fax", "mailto", "http", "ftp", "mllp"}
@@ -150,7 +149,7 @@ func (k *kit) cisis(a *kassert, n *node) (string, bool) {
 			return "with an INS, the INS traits are required; missing: " + strings.Join(miss, ", "), false
 		}
 	case "language-code":
-		if v, ok := n.lookupAttr("code"); ok && !strings.Contains(v, "fr-FR") && !reLangCode.MatchString(v) {
+		if v, ok := n.lookupAttr("code"); ok && !strings.Contains(v, "fr-FR") && !reLangCode().MatchString(v) {
 			return fmt.Sprintf("languageCode %q does not contain ll-CC (fr-FR)", v), false
 		}
 	case "telecom-url":
@@ -210,7 +209,7 @@ func (k *kit) cisis(a *kassert, n *node) (string, bool) {
 			return "the code needs @code and @codeSystem, or a nullFlavor alone", false
 		}
 	case "value-set-code-and-system":
-		if !has(n, "nullFlavor") && !kitConcepts[a.val][n.attr("code")+"\x00"+n.attr("codeSystem")] {
+		if !has(n, "nullFlavor") && !k.tab.concepts[a.val][n.attr("code")+"\x00"+n.attr("codeSystem")] {
 			return fmt.Sprintf("%s (%s) is not a code of %s", n.attr("code"), n.attr("codeSystem"), valueSetNames([]string{a.val})), false
 		}
 	default:

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -26,21 +27,21 @@ type dtCheck struct {
 }
 
 // Patterns of the DTr1 rules (XPath regular expressions; \d is any Unicode
-// decimal digit there, as \p{Nd} here).
+// decimal digit there, as \p{Nd} here), compiled on first use.
 var (
-	reKitOID  = regexp.MustCompile(`^[0-2](\.(0|[1-9]\p{Nd}*))*$`)
-	reKitUUID = regexp.MustCompile(`^[A-Fa-f\p{Nd}]{8}-[A-Fa-f\p{Nd}]{4}-[A-Fa-f\p{Nd}]{4}-[A-Fa-f\p{Nd}]{4}-[A-Fa-f\p{Nd}]{12}$`)
-	reKitRUID = regexp.MustCompile(`^[A-Za-z][A-Za-z\p{Nd}\-]*$`)
-	reKitTS   = regexp.MustCompile(`^[0-9]{4,14}`)
+	reKitOID  = lazyRegexp(`^[0-2](\.(0|[1-9]\p{Nd}*))*$`)
+	reKitUUID = lazyRegexp(`^[A-Fa-f\p{Nd}]{8}-[A-Fa-f\p{Nd}]{4}-[A-Fa-f\p{Nd}]{4}-[A-Fa-f\p{Nd}]{4}-[A-Fa-f\p{Nd}]{12}$`)
+	reKitRUID = lazyRegexp(`^[A-Za-z][A-Za-z\p{Nd}\-]*$`)
+	reKitTS   = lazyRegexp(`^[0-9]{4,14}`)
 	// '^-?[1-9]\d*$|^+?\d*$': Saxon reads the second branch as an
 	// optional plus sign and digits.
-	reKitINT     = regexp.MustCompile(`^-?[1-9]\p{Nd}*$|^\+?\p{Nd}*$`)
-	reKitUnit    = regexp.MustCompile(`^(us|ms|s|min|h|d|wk|mo|a|)$`)
-	reKitRFC3066 = regexp.MustCompile(`(?i)^[a-z]{2,3}(-[a-z]{2})?|[ix](-[a-z\p{Nd}]{2,8})+$`)
-	reKitTSZone  = regexp.MustCompile(`^-?[^+-]+([+-]\p{Nd}{1,4})?$`)
-	reKitIVLZone = regexp.MustCompile(`-?[^+-]+([+-].*)?$`)
-	reKitTSBase  = regexp.MustCompile(`^-?([^+-]+)([+-].*)?`)
-	reKitDate    = regexp.MustCompile(`^(-?(?:[1-9][0-9]{3,}|0[0-9]{3}))-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(?:([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?|(24):(00):(00)(\.0+)?)(Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?$`)
+	reKitINT     = lazyRegexp(`^-?[1-9]\p{Nd}*$|^\+?\p{Nd}*$`)
+	reKitUnit    = lazyRegexp(`^(us|ms|s|min|h|d|wk|mo|a|)$`)
+	reKitRFC3066 = lazyRegexp(`(?i)^[a-z]{2,3}(-[a-z]{2})?|[ix](-[a-z\p{Nd}]{2,8})+$`)
+	reKitTSZone  = lazyRegexp(`^-?[^+-]+([+-]\p{Nd}{1,4})?$`)
+	reKitIVLZone = lazyRegexp(`-?[^+-]+([+-].*)?$`)
+	reKitTSBase  = lazyRegexp(`^-?([^+-]+)([+-].*)?`)
+	reKitDate    = lazyRegexp(`^(-?(?:[1-9][0-9]{3,}|0[0-9]{3}))-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T(?:([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(\.[0-9]+)?|(24):(00):(00)(\.0+)?)(Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?$`)
 )
 
 // has reports whether n has the unqualified attribute.
@@ -124,6 +125,13 @@ func values(n *node, attr string, path ...string) []string {
 	return out
 }
 
+// lazyRegexp compiles expr on first use rather than at init, so that a
+// program that links cda but never validates does not compile the kit's
+// patterns. Safe for concurrent use.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // matchesOne is matches(X, re) on a sequence of at most one value (the
 // empty sequence is the empty string); more than one value stops the kit.
 func matchesOne(vals []string, re *regexp.Regexp) bool {
@@ -182,7 +190,7 @@ func castableInt(s string) bool {
 // space, surrounding whitespace allowed); a value without a time zone is
 // taken in UTC.
 func kitDateTime(s string) (time.Time, bool) {
-	m := reKitDate.FindStringSubmatch(strings.TrimFunc(s, xmlSpace))
+	m := reKitDate().FindStringSubmatch(strings.TrimFunc(s, xmlSpace))
 	if m == nil {
 		return time.Time{}, false
 	}
@@ -239,7 +247,7 @@ func tsParts(ts string, ivl bool) (same bool, dateTime string) {
 	}
 	var tz, cTZ string
 	if ivl {
-		tz = reKitIVLZone.ReplaceAllString(ts, "${1}")
+		tz = reKitIVLZone().ReplaceAllString(ts, "${1}")
 		if utf8.RuneCountInString(tz) > 0 {
 			cTZ = substr(tz, 1, 3)
 			if utf8.RuneCountInString(tz) > 3 {
@@ -247,13 +255,13 @@ func tsParts(ts string, ivl bool) (same bool, dateTime string) {
 			}
 		}
 	} else {
-		tz = reKitTSZone.ReplaceAllString(ts, "${1}")
+		tz = reKitTSZone().ReplaceAllString(ts, "${1}")
 		if utf8.RuneCountInString(tz) > 0 {
 			p := tz + "0000"
 			cTZ = substr(p, 1, 3) + ":" + substr(p, 4, 2)
 		}
 	}
-	base := reKitTSBase.ReplaceAllString(ts, "${1}")
+	base := reKitTSBase().ReplaceAllString(ts, "${1}")
 	var rebuilt strings.Builder
 	rebuilt.WriteString(bc)
 	part := func(start int, def string) string {

@@ -3,10 +3,12 @@ package cda_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mssante-go/sdk/cda"
@@ -272,5 +274,62 @@ func TestValidateTruncated(t *testing.T) {
 	}
 	if !hasSpec(fs, cdRule+"8") {
 		t.Fatalf("header findings not returned:\n%s", findingsString(fs))
+	}
+}
+
+// TestValidateConcurrent validates the official examples from several
+// goroutines at once: the kit's tables, checks and patterns are built on
+// first use, so run alone (go test -race -run TestValidateConcurrent) the
+// goroutines race to build them. Every goroutine must get the findings of
+// a sequential run.
+func TestValidateConcurrent(t *testing.T) {
+	dir := testenv.Shared(t, "cda", "examples")
+	names, err := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no examples in %s: %v", dir, err)
+	}
+	var docs [][]byte
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, b)
+		// A version with findings of most kinds of assert: templateIds,
+		// counts, value sets, datatypes.
+		s := strings.Replace(string(b), `<templateId root="1.3.6.1.4.1.19376.1.2.20"/>`, ``, 1)
+		s = strings.Replace(s, `codeSystem="2.16.840.1.113883.6.1"`, `codeSystem="2.16.840.1.113883.6.1 x"`, 1)
+		s = strings.Replace(s, `<versionNumber value="1"/>`, `<versionNumber value="1.5"/>`, 1)
+		docs = append(docs, []byte(s))
+	}
+	const workers = 4
+	got := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range docs {
+				d := docs[(i+w)%len(docs)] // each starts with another document
+				fs, err := cda.Validate(bytes.NewReader(d), nil)
+				got[w] = append(got[w], fmt.Sprintf("%d: %v\n%s", (i+w)%len(docs), err, findingsString(fs)))
+			}
+			slices.Sort(got[w])
+		}()
+	}
+	wg.Wait()
+	var want []string
+	for i, d := range docs {
+		fs, err := cda.Validate(bytes.NewReader(d), nil)
+		want = append(want, fmt.Sprintf("%d: %v\n%s", i, err, findingsString(fs)))
+	}
+	slices.Sort(want)
+	if !strings.Contains(strings.Join(want, ""), "StrucMin") {
+		t.Fatal("no finding of the kit: the test exercises nothing")
+	}
+	for w := range workers {
+		if !slices.Equal(got[w], want) {
+			t.Errorf("goroutine %d got other findings than a sequential run", w)
+		}
 	}
 }
