@@ -1,16 +1,20 @@
 package annuaire
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
 
-// foldLatin maps the runes U+00C0..U+024F to their lower-case base letters
-// ("É" -> "e", "Œ" -> "oe"); it is computed once from Unicode decompositions
-// and never modified.
-var foldLatin = func() (t [0x250 - 0xC0]string) {
+// foldLatin returns the table that maps the runes U+00C0..U+024F to their
+// lower-case base letters ("É" -> "e", "Œ" -> "oe"); it is computed once
+// from Unicode decompositions, on first use rather than at init (1,800
+// allocations every program linking annuaire paid at start), and never
+// modified.
+var foldLatin = sync.OnceValue(func() *[0x250 - 0xC0]string {
+	var t [0x250 - 0xC0]string
 	special := map[rune]string{'æ': "ae", 'Æ': "ae", 'œ': "oe", 'Œ': "oe", 'ß': "ss", 'ø': "o", 'Ø': "o", 'đ': "d", 'Đ': "d", 'ł': "l", 'Ł': "l", 'ð': "d", 'Ð': "d", 'þ': "th", 'Þ': "th"}
 	for r := rune(0xC0); r < 0x250; r++ {
 		if s, ok := special[r]; ok {
@@ -27,8 +31,8 @@ var foldLatin = func() (t [0x250 - 0xC0]string) {
 			t[r-0xC0] = " "
 		}
 	}
-	return t
-}()
+	return &t
+})
 
 // foldAppend appends s lower-cased and without accents to dst; every
 // character that is neither a letter nor a digit becomes a space. It is the
@@ -52,7 +56,7 @@ func foldAppend(dst []byte, s string) []byte {
 		i += n
 		switch {
 		case r >= 0xC0 && r < 0x250:
-			dst = append(dst, foldLatin[r-0xC0]...)
+			dst = append(dst, foldLatin()[r-0xC0]...)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		default:
