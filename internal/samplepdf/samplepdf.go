@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"unicode/utf16"
 )
@@ -29,8 +30,32 @@ const producer = "mssante-go internal/samplepdf"
 // New returns a one-page A4 PDF showing the title and the lines. Characters
 // outside Latin-1 are replaced by '?'. padTo, when larger than the natural
 // size, pads the file with a comment stream so that benchmarks can ask for a
-// PDF of a given size (e.g. 1 MB).
+// PDF of a given size (e.g. 1 MB). The padding repeats a 16-byte pattern, so
+// it deflates about 40:1; for a PDF that compresses like a real one (whose
+// streams are already deflated, and its images JPEG), use NewRandom.
 func New(title string, lines []string, padTo int) []byte {
+	return build(title, lines, padTo, func(n int) []byte {
+		return bytes.Repeat([]byte("0123456789abcdef"), n/16+1)[:n]
+	})
+}
+
+// NewRandom is New with a padding stream of pseudo-random bytes drawn from
+// seed (the same seed gives the same file): a PDF of padTo bytes that does
+// not deflate, as real PDFs with compressed streams and images do not, for
+// benchmarks whose figures depend on compression (archive and message sizes,
+// deflate time, memory).
+func NewRandom(title string, lines []string, padTo int, seed uint64) []byte {
+	return build(title, lines, padTo, func(n int) []byte {
+		b := make([]byte, n)
+		r := rand.NewChaCha8([32]byte{0: byte(seed), 1: byte(seed >> 8), 2: byte(seed >> 16), 3: byte(seed >> 24),
+			4: byte(seed >> 32), 5: byte(seed >> 40), 6: byte(seed >> 48), 7: byte(seed >> 56)})
+		_, _ = r.Read(b)
+		return b
+	})
+}
+
+// build writes the PDF, padded with a stream of filler(n) bytes.
+func build(title string, lines []string, padTo int, filler func(n int) []byte) []byte {
 	var content bytes.Buffer
 	content.WriteString("BT /F1 16 Tf 56 780 Td (")
 	content.WriteString(escape(title))
@@ -61,8 +86,10 @@ func New(title string, lines []string, padTo int) []byte {
 	obj(fmt.Sprintf("<< /Title <%s> /Producer (%s) >>", utf16Hex(title), producer))
 	if pad := padTo - b.Len() - 200; pad > 0 {
 		// An unreferenced stream: readers ignore it, the size grows.
-		filler := bytes.Repeat([]byte("0123456789abcdef"), pad/16+1)[:pad]
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(filler)+1, filler))
+		offsets = append(offsets, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n<< /Length %d >>\nstream\n", len(offsets), pad+1)
+		b.Write(filler(pad))
+		b.WriteString("\nendstream\nendobj\n")
 	}
 	xref := b.Len()
 	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)

@@ -2,6 +2,7 @@ package samplepdf
 
 import (
 	"bytes"
+	"compress/flate"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +12,15 @@ import (
 )
 
 func TestStructure(t *testing.T) {
-	for _, pad := range []int{0, 1 << 20} {
+	for _, c := range []struct {
+		pad    int
+		random bool
+	}{{0, false}, {1 << 20, false}, {1 << 20, true}} {
+		pad := c.pad
 		pdf := New("Compte rendu (test)", []string{"Patient : PAT-TROIS Dominique", "Résultat normal"}, pad)
+		if c.random {
+			pdf = NewRandom("Compte rendu (test)", []string{"Patient : PAT-TROIS Dominique", "Résultat normal"}, pad, 7)
+		}
 		if !bytes.HasPrefix(pdf, []byte("%PDF-1.4")) || !bytes.HasSuffix(pdf, []byte("%%EOF\n")) {
 			t.Fatal("not a PDF")
 		}
@@ -66,5 +74,28 @@ func TestStructure(t *testing.T) {
 				t.Fatalf("pdftotext: %v %q", err, out)
 			}
 		}
+	}
+}
+
+// TestNewRandomDoesNotDeflate: the padding of NewRandom is incompressible
+// (what benchmarks of archives and messages need), that of New is not, and
+// the same seed gives the same file.
+func TestNewRandomDoesNotDeflate(t *testing.T) {
+	deflated := func(b []byte) int {
+		var out bytes.Buffer
+		w, _ := flate.NewWriter(&out, flate.BestSpeed)
+		w.Write(b)
+		w.Close()
+		return out.Len()
+	}
+	r := NewRandom("T", nil, 1<<20, 1)
+	if n := deflated(r); n < len(r)*99/100 {
+		t.Errorf("NewRandom: %d bytes deflate to %d", len(r), n)
+	}
+	if p := New("T", nil, 1<<20); deflated(p) > len(p)/10 {
+		t.Errorf("New: %d bytes deflate to %d", len(p), deflated(p))
+	}
+	if !bytes.Equal(r, NewRandom("T", nil, 1<<20, 1)) || bytes.Equal(r, NewRandom("T", nil, 1<<20, 2)) {
+		t.Error("NewRandom is not a function of its seed")
 	}
 }
