@@ -127,3 +127,24 @@ func BenchmarkBase64(b *testing.B) {
 		}
 	})
 }
+
+// TestSizeHint: Bytes sizes its buffer from sizeHint, which must not fall
+// short of the encoded message (the buffer would be copied) nor be much
+// larger (memory held for nothing).
+func TestSizeHint(t *testing.T) {
+	for _, n := range []int{0, 100, 3000, 1 << 20} {
+		m := tMessage()
+		if n > 0 {
+			if err := m.AttachDocuments([]*HealthDocument{{CDA: tCDA(t, tHeader(t, "HINT-1"), tPDF(n))}}, tDocOptions()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raw, err := m.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := m.sizeHint(); h < len(raw) || h > len(raw)+len(raw)/20+16<<10 {
+			t.Errorf("PDF of %d bytes: hint %d for a message of %d bytes", n, h, len(raw))
+		}
+	}
+}
