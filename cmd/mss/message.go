@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -116,18 +117,86 @@ func msgInput(env *cmdEnv, fs *flag.FlagSet, args []string) (name string, r io.R
 	return pos[0], f, func() { f.Close() }, 0
 }
 
-// msgOutput writes b to the file named out, or to standard output for "-".
+// msgOutput writes b to the file named out, or to standard output for "-",
+// as streamOutput does.
 func msgOutput(env *cmdEnv, out string, b []byte) int {
+	return streamOutput(env, out, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// streamOutput runs write on a buffered writer to the file named out, or to
+// standard output for "-", so that a large result goes out as it is
+// produced instead of being held whole first. A regular file (new or
+// existing) is written under a temporary name in the same directory and
+// renamed over out only when write succeeded: a failure in the middle leaves
+// no output file, or the previous one untouched, never a truncated one that
+// looks whole. Anything else (a device, a named pipe) is written in place.
+func streamOutput(env *cmdEnv, out string, write func(io.Writer) error) int {
 	if out == "-" {
-		if _, err := env.rawStdout.Write(b); err != nil {
+		bw := bufio.NewWriterSize(env.rawStdout, 64<<10)
+		err := write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
 			return env.fail(1, err)
 		}
 		return 0
 	}
-	if err := os.WriteFile(out, b, 0o600); err != nil {
+	if err := writeFileAtomic(out, write); err != nil {
 		return env.failFile(1, out, err)
 	}
 	return 0
+}
+
+// writeFileAtomic is streamOutput's writing of the file out: see there.
+func writeFileAtomic(out string, write func(io.Writer) error) (err error) {
+	perm := os.FileMode(0o600)
+	if st, err := os.Stat(out); err == nil {
+		if !st.Mode().IsRegular() {
+			f, err := os.OpenFile(out, os.O_WRONLY|os.O_TRUNC, 0)
+			if err != nil {
+				return err
+			}
+			bw := bufio.NewWriterSize(f, 64<<10)
+			if err := write(bw); err != nil {
+				f.Close()
+				return err
+			}
+			if err := bw.Flush(); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
+		perm = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(perm); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), out)
 }
 
 // msgList is a repeatable flag that also splits on commas.
@@ -288,13 +357,20 @@ func runMessageBuild(env *cmdEnv, args []string) int {
 	if err != nil {
 		return env.fail(1, err)
 	}
-	// A draft: with Bcc recipients the file keeps its Bcc field, which mss
-	// send removes while delivering to them (never written on the wire).
-	var raw bytes.Buffer
-	if _, err := m.WriteDraft(&raw); err != nil {
-		return env.fail(1, err)
-	}
-	return msgOutput(env, *out, raw.Bytes())
+	return writeMessage(env, *out, m)
+}
+
+// writeMessage streams the message to out ("-" for standard output): it is
+// never held whole in memory, its attachments given with --attach are read
+// from their files as they are encoded, and a failure on the way leaves no
+// output file (streamOutput). It is a draft: with Bcc recipients the file
+// keeps its Bcc field, which mss send removes while delivering to them
+// (never written on the wire).
+func writeMessage(env *cmdEnv, out string, m *mssante.Message) int {
+	return streamOutput(env, out, func(w io.Writer) error {
+		_, err := m.WriteDraft(w)
+		return err
+	})
 }
 
 func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {
@@ -350,11 +426,14 @@ func buildFromSpec(spec *messageSpec) (*mssante.Message, error) {
 		}
 	}
 	for _, a := range spec.Attachments {
-		b, err := os.ReadFile(a)
-		if err != nil {
+		// Read when the message is written, not held: a missing file is
+		// reported now, a read error then (and no output file is left).
+		if _, err := os.Stat(a); err != nil {
 			return nil, err
 		}
-		m.Attachments = append(m.Attachments, &mssante.Attachment{Filename: filepath.Base(a), Data: b})
+		m.Attachments = append(m.Attachments, &mssante.Attachment{Filename: filepath.Base(a), Open: func() (io.Reader, error) {
+			return os.Open(a)
+		}})
 	}
 	return m, m.Validate()
 }
