@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
-	"runtime"
 	"testing"
 
 	"github.com/emersion/go-smtp"
@@ -38,7 +37,8 @@ const chainPDFSize = 1 << 20
 // counted, as in BenchmarkChainPrebuilt, the baseline.
 //
 // Metrics: cpu-ns/op (user + system CPU of the process per message) and
-// alloc-x-pdf, the bytes allocated per message divided by the PDF size.
+// alloc-x-pdf, the bytes allocated per message divided by the PDF size
+// (testenv.ReportAllocRatio).
 func BenchmarkChain(b *testing.B) {
 	pdf := samplepdf.NewRandom("Compte rendu de consultation", []string{"Patient fictif PAT-TROIS Dominique"}, chainPDFSize, 1)
 	h := mssante.THeader(b, "CHAIN-1")
@@ -47,7 +47,7 @@ func BenchmarkChain(b *testing.B) {
 	ctx := context.Background()
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()
-	defer reportAllocPerPDF(b, len(pdf))()
+	defer testenv.ReportAllocRatio(b, len(pdf), "alloc-x-pdf")()
 	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		var doc bytes.Buffer
@@ -87,27 +87,11 @@ func BenchmarkChainPrebuilt(b *testing.B) {
 	ctx := context.Background()
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()
-	defer reportAllocPerPDF(b, len(pdf))()
+	defer testenv.ReportAllocRatio(b, len(pdf), "alloc-x-pdf")()
 	defer testenv.ReportCPU(b)()
 	for b.Loop() {
 		if _, err := c.Send(ctx, env, bytes.NewReader(raw)); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// reportAllocPerPDF adds the alloc-x-pdf metric: the bytes allocated by the
-// whole process per iteration (runtime.MemStats.TotalAlloc, so the server
-// goroutines too), divided by the PDF size. Call it before the loop and the
-// returned function after it.
-func reportAllocPerPDF(b *testing.B, pdfSize int) func() {
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	return func() {
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
-		if b.N > 0 {
-			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/float64(pdfSize), "alloc-x-pdf")
 		}
 	}
 }
