@@ -152,3 +152,18 @@ func TestBuildRefusesBadCharacters(t *testing.T) {
 		t.Fatalf("title read back %q, want %q", back.Title, h.Title)
 	}
 }
+
+// TestBuildGrowsBufferOnce: building into a bytes.Buffer from a
+// bytes.Reader sizes the buffer once, to within a few kilobytes of the
+// document (no doublings, no large slack).
+func TestBuildGrowsBufferOnce(t *testing.T) {
+	for _, n := range []int{0, 1, 57, 76 * 3, 1 << 20} {
+		var out bytes.Buffer
+		if err := cda.Build(&out, testHeader(t), cda.Body{Content: bytes.NewReader(fakePDF(n))}); err != nil {
+			t.Fatal(err)
+		}
+		if out.Cap() < out.Len() || out.Cap() > out.Len()+16<<10 {
+			t.Errorf("PDF of %d bytes: buffer of %d bytes for a document of %d", n, out.Cap(), out.Len())
+		}
+	}
+}
