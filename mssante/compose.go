@@ -346,6 +346,9 @@ func (m *Message) Bytes() ([]byte, error) {
 // characters and CRLF. The content of Open attachments is not known: the
 // buffer grows for it.
 func (m *Message) sizeHint() int {
+	if m == nil {
+		return 0
+	}
 	n := 8<<10 + 2*(len(m.Text)+len(m.HTML))
 	for _, a := range m.Attachments {
 		n += 1<<10 + len(a.Filename)*3
