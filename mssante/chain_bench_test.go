@@ -45,6 +45,7 @@ func BenchmarkChain(b *testing.B) {
 	opts := mssante.TDocOptions()
 	c := chainClient(b)
 	ctx := context.Background()
+	mssante.TWarmUp(b)
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()
 	defer testenv.ReportAllocRatio(b, len(pdf), "alloc-x-pdf")()

@@ -7,4 +7,5 @@ var (
 	THeader     = tHeader
 	TDocOptions = tDocOptions
 	TMessage    = tMessage
+	TWarmUp     = tWarmUp
 )
