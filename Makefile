@@ -2,7 +2,7 @@
 GO ?= go
 GOTESTFLAGS ?= -race -timeout 45m
 
-.PHONY: test deps testdata testdata-manifest vet unit bench fmt generate fuzz
+.PHONY: test deps testdata testdata-manifest vet unit bench bench-compare fmt generate fuzz
 
 # Without ../shared/testdata and MSS_TESTDATA, make test fetches the public test data first.
 TESTDATA_IF_ABSENT := $(if $(MSS_TESTDATA)$(wildcard ../shared/testdata),,testdata)
@@ -32,6 +32,14 @@ unit:
 ## bench: run the Go benchmarks (see docs/benchmarks.md and bench/).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-compare: run the Go benchmarks and every comparison of bench/ (bench/*/compare.sh), interleaved rounds,
+## median and spread, and regenerate docs/benchmarks.md and docs/benchmarks/results.json from them, printing the
+## document (about 15 min on 2 cores). BENCH_QUICK=1: smoke test (QUICK=1 to every script); BENCH_ONLY="gobench xdm":
+## only these sections; BENCH_OUT=DIR: write DIR/benchmarks.md instead (a quick or partial run never writes docs/:
+## without BENCH_OUT it writes to a temporary directory). Exits non-zero if a section is missing or fails.
+bench-compare:
+	$(GO) run ./bench/report
 
 ## fuzz: run every fuzz target of the module (found by scripts/fuzz.sh) for FUZZTIME each (default 10s).
 FUZZTIME ?= 10s
