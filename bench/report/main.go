@@ -60,6 +60,7 @@ type outcome struct {
 	Fragment string // the script's stdout, when it can be included
 	Missing  bool   // the script does not exist
 	Problems []string
+	Head     []string // first lines of its stdout, when it is not included
 	Tail     []string // last lines of its stderr
 	Results  []json.RawMessage
 	Seconds  float64
@@ -261,6 +262,10 @@ func runSection(cfg config, name, resultsFile string) *outcome {
 		o.Problems = append(o.Problems, fmt.Sprintf("%s failed (%v)", o.Script, err))
 	} else if !hasHeading(stdout.String()) {
 		o.Problems = append(o.Problems, o.Script+" printed no Markdown fragment starting with a \"## \" heading (bench/README.md)")
+		o.Head = strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		if len(o.Head) > 10 {
+			o.Head = o.Head[:10]
+		}
 	} else {
 		o.Fragment = strings.TrimSpace(stdout.String())
 	}
@@ -363,6 +368,11 @@ func render(h header, outs []*outcome) string {
 		}
 		if !o.ok() {
 			fmt.Fprintf(&b, "**%s section `%s`**: %s.\n\n", capital(statusWord(o)), o.Name, strings.Join(o.Problems, "; "))
+			if len(o.Head) > 0 && o.Head[0] != "" {
+				b.WriteString("First lines of its standard output:\n\n```\n")
+				b.WriteString(strings.Join(o.Head, "\n"))
+				b.WriteString("\n```\n\n")
+			}
 			if len(o.Tail) > 0 {
 				b.WriteString("Last lines of its standard error:\n\n```\n")
 				b.WriteString(strings.Join(o.Tail, "\n"))
