@@ -25,7 +25,7 @@ load_start=$(bench_load)
 # package|benchmark (without "Benchmark")|-benchtime|what it measures
 specs=(
 	"ins|Parse|0.3s|parse and check a valid INS matricule"
-	"cda|BuildLevel1|100x|build a level 1 CDA around a 1 MiB PDF (random bytes), to io.Discard"
+	"cda|BuildLevel1|100x|build a level 1 CDA around a 1 MiB PDF, to io.Discard"
 	"cda|ReadHeader|200x|read the header of the largest official example (IPS-FR, 1.5 MB); stops at the body"
 	"cda|ValidateLargest|10x|validate IPS-FR whole: the kit's and the SDK's header rules, the body read to its end"
 	"cda|ValidateLargestHeader|200x|validate the header of IPS-FR only (what the official kit checks)"
