@@ -33,11 +33,12 @@ unit:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## bench-compare: run the Go benchmarks and every comparison of bench/ (bench/*/compare.sh), interleaved rounds,
-## median and spread, and regenerate docs/benchmarks.md and docs/benchmarks/results.json from them, printing the
-## document (about 15 min on 2 cores). BENCH_QUICK=1: smoke test (QUICK=1 to every script); BENCH_ONLY="gobench xdm":
+## bench-compare: run the Go benchmarks and every comparison of bench/ (bench/*/compare.sh: interleaved rounds, median
+## and spread) and regenerate docs/benchmarks.md and docs/benchmarks/results.json from them, printing the document
+## (about half an hour on 2 cores). BENCH_QUICK=1: smoke test (QUICK=1 to every script); BENCH_ONLY="gobench xdm":
 ## only these sections; BENCH_OUT=DIR: write DIR/benchmarks.md instead (a quick or partial run never writes docs/:
-## without BENCH_OUT it writes to a temporary directory). Exits non-zero if a section is missing or fails.
+## without BENCH_OUT it writes to a temporary directory); ROUNDS=N goes to every script. Exits non-zero if a section
+## is missing or fails (the others still run, and the document says which).
 bench-compare:
 	$(GO) run ./bench/report
 
