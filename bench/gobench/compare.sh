@@ -19,6 +19,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 bench_need go awk
+# The command that reproduces this run, with the variables it was given.
+repro=""
+for v in QUICK ROUNDS GOBENCH_ONLY ANNUAIRE_BENCH_FILE; do
+	[[ -z ${!v:-} ]] || repro+="$v=\"${!v}\" "
+done
+repro+="bash bench/gobench/compare.sh"
 rounds=$(bench_rounds 5)
 load_start=$(bench_load)
 
@@ -199,9 +205,9 @@ from round to round, so that what else the machine did fell on all alike. Each f
 the rounds; in each round a benchmark runs for its \`-benchtime\` (iterations, or a duration). ns/op is wall time;
 cpu-ns/op, where a benchmark reports it, is the CPU time of the process per op (user + system, \`getrusage\`, all
 goroutines), which depends less on the machine's load; B/op and allocs/op come from \`-benchmem\`; alloc-x-pdf is
-B/op over the size of the PDF the message carries. Load average
-$load_start at the start, $load_end at the end. Reproduce: \`bash bench/gobench/compare.sh\` (\`ROUNDS=N\`,
-\`GOBENCH_ONLY="cda mssante"\`); one benchmark alone: \`go test -run '^\$' -bench '^BenchmarkParse\$' -benchmem ./ins\`.
+the bytes allocated per op over the size of the PDF the message carries. Load average $load_start at the start,
+$load_end at the end. Reproduce: \`$repro\` (\`ROUNDS=N\`; \`GOBENCH_ONLY="cda mssante"\` for some packages);
+one benchmark alone: \`go test -run '^\$' -bench '^BenchmarkParse\$' -benchmem ./ins\`.
 EOF
 [[ -z ${QUICK:-} ]] || echo "
 **QUICK=1: one iteration or 10 ms per benchmark, a small directory, 2 rounds: a smoke test, not a measurement.**"
