@@ -108,7 +108,7 @@ metric() {
 	cpu-ns/op) echo cpu_ns_per_op ;;
 	B/op) echo bytes_per_op ;;
 	allocs/op) echo allocs_per_op ;;
-	*) echo "$1" | tr 'A-Z' 'a-z' | sed 's,/,_per_,g; s/[^a-z0-9_]/_/g' ;;
+	*) echo "$1" | tr '[:upper:]' '[:lower:]' | sed 's,/,_per_,g; s/[^a-z0-9_]/_/g' ;;
 	esac
 }
 
@@ -221,7 +221,7 @@ for s in "${specs[@]}"; do
 	row="| \`${pkg##*/}.Benchmark$name\` | ${what/@ROWS@/$rowsdesc} | $bt"
 	for u in ns/op cpu-ns/op B/op allocs/op; do
 		read -r m lo hi n < <(stats "$pkg" "$name" "$u")
-		case $u in *ns/op) k=time ;; B/op) k=bytes ;; *) k=count ;; esac
+		case $u in *ns/op) k="time" ;; B/op) k=bytes ;; *) k=count ;; esac
 		row+=" | $(cell "$k" "$m" "$lo" "$hi")"
 		[[ $n == 0 ]] || bench_result gobench "$pkg.$name" sdk "$(metric "$u")" "$m" "$lo" "$hi" "$n"
 	done
@@ -292,7 +292,7 @@ for t in "${targets[@]}"; do
 		kind=x
 	else
 		read -r m lo hi n < <(stats "$pkg" "$name" "$u")
-		case $u in *ns/op) kind=time ;; B/op) kind=bytes ;; allocs/op) kind=count ;; alloc-x-pdf) kind=x note=" the PDF" ;; *) kind=plain ;; esac
+		case $u in *ns/op) kind="time" ;; B/op) kind=bytes ;; allocs/op) kind=count ;; alloc-x-pdf) kind=x note=" the PDF" ;; *) kind=plain ;; esac
 	fi
 	if [[ $name == LoadIndex && $rows != 550000 ]]; then
 		fig=$(cell "$kind" "$m" "$lo" "$hi")
