@@ -58,16 +58,16 @@ specs=(
 # The issues' targets: package|benchmark|metric|op|bound|target, as written.
 # Judged on the median. "B/op÷MiB" is B/op over the 1 MiB PDF of the input.
 targets=(
-	"ins|Parse|ns/op|<|100|< 100 ns (#2)"
-	"ins|Parse|allocs/op|==|0|0 allocs (#2)"
-	"cda|BuildLevel1|B/op÷MiB|<|3|memory < 3× the PDF (#3)"
+	"ins|Parse|ns/op|<|100|INS parse < 100 ns (#2)"
+	"ins|Parse|allocs/op|==|0|INS parse, 0 allocs (#2)"
+	"cda|BuildLevel1|B/op÷MiB|<|3|CDA build memory < 3× the PDF (#3)"
 	"mssante/xdm|VerifyAllOfficial|ns/op|<|1e9|the 54 official archives in < 1 s (#4)"
 	"mssante|ComposeWithXDM|alloc-x-pdf|<|4|compose memory < 4× the PDF (#5), from a ready CDA"
 	"mssante|Chain|alloc-x-pdf|<|4|compose memory < 4× the PDF (#5), the whole chain from the PDF"
 	"annuaire|LoadIndex|ns/op|<=|1e9|load 550,000 rows in ≤ 1.0 s wall on 2 cores (#18)"
-	"annuaire|LoadIndex|heapB/row|<=|200|≤ 200 B of heap a row (#18)"
+	"annuaire|LoadIndex|heapB/row|<=|200|directory heap ≤ 200 B a row (#18)"
 	"annuaire|LookupAddress|cpu-ns/op|<=|300|lookup ≤ 300 ns (#6, #18)"
-	"annuaire|LookupAddress|allocs/op|==|0|lookup 0 allocs (#6, #18)"
+	"annuaire|LookupAddress|allocs/op|==|0|lookup, 0 allocs (#6, #18)"
 	"annuaire|SearchName|cpu-ns/op|<=|50000|name search ≤ 50 µs (#6, #18)"
 )
 
