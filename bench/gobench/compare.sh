@@ -168,7 +168,7 @@ for ((r = 0; r < rounds; r++)); do
 		bt=${key#* }
 		out=$work/out
 		if ! (cd "$pkg" && "$work/${pkg//\//_}.test" -test.run '^$' -test.bench "^Benchmark(${regex[$key]})\$" \
-			-test.benchmem -test.count 1 -test.benchtime "$bt") >"$out" 2>&1; then
+			-test.benchmem -test.count 1 -test.benchtime "$bt") </dev/null >"$out" 2>&1; then
 			echo "gobench: the benchmarks of ./$pkg failed:" >&2
 			tail -20 "$out" >&2
 			exit 1
@@ -177,6 +177,7 @@ for ((r = 0; r < rounds; r++)); do
 			name = $1; sub(/^Benchmark/, "", name); sub(/-[0-9]+$/, "", name)
 			for (i = 3; i < NF; i += 2) print pkg, name, $(i + 1), $i, r
 		}' "$out" >>"$raw"
+		grep -v '^Benchmark\|^goos:\|^goarch:\|^pkg:\|^cpu:\|^PASS$' "$out" >>"$work/log" || true
 	done < <(bench_rotate "$r" "${groups[@]}")
 	echo "gobench: round $((r + 1))/$rounds done, load $(bench_load)" >&2
 	if ((r == 0)); then
@@ -188,7 +189,8 @@ for ((r = 0; r < rounds; r++)); do
 				missing+=("$pkg.Benchmark$name")
 		done
 		if ((${#missing[@]})); then
-			echo "gobench: these benchmarks did not run (missing, renamed or skipped: see go test's output): ${missing[*]}" >&2
+			echo "gobench: these benchmarks did not run (missing, renamed or skipped): ${missing[*]}; what go test said besides:" >&2
+			tail -20 "$work/log" >&2
 			exit 1
 		fi
 	fi
