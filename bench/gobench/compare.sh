@@ -81,7 +81,7 @@ stats() { awk -v p="$1" -v b="$2" -v u="$3" '$1 == p && $2 == b && $3 == u { pri
 # ratio), plain.
 cell() {
 	awk -v k="$1" -v m="$2" -v lo="$3" -v hi="$4" '
-	function sig(x) { return x >= 1000 ? group(x) : (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : (x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x)) }
+	function sig(x) { return x == 0 ? "0" : x >= 1000 ? group(x) : x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x) }
 	function group(x,   s) {
 		s = sprintf("%.0f", x)
 		while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
