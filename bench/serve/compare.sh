@@ -79,7 +79,10 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # generator's line, cpu_ms replaced by the server's CPU, to $DIR/line. Runs
 # in this shell (not in $(...)), so that the trap stops the server.
 serve_run() {
-	rm -f "$DIR"/r.db* "$DIR/serve.out"
+	rm -f "$DIR"/r.db*
+	# Emptied here, not by the server's redirection: the loop below may read
+	# it before the background process has opened it.
+	: >"$DIR/serve.out"
 	"$DIR/mss" serve --db "sqlite:$DIR/r.db" --config "$DIR/op/operator.json" --listen 127.0.0.1:0 \
 		--workers "$1" --fetch-interval 2s >"$DIR/serve.out" 2>"$DIR/serve.err" &
 	srv_pid=$!
