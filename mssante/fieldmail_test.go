@@ -157,7 +157,7 @@ func TestFieldReceipts(t *testing.T) {
 	}
 	for name, w := range tests {
 		t.Run(name, func(t *testing.T) {
-			f, err := os.Open(filepath.Join(dir, name))
+			f, err := os.Open(testenv.Shared(t, "mail", name))
 			if err != nil {
 				t.Fatal(err)
 			}

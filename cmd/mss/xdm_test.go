@@ -137,15 +137,20 @@ func TestXDMVerifyStrictINS(t *testing.T) {
 // TestXDMInspectForeign: an archive with backslash names and no IHE_XDM
 // directory opens; documents are named by their subset path.
 func TestXDMInspectForeign(t *testing.T) {
-	dir := testenv.Shared(t, "xdm", "foreign")
-	code, out, errOut := xdmRun("xdm", "inspect", filepath.Join(dir, "direct_java_xdmail_src_test_resources_samplexdm.zip"))
-	if code != 0 || !strings.Contains(out, "document SUBSET01/? (no URI)") {
-		t.Errorf("backslash names: %d %s %s", code, out, errOut)
+	files := testenv.NewSharedFiles(t)
+	if p := files.Path("xdm", "foreign", "direct_java_xdmail_src_test_resources_samplexdm.zip"); p != "" {
+		code, out, errOut := xdmRun("xdm", "inspect", p)
+		if code != 0 || !strings.Contains(out, "document SUBSET01/? (no URI)") {
+			t.Errorf("backslash names: %d %s %s", code, out, errOut)
+		}
 	}
-	code, out, _ = xdmRun("xdm", "inspect", filepath.Join(dir, "nist_XDM-Samples_Epic.zip"), "--json")
-	var res xdmInspectResult
-	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Documents) != 1 ||
-		res.Documents[0].Subset != "IHE_XDM/LUCY_0" || res.Documents[0].Path != "IHE_XDM/LUCY_0/DOC0001.XML" {
-		t.Errorf("subset path: %d %s", code, out)
+	if p := files.Path("xdm", "foreign", "nist_XDM-Samples_Epic.zip"); p != "" {
+		code, out, _ := xdmRun("xdm", "inspect", p, "--json")
+		var res xdmInspectResult
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Documents) != 1 ||
+			res.Documents[0].Subset != "IHE_XDM/LUCY_0" || res.Documents[0].Path != "IHE_XDM/LUCY_0/DOC0001.XML" {
+			t.Errorf("subset path: %d %s", code, out)
+		}
 	}
+	files.Done()
 }

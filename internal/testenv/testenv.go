@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,13 +120,26 @@ func Shared(t testing.TB, elem ...string) string {
 
 func shared(t testing.TB, resolve func() (string, string), elem ...string) string {
 	t.Helper()
-	dir, from := resolve()
-	p := filepath.Join(append([]string{dir}, elem...)...)
-	if _, err := os.Stat(p); err == nil {
+	p, rel, why := lookup(resolve, elem...)
+	if why == "" {
 		return p
 	}
-	rel := filepath.ToSlash(filepath.Join(elem...))
-	var why string
+	if InCI() {
+		t.Fatalf("missing test data (CI=true, not skipping): %s: %s", rel, why)
+	}
+	t.Skipf("missing test data: %s: %s", rel, why)
+	return p
+}
+
+// lookup returns the path of elem under the test data folder, its name
+// relative to it, and why it is missing ("" when it is there).
+func lookup(resolve func() (string, string), elem ...string) (p, rel, why string) {
+	dir, from := resolve()
+	p = filepath.Join(append([]string{dir}, elem...)...)
+	rel = filepath.ToSlash(filepath.Join(elem...))
+	if _, err := os.Stat(p); err == nil {
+		return p, rel, ""
+	}
 	switch {
 	case from == "":
 		why = "no test data: run `make testdata` (downloads the public files, verified, into a cache folder) or set MSS_TESTDATA to a copy of ../shared/testdata"
@@ -138,11 +153,71 @@ func shared(t testing.TB, resolve func() (string, string), elem ...string) strin
 			}
 		}
 	}
-	if InCI() {
-		t.Fatalf("missing test data (CI=true, not skipping): %s: %s", rel, why)
+	return p, rel, why
+}
+
+// SharedFiles serves a test that checks several files of the public test
+// data one after the other without subtests, so that a missing file costs
+// only its own checks:
+//
+//	files := testenv.NewSharedFiles(t)
+//	for name, want := range tests {
+//		p := files.Path("mail", name)
+//		if p == "" {
+//			continue // missing: Done skips, naming it
+//		}
+//		...
+//	}
+//	files.Done()
+//
+// Under CI=true a missing file fails the test at once, as Shared does.
+type SharedFiles struct {
+	t       testing.TB
+	resolve func() (string, string)
+	missing map[string][]string // why -> the files missing for that reason
+	whys    []string            // the keys of missing, in the order met
+}
+
+// NewSharedFiles returns a SharedFiles for t, reading SharedDir.
+func NewSharedFiles(t testing.TB) *SharedFiles { return &SharedFiles{t: t, resolve: dataDir} }
+
+// Path returns the path of a file of the public test data, or "" when it is
+// missing (recorded for Done), and fails the test under CI=true.
+func (s *SharedFiles) Path(elem ...string) string {
+	s.t.Helper()
+	p, rel, why := lookup(s.resolve, elem...)
+	if why == "" {
+		return p
 	}
-	t.Skipf("missing test data: %s: %s", rel, why)
-	return p
+	if InCI() {
+		s.t.Fatalf("missing test data (CI=true, not skipping): %s: %s", rel, why)
+	}
+	if s.missing == nil {
+		s.missing = map[string][]string{}
+	}
+	if _, ok := s.missing[why]; !ok {
+		s.whys = append(s.whys, why)
+	}
+	if !slices.Contains(s.missing[why], rel) {
+		s.missing[why] = append(s.missing[why], rel)
+	}
+	return ""
+}
+
+// Done skips the test, after the checks of the files that were there, when
+// Path found some missing, naming them and why; it does nothing otherwise.
+// A test that failed stays failed.
+func (s *SharedFiles) Done() {
+	s.t.Helper()
+	if len(s.whys) == 0 {
+		return
+	}
+	var parts []string
+	for _, why := range s.whys {
+		rels := slices.Sorted(slices.Values(s.missing[why]))
+		parts = append(parts, strings.Join(rels, ", ")+": "+why)
+	}
+	s.t.Skipf("missing test data, the other files were checked: %s", strings.Join(parts, "; "))
 }
 
 // SeedShared adds the files of a folder of the shared test data (walked

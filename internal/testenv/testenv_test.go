@@ -93,6 +93,48 @@ func TestSharedMissingSaysHow(t *testing.T) {
 	}
 }
 
+// SharedFiles gives the files that are there, and skips at the end naming
+// the missing ones and why (fails at once under CI=true).
+func TestSharedFilesSkipsOnlyMissing(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "here.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func() (string, string) { return dir, "the cache of `make testdata`" }
+	t.Setenv("CI", "")
+	ft := &fakeTB{TB: t}
+	s := &SharedFiles{t: ft, resolve: resolve}
+	if p := s.Path("here.txt"); p != filepath.Join(dir, "here.txt") {
+		t.Errorf("present file: %q", p)
+	}
+	s.Done()
+	if ft.skipped || ft.failed {
+		t.Errorf("nothing missing: skipped=%v failed=%v", ft.skipped, ft.failed)
+	}
+	if p := s.Path("mail", "bounces/sisimai/expected.json"); p != "" || ft.skipped || ft.failed {
+		t.Errorf("missing file: %q, skipped=%v failed=%v; want \"\" and the test going on", p, ft.skipped, ft.failed)
+	}
+	s.Path("mail", "bounces", "sisimai", "expected.json") // met twice, named once
+	func() {
+		defer func() { _ = recover() }()
+		s.Done()
+	}()
+	if !ft.skipped || !strings.Contains(ft.msg, "mail/bounces/sisimai/expected.json: only ../shared/testdata holds it") ||
+		strings.Count(ft.msg, "expected.json") != 1 {
+		t.Errorf("Done: skipped=%v %q", ft.skipped, ft.msg)
+	}
+	t.Setenv("CI", "true")
+	ft = &fakeTB{TB: t}
+	s = &SharedFiles{t: ft, resolve: resolve}
+	func() {
+		defer func() { _ = recover() }()
+		s.Path("nothing.txt")
+	}()
+	if !ft.failed || !strings.Contains(ft.msg, "CI=true, not skipping") {
+		t.Errorf("under CI=true: failed=%v %q", ft.failed, ft.msg)
+	}
+}
+
 func TestLookPath(t *testing.T) {
 	if p := LookPath(t, "go"); p == "" {
 		t.Fatal("go not found, yet this test runs under go test")

@@ -47,7 +47,7 @@ func sentMessage(t *testing.T, o *Outbox, messageID string, dsn, mdn bool, to ..
 // Status, the French error MDN. Each is matched to the message and the
 // recipient it is about, on a message sent to that recipient and a decoy.
 func TestReceiptCorpus(t *testing.T) {
-	mail := testenv.Shared(t, "mail")
+	testenv.Shared(t, "mail")
 	for _, tc := range []struct {
 		file      string
 		messageID string // as we sent it
@@ -77,7 +77,7 @@ func TestReceiptCorpus(t *testing.T) {
 		{"lps-mss/mdn-ko-902-v1.1.3.eml", "20240219230100.23456@chb.mssante.fr", "serviceY_auto@chb.mssante.fr", "original-message-id", StatusFailed, true},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(mail, tc.file))
+			raw, err := os.ReadFile(testenv.Shared(t, "mail", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func TestReceiptCorpus(t *testing.T) {
 	// The French error MDN carries the code and label as evidence.
 	o := mustOpen(t, "sqlite:"+filepath.Join(t.TempDir(), "o.db"), nil)
 	sentMessage(t, o, "20240219230100.23456@chb.mssante.fr", false, true, "serviceY_auto@chb.mssante.fr")
-	raw, _ := os.ReadFile(filepath.Join(mail, "lps-mss/mdn-ko-902-v1.1.3.eml"))
+	raw, _ := os.ReadFile(testenv.Shared(t, "mail", "lps-mss/mdn-ko-902-v1.1.3.eml"))
 	in, err := o.Receive(context.Background(), "", bytes.NewReader(raw), "imap/INBOX/1/7")
 	if err != nil || in.ID != "imap/INBOX/1/7" || len(in.Events) != 1 {
 		t.Fatalf("%+v %v", in, err)
@@ -130,7 +130,8 @@ func TestReceiptCorpus(t *testing.T) {
 // What the corpus holds that the outbox cannot match, and why: stored,
 // never guessed.
 func TestReceiptCorpusUnmatched(t *testing.T) {
-	mail := testenv.Shared(t, "mail")
+	testenv.Shared(t, "mail")
+	shared := testenv.NewSharedFiles(t)
 	for _, tc := range []struct{ file, kind, why string }{
 		// The original id is only in a vendor field (X-CERN-Original-Message-Id).
 		{"receipts/direct_stagent_DSNMessage.txt", KindDSN, "original id only in a vendor-specific field"},
@@ -140,7 +141,11 @@ func TestReceiptCorpusUnmatched(t *testing.T) {
 		// The guide's "courriel standard" answer: the original is a placeholder.
 		{"lps-mss/courriel-standard-ko-902.eml", KindMessage, "not a report; the attached original is a placeholder"},
 	} {
-		raw, err := os.ReadFile(filepath.Join(mail, tc.file))
+		p := shared.Path("mail", tc.file)
+		if p == "" {
+			continue
+		}
+		raw, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,17 +159,19 @@ func TestReceiptCorpusUnmatched(t *testing.T) {
 			t.Errorf("%s (%s): %+v", tc.file, tc.why, in)
 		}
 	}
+	shared.Done()
 }
 
 // The sisimai corpus: real bounces from many MTAs, with sisimai's verdict
 // per failed recipient. Each bounce that names its original is matched to
 // it, and each recipient it reports as failed becomes failed, 4.x.x
 // "expired" included (the MTA gave up): the count of failed recipients
-// agrees with sisimai's on every bounce that names its original.
+// agrees with sisimai's on every bounce that names its original. Without
+// expected.json (only ../shared/testdata holds it) there is nothing to check.
 func TestReceiptCorpusSisimai(t *testing.T) {
 	dir := testenv.Shared(t, "mail", "bounces", "sisimai")
 	var expected map[string][][]string
-	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	data, err := os.ReadFile(testenv.Shared(t, "mail", "bounces", "sisimai", "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
