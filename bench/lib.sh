@@ -110,3 +110,17 @@ bench_time_n() {
 	awk -v n="$n" '{ printf "%.5f %.5f %s\n", $1 / n, $2 / n, $3 }' "$t" >>"$out"
 	rm -f "$t"
 }
+
+# bench_repro SCRIPT VAR...: the command that reproduces this run: SCRIPT
+# preceded by each VAR the run was given (VAR=value).
+bench_repro() {
+	local script=$1 v s=""
+	shift
+	for v in "$@"; do
+		[[ -n ${!v:-} ]] && s+="$v=${!v} "
+	done
+	echo "${s}bash $script"
+}
+
+# bench_col FILE N SCALE: "median min max n" of column N of FILE times SCALE.
+bench_col() { awk -v c="$2" -v k="$3" '{ print $c * k }' "$1" | bench_stats; }

@@ -30,15 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
-# repro: the command that reproduces this run, with the variables it set.
-repro() {
-	local v s=""
-	for v in QUICK ROUNDS ROUNDS_LARGE SIZES TOOLS MSS_BEFORE; do
-		[[ -n ${!v:-} ]] && s+="$v=${!v} "
-	done
-	echo "${s}bash bench/annuaire/compare.sh"
-}
-REPRO=$(repro)
+REPRO=$(bench_repro bench/annuaire/compare.sh QUICK ROUNDS ROUNDS_LARGE SIZES TOOLS MSS_BEFORE)
 
 bench_need go sqlite3 python3 /usr/bin/time
 if [[ -n ${QUICK:-} ]]; then

@@ -19,15 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
-# repro: the command that reproduces this run, with the variables it set.
-repro() {
-	local v s=""
-	for v in QUICK ROUNDS MESSAGES DATABASES; do
-		[[ -n ${!v:-} ]] && s+="$v=${!v} "
-	done
-	echo "${s}bash bench/delivery/compare.sh"
-}
-REPRO=$(repro)
+REPRO=$(bench_repro bench/delivery/compare.sh QUICK ROUNDS MESSAGES DATABASES)
 
 bench_need go python3
 ROUNDS=$(bench_rounds 5)

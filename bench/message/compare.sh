@@ -72,8 +72,6 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 load_end=$(bench_load)
 
-# col FILE N SCALE: "median min max n" of column N times SCALE.
-col() { awk -v c="$2" -v k="$3" '{ print $c * k }' "$1" | bench_stats; }
 
 cat <<EOF
 ## Message: \`mss message build\` against Python's \`email\` package
@@ -99,9 +97,9 @@ for c in "${CASES[@]}"; do
 	declare -A MED=()
 	for s in "${SIDES[@]}"; do
 		t=$W/$c-$s.t
-		read -r cm clo chi n <<<"$(col "$t" 2 1000)"
-		read -r wm wlo whi _ <<<"$(col "$t" 1 1000)"
-		read -r rm rlo rhi _ <<<"$(col "$t" 3 0.0009765625)"
+		read -r cm clo chi n <<<"$(bench_col "$t" 2 1000)"
+		read -r wm wlo whi _ <<<"$(bench_col "$t" 1 1000)"
+		read -r rm rlo rhi _ <<<"$(bench_col "$t" 3 0.0009765625)"
 		MED[$s-cpu]=$cm MED[$s-wall]=$wm MED[$s-rss]=$rm
 		bench_result message "$c" "$s" cpu_ms "$cm" "$clo" "$chi" "$n"
 		bench_result message "$c" "$s" wall_ms "$wm" "$wlo" "$whi" "$n"

@@ -25,15 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/lib.sh
 
-# repro: the command that reproduces this run, with the variables it set.
-repro() {
-	local v s=""
-	for v in QUICK ROUNDS REQUESTS CLIENTS; do
-		[[ -n ${!v:-} ]] && s+="$v=${!v} "
-	done
-	echo "${s}bash bench/serve/compare.sh"
-}
-REPRO=$(repro)
+REPRO=$(bench_repro bench/serve/compare.sh QUICK ROUNDS REQUESTS CLIENTS)
 
 bench_need go python3
 ROUNDS=$(bench_rounds 5)

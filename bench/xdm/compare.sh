@@ -125,8 +125,6 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 load_end=$(bench_load)
 
-# col FILE N SCALE: "median min max n" of column N times SCALE.
-col() { awk -v c="$2" -v k="$3" '{ print $c * k }' "$1" | bench_stats; }
 
 cat <<EOF
 ## XDM: \`mss xdm build\` against a shell pipeline
@@ -148,7 +146,7 @@ an archive.
 The target of issue 4 is the ratio of CPU medians: "≥ 5× less time than the standard tools".
 EOF
 for c in "${CASES[@]}"; do
-	read -r ours_cpu _ <<<"$(col "$W/$c-mss.t" 2 1000)"
+	read -r ours_cpu _ <<<"$(bench_col "$W/$c-mss.t" 2 1000)"
 	echo
 	echo "**${DESC[$c]}**"
 	echo
@@ -156,9 +154,9 @@ for c in "${CASES[@]}"; do
 	echo "|---|---|---|---|---|---|---|"
 	for s in "${SIDES[@]}"; do
 		t=$W/$c-$s.t
-		read -r cm clo chi n <<<"$(col "$t" 2 1000)"
-		read -r wm wlo whi _ <<<"$(col "$t" 1 1000)"
-		read -r rm rlo rhi _ <<<"$(col "$t" 3 0.0009765625)"
+		read -r cm clo chi n <<<"$(bench_col "$t" 2 1000)"
+		read -r wm wlo whi _ <<<"$(bench_col "$t" 1 1000)"
+		read -r rm rlo rhi _ <<<"$(bench_col "$t" 3 0.0009765625)"
 		size=$(stat -c %s "$W/$c-$s.zip")
 		bench_result xdm "$c" "$s" cpu_ms "$cm" "$clo" "$chi" "$n"
 		bench_result xdm "$c" "$s" wall_ms "$wm" "$wlo" "$whi" "$n"
@@ -177,7 +175,7 @@ for c in "${CASES[@]}"; do
 			"$(bench_cell %.1f "$rm" "$rlo" "$rhi")" "$size" "$ratio" "$verdict"
 	done
 done
-read -r sm slo shi n <<<"$(col "$W/start.t" 2 1000)"
+read -r sm slo shi n <<<"$(bench_col "$W/start.t" 2 1000)"
 bench_result xdm startup mss cpu_ms "$sm" "$slo" "$shi" "$n"
 echo
 echo "Of our side's CPU, the start of the \`mss\` binary alone (\`mss --help\`, measured in the same rounds)"
