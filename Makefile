@@ -38,7 +38,9 @@ bench:
 ## (about half an hour on 2 cores). BENCH_QUICK=1: smoke test (QUICK=1 to every script); BENCH_ONLY="gobench xdm":
 ## only these sections; BENCH_OUT=DIR: write DIR/benchmarks.md instead (a quick or partial run never writes docs/:
 ## without BENCH_OUT it writes to a temporary directory); ROUNDS=N goes to every script. Exits non-zero if a section
-## is missing or fails (the others still run, and the document says which).
+## is missing or fails (the others still run, and the document says which). To check that the committed document still
+## holds (each figure of a fresh run within its stated spread or ±15%, a Markdown report, exit 1 if not):
+## BENCH_OUT=/tmp/run2 make bench-compare && go run ./bench/report -check docs/benchmarks/results.json /tmp/run2/benchmarks/results.json
 bench-compare:
 	$(GO) run ./bench/report
 

@@ -21,6 +21,20 @@
 //	                    (default: docs/ for a full run; a new temporary directory
 //	                    under BENCH_QUICK or BENCH_ONLY, which may not write to
 //	                    docs/: the document is always one whole run)
+//
+// Check mode: does the committed document still hold?
+//
+//	go run ./bench/report -check [OLD.json] NEW.json [-tolerance 15] [-report-only]
+//
+// compares the figures of a fresh run (NEW, e.g. written by BENCH_OUT=/tmp/run2
+// make bench-compare to /tmp/run2/benchmarks/results.json) with the committed
+// ones (OLD, default docs/benchmarks/results.json), keyed by section, case, side
+// and metric. A figure holds when NEW's median is within OLD's stated spread
+// (min–max) or within the tolerance (percent of OLD's median); counts and sizes
+// (-exact: allocs_per_op, archive_bytes, mailboxes) get no tolerance, since a
+// change there is a real difference. It prints a Markdown report (the figures
+// outside the spread, then the counts, the figures only in one run) and exits
+// with status 1 when a figure is outside both, unless -report-only.
 package main
 
 import (
@@ -28,6 +42,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -69,6 +84,17 @@ type outcome struct {
 func (o *outcome) ok() bool { return len(o.Problems) == 0 }
 
 func main() {
+	opts, err := parseArgs(os.Args[1:], defaultOldPath(), os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "bench/report:", err)
+		os.Exit(2)
+	}
+	if opts.Check {
+		os.Exit(runCheck(opts, os.Stdout, os.Stderr))
+	}
 	root, err := moduleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/report:", err)
@@ -392,7 +418,9 @@ func render(h header, outs []*outcome) string {
 		"- [serve.md](serve.md): `mss serve`, the HTTP API\n" +
 		"- [benchmarks/history.md](benchmarks/history.md): one-off before/after measurements of past issues, and the figures withdrawn, with why\n\n" +
 		"Run one section alone with `bash bench/NAME/compare.sh` (`QUICK=1` for a smoke test, `ROUNDS=N`); " +
-		"all of them with `make bench-compare` (`BENCH_QUICK=1`, `BENCH_ONLY=\"xdm cda\"`, `BENCH_OUT=DIR`: see the Makefile).\n")
+		"all of them with `make bench-compare` (`BENCH_QUICK=1`, `BENCH_ONLY=\"xdm cda\"`, `BENCH_OUT=DIR`: see the Makefile). " +
+		"To check that this document still holds, run it again into another directory and compare each figure with its stated spread or a tolerance (±15%, `-tolerance`): " +
+		"`BENCH_OUT=/tmp/run2 make bench-compare && go run ./bench/report -check docs/benchmarks/results.json /tmp/run2/benchmarks/results.json`.\n")
 	return b.String()
 }
 

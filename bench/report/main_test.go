@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,6 +163,10 @@ func TestPickAndOutDir(t *testing.T) {
 	if _, err := outDir(root, filepath.Join(root, "docs"), true); err == nil {
 		t.Error("a partial run may write docs/")
 	}
+	// A full run may go elsewhere: the fresh run -check compares with docs/.
+	if d, err := outDir(root, filepath.Join(root, "run2"), false); err != nil || d != filepath.Join(root, "run2") {
+		t.Errorf("full run with BENCH_OUT=run2 writes %q, %v", d, err)
+	}
 }
 
 func TestAnchor(t *testing.T) {
@@ -175,5 +180,159 @@ func TestAnchor(t *testing.T) {
 		if got := anchor(seen, c[0]); got != c[1] {
 			t.Errorf("anchor(%q) = %q, want %q", c[0], got, c[1])
 		}
+	}
+}
+
+// writeResults writes a results.json with the given figures (JSON objects).
+func writeResults(t *testing.T, dir, name string, quick bool, figures ...string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	doc := `{"command":"make bench-compare","start":"2026-12-05T06:57:08Z","end":"2026-12-05T07:11:33Z",` +
+		`"machine":"2 cores (Test CPU), 1 GiB","commit":"abc1234","load_start":"0.1 0.2 0.3","load_end":"0.1 0.2 0.3",` +
+		`"quick":` + map[bool]string{true: "true", false: "false"}[quick] + `,"sections":[],"results":[` + strings.Join(figures, ",") + "]}\n"
+	if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func fig(section, cas, side, metric string, median, min, max float64) string {
+	b, _ := json.Marshal(map[string]any{"section": section, "case": cas, "side": side, "metric": metric,
+		"median": median, "min": min, "max": max, "n": 5})
+	return string(b)
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	old := writeResults(t, dir, "old.json", false,
+		fig("xdm", "small", "mss", "cpu_ms", 10, 9, 11),                    // new 10.5: within the spread
+		fig("xdm", "small", "zip1", "cpu_ms", 20, 19, 21),                  // new 22.5: +12.5%, tolerance only
+		fig("xdm", "small", "zip6", "cpu_ms", 30, 29, 31),                  // new 40: outside both
+		fig("gobench", "cda.Build", "sdk", "allocs_per_op", 100, 100, 100), // new 100: equal
+		fig("gobench", "cda.Read", "sdk", "allocs_per_op", 200, 200, 200),  // new 201: exact, changed
+		fig("gobench", "ins.Parse", "sdk", "bytes_per_op", 0, 0, 0),        // new 0
+		fig("cda", "kit", "sdk", "cpu_ratio", 3, 2.9, 3.1),                 // only in old
+	)
+	cur := writeResults(t, dir, "new.json", false,
+		fig("xdm", "small", "mss", "cpu_ms", 10.5, 10, 12),
+		fig("xdm", "small", "zip1", "cpu_ms", 22.5, 22, 23),
+		fig("xdm", "small", "zip6", "cpu_ms", 40, 39, 41),
+		fig("gobench", "cda.Build", "sdk", "allocs_per_op", 100, 100, 100),
+		fig("gobench", "cda.Read", "sdk", "allocs_per_op", 201, 201, 201),
+		fig("gobench", "ins.Parse", "sdk", "bytes_per_op", 0, 0, 0),
+		fig("serve", "get", "sdk", "requests_per_s", 5000, 4900, 5100), // only in new
+	)
+
+	opts, err := parseArgs([]string{"-check", old, "-tolerance", "15", cur}, "unused.json", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Old != old || opts.New != cur || opts.Tolerance != 15 || !opts.Exact["allocs_per_op"] {
+		t.Fatalf("parseArgs = %+v", opts)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := runCheck(opts, &stdout, &stderr); code != 1 {
+		t.Errorf("exit status %d, want 1 (a figure outside both)\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"| xdm | small | zip1 | cpu_ms | 20 (19–21) | 22.5 | +12.5% | within ±15% |",
+		"| xdm | small | zip6 | cpu_ms | 30 (29–31) | 40 | +33.3% | **outside ±15%** |",
+		"| gobench | cda.Read | sdk | allocs_per_op | 200 (200–200) | 201 | +0.5% | **changed** (exact) |",
+		"- 6 figures compared (in both runs)\n",
+		"- 3 within the stated spread\n",
+		"- 4 within the spread or ±15%\n",
+		"- 2 outside both\n",
+		"- 1 only in the old run: all 1 of section cda\n",
+		"- 1 only in the new run: all 1 of section serve\n",
+		"**The old figures do not hold**: 2 figure(s)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q\n%s", want, out)
+		}
+	}
+	// Figures within their spread are not in the table.
+	for _, not := range []string{"| mss | cpu_ms", "cda.Build", "ins.Parse"} {
+		if strings.Contains(out, not) {
+			t.Errorf("report lists %q, which is within its spread\n%s", not, out)
+		}
+	}
+
+	// -report-only: the same report, exit 0.
+	opts.ReportOnly = true
+	if code := runCheck(opts, io.Discard, io.Discard); code != 0 {
+		t.Errorf("-report-only: exit status %d, want 0", code)
+	}
+	// A wider tolerance: only the exact count stays outside.
+	opts.ReportOnly = false
+	opts.Tolerance = 40
+	stdout.Reset()
+	if code := runCheck(opts, &stdout, io.Discard); code != 1 || !strings.Contains(stdout.String(), "- 1 outside both\n") {
+		t.Errorf("-tolerance 40: exit status %d, want 1 with 1 outside both\n%s", code, stdout.String())
+	}
+	// Without allocs_per_op among the exact metrics, +0.5% is within the tolerance.
+	opts.Exact = map[string]bool{}
+	if code := runCheck(opts, io.Discard, io.Discard); code != 0 {
+		t.Errorf("-tolerance 40 -exact '': exit status %d, want 0", code)
+	}
+}
+
+func TestCheckArgs(t *testing.T) {
+	// One file: it is the new run, the old one is the committed results.
+	o, err := parseArgs([]string{"-check", "/tmp/run2/benchmarks/results.json", "-report-only"}, "docs/benchmarks/results.json", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Old != "docs/benchmarks/results.json" || o.New != "/tmp/run2/benchmarks/results.json" || !o.ReportOnly || o.Tolerance != 15 {
+		t.Errorf("parseArgs = %+v", o)
+	}
+	// No arguments: the generator.
+	if o, err := parseArgs(nil, "d", io.Discard); err != nil || o.Check {
+		t.Errorf("parseArgs(nil) = %+v, %v", o, err)
+	}
+	for _, args := range [][]string{
+		{"-check"},                          // no file
+		{"-check", "a", "b", "c"},           // too many
+		{"-check", "a", "-tolerance", "-5"}, // negative tolerance
+		{"a.json"},                          // a file without -check
+		{"-tolerance", "10"},                // a check flag without -check
+	} {
+		if _, err := parseArgs(args, "d", io.Discard); err == nil {
+			t.Errorf("parseArgs(%q): no error", args)
+		}
+	}
+}
+
+func TestCheckReadsJSONLinesAndRefusesDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	lines := filepath.Join(dir, "results.jsonl")
+	os.WriteFile(lines, []byte(fig("xdm", "small", "mss", "cpu_ms", 10, 9, 11)+"\n\n"+fig("xdm", "small", "mss", "wall_ms", 12, 11, 13)+"\n"), 0o644)
+	r, err := readResults(lines)
+	if err != nil || len(r.Results) != 2 || !r.lines {
+		t.Fatalf("readResults(JSON lines) = %+v, %v", r, err)
+	}
+	dup := writeResults(t, dir, "dup.json", false, fig("a", "b", "c", "d", 1, 1, 1), fig("a", "b", "c", "d", 2, 2, 2))
+	if _, err := readResults(dup); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate figure: err = %v", err)
+	}
+	var stderr bytes.Buffer
+	if code := runCheck(checkOptions{Check: true, Old: filepath.Join(dir, "absent.json"), New: lines, Tolerance: 15}, io.Discard, &stderr); code != 2 {
+		t.Errorf("absent file: exit status %d, want 2 (%s)", code, stderr.String())
+	}
+}
+
+func TestCheckZeroMedianAndSmokeTest(t *testing.T) {
+	dir := t.TempDir()
+	old := writeResults(t, dir, "old.json", false, fig("gobench", "ins.Parse", "sdk", "bytes_per_op", 0, 0, 0))
+	cur := writeResults(t, dir, "new.json", true, fig("gobench", "ins.Parse", "sdk", "bytes_per_op", 16, 16, 16))
+	var stdout bytes.Buffer
+	code := runCheck(checkOptions{Check: true, Old: old, New: cur, Tolerance: 15}, &stdout, io.Discard)
+	out := stdout.String()
+	// 0 then 16: no percentage, and no tolerance band around 0.
+	if code != 1 || !strings.Contains(out, "| gobench | ins.Parse | sdk | bytes_per_op | 0 (0–0) | 16 | — | **outside ±15%** |") {
+		t.Errorf("exit status %d, report:\n%s", code, out)
+	}
+	if !strings.Contains(out, "smoke test") {
+		t.Errorf("the report does not say the new run is a smoke test:\n%s", out)
 	}
 }
