@@ -223,7 +223,7 @@ func TestCheck(t *testing.T) {
 		fig("serve", "get", "sdk", "requests_per_s", 5000, 4900, 5100), // only in new
 	)
 
-	opts, err := parseArgs([]string{"-check", old, "-tolerance", "15", cur}, "unused.json", io.Discard)
+	opts, err := parseArgs([]string{"-check", old, "-tolerance", "15", "-exact", "allocs_per_op", cur}, "unused.json", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
