@@ -114,16 +114,9 @@ func (f figure) key() string {
 
 // runInfo is what results.json says about its run.
 type runInfo struct {
-	Command   string   `json:"command"`
-	Start     string   `json:"start"`
-	End       string   `json:"end"`
-	Machine   string   `json:"machine"`
-	Commit    string   `json:"commit"`
-	LoadStart string   `json:"load_start"`
-	LoadEnd   string   `json:"load_end"`
-	Quick     bool     `json:"quick"`
-	Results   []figure `json:"results"`
-	lines     bool     // read from a BENCH_RESULTS file (JSON lines), no run information
+	runHeader
+	Results []figure `json:"results"`
+	lines   bool     // read from a BENCH_RESULTS file (JSON lines), no run information
 }
 
 // readResults reads a results.json written by the generator, or the JSON

@@ -477,6 +477,20 @@ func anchor(seen map[string]int, title string) string {
 }
 
 // resultsJSON is docs/benchmarks/results.json: the run and every figure.
+
+// runHeader is what results.json says about its run, before its sections
+// and figures: written by the generator, read by -check.
+type runHeader struct {
+	Command   string `json:"command"`
+	Start     string `json:"start"`
+	End       string `json:"end"`
+	Machine   string `json:"machine"`
+	Commit    string `json:"commit"`
+	LoadStart string `json:"load_start"`
+	LoadEnd   string `json:"load_end"`
+	Quick     bool   `json:"quick"`
+}
+
 func resultsJSON(h header, outs []*outcome) ([]byte, error) {
 	type sec struct {
 		Name     string   `json:"name"`
@@ -486,19 +500,12 @@ func resultsJSON(h header, outs []*outcome) ([]byte, error) {
 		Seconds  float64  `json:"seconds"`
 	}
 	doc := struct {
-		Command   string            `json:"command"`
-		Start     string            `json:"start"`
-		End       string            `json:"end"`
-		Machine   string            `json:"machine"`
-		Commit    string            `json:"commit"`
-		LoadStart string            `json:"load_start"`
-		LoadEnd   string            `json:"load_end"`
-		Quick     bool              `json:"quick"`
-		Sections  []sec             `json:"sections"`
-		Results   []json.RawMessage `json:"results"`
+		runHeader
+		Sections []sec             `json:"sections"`
+		Results  []json.RawMessage `json:"results"`
 	}{
-		Command: command, Start: h.Start.Format(time.RFC3339), End: h.End.Format(time.RFC3339),
-		Machine: h.Machine, Commit: h.Commit, LoadStart: h.LoadStart, LoadEnd: h.LoadEnd, Quick: h.Quick,
+		runHeader: runHeader{Command: command, Start: h.Start.Format(time.RFC3339), End: h.End.Format(time.RFC3339),
+			Machine: h.Machine, Commit: h.Commit, LoadStart: h.LoadStart, LoadEnd: h.LoadEnd, Quick: h.Quick},
 		Results: []json.RawMessage{},
 	}
 	for _, o := range outs {
