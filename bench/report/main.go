@@ -416,7 +416,8 @@ func render(h header, outs []*outcome) string {
 		"- [benchmarks/delivery.md](benchmarks/delivery.md): the durable outbox on SQLite and PostgreSQL, the cost of durability\n" +
 		"- [benchmarks/msc.md](benchmarks/msc.md), [benchmarks/operator.md](benchmarks/operator.md)\n" +
 		"- [serve.md](serve.md): `mss serve`, the HTTP API\n" +
-		"- [benchmarks/history.md](benchmarks/history.md): one-off before/after measurements of past issues, and the figures withdrawn, with why\n\n" +
+		"- [benchmarks/history.md](benchmarks/history.md): one-off before/after measurements of past issues, and the figures withdrawn, with why\n" +
+		"- [benchmarks/reproduction.md](benchmarks/reproduction.md): the last check of these figures against a second full run (`-check`)\n\n" +
 		"Run one section alone with `bash bench/NAME/compare.sh` (`QUICK=1` for a smoke test, `ROUNDS=N`); " +
 		"all of them with `make bench-compare` (`BENCH_QUICK=1`, `BENCH_ONLY=\"xdm cda\"`, `BENCH_OUT=DIR`: see the Makefile). " +
 		"To check that this document still holds, run it again into another directory and compare each figure with its stated spread or a tolerance (±15%, `-tolerance`): " +
