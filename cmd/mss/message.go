@@ -151,26 +151,36 @@ func streamOutput(env *cmdEnv, out string, write func(io.Writer) error) int {
 	return 0
 }
 
-// writeFileAtomic is streamOutput's writing of the file out: see there.
+// writeFileAtomic is streamOutput's writing of the file out: see there. A
+// symbolic link is kept: the file it points to is the one replaced.
 func writeFileAtomic(out string, write func(io.Writer) error) (err error) {
 	perm := os.FileMode(0o600)
-	if st, err := os.Stat(out); err == nil {
-		if !st.Mode().IsRegular() {
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_TRUNC, 0)
-			if err != nil {
-				return err
-			}
-			bw := bufio.NewWriterSize(f, 64<<10)
-			if err := write(bw); err != nil {
-				f.Close()
-				return err
-			}
-			if err := bw.Flush(); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
+	if st, err := os.Lstat(out); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		if target, err := filepath.EvalSymlinks(out); err == nil {
+			out = target
 		}
+	}
+	st, statErr := os.Stat(out)
+	_, lstatErr := os.Lstat(out)
+	if dangling := statErr != nil && lstatErr == nil; dangling || statErr == nil && !st.Mode().IsRegular() {
+		// A device, a named pipe, or a link to nowhere (which writing
+		// creates, as os.WriteFile does): written in place.
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 64<<10)
+		if err := write(bw); err != nil {
+			f.Close()
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if statErr == nil {
 		perm = st.Mode().Perm()
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")

@@ -119,3 +119,36 @@ func TestMessageBuildFailureLeavesNoFile(t *testing.T) {
 		t.Fatalf("output: %v %v", st, err)
 	}
 }
+
+// TestMessageBuildThroughSymlink: an output named by a symbolic link stays
+// a link; the file it points to receives the message (written under a
+// temporary name beside it and renamed), as os.WriteFile wrote through it.
+func TestMessageBuildThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "archive", "m.eml")
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(target, []byte("previous"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "latest.eml")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, "message", "build", "--from", "dpi@clinique-test.mssante.fr", "--type", "APP", "--entity", "DPI",
+		"--nil", "DEV000001", "--to", "anne.confrere@hopital-test.mssante.fr", "--text", "Bonjour", "-o", link)
+	if code != 0 {
+		t.Fatalf("exit %d, %s", code, stderr)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", st, err)
+	}
+	b, err := os.ReadFile(target)
+	if err != nil || !bytes.Contains(b, []byte("Subject:")) && !bytes.Contains(b, []byte("From:")) {
+		t.Fatalf("the target did not receive the message: %q %v", b, err)
+	}
+	if st, _ := os.Stat(target); st.Mode().Perm() != 0o640 {
+		t.Errorf("target permissions %v, want 0640", st.Mode().Perm())
+	}
+}
