@@ -11,8 +11,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mssante-go/sdk/annuaire"
-	"github.com/mssante-go/sdk/cda"
-	"github.com/mssante-go/sdk/internal/samplepdf"
 	"github.com/mssante-go/sdk/internal/testenv"
 	"github.com/mssante-go/sdk/internal/testpki"
 	"github.com/mssante-go/sdk/mssante"
@@ -21,7 +19,7 @@ import (
 )
 
 // chainPDFSize is the size of the PDF the chain starts from: 1 MiB of
-// pseudo-random content in a valid PDF (samplepdf.NewRandom), which does not
+// pseudo-random content in a valid PDF (samplepdf.NewRandom, through the package's tRandomPDF), which does not
 // deflate, as a real PDF's compressed streams and images do not.
 const chainPDFSize = 1 << 20
 
@@ -40,7 +38,7 @@ const chainPDFSize = 1 << 20
 // alloc-x-pdf, the bytes allocated per message divided by the PDF size
 // (testenv.ReportAllocRatio).
 func BenchmarkChain(b *testing.B) {
-	pdf := samplepdf.NewRandom("Compte rendu de consultation", []string{"Patient fictif PAT-TROIS Dominique"}, chainPDFSize, 1)
+	pdf := mssante.TRandomPDF(chainPDFSize)
 	h := mssante.THeader(b, "CHAIN-1")
 	opts := mssante.TDocOptions()
 	c := chainClient(b)
@@ -51,14 +49,7 @@ func BenchmarkChain(b *testing.B) {
 	defer testenv.ReportAllocRatio(b, len(pdf), "alloc-x-pdf")()
 	defer testenv.ReportCPU(b)()
 	for b.Loop() {
-		var doc bytes.Buffer
-		if err := cda.Build(&doc, h, cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(pdf)}); err != nil {
-			b.Fatal(err)
-		}
-		m := mssante.TMessage()
-		if err := m.AttachDocuments([]*mssante.HealthDocument{{CDA: doc.Bytes(), PDF: pdf}}, opts); err != nil {
-			b.Fatal(err)
-		}
+		m := mssante.TComposeFromPDF(b, h, pdf, opts)
 		if _, err := mssante.Send(ctx, c, m, nil); err != nil {
 			b.Fatal(err)
 		}
@@ -70,15 +61,8 @@ func BenchmarkChain(b *testing.B) {
 // same message (what the wire alone costs: TLS, SMTP, the server reading
 // the DATA). BenchmarkChain minus this is the cost of the SDK's chain.
 func BenchmarkChainPrebuilt(b *testing.B) {
-	pdf := samplepdf.NewRandom("Compte rendu de consultation", []string{"Patient fictif PAT-TROIS Dominique"}, chainPDFSize, 1)
-	var doc bytes.Buffer
-	if err := cda.Build(&doc, mssante.THeader(b, "CHAIN-1"), cda.Body{MediaType: cda.MediaTypePDF, Content: bytes.NewReader(pdf)}); err != nil {
-		b.Fatal(err)
-	}
-	m := mssante.TMessage()
-	if err := m.AttachDocuments([]*mssante.HealthDocument{{CDA: doc.Bytes(), PDF: pdf}}, mssante.TDocOptions()); err != nil {
-		b.Fatal(err)
-	}
+	pdf := mssante.TRandomPDF(chainPDFSize)
+	m := mssante.TComposeFromPDF(b, mssante.THeader(b, "CHAIN-1"), pdf, mssante.TDocOptions())
 	raw, err := m.Bytes()
 	if err != nil {
 		b.Fatal(err)

@@ -4,8 +4,10 @@ package mssante
 // (mssante_test: the benchmarks that drive the public API with the SMTP
 // client, which imports mssante) uses.
 var (
-	THeader     = tHeader
-	TDocOptions = tDocOptions
-	TMessage    = tMessage
-	TWarmUp     = tWarmUp
+	THeader         = tHeader
+	TDocOptions     = tDocOptions
+	TMessage        = tMessage
+	TWarmUp         = tWarmUp
+	TRandomPDF      = tRandomPDF
+	TComposeFromPDF = tComposeFromPDF
 )
