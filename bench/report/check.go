@@ -32,9 +32,9 @@ type checkOptions struct {
 // code and data: a change is a real difference, not noise, so they get no
 // tolerance band, only their stated spread. Allocation counts are not among
 // them (the runtime's own allocations, amortised over b.N, move them by a
-// few units from run to run), nor archive sizes (the random PDF of the xdm
-// comparison deflates a few bytes differently each run): they get the
-// tolerance like timings. -exact allocs_per_op makes a count exact.
+// few units from run to run), nor archive sizes (each archive carries new
+// UUIDs and times, which deflate a few bytes differently each run): they get
+// the tolerance like timings. -exact allocs_per_op makes a count exact.
 const defaultExact = "mailboxes"
 
 // parseArgs reads the command line. Without arguments the generator runs
